@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres install system-deps lint clean
+
+$(BIN)/training: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/training
+
+run: install
+	$(BIN)/training db upgrade
+	$(BIN)/training content check
+	@echo
+	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@echo "First administrator:  $(BIN)/training users create you@example.org --name 'Your Name' --role admin --password-stdin"
+	@echo "Demo data for the reports:  $(BIN)/training demo"
+	@echo
+	$(BIN)/training serve --dev --host $(HOST) --port $(PORT)
+
+# Debian packages the tests drive (a real browser, PDF tools, a PostgreSQL server) and the
+# axe-core accessibility engine from npm; each is installed only when missing.
+system-deps:
+	@scripts/system-deps
+
+test: install system-deps
+	$(MAKE) test-sqlite
+	scripts/pg-cluster run $(MAKE) test-postgres
+
+test-sqlite:
+	env -u TRAINING_TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@test -n "$$TRAINING_TEST_DATABASE_URL" || { echo "TRAINING_TEST_DATABASE_URL is not set"; exit 2; }
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check training tests bench
+	$(BIN)/bandit -q -r training -ll
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info

@@ -1,0 +1,104 @@
+"""Split a Markdown file into YAML front matter and body, keeping line numbers.
+
+Mappings come back as :class:`Meta`, a dict that remembers the line of each key, so later
+stages can point at the exact line of a bad field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError
+
+
+class Meta(dict):
+    """A YAML mapping that knows the 1-based line of itself and of each of its keys."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose mappings are :class:`Meta` and which refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Meta:
+    loader.flatten_mapping(node)
+    meta = Meta()
+    meta.line = node.start_mark.line + 1
+    meta.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in meta:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        meta[key] = loader.construct_object(value_node, deep=True)
+        meta.key_lines[str(key)] = key_node.start_mark.line + 1
+    return meta
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class FrontMatterError(Exception):
+    def __init__(self, error: ContentError):
+        self.error = error
+        super().__init__(str(error))
+
+
+def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
+    """Parse YAML text whose first line is line ``first_line`` of ``path``."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise FrontMatterError(ContentError(path, line, f"YAML: {problem}")) from exc
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(ContentError(path, first_line, f"YAML: {exc}")) from exc
+    if isinstance(data, Meta):
+        _shift_lines(data, first_line - 1)
+    return data
+
+
+def _shift_lines(value: Any, offset: int) -> None:
+    if isinstance(value, Meta):
+        value.line += offset
+        value.key_lines = {k: v + offset for k, v in value.key_lines.items()}
+        for item in value.values():
+            _shift_lines(item, offset)
+    elif isinstance(value, list):
+        for item in value:
+            _shift_lines(item, offset)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[Meta, str, int]:
+    """Return ``(meta, body, body_line)``; ``body_line`` is the file line where the body starts.
+
+    The file must begin with a line ``---``; the front matter ends at the next ``---`` line.
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise FrontMatterError(
+            ContentError(path, 1, "front matter missing: the file must start with a line '---'")
+        )
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            break
+    else:
+        raise FrontMatterError(ContentError(path, 1, "front matter not closed by a line '---'"))
+    meta = load_yaml("\n".join(lines[1:index]), path, first_line=2)
+    if meta is None:
+        meta = Meta()
+        meta.line, meta.key_lines = 1, {}
+    if not isinstance(meta, Meta):
+        raise FrontMatterError(ContentError(path, 2, "front matter must be a mapping of fields"))
+    return meta, "\n".join(lines[index + 1 :]), index + 2

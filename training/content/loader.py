@@ -1,0 +1,135 @@
+"""Walk a content folder into raw records that remember where they came from.
+
+Nothing is validated here beyond "can the file be read and split": that is the next stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError
+from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
+from .quizfile import RawQuiz, parse_quiz_file
+
+MODULES, QUIZZES, GUIDE = "modules", "quizzes", "trainer_guide"
+UNIT_FILE = "unit.md"
+GUIDE_FILE = "guide.yaml"
+
+
+@dataclass(slots=True)
+class RawDocument:
+    path: Path
+    meta: Meta
+    body: str
+    body_line: int
+
+
+@dataclass(slots=True)
+class RawUnit:
+    folder: Path
+    doc: RawDocument
+    lessons: list[RawDocument] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RawGuide:
+    path: Path
+    meta: Meta
+    pages: list[tuple[Meta, Path, str]] = field(default_factory=list)
+    """(the page's entry in guide.yaml, its file, its Markdown)"""
+
+
+@dataclass(slots=True)
+class RawCourse:
+    content_dir: Path
+    units: list[RawUnit]
+    quizzes: list[RawQuiz]
+    guide: RawGuide | None
+    files: list[Path]
+    """Every file read, for the catalogue's version hash."""
+
+
+def load_course(content_dir: Path) -> tuple[RawCourse, list[ContentError]]:
+    errors: list[ContentError] = []
+    files: list[Path] = []
+    units = _load_units(content_dir / MODULES, errors, files)
+    quizzes: list[RawQuiz] = []
+    quiz_dir = content_dir / QUIZZES
+    if quiz_dir.is_dir():
+        for path in sorted(quiz_dir.glob("*.md")):
+            files.append(path)
+            quiz, quiz_errors = parse_quiz_file(path)
+            errors.extend(quiz_errors)
+            if quiz is not None:
+                quizzes.append(quiz)
+    else:
+        errors.append(ContentError(quiz_dir, 0, "folder missing: one quiz file per unit goes here"))
+    guide = _load_guide(content_dir / GUIDE, errors, files)
+    return RawCourse(content_dir, units, quizzes, guide, files), errors
+
+
+def read_document(path: Path, errors: list[ContentError]) -> RawDocument | None:
+    try:
+        meta, body, body_line = split_front_matter(path.read_text(encoding="utf-8"), path)
+    except FrontMatterError as exc:
+        errors.append(exc.error)
+        return None
+    except UnicodeDecodeError:
+        errors.append(ContentError(path, 1, "file is not UTF-8 text"))
+        return None
+    return RawDocument(path, meta, body, body_line)
+
+
+def _load_units(modules: Path, errors: list[ContentError], files: list[Path]) -> list[RawUnit]:
+    if not modules.is_dir():
+        errors.append(ContentError(modules, 0, "folder missing: one folder per unit goes here"))
+        return []
+    units: list[RawUnit] = []
+    for folder in sorted(p for p in modules.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        unit_path = folder / UNIT_FILE
+        if not unit_path.is_file():
+            errors.append(ContentError(unit_path, 0, f"unit folder {folder.name!r} has no {UNIT_FILE}"))
+            continue
+        files.append(unit_path)
+        doc = read_document(unit_path, errors)
+        lessons = []
+        for path in sorted(folder.glob("*.md")):
+            if path.name == UNIT_FILE:
+                continue
+            files.append(path)
+            lesson = read_document(path, errors)
+            if lesson is not None:
+                lessons.append(lesson)
+        if doc is not None:
+            units.append(RawUnit(folder, doc, lessons))
+    return units
+
+
+def _load_guide(folder: Path, errors: list[ContentError], files: list[Path]) -> RawGuide | None:
+    path = folder / GUIDE_FILE
+    if not path.is_file():
+        errors.append(ContentError(path, 0, "file missing: the trainer's guide settings"))
+        return None
+    files.append(path)
+    try:
+        meta = load_yaml(path.read_text(encoding="utf-8"), path)
+    except FrontMatterError as exc:
+        errors.append(exc.error)
+        return None
+    if not isinstance(meta, Meta):
+        errors.append(ContentError(path, 1, "guide.yaml must be a mapping of fields"))
+        return None
+    guide = RawGuide(path, meta)
+    for entry in meta.get("pages") or []:
+        if not isinstance(entry, Meta) or not isinstance(entry.get("file"), str):
+            line = entry.line if isinstance(entry, Meta) else meta.line_of("pages")
+            errors.append(ContentError(path, line, "each page needs 'file' and 'title'"))
+            continue
+        page_path = folder / entry["file"]
+        if not page_path.is_file():
+            errors.append(ContentError(path, entry.line_of("file"), f"page file {entry['file']!r} not found"))
+            continue
+        files.append(page_path)
+        guide.pages.append((entry, page_path, page_path.read_text(encoding="utf-8")))
+    return guide

@@ -1,0 +1,280 @@
+"""The immutable course catalogue: what the web views and the guide builder read.
+
+Everything here is built once at start-up by :func:`training.content.build_catalogue` and
+never changes afterwards; HTML is already rendered and sanitised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class QuestionType(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TRUE_FALSE = "true-false"
+    SHORT = "short"
+    MATCHING = "matching"
+    ORDERING = "ordering"
+
+
+class BlockKind(StrEnum):
+    """Trainer-only block kinds (``::: kind`` in Markdown)."""
+
+    FACILITATOR_NOTES = "facilitator-notes"
+    DISCUSSION = "discussion"
+    ACTIVITY = "activity"
+    HANDOUT = "handout"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerm:
+    term: str
+    definition: str
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """An entry of a lesson's own table of contents."""
+
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Trainer-only material. ``id``/``title``/``minutes`` are set for activities and handouts."""
+
+    kind: BlockKind
+    html: str
+    id: str | None = None
+    title: str | None = None
+    minutes: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.title or {
+            BlockKind.FACILITATOR_NOTES: "Facilitator notes",
+            BlockKind.DISCUSSION: "Discussion questions",
+            BlockKind.ACTIVITY: "Activity",
+            BlockKind.HANDOUT: "Handout",
+        }[self.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    id: str
+    unit_id: str
+    title: str
+    order: int
+    duration: int
+    objectives: tuple[str, ...]
+    key_terms: tuple[KeyTerm, ...]
+    sources_html: tuple[str, ...]
+    html: str
+    """Learner-facing body: trainer-only blocks removed."""
+    guide_html: str
+    """Body for the trainer's guide: trainer-only blocks in place, in ``.trainer-only``."""
+    blocks: tuple[Block, ...]
+    toc: tuple[Heading, ...]
+    word_count: int
+    version: str
+    path: Path
+
+
+class StepKind(StrEnum):
+    STEP = "step"
+    LESSON = "lesson"
+    ACTIVITY = "activity"
+    QUIZ = "quiz"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStep:
+    """One timed step of a unit's workshop session plan."""
+
+    kind: StepKind
+    title: str
+    minutes: int
+    method: str
+    materials: str = ""
+    ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    title: str
+    order: int
+    summary: str
+    objectives: tuple[str, ...]
+    html: str
+    guide_html: str
+    blocks: tuple[Block, ...]
+    lessons: tuple[Lesson, ...]
+    materials: tuple[str, ...]
+    key_messages: tuple[str, ...]
+    session_plan: tuple[SessionStep, ...]
+    quiz_id: str | None
+    duration: int
+    """E-learning minutes: the lessons plus the quiz."""
+    version: str
+    path: Path
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.id == lesson_id:
+                return lesson
+        raise KeyError(lesson_id)
+
+    def blocks_of(self, kind: BlockKind) -> tuple[Block, ...]:
+        """This unit's blocks of one kind, from the unit file and then from its lessons."""
+        found = [b for b in self.blocks if b.kind == kind]
+        for lesson in self.lessons:
+            found.extend(b for b in lesson.blocks if b.kind == kind)
+        return tuple(found)
+
+    @property
+    def workshop_minutes(self) -> int:
+        return sum(step.minutes for step in self.session_plan)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """An answer of a question.
+
+    ``text`` is the option (single/multiple/true-false), an accepted or known-wrong answer
+    (short; ``"*"`` is the fallback), the left side of a pair (matching, with ``match`` the
+    right side) or an item (ordering, listed in the correct order).
+    """
+
+    id: str
+    text: str
+    html: str
+    correct: bool
+    feedback_html: str
+    match: str = ""
+    match_html: str = ""
+    match_id: str = ""
+    """Matching: an id for the right side that says nothing about which left side it fits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    type: QuestionType
+    prompt_html: str
+    options: tuple[Option, ...]
+    explanation_html: str
+    lesson_ref: tuple[str, str]
+    """(unit id, lesson id) of the lesson that teaches the question."""
+    points: int = 1
+    line: int = 0
+
+    def option(self, option_id: str) -> Option:
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        raise KeyError(option_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Quiz:
+    id: str
+    unit_id: str
+    title: str
+    pass_mark: int
+    """Percent needed to pass."""
+    attempts: int
+    """Attempts allowed; 0 means unlimited."""
+    shuffle: bool
+    duration: int
+    intro_html: str
+    questions: tuple[Question, ...]
+    version: str
+    path: Path
+
+    def question(self, question_id: str) -> Question:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+    @property
+    def total_points(self) -> int:
+        return sum(q.points for q in self.questions)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkshopDefaults:
+    day_start: str = "09:00"
+    hours_per_day: float = 6.0
+    break_minutes: int = 15
+    lunch_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class GuidePage:
+    id: str
+    title: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class GuideParts:
+    """The trainer's guide's own parts, from ``trainer_guide/``."""
+
+    title: str
+    subtitle: str
+    edition: str
+    publisher: str
+    language: str
+    workshop: WorkshopDefaults
+    pages: tuple[GuidePage, ...]
+    templates_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The whole course, validated and rendered."""
+
+    units: tuple[Unit, ...]
+    quizzes: Mapping[str, Quiz]
+    guide: GuideParts
+    version: str
+    content_dir: Path
+    _units_by_id: Mapping[str, Unit] = field(default_factory=dict, repr=False)
+
+    def unit(self, unit_id: str) -> Unit:
+        return self._units_by_id[unit_id]
+
+    def lesson(self, unit_id: str, lesson_id: str) -> Lesson:
+        return self.unit(unit_id).lesson(lesson_id)
+
+    def quiz(self, quiz_id: str) -> Quiz:
+        return self.quizzes[quiz_id]
+
+    def quiz_for_unit(self, unit_id: str) -> Quiz | None:
+        quiz_id = self.unit(unit_id).quiz_id
+        return self.quizzes[quiz_id] if quiz_id else None
+
+    def all_lessons(self) -> tuple[Lesson, ...]:
+        return tuple(lesson for unit in self.units for lesson in unit.lessons)
+
+    def neighbours(self, unit_id: str, lesson_id: str) -> tuple[Lesson | None, Lesson | None]:
+        """The lessons before and after one lesson, across unit boundaries."""
+        lessons = self.all_lessons()
+        for index, lesson in enumerate(lessons):
+            if lesson.unit_id == unit_id and lesson.id == lesson_id:
+                before = lessons[index - 1] if index > 0 else None
+                after = lessons[index + 1] if index + 1 < len(lessons) else None
+                return before, after
+        raise KeyError(lesson_id)
+
+    @property
+    def word_count(self) -> int:
+        return sum(lesson.word_count for lesson in self.all_lessons())
