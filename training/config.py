@@ -1,0 +1,123 @@
+"""Settings: class defaults, then ``TRAINING_*`` environment variables, then overrides.
+
+``TRAINING_DATABASE_URL``, ``TRAINING_SECRET_KEY`` and ``TRAINING_CONTENT_DIR`` are the
+documented ones; any other setting below can be given the same way (``TRAINING_<NAME>``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+WEAK_SECRET_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test", "testing"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Config:
+    ENV_NAME = "development"
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
+    CONTENT_DIR: str = str(PROJECT_ROOT)
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SQLITE_BUSY_TIMEOUT = 15  # seconds a writer waits for the write lock
+
+    # Sessions: a signed cookie carrying the user's session version (server-side revocation),
+    # idle and absolute limits checked on every request.
+    SESSION_COOKIE_NAME = "session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    REAUTH_WINDOW = timedelta(minutes=15)  # "fresh" login needed for sensitive actions
+    REMEMBER_COOKIE_DURATION = timedelta(0)
+
+    # A quiz page may stay open for hours: answers autosave and the form token never expires
+    # on its own (the session limits still apply).
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_ENABLED = True
+
+    # Login throttling, shared by all workers through the database.
+    LOGIN_MAX_FAILURES = 5  # per account within the window
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_LOCKOUT = timedelta(minutes=15)
+
+    # argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    MFA_REQUIRED_ROLES = ("admin", "trainer")
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (CSV import) included
+    IMPORT_MAX_ROWS = 5000
+    GUIDE_CACHE_DIR: str | None = None  # default: <instance>/guide-cache
+    TRUSTED_PROXIES = 0  # number of proxies in front whose X-Forwarded-* headers we trust
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static files have fingerprinted URLs
+    FAULT_INJECTION = False  # tests only: see training.services.fault_point
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+
+
+class TestConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    ARGON2_PARALLELISM = 1
+    SQLITE_BUSY_TIMEOUT = 15
+
+
+CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}
+
+
+def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Fill ``app.config``: the class for ``ENV_NAME``, the environment, then ``overrides``."""
+    overrides = dict(overrides or {})
+
+    env_name = overrides.get("ENV_NAME") or os.environ.get("TRAINING_ENV_NAME", "development")
+    app.config.from_object(CONFIGS.get(env_name, Config))
+    app.config.from_prefixed_env("TRAINING")
+    app.config.update(overrides)
+
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'training.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if not app.config.get("GUIDE_CACHE_DIR"):
+        app.config["GUIDE_CACHE_DIR"] = str(Path(app.instance_path) / "guide-cache")
+    app.config["SECRET_KEY"] = _secret_key(app)
+
+
+def _secret_key(app: Flask) -> str:
+    key = app.config.get("SECRET_KEY")
+    if app.config["ENV_NAME"] == "production":
+        if not key or len(str(key)) < MIN_SECRET_KEY_LENGTH or str(key).lower() in WEAK_SECRET_KEYS:
+            raise RuntimeError(
+                "TRAINING_SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters in production, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return str(key)
+    if key:
+        return str(key)
+    # Local use: a key generated once into the instance folder, never committed.
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

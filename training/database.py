@@ -1,0 +1,125 @@
+"""Engine set-up and the one way to write: :func:`transactional`.
+
+SQLite (the default) runs in WAL mode with foreign keys on and a busy timeout. Reads use a
+plain deferred ``BEGIN``, so readers never queue behind each other; every write transaction
+starts with ``BEGIN IMMEDIATE``, which takes the write lock up front and so waits politely for
+another worker's write instead of failing with "database is locked" (a deferred transaction
+that read first cannot upgrade to a writer once another connection has written).
+PostgreSQL runs at READ COMMITTED; writes are single conditional statements or upserts, and a
+deadlock or serialization failure is retried.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError
+
+from .config import PROJECT_ROOT
+from .extensions import db, migrate
+
+WRITE_OPTION = "training_write"
+RETRY_SQLSTATES = {"40001", "40P01"}
+MAX_TRIES = 3
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def init_app(app: Flask) -> None:
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.get_backend_name() == "sqlite":
+        options.setdefault("connect_args", {})["timeout"] = app.config["SQLITE_BUSY_TIMEOUT"]
+        if url.database and url.database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI objects
+        dbapi_conn.isolation_level = None  # SQLAlchemy, not pysqlite, emits BEGIN
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # a result the learner was told is saved stays saved
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        write = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One unit of work that writes: committed at the end, rolled back on any error."""
+    session = db.session()
+    if session.in_transaction():
+        # End the request's read snapshot first: nothing is pending in it, and a fresh
+        # transaction can take the write lock at BEGIN.
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+    try:
+        yield
+        session.flush()
+        fault_point("before_commit")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def transactional(fn: Callable[P, R]) -> Callable[P, R]:
+    """Run a service function as one write transaction, retrying PostgreSQL serialization
+    failures and deadlocks (SQLSTATE 40001/40P01) as the PostgreSQL manual advises."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, MAX_TRIES + 1):
+            try:
+                with write_transaction():
+                    return fn(*args, **kwargs)
+            except DBAPIError as exc:
+                sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+                if sqlstate not in RETRY_SQLSTATES or attempt == MAX_TRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def fault_point(name: str) -> None:
+    """Crash the worker here when the fault-injection test asks for it (never in production).
+
+    With ``FAULT_INJECTION`` on and ``TRAINING_FAULT=<name>`` in the environment, the process
+    kills itself with SIGKILL: the crash-mid-write tests prove nothing half-written survives.
+    """
+    if current_app.config.get("FAULT_INJECTION") and os.environ.get("TRAINING_FAULT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def insert(model: type) -> sa.Insert:
+    """A dialect-aware INSERT that supports ``on_conflict_do_nothing/do_update`` (upserts)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model)

@@ -1,0 +1,315 @@
+"""Typed SQLAlchemy 2 models. Content is referred to by stable string ids, never by
+foreign keys, and each record carries the content version it was made against.
+
+Unit and course status are *derived* (see :mod:`training.progress`), not stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """The one clock for stored timestamps: timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """``DateTime(timezone=True)`` that always hands back aware UTC values.
+
+    SQLite stores no zone and returns naive datetimes; this normalises them in one place.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use training.models.utcnow()")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime(), dict[str, Any]: sa.JSON(), list[Any]: sa.JSON()},
+    )
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    TRAINER = "trainer"
+    ADMIN = "admin"
+
+
+class AttemptState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+class GroupRole(StrEnum):
+    LEARNER = "learner"
+    TRAINER = "trainer"
+
+
+def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
+    return sa.Enum(enum, name=name, native_enum=False, length=20,
+                   values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+class User(Base):
+    """A person who signs in: a learner, a trainer or an administrator."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    """Normalised (see ``services.normalise_email``) before every lookup and write."""
+    name: Mapped[str] = mapped_column(sa.String(120))
+    organisation: Mapped[str] = mapped_column(sa.String(160), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
+    """ISO 3166-1 alpha-2 code, or empty."""
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.LEARNER)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    session_version: Mapped[int] = mapped_column(default=1)
+    """Bumped on logout, password change and deactivation: every older session stops working."""
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    """The last TOTP time step accepted, so a code cannot be replayed."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+
+    # Flask-Login protocol; the id carries the session version, so revoking is a counter bump.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def mfa_enabled(self) -> bool:
+        return self.totp_secret is not None
+
+
+class RecoveryCode(Base):
+    """One single-use two-factor recovery code, stored hashed."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per key (``account:<email>`` or ``ip:<address>``).
+
+    Kept in the database so every worker sees the same counts.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+
+
+class Group(Base):
+    """A workshop or cohort: trainers follow the learners in their groups."""
+
+    __tablename__ = "group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", passive_deletes=True)
+
+
+class Membership(Base):
+    """A person in a group, as a learner or as one of its trainers."""
+
+    __tablename__ = "membership"
+    __table_args__ = (sa.UniqueConstraint("group_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[GroupRole] = mapped_column(_enum(GroupRole, "group_role"), default=GroupRole.LEARNER)
+
+    group: Mapped[Group] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship()
+
+
+class LessonProgress(Base):
+    """One learner x one lesson: when it was first and last opened, and when read (set once)."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (sa.UniqueConstraint("user_id", "unit_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    unit_id: Mapped[str] = mapped_column(sa.String(64))
+    lesson_id: Mapped[str] = mapped_column(sa.String(64))
+    first_opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    content_version: Mapped[str] = mapped_column(sa.String(32), default="")
+    """The lesson's version when it was marked read."""
+
+
+class QuizAttempt(Base):
+    """One try at a quiz, with the pass mark and content version as they were at the time."""
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "quiz_id", "attempt_no"),
+        sa.Index(
+            "uq_quiz_attempt_one_open", "user_id", "quiz_id", unique=True,
+            sqlite_where=sa.text("state = 'in_progress'"),
+            postgresql_where=sa.text("state = 'in_progress'"),
+        ),
+        sa.Index("ix_quiz_attempt_quiz_id_state", "quiz_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    quiz_id: Mapped[str] = mapped_column(sa.String(64))
+    unit_id: Mapped[str] = mapped_column(sa.String(64))
+    attempt_no: Mapped[int]
+    state: Mapped[AttemptState] = mapped_column(_enum(AttemptState, "attempt_state"), default=AttemptState.IN_PROGRESS)
+    score: Mapped[float | None]
+    """0..1, set when submitted."""
+    passed: Mapped[bool | None]
+    pass_mark: Mapped[float]
+    """0..1, copied from the quiz when the attempt started."""
+    content_version: Mapped[str] = mapped_column(sa.String(32))
+    seed: Mapped[int] = mapped_column(default=0)
+    """Orders the options for this attempt when the quiz shuffles."""
+    draft: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Answers saved as the learner goes, so a lost connection or a long pause loses nothing."""
+    draft_seq: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+
+    responses: Mapped[list[QuestionResponse]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="QuestionResponse.position")
+
+
+class QuestionResponse(Base):
+    """The answer to one question in one submitted attempt, and the credit it earned."""
+
+    __tablename__ = "question_response"
+    __table_args__ = (sa.UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int] = mapped_column(default=0)
+    answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    simple_answer: Mapped[str] = mapped_column(sa.Text, default="")
+    """The answer as text, for reports and exports."""
+    correct: Mapped[float] = mapped_column(default=0.0)
+    """Credit from 0 to 1."""
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="responses")
+
+
+class UnitCompletion(Base):
+    """A unit marked complete by a trainer for a learner who attended the workshop session."""
+
+    __tablename__ = "unit_completion"
+    __table_args__ = (sa.UniqueConstraint("user_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    unit_id: Mapped[str] = mapped_column(sa.String(64))
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="SET NULL"))
+    marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attendance(Base):
+    """A learner present at a group's in-person session on a unit."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (sa.UniqueConstraint("group_id", "user_id", "unit_id", "session_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    unit_id: Mapped[str] = mapped_column(sa.String(64))
+    session_date: Mapped[date]
+    marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """An administrative action. Append-only: nothing in the platform updates or deletes rows."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    target: Mapped[str] = mapped_column(sa.String(300), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class PendingImport(Base):
+    """An uploaded CSV waiting for the administrator to confirm its preview."""
+
+    __tablename__ = "pending_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(20), default="users")
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="CASCADE"))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    content: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

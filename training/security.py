@@ -1,0 +1,107 @@
+"""Sign-in state and response hardening, applied to every request.
+
+* Flask-Login with the user's ``session_version`` inside the session id: logout, password
+  change and deactivation bump the version, so a copied cookie stops working at once.
+* Idle and absolute session limits, checked on the server from timestamps in the signed
+  session; "recent sign-in" for sensitive actions.
+* Security headers on every response; ``Cache-Control: no-store`` on every response to a
+  signed-in person.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, flash, request, session
+from flask_login import login_user, logout_user
+
+from .extensions import csrf, db, login_manager
+from .models import User
+
+AUTH_AT, SEEN_AT, MFA_OK = "auth_at", "seen_at", "mfa_ok"
+SEEN_RESOLUTION = 60  # seconds: the idle clock is refreshed at most once a minute
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the session version and timeouts do this job
+    login_manager.user_loader(load_user)
+    csrf.init_app(app)
+    app.before_request(enforce_session_limits)
+    app.after_request(harden_response)
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the id is ``<user id>.<session version>``."""
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or str(user.session_version) != version:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Begin a fresh session for someone who just proved who they are."""
+    session.clear()  # nothing from before sign-in carries over (session fixation)
+    login_user(user)
+    now = int(time.time())
+    session[AUTH_AT] = now
+    session[SEEN_AT] = now
+    session.permanent = True
+
+
+def enforce_session_limits() -> None:
+    if request.endpoint == "static" or "_user_id" not in session:
+        return
+    now = int(time.time())
+    config = current_app.config
+    idle: timedelta = config["SESSION_IDLE_TIMEOUT"]
+    absolute: timedelta = config["SESSION_ABSOLUTE_TIMEOUT"]
+    auth_at, seen_at = session.get(AUTH_AT, 0), session.get(SEEN_AT, 0)
+    if now - auth_at > absolute.total_seconds() or now - seen_at > idle.total_seconds():
+        keep = {k: session[k] for k in ("pending_answers",) if k in session}
+        logout_user()
+        session.clear()
+        session.update(keep)
+        flash("Your session ended after a period without activity. Please sign in again.", "info")
+        return
+    if now - seen_at >= SEEN_RESOLUTION:
+        session[SEEN_AT] = now
+
+
+def recently_authenticated() -> bool:
+    """Whether the person signed in (or re-entered their password) within REAUTH_WINDOW."""
+    window: timedelta = current_app.config["REAUTH_WINDOW"]
+    return time.time() - session.get(AUTH_AT, 0) <= window.total_seconds()
+
+
+def mark_reauthenticated() -> None:
+    session[AUTH_AT] = int(time.time())
+
+
+def harden_response(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["ENV_NAME"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static" and "_user_id" in session:
+        headers["Cache-Control"] = "no-store"
+        headers.add("Vary", "Cookie")
+    return response

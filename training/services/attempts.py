@@ -1,0 +1,117 @@
+"""Quiz attempts: start (or resume), autosave, submit. Limits live in the schema.
+
+* At most one open attempt per learner and quiz: a partial unique index.
+* Attempt numbers are unique per learner and quiz, and never above the quiz's limit, so
+  the limit holds however many requests race.
+* Submitting is a conditional UPDATE from ``in_progress`` to ``submitted``; only the request
+  that wins it writes the responses, so a double submit grades once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..content.model import Quiz
+from ..database import transactional
+from ..extensions import db
+from ..models import AttemptState, QuestionResponse, QuizAttempt, utcnow
+from ..quiz import Answer, QuizResult, grade
+
+
+class AttemptsExhausted(Exception):
+    """The learner has used every attempt the quiz allows."""
+
+
+class AttemptClosed(Exception):
+    """The attempt was already submitted (or belongs to someone else)."""
+
+
+def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
+    return db.session.scalar(sa.select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id,
+        QuizAttempt.state == AttemptState.IN_PROGRESS))
+
+
+def submitted_count(user_id: int, quiz_id: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id,
+        QuizAttempt.state == AttemptState.SUBMITTED)) or 0
+
+
+@transactional
+def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> QuizAttempt:
+    """The learner's open attempt at this quiz, starting one if there is none."""
+    existing = open_attempt(user_id, quiz.id)
+    if existing is not None:
+        return existing
+    last_no = db.session.scalar(sa.select(sa.func.max(QuizAttempt.attempt_no)).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id)) or 0
+    if quiz.attempts and last_no >= quiz.attempts:
+        raise AttemptsExhausted(quiz.id)
+    attempt = QuizAttempt(
+        user_id=user_id, quiz_id=quiz.id, unit_id=quiz.unit_id, attempt_no=last_no + 1,
+        state=AttemptState.IN_PROGRESS, pass_mark=quiz.pass_mark / 100, content_version=quiz.version,
+        seed=secrets.randbelow(2**31), draft={}, draft_seq=0, started_at=now or utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request started one at the same moment: use that one.
+        existing = open_attempt(user_id, quiz.id)
+        if existing is None:
+            raise AttemptsExhausted(quiz.id) from None
+        return existing
+    return attempt
+
+
+@transactional
+def save_draft(user_id: int, attempt_id: int, answers: dict[str, Answer], seq: int) -> bool:
+    """Keep answers as the learner goes. Returns False for a closed attempt or a stale save
+    (an older ``seq`` than the one stored), which changes nothing."""
+    result = db.session.execute(
+        sa.update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id,
+               QuizAttempt.state == AttemptState.IN_PROGRESS, QuizAttempt.draft_seq < seq)
+        .values(draft=answers, draft_seq=seq)
+    )
+    return result.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    attempt_id: int
+    result: QuizResult | None
+    """None when this request did not grade (the attempt was already submitted)."""
+
+
+@transactional
+def submit_attempt(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer],
+                   now: datetime | None = None) -> Submission:
+    """Grade and close an attempt, exactly once."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user_id or attempt.quiz_id != quiz.id:
+        raise AttemptClosed(attempt_id)
+    result = grade(quiz, answers, pass_mark=attempt.pass_mark)
+    won = db.session.execute(
+        sa.update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id,
+               QuizAttempt.state == AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.SUBMITTED, score=result.score, passed=result.passed,
+                submitted_at=now or utcnow(), draft=answers, content_version=quiz.version)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(attempt)
+    if won != 1:
+        return Submission(attempt_id, None)
+    db.session.add_all(
+        QuestionResponse(attempt_id=attempt_id, question_id=r.question.id, position=index,
+                         answer=r.answer, simple_answer=r.graded.simple_answer[:2000], correct=r.graded.credit)
+        for index, r in enumerate(result.questions)
+    )
+    return Submission(attempt_id, result)

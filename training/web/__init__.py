@@ -1,0 +1,13 @@
+"""Blueprints: thin views that parse the request, call one function and render."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import access, api, auth, learn, quiz
+    from .templating import init_app as init_templating
+
+    for module in (auth, learn, quiz, api):
+        app.register_blueprint(module.bp)
+    access.init_app(app)
+    init_templating(app)

@@ -1,0 +1,196 @@
+"""Blueprint "auth": sign in (with the second step when turned on), sign out, register,
+change password, re-authenticate, two-step sign-in set-up."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+
+from ..models import Role
+from ..security import mark_reauthenticated, start_session
+from ..services import accounts
+from .access import PUBLIC, SIGNED_IN, access
+from .forms import ActionForm, ChangePasswordForm, LoginForm, ProfileMfaForm, ReauthForm, RegisterForm, TotpForm
+
+bp = Blueprint("auth", __name__)
+
+PENDING_MFA = "mfa_pending"
+PENDING_MFA_SECONDS = 300
+
+
+def safe_next(target: str | None, default: str = "learn.course_map") -> str:
+    """Only same-site paths: ``/units/x``, never ``//host``, ``/\\host``, ``https:...``."""
+    if target:
+        target = target.strip()
+        parts = urlsplit(target)
+        if (target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
+                and not parts.scheme and not parts.netloc and all(ord(c) > 31 for c in target)):
+            return target
+    return url_for(default)
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = accounts.authenticate(form.email.data, form.password.data, client_ip())
+        if outcome.ok:
+            user = outcome.user
+            if user.mfa_enabled:
+                session.clear()
+                session[PENDING_MFA] = {"uid": user.id, "sv": user.session_version, "at": int(time.time()),
+                                        "next": safe_next(request.args.get("next"))}
+                return redirect(url_for("auth.login_verify"))
+            start_session(user)
+            return redirect(safe_next(request.args.get("next")))
+        if outcome.locked_until is not None:
+            minutes = max(1, int((outcome.locked_until.timestamp() - time.time()) // 60) + 1)
+            form.form_errors.append(
+                f"Too many failed attempts. For your security, signing in is paused for {minutes} minutes.")
+            status = 429
+        else:
+            form.form_errors.append("The email address or password is not correct.")
+            status = 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+@access(PUBLIC)
+def login_verify():
+    pending = session.get(PENDING_MFA)
+    if not pending or time.time() - pending.get("at", 0) > PENDING_MFA_SECONDS:
+        session.pop(PENDING_MFA, None)
+        flash("Please sign in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = TotpForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.db.session.get(accounts.User, pending["uid"])
+        email = user.email if user else ""
+        if accounts.locked_until(email, client_ip()) is not None:
+            form.form_errors.append("Too many failed attempts. Please wait 15 minutes and try again.")
+            status = 429
+        elif user and user.active and user.session_version == pending["sv"] and \
+                accounts.verify_second_factor(user.id, form.code.data):
+            target = pending.get("next") or url_for("learn.course_map")
+            start_session(user)
+            return redirect(safe_next(target))
+        else:
+            accounts.record_failed_sign_in(email, client_ip())
+            form.form_errors.append("That code is not correct, or it was already used.")
+            status = 401
+    return render_template("auth/login_verify.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@access(PUBLIC)
+def logout():
+    form = ActionForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        accounts.end_sessions(current_user.id)
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@access(PUBLIC)
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.course_map"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                form.email.data, form.name.data, form.password.data, Role.LEARNER,
+                organisation=form.organisation.data or "", country=form.country.data or "")
+        except accounts.AccountError as exc:
+            form.email.errors.append(str(exc)) if "email" in str(exc).lower() else form.form_errors.append(str(exc))
+        else:
+            start_session(user)
+            flash("Welcome! Your account is ready. Start with the first unit below.", "success")
+            return redirect(url_for("learn.course_map"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.change_password(current_user.id, form.current.data, form.password.data)
+        except accounts.AccountError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            start_session(user)  # this browser continues; every other session has ended
+            flash("Your password is changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("learn.dashboard"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def reauthenticate():
+    form = ReauthForm()
+    status = 200
+    if form.validate_on_submit():
+        email = current_user.email
+        if accounts.locked_until(email, client_ip()) is not None:
+            form.password.errors.append("Too many failed attempts. Please wait and try again.")
+            status = 429
+        elif accounts.verify_password(current_user, form.password.data):
+            mark_reauthenticated()
+            return redirect(safe_next(request.args.get("next")))
+        else:
+            accounts.record_failed_sign_in(email, client_ip())
+            form.password.errors.append("The password is not correct.")
+            status = 401
+    return render_template("auth/reauthenticate.html", form=form), status
+
+
+@bp.route("/account/two-step", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def mfa_setup():
+    if current_user.mfa_enabled:
+        return redirect(url_for("learn.dashboard"))
+    secret = session.get("totp_setup") or accounts.new_totp_secret()
+    session["totp_setup"] = secret
+    form = ProfileMfaForm()
+    if form.validate_on_submit():
+        codes = accounts.enable_totp(current_user.id, secret, form.code.data)
+        if codes is None:
+            form.code.errors.append("That code is not correct. Check the time on your phone and try again.")
+        else:
+            session.pop("totp_setup", None)
+            session["recovery_codes"] = codes
+            return redirect(url_for("auth.mfa_recovery_codes"))
+    uri = accounts.totp_uri(secret, current_user.email, current_app.config.get("MFA_ISSUER", "Migration training"))
+    required = current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/mfa_setup.html", form=form, secret=secret, uri=uri, required=required), status
+
+
+@bp.route("/account/two-step/codes")
+@access(SIGNED_IN)
+def mfa_recovery_codes():
+    codes = session.pop("recovery_codes", None)
+    if not codes:
+        return redirect(url_for("learn.dashboard"))
+    return render_template("auth/mfa_codes.html", codes=codes)

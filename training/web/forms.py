@@ -1,0 +1,89 @@
+"""WTForms classes. Each form copies only its own declared fields; nothing else posted is read."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pycountry
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from ..services.accounts import MAX_PASSWORD_LENGTH, email_problem, password_problem
+
+
+@cache
+def country_choices() -> tuple[tuple[str, str], ...]:
+    """ISO 3166-1 countries by name, with their alpha-2 codes as values."""
+    countries = sorted(
+        ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
+        key=lambda pair: pair[1],
+    )
+    return (("", "Choose a country"), *countries)
+
+
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code) if code else None
+    return (getattr(country, "common_name", None) or country.name) if country else ""
+
+
+def _valid_email(_form: FlaskForm, field: StringField) -> None:
+    problem = email_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _valid_new_password(_form: FlaskForm, field: PasswordField) -> None:
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+                                                     Length(max=MAX_PASSWORD_LENGTH)])
+    submit = SubmitField("Sign in")
+
+
+class TotpForm(FlaskForm):
+    code = StringField("Authentication code", validators=[DataRequired("Enter the code."), Length(max=20)])
+    submit = SubmitField("Verify")
+
+
+class RegisterForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)])
+    email = EmailField("Email address", validators=[_valid_email, Length(max=254)])
+    organisation = StringField("Organisation or ministry", validators=[Optional(), Length(max=160)])
+    country = SelectField("Country", choices=country_choices(), validators=[Optional()])
+    password = PasswordField("Password", validators=[_valid_new_password],
+                             description="At least 8 characters. A short sentence works well.")
+    confirm = PasswordField("Repeat the password",
+                            validators=[EqualTo("password", "The two passwords are not the same.")])
+    submit = SubmitField("Create account")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Enter your current password."),
+                                                           Length(max=MAX_PASSWORD_LENGTH)])
+    password = PasswordField("New password", validators=[_valid_new_password],
+                             description="At least 8 characters. A short sentence works well.")
+    confirm = PasswordField("Repeat the new password",
+                            validators=[EqualTo("password", "The two passwords are not the same.")])
+    submit = SubmitField("Change password")
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+                                                     Length(max=MAX_PASSWORD_LENGTH)])
+    submit = SubmitField("Continue")
+
+
+class ActionForm(FlaskForm):
+    """A form with nothing but its CSRF token: sign out, mark as read, start a quiz."""
+
+
+class ProfileMfaForm(FlaskForm):
+    code = StringField("Code from your authenticator app",
+                       validators=[DataRequired("Enter the 6-digit code."), Length(max=10)])
+    submit = SubmitField("Turn on two-step sign-in")

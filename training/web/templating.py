@@ -1,0 +1,61 @@
+"""What every template can use: the catalogue, fingerprinted static URLs, small filters."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+from flask import Flask, current_app, url_for
+from flask_login import current_user
+
+from ..catalogue import get_catalogue
+from ..models import Role
+from .forms import ActionForm, country_name
+
+
+@cache
+def _fingerprint(static_folder: str, filename: str) -> str:
+    return hashlib.sha256((Path(static_folder) / filename).read_bytes()).hexdigest()[:10]
+
+
+def asset_url(filename: str) -> str:
+    """A static file's URL carrying its content hash, so it can be cached for a year."""
+    return url_for("static", filename=filename, v=_fingerprint(current_app.static_folder, filename))
+
+
+def format_minutes(minutes: int | None) -> str:
+    if not minutes:
+        return "0 min"
+    hours, rest = divmod(int(minutes), 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} h" if hours else f"{rest} min"
+
+
+def format_date(moment: datetime | None, with_time: bool = False) -> str:
+    if moment is None:
+        return "—"
+    return moment.strftime("%-d %b %Y, %H:%M UTC" if with_time else "%-d %b %Y")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["minutes"] = format_minutes
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["country"] = country_name
+    app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "course_title": get_catalogue().guide.title,
+            "logout_form": ActionForm() if current_user.is_authenticated else None,
+            "is_staff": current_user.is_authenticated and current_user.role in (Role.TRAINER, Role.ADMIN),
+            "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
+            "url_rules": current_app.view_functions,
+        }
