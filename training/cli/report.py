@@ -1,0 +1,5 @@
+"""``training report``: commands are added here."""
+
+from __future__ import annotations
+
+COMMANDS: list = []
