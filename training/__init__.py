@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: config, database, catalogue, security, blueprints, errors, CLI."""
-    from . import catalogue, config, database, security
+    from . import catalogue, cli, config, database, security
     from .web import errors, register_blueprints
 
     app = Flask(__name__, instance_relative_config=True)
@@ -20,4 +20,5 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     register_blueprints(app)
     errors.init_app(app)
+    cli.init_app(app)
     return app

@@ -19,7 +19,9 @@ from flask_login import login_user, logout_user
 from .extensions import csrf, db, login_manager
 from .models import User
 
-AUTH_AT, SEEN_AT, MFA_OK = "auth_at", "seen_at", "mfa_ok"
+AUTH_AT, SEEN_AT = "auth_at", "seen_at"
+EXPIRED_USER = "expired_user"  # whose session just ended, so their unsent answers can be kept
+PENDING_ANSWERS = "pending_answers"
 SEEN_RESOLUTION = 60  # seconds: the idle clock is refreshed at most once a minute
 
 CONTENT_SECURITY_POLICY = (
@@ -53,8 +55,15 @@ def load_user(session_id: str) -> User | None:
 
 
 def start_session(user: User) -> None:
-    """Begin a fresh session for someone who just proved who they are."""
-    session.clear()  # nothing from before sign-in carries over (session fixation)
+    """Begin a fresh session for someone who just proved who they are.
+
+    Nothing from before sign-in carries over (session fixation), except quiz answers this
+    same person posted after their previous session had ended.
+    """
+    pending = session.get(PENDING_ANSWERS)
+    session.clear()
+    if pending and pending.get("owner") == user.id:
+        session[PENDING_ANSWERS] = pending
     login_user(user)
     now = int(time.time())
     session[AUTH_AT] = now
@@ -71,10 +80,10 @@ def enforce_session_limits() -> None:
     absolute: timedelta = config["SESSION_ABSOLUTE_TIMEOUT"]
     auth_at, seen_at = session.get(AUTH_AT, 0), session.get(SEEN_AT, 0)
     if now - auth_at > absolute.total_seconds() or now - seen_at > idle.total_seconds():
-        keep = {k: session[k] for k in ("pending_answers",) if k in session}
+        user_id = session["_user_id"].partition(".")[0]
         logout_user()
         session.clear()
-        session.update(keep)
+        session[EXPIRED_USER] = int(user_id) if user_id.isdigit() else None
         flash("Your session ended after a period without activity. Please sign in again.", "info")
         return
     if now - seen_at >= SEEN_RESOLUTION:

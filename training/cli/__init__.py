@@ -1,7 +1,9 @@
 """The ``training`` command (also ``flask --app training ...``).
 
 Each command is a thin wrapper around the function a view calls: messages go to stderr,
-errors exit non-zero, secrets come from stdin.
+errors exit non-zero, secrets come from stdin. ``content check`` and ``serve`` work without
+loading the app (the content may be invalid); the others are attached to ``app.cli`` by
+:func:`init_app`, so ``training`` and ``flask --app training`` offer the same commands.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup
 
 
@@ -30,14 +33,20 @@ def cli() -> None:
     """Overview of International Migration: the training platform."""
 
 
+def init_app(app: Flask) -> None:
+    from . import demo, guide, quiz, report, users
+
+    for module in (users, guide, quiz, report, demo):
+        for command in module.COMMANDS:
+            app.cli.add_command(command)
 
 
-def _register() -> None:
-    from . import content, demo, guide, quiz, report, serve, users
+def _register_standalone() -> None:
+    from . import content, serve
 
-    for module in (content, users, guide, quiz, report, demo, serve):
+    for module in (content, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 
 
-_register()
+_register_standalone()

@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import Role
-from ..security import recently_authenticated
+from ..security import EXPIRED_USER, PENDING_ANSWERS, recently_authenticated
 
 F = TypeVar("F", bound=Callable)
+MAX_KEPT_ANSWERS = 2500  # characters: stays well inside a cookie
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,8 @@ def check_access():  # noqa: ANN201 - None or a redirect response
     if not current_user.is_authenticated:
         if request.blueprint == "api":
             abort(401)
+        if request.endpoint == "quiz.submit":
+            keep_unsent_answers()
         return login_manager.unauthorized()
     if request.endpoint not in ACCOUNT_STEPS:
         if current_user.must_change_password:
@@ -86,6 +89,16 @@ def check_access():  # noqa: ANN201 - None or a redirect response
     if rule.fresh and not recently_authenticated():
         return redirect(url_for("auth.reauthenticate", next=request.full_path.rstrip("?")))
     return None
+
+
+def keep_unsent_answers() -> None:
+    """A quiz posted after the session ended keeps its answers in the (new, signed) session,
+    so they are restored once the learner signs in again instead of being lost."""
+    form = {k: v for k, v in request.form.lists() if k.startswith("q-")}
+    size = sum(len(k) + sum(len(x) for x in v) for k, v in form.items())
+    owner = session.get(EXPIRED_USER)
+    if form and owner and size <= MAX_KEPT_ANSWERS:
+        session[PENDING_ANSWERS] = {"quiz": request.view_args.get("quiz_id"), "form": form, "owner": owner}
 
 
 def is_staff(user: object) -> bool:

@@ -6,20 +6,20 @@ from functools import cache
 
 import pycountry
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from ..services.accounts import MAX_PASSWORD_LENGTH, email_problem, password_problem
 
 
 @cache
-def country_choices() -> tuple[tuple[str, str], ...]:
+def country_choices() -> tuple[SelectChoice, ...]:
     """ISO 3166-1 countries by name, with their alpha-2 codes as values."""
     countries = sorted(
-        ((c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
-        key=lambda pair: pair[1],
+        (SelectChoice(c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
+        key=lambda choice: choice.label,
     )
-    return (("", "Choose a country"), *countries)
+    return (SelectChoice("", "Choose a country"), *countries)
 
 
 def country_name(code: str) -> str:

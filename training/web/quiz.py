@@ -9,6 +9,7 @@ from ..catalogue import get_catalogue
 from ..extensions import db
 from ..models import AttemptState, QuizAttempt
 from ..progress import course_progress
+from ..security import PENDING_ANSWERS
 from ..quiz import InvalidSubmission, answers_to_form, grade, parse_answers, public_view
 from ..services import attempts, learning
 from .access import SIGNED_IN, access
@@ -16,7 +17,6 @@ from .forms import ActionForm
 
 bp = Blueprint("quiz", __name__)
 
-PENDING_ANSWERS = "pending_answers"
 
 
 def _quiz_or_404(quiz_id: str):  # noqa: ANN202
@@ -55,7 +55,7 @@ def take(quiz_id: str):
                                history=history, form=ActionForm())
     draft = attempt.draft or {}
     pending = session.get(PENDING_ANSWERS)
-    if pending and pending.get("quiz") == quiz.id:
+    if pending and pending.get("quiz") == quiz.id and pending.get("owner") == current_user.id:
         session.pop(PENDING_ANSWERS)
         try:
             draft = parse_answers(quiz, pending["form"])

@@ -1,0 +1,99 @@
+"""Markdown rendering: sanitised output, trainer-only blocks kept out of learner HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from training.content import build_catalogue
+from training.content.blocks import split_blocks
+from training.content.markdown import render, sanitize
+
+from ..conftest import MINIMAL, ROOT
+
+SOURCE = Path("lesson.md")
+
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](&#106;avascript:alert(1))",
+    "![x](data:text/html,<script>alert(1)</script>)",
+    '<svg onload="alert(1)"></svg>',
+    '<iframe src="https://evil.example"></iframe>',
+    '<a href="#" style="background:url(javascript:alert(1))">x</a>',
+    "<style>body{display:none}</style>",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_dangerous_markup_is_removed(payload: str):
+    html = render(f"Text before.\n\n{payload}\n\nText after.", source=SOURCE).html.lower()
+    for marker in ("<script", "onerror", "onload", "javascript:", "<iframe", "<svg", "<style", "data:text"):
+        assert marker not in html
+    assert "text before." in html and "text after." in html
+
+
+def test_admonitions_tables_footnotes_and_definition_lists_render():
+    text = (
+        '!!! example "Case"\n    Body.\n\n'
+        "| A | B |\n|---|---|\n| 1 | 2 |\n\n"
+        "A claim.[^1]\n\n[^1]: The note.\n\n"
+        "Term\n:   Definition\n"
+    )
+    html = render(text, source=SOURCE).html
+    assert '<div class="admonition example">' in html
+    assert "<table>" in html and "<td>1</td>" in html
+    assert 'class="footnote"' in html and "<dl>" in html
+
+
+def test_links_are_marked_noopener():
+    html = render("[IOM](https://www.iom.int)", source=SOURCE).html
+    assert 'rel="noopener noreferrer"' in html
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300))
+def test_rendered_output_is_already_clean(text: str):
+    html = render(text, source=SOURCE).html
+    assert sanitize(html) == html  # a fixed point of the sanitiser: nothing left to remove
+
+
+def test_trainer_blocks_are_cut_from_the_learner_text():
+    split = split_blocks("Intro.\n\n::: facilitator-notes\nSECRET\n:::\n\nOutro.", SOURCE, 1)
+    assert "SECRET" not in split.learner_markdown
+    assert "SECRET" in split.blocks[0].markdown
+    assert "Intro." in split.learner_markdown and "Outro." in split.learner_markdown
+
+
+def test_no_trainer_text_reaches_any_learner_page_of_the_real_course():
+    catalogue = build_catalogue(ROOT)
+    for unit in catalogue.units:
+        lesson_html = " ".join(lesson.html for lesson in unit.lessons) + unit.html
+        for lesson in (*unit.lessons, unit):
+            for block in lesson.blocks:
+                assert 'class="trainer-only' in lesson.guide_html
+                sample = _first_sentence(block.html)
+                if sample:
+                    assert sample not in lesson_html, f"{unit.id}: trainer text leaked: {sample!r}"
+
+
+def _first_sentence(html: str) -> str:
+    import re
+
+    text = re.sub(r"<[^>]+>", " ", html)
+    words = text.split()
+    return " ".join(words[:8]) if len(words) >= 8 else ""
+
+
+def test_fixture_catalogue_keeps_trainer_blocks_for_the_guide():
+    catalogue = build_catalogue(MINIMAL)
+    unit = catalogue.unit("alpha")
+    assert "ALPHA-TRAINER-NOTE" in unit.guide_html and "ALPHA-TRAINER-NOTE" not in unit.html
+    assert {b.kind.value for b in unit.blocks} == {"facilitator-notes", "discussion", "activity", "handout"}
+    activity = next(b for b in unit.blocks if b.kind.value == "activity")
+    assert (activity.id, activity.title, activity.minutes) == ("sorting", "Sorting cards", 60)

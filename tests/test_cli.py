@@ -1,0 +1,81 @@
+"""The ``training`` command: exit codes, messages, and the same functions the views use."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from training.cli import cli
+from training.content import ContentInvalid
+from training.extensions import db
+from training.models import User
+
+from .conftest import MINIMAL, make_config
+
+
+def test_content_check_passes_on_a_valid_course():
+    result = CliRunner().invoke(cli, ["content", "check", "--content-dir", str(MINIMAL)])
+    assert result.exit_code == 0
+    assert "Content OK: 2 units, 4 lessons" in result.output
+
+
+def test_content_check_prints_every_problem_with_its_location(tmp_path: Path):
+    course = tmp_path / "course"
+    shutil.copytree(MINIMAL, course)
+    (course / "quizzes" / "beta.md").unlink()
+    quiz = course / "quizzes" / "alpha.md"
+    quiz.write_text(quiz.read_text().replace("pass_mark: 70", "pass_mark: 170"))
+    result = CliRunner().invoke(cli, ["content", "check", "--content-dir", str(course)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.endswith("quizzes/alpha.md:5: 'pass_mark' must be a whole number from 0 to 100") for line in lines)
+    assert any(line.endswith("modules/02-beta/unit.md:2: unit 'beta' has no quiz in quizzes/") for line in lines)
+    assert "2 problem(s) found." in result.output
+
+
+def test_server_refuses_to_start_on_invalid_content(tmp_path: Path):
+    from training import create_app
+
+    course = tmp_path / "course"
+    shutil.copytree(MINIMAL, course)
+    (course / "quizzes" / "beta.md").unlink()
+    with pytest.raises(ContentInvalid, match="unit 'beta' has no quiz"):
+        create_app(make_config(tmp_path, CONTENT_DIR=str(course)))
+
+
+def test_users_create_reads_the_password_from_stdin(app, runner):
+    result = runner.invoke(args=["users", "create", " Admin@Example.org ", "--name", "First Admin",
+                                 "--role", "admin", "--country", "ke", "--password-stdin"],
+                           input="a strong admin passphrase\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User))
+    assert (user.email, user.role.value, user.country) == ("admin@example.org", "admin", "KE")
+
+
+@pytest.mark.parametrize("stdin, message", [("\n", "password is empty"), ("short\n", "at least 8 characters")])
+def test_users_create_refuses_a_missing_or_weak_password(app, runner, stdin: str, message: str):
+    result = runner.invoke(args=["users", "create", "a@example.org", "--name", "A", "--password-stdin"],
+                           input=stdin)
+    assert result.exit_code != 0 and message in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_users_create_without_password_input_fails(app, runner):
+    result = runner.invoke(args=["users", "create", "a@example.org", "--name", "A"], input="")
+    assert result.exit_code != 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_production_refuses_a_weak_or_missing_secret_key(tmp_path: Path):
+    from training import create_app
+
+    for key in (None, "dev", "short-key"):
+        with pytest.raises(RuntimeError, match="TRAINING_SECRET_KEY"):
+            create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=key))
+    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY="k" * 48))
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert not app.debug and not app.testing

@@ -1,0 +1,172 @@
+"""Grading rules, without an app: the registry of question types over the fixture quiz."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from training.content import build_catalogue
+from training.content.model import QuestionType
+from training.quiz import (
+    FORM_PREFIX,
+    InvalidSubmission,
+    answers_to_form,
+    grade,
+    normalise_text,
+    parse_answers,
+    public_view,
+)
+
+from .conftest import MINIMAL
+
+CATALOGUE = build_catalogue(MINIMAL)
+QUIZ = CATALOGUE.quiz("alpha-quiz")
+
+
+def correct_form(quiz=QUIZ) -> dict[str, list[str]]:  # noqa: ANN001
+    """The form a learner who knows every answer would send."""
+    form: dict[str, list[str]] = {}
+    for q in quiz.questions:
+        name = FORM_PREFIX + q.id
+        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
+            form[name] = [o.id for o in q.options if o.correct]
+        elif q.type == QuestionType.SHORT:
+            form[name] = [next(o.text for o in q.options if o.correct)]
+        elif q.type == QuestionType.MATCHING:
+            for o in q.options:
+                form[f"{name}-{o.id}"] = [o.match_id]
+        elif q.type == QuestionType.ORDERING:
+            for position, o in enumerate(q.options, start=1):
+                form[f"{name}-{o.id}"] = [str(position)]
+    return form
+
+
+def test_all_correct_answers_score_100_and_pass():
+    result = grade(QUIZ, parse_answers(QUIZ, correct_form()))
+    assert result.percent == 100 and result.passed
+    assert all(r.correct for r in result.questions)
+
+
+def test_no_answers_score_0_and_fail():
+    result = grade(QUIZ, parse_answers(QUIZ, {}))
+    assert result.score == 0 and not result.passed
+    assert not any(r.graded.answered for r in result.questions)
+
+
+def test_multiple_choice_partial_credit_subtracts_wrong_choices():
+    q = QUIZ.question("pick-many")  # two correct options (a, b), one wrong (c)
+    def credit(choices):  # noqa: ANN001, ANN202
+        return grade(QUIZ, parse_answers(QUIZ, {FORM_PREFIX + q.id: choices})).questions[1].graded.credit
+    assert credit(["a", "b"]) == 1.0
+    assert credit(["a"]) == 0.5
+    assert credit(["a", "c"]) == 0.0  # one right minus one wrong
+    assert credit(["c"]) == 0.0  # never below zero
+
+
+@pytest.mark.parametrize("answer, correct", [
+    ("stride", True), ("  Stride ", True), ("STRIDE.", True), ("schritt", True), ("Schrítt", True),
+    ("step", False), ("strides and more", False), ("", False),
+])
+def test_short_answers_ignore_case_accents_and_surrounding_space(answer: str, correct: bool):
+    result = grade(QUIZ, parse_answers(QUIZ, {FORM_PREFIX + "word": [answer]}))
+    graded = result.questions[3].graded
+    assert (graded.credit == 1.0) is correct
+    if answer.strip() == "step":
+        assert "a stride is a long step" in graded.feedback[0].html
+
+
+def test_matching_and_ordering_give_credit_per_pair_and_position():
+    q = QUIZ.question("pairs")
+    swapped = {f"{FORM_PREFIX}pairs-{q.options[0].id}": [q.options[1].match_id],
+               f"{FORM_PREFIX}pairs-{q.options[1].id}": [q.options[0].match_id],
+               f"{FORM_PREFIX}pairs-{q.options[2].id}": [q.options[2].match_id]}
+    result = grade(QUIZ, parse_answers(QUIZ, swapped))
+    assert result.questions[4].graded.credit == pytest.approx(1 / 3)
+    order = QUIZ.question("sequence")
+    reversed_form = {f"{FORM_PREFIX}sequence-{o.id}": [str(3 - i)] for i, o in enumerate(order.options)}
+    assert grade(QUIZ, parse_answers(QUIZ, reversed_form)).questions[5].graded.credit == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("form", [
+    {FORM_PREFIX + "pick-one": ["zz"]},  # not an option of that question
+    {FORM_PREFIX + "pick-one": ["a", "b"]},  # two answers to a single-choice question
+    {FORM_PREFIX + "pick-many": ["a", "a"]},
+    {FORM_PREFIX + "nope": ["a"]},  # no such question
+    {"score": ["100"]},  # a client-sent score is refused, never trusted
+    {FORM_PREFIX + "sequence-" + QUIZ.question("sequence").options[0].id: ["9"]},
+    {FORM_PREFIX + "pairs-a": ["not-a-choice"]},
+    {FORM_PREFIX + "word": ["x" * 201]},
+])
+def test_forged_or_malformed_submissions_are_refused(form: dict):
+    with pytest.raises(InvalidSubmission):
+        parse_answers(QUIZ, form)
+
+
+def test_option_ids_of_another_question_are_refused():
+    beta = CATALOGUE.quiz("beta-quiz")
+    with pytest.raises(InvalidSubmission):
+        parse_answers(QUIZ, {FORM_PREFIX + "pick-one": [beta.questions[0].options[0].id + "x"]})
+
+
+def test_public_view_holds_no_answer_key_and_hides_authored_order():
+    for seed in range(20):
+        view = public_view(QUIZ, seed)
+        text = repr(view)
+        assert "Right:" not in text and "feedback" not in text.lower()
+        ordering = next(q for q in view if q.type == QuestionType.ORDERING)
+        assert [i.id for i in ordering.items] != [o.id for o in QUIZ.question("sequence").options]
+        matching = next(q for q in view if q.type == QuestionType.MATCHING)
+        assert [c.id for c in matching.choices] == sorted(c.id for c in matching.choices)
+
+
+def test_saved_answers_fill_the_form_again():
+    form = correct_form()
+    assert parse_answers(QUIZ, answers_to_form(QUIZ, parse_answers(QUIZ, form))) == parse_answers(QUIZ, form)
+
+
+def test_normalise_text():
+    assert normalise_text("  Émigration  nette. ") == "emigration nette"
+
+
+# --- properties ------------------------------------------------------------------------
+
+def random_form(rng: random.Random) -> dict[str, list[str]]:
+    form: dict[str, list[str]] = {}
+    for q in QUIZ.questions:
+        name = FORM_PREFIX + q.id
+        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
+            if rng.random() < 0.8:
+                form[name] = [rng.choice(q.options).id]
+        elif q.type == QuestionType.MULTIPLE:
+            form[name] = [o.id for o in q.options if rng.random() < 0.5]
+        elif q.type == QuestionType.SHORT:
+            form[name] = [rng.choice(["stride", "step", "", "walk", "Schritt"])]
+        elif q.type == QuestionType.MATCHING:
+            for o in q.options:
+                form[f"{name}-{o.id}"] = [rng.choice(q.options).match_id]
+        else:
+            for o in q.options:
+                form[f"{name}-{o.id}"] = [str(rng.randint(1, len(q.options)))]
+    return form
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_score_is_always_between_0_and_100(rng: random.Random):
+    result = grade(QUIZ, parse_answers(QUIZ, random_form(rng)))
+    assert 0.0 <= result.score <= 1.0
+    assert all(0.0 <= r.graded.credit <= 1.0 for r in result.questions)
+    assert result.passed == (result.score * 100 >= QUIZ.pass_mark - 1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_order_of_submitted_fields_does_not_matter(rng: random.Random):
+    form = random_form(rng)
+    items = list(form.items())
+    rng.shuffle(items)
+    shuffled = {k: list(reversed(v)) if len(set(v)) == len(v) else v for k, v in items}
+    assert grade(QUIZ, parse_answers(QUIZ, form)).score == grade(QUIZ, parse_answers(QUIZ, shuffled)).score

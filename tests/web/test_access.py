@@ -1,0 +1,87 @@
+"""Access policy: every route declares who may open it, and the declaration holds.
+
+A route added without ``@access(...)`` fails ``test_every_route_declares_an_access_rule``.
+The role x URL matrix here covers the learning pages; the guide and admin tests have their own.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from training.models import Role
+from training.web.access import PUBLIC
+
+from ..conftest import Auth, get_csrf
+from ..factories import make_user
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing = [rule.endpoint for rule in app.url_map.iter_rules()
+               if getattr(app.view_functions[rule.endpoint], "access_rule", None) is None]
+    assert missing == []
+
+
+def test_public_routes_are_only_the_expected_ones(app):
+    public = {rule.endpoint for rule in app.url_map.iter_rules()
+              if app.view_functions[rule.endpoint].access_rule is PUBLIC}
+    assert public == {"static", "auth.login", "auth.login_verify", "auth.logout", "auth.register", "api.healthz"}
+
+
+LEARNING_PAGES = ["/", "/dashboard", "/units/alpha", "/units/alpha/first-steps", "/quizzes/alpha-quiz",
+                  "/api/progress", "/account/password"]
+
+
+@pytest.mark.parametrize("path", LEARNING_PAGES)
+@pytest.mark.parametrize("role", [None, "learner", "trainer", "admin"])
+def test_learning_pages_need_sign_in_and_are_open_to_every_role(app, path: str, role: str | None):
+    client = app.test_client()
+    if role:
+        Auth(client).login(make_user(role).email)
+    response = client.get(path)
+    if role is None:
+        assert response.status_code in (302, 401)
+    else:
+        assert response.status_code == 200
+
+
+def test_get_requests_change_nothing(app, login_as, client):
+    """Safe methods are side-effect free: marking read and starting a quiz need POST."""
+    login_as("learner")
+    assert client.get("/units/alpha/first-steps/complete").status_code == 405
+    assert client.get("/quizzes/alpha-quiz/start").status_code == 405
+    assert client.get("/logout").status_code == 405
+
+
+def test_post_without_token_is_refused_everywhere(app, client, login_as):
+    login_as("admin")
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and "<" not in rule.rule:
+            assert client.post(rule.rule, data={}).status_code == 400, rule.rule
+
+
+def test_role_enum_is_what_the_rules_use():
+    assert {r.value for r in Role} == {"learner", "trainer", "admin"}
+
+
+def test_security_headers_on_pages_errors_and_static_files(client, login_as):
+    login_as("learner")
+    for path in ("/", "/no-such-page", "/static/site.css", "/api/progress", "/login"):
+        response = client.get(path)
+        response.close()
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.get("/api/progress").headers["Cache-Control"] == "no-store"
+    static = client.get("/static/site.css")
+    static.close()
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+def test_csrf_token_never_appears_in_a_url(client, login_as):
+    login_as("learner")
+    page = client.get("/units/alpha/first-steps").get_data(as_text=True)
+    token = get_csrf(client, "/units/alpha/first-steps")
+    assert "csrf_token=" not in page and token not in (client.get("/").headers.get("Location") or "")

@@ -1,0 +1,179 @@
+"""Taking quizzes over HTTP: the answer key never reaches the page, grading happens once."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from freezegun import freeze_time
+
+from training.catalogue import get_catalogue
+from training.extensions import db
+from training.models import AttemptState, QuestionResponse, QuizAttempt
+
+from ..conftest import Auth, csrf_from, get_csrf
+from ..test_quiz import correct_form
+
+
+def start(client, quiz_id: str = "alpha-quiz") -> str:  # noqa: ANN001
+    token = get_csrf(client, f"/quizzes/{quiz_id}")
+    response = client.post(f"/quizzes/{quiz_id}/start", data={"csrf_token": token})
+    assert response.status_code == 303
+    return client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
+
+
+def submit(client, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"):  # noqa: ANN001, ANN201
+    attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
+    seq = re.search(r'name="seq" value="(\d+)"', page).group(1)
+    data = {"csrf_token": csrf_from(page), "attempt": attempt, "seq": seq, "action": action, **answers}
+    return client.post(f"/quizzes/{quiz_id}", data=data)
+
+
+def wrong_form() -> dict:
+    return {"q-pick-one": ["b"], "q-is-true": ["b"], "q-word": ["walk"]}
+
+
+def test_quiz_page_holds_no_answer_key(app, client, login_as):
+    login_as("learner")
+    page = start(client)
+    quiz = get_catalogue().quiz("alpha-quiz")
+    for question in quiz.questions:
+        assert re.sub(r"<[^>]+>", "", question.explanation_html).strip()[:30] not in page
+        for option in question.options:
+            feedback = re.sub(r"<[^>]+>", "", option.feedback_html).strip()
+            assert feedback not in page, feedback
+    assert "correct" not in page.lower().replace("correct horse", "")
+    # Correct and wrong options are marked up the same way: only the id and the text differ.
+    inputs = re.findall(r'<label class="choice">\s*<input ([^>]*)>\s*<span>', page)
+    by_question: dict[str, set[str]] = {}
+    for attributes in inputs:
+        name = re.search(r'name="([^"]+)"', attributes).group(1)
+        by_question.setdefault(name, set()).add(re.sub(r'value="[^"]*"', "", attributes))
+    assert by_question and all(len(shapes) == 1 for shapes in by_question.values())
+
+
+def test_learner_can_fail_retake_and_pass(app, client, login_as):
+    user = login_as("learner")
+    page = start(client)
+    failed = submit(client, page, wrong_form())
+    assert failed.status_code == 303
+    result = client.get(failed.headers["Location"]).get_data(as_text=True)
+    assert "You did not reach the pass mark of 70%" in result
+    assert "No: beta is second." in result  # the feedback on the chosen option
+    assert "Correct answer:" not in result  # not revealed while attempts remain
+    assert "Retake the quiz" in result
+    page = start(client)
+    passed = submit(client, page, correct_form())
+    result = client.get(passed.headers["Location"]).get_data(as_text=True)
+    assert "Your score: 100%" in result and "You passed" in result
+    attempts = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)
+                                  .order_by(QuizAttempt.attempt_no)).all()
+    assert [(a.attempt_no, a.passed) for a in attempts] == [(1, False), (2, True)]
+    assert attempts[1].pass_mark == 0.7 and attempts[1].content_version
+    responses = db.session.scalar(sa.select(sa.func.count()).select_from(QuestionResponse)
+                                  .where(QuestionResponse.attempt_id == attempts[1].id))
+    assert responses == 6
+
+
+def test_unit_completes_when_lessons_read_and_quiz_passed(app, client, login_as):
+    login_as("learner")
+    for lesson in ("first-steps", "second-steps"):
+        token = get_csrf(client, f"/units/alpha/{lesson}")
+        client.post(f"/units/alpha/{lesson}/complete", data={"csrf_token": token})
+    page = start(client)
+    client.get(submit(client, page, correct_form()).headers["Location"])
+    api = client.get("/api/progress").get_json()
+    alpha = api["units"][0]
+    assert alpha["status"] == "complete"
+    assert alpha["quiz"] == {"id": "alpha-quiz", "attempts": 1, "best_score": 100, "passed": True}
+    assert "Complete" in client.get("/units/alpha").get_data(as_text=True)
+
+
+def test_double_submit_grades_once_and_answers_the_second_with_a_redirect(app, client, login_as):
+    user = login_as("learner")
+    page = start(client)
+    first = submit(client, page, correct_form())
+    second = submit(client, page, wrong_form())
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    attempts = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)).all()
+    assert len(attempts) == 1 and attempts[0].score == 1.0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuestionResponse)) == 6
+
+
+def test_forged_submissions_are_refused_and_change_nothing(app, client, login_as):
+    user = login_as("learner")
+    page = start(client)
+    for forged in ({"q-pick-one": ["zz"]}, {"score": ["100"]}, {"q-other-quiz-question": ["a"]}):
+        assert submit(client, page, forged).status_code == 400
+    attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id))
+    db.session.refresh(attempt)
+    assert attempt.state == AttemptState.IN_PROGRESS and attempt.score is None
+
+
+def test_another_learners_attempt_is_not_found(app, client, login_as):
+    login_as("learner")
+    page = start(client)
+    other = app.test_client()
+    login_other = Auth(other)
+    from ..factories import make_user
+
+    stranger = make_user()
+    login_other.login(stranger.email)
+    start(other)
+    forged = submit(other, page.replace(csrf_from(page), get_csrf(other, "/quizzes/alpha-quiz")), correct_form())
+    assert forged.status_code == 404
+    assert other.get("/quizzes/alpha-quiz/attempts/5").status_code == 404
+
+
+def test_attempts_limit_is_enforced(app, client, login_as):
+    login_as("learner")
+    for _ in range(3):
+        submit(client, start(client), wrong_form())
+    page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
+    assert "You have used every attempt" in page
+    token = get_csrf(client, "/quizzes/alpha-quiz")
+    client.post("/quizzes/alpha-quiz/start", data={"csrf_token": token})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 3
+    result = client.get("/quizzes/alpha-quiz/attempts/3").get_data(as_text=True)
+    assert "Correct answer:" in result  # revealed once no attempt is left
+
+
+def test_saved_answers_come_back_after_signing_out(app, client, login_as, auth):
+    user = login_as("learner")
+    page = start(client)
+    saved = submit(client, page, {"q-pick-one": ["a"], "q-word": ["stride"]}, action="save")
+    assert saved.status_code == 200 and "Your answers are saved" in saved.get_data(as_text=True)
+    auth.logout()
+    auth.login(user.email)
+    page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
+    assert re.search(r'value="a" checked', page)
+    assert 'value="stride"' in page
+
+
+def test_autosave_rejects_stale_saves(app, client, login_as):
+    login_as("learner")
+    page = start(client)
+    attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
+    token = csrf_from(page)
+    def save(seq, answer):  # noqa: ANN001, ANN202
+        return client.post("/quizzes/alpha-quiz/autosave", data={
+            "csrf_token": token, "attempt": attempt, "seq": str(seq), "q-word": [answer]})
+    assert save(2, "newer").status_code == 200
+    assert save(1, "older").status_code == 409
+    assert 'value="newer"' in client.get("/quizzes/alpha-quiz").get_data(as_text=True)
+
+
+def test_answers_survive_an_expired_session(app, client, login_as, auth):
+    user = login_as("learner")
+    with freeze_time("2026-05-01 10:00:00", tick=True) as clock:
+        auth.login(user.email)
+        page = start(client)
+        clock.tick(timedelta(hours=2))  # a long pause: the session has ended
+        response = submit(client, page, {"q-word": ["stride"], "q-pick-one": ["a"]})
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+        auth.login(user.email)
+        page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
+    assert "Your answers were kept" in page
+    assert 'value="stride"' in page and re.search(r'value="a" checked', page)
