@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +65,24 @@ def make_config(tmp_path: Path, **overrides) -> dict:
     return config
 
 
+@contextmanager
+def empty_database(tmp_path: Path):
+    """A brand-new database: a SQLite file, or a throwaway PostgreSQL database."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"migrations_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def reset_database(app) -> None:  # noqa: ANN001
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -88,6 +108,7 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        kwargs.setdefault("buffered", True)  # read and close file responses (static files, PDFs)
         with self.application.app_context():
             return super().open(*args, **kwargs)
 

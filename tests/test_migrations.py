@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,25 +13,7 @@ from training import create_app
 from training.extensions import db
 from training.models import Base
 
-from .conftest import POSTGRES_URL, make_config
-
-
-@contextmanager
-def empty_database(tmp_path: Path):
-    """A brand-new database: a SQLite file, or a throwaway PostgreSQL database."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"migrations_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+from .conftest import empty_database, make_config
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path):

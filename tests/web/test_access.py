@@ -66,9 +66,7 @@ def test_role_enum_is_what_the_rules_use():
 def test_security_headers_on_pages_errors_and_static_files(client, login_as):
     login_as("learner")
     for path in ("/", "/no-such-page", "/static/site.css", "/api/progress", "/login"):
-        response = client.get(path)
-        response.close()
-        headers = response.headers
+        headers = client.get(path).headers
         csp = headers["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
@@ -76,7 +74,6 @@ def test_security_headers_on_pages_errors_and_static_files(client, login_as):
     assert client.get("/").headers["Cache-Control"] == "no-store"
     assert client.get("/api/progress").headers["Cache-Control"] == "no-store"
     static = client.get("/static/site.css")
-    static.close()
     assert "no-store" not in static.headers.get("Cache-Control", "")
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
+from training.catalogue import get_catalogue
 from training.extensions import db
 from training.models import LessonProgress
 
-from ..conftest import get_csrf
+from ..conftest import ROOT, get_csrf
 
 
 def test_course_map_lists_units_in_order_with_durations(client, login_as):
@@ -55,3 +57,16 @@ def test_pages_need_sign_in(client):
     response = client.get("/units/alpha")
     assert response.status_code == 302
     assert "/login?next=" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("app_overrides", [{"CONTENT_DIR": str(ROOT)}])
+def test_every_real_lesson_page_with_its_css_stays_under_100_kb(client, login_as, app_overrides):
+    """Learners on slow or costly connections: the longest lesson page plus the stylesheet."""
+    login_as("learner")
+    css = len(client.get("/static/site.css").get_data())
+    sizes = {}
+    for unit in get_catalogue().units:
+        for lesson in unit.lessons:
+            sizes[f"{unit.id}/{lesson.id}"] = len(client.get(f"/units/{unit.id}/{lesson.id}").get_data())
+    assert len(sizes) == 48
+    assert max(sizes.values()) + css < 100_000, max(sizes.items(), key=lambda kv: kv[1])

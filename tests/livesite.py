@@ -1,0 +1,134 @@
+"""The real server in a subprocess (gunicorn with several workers), and a browser-like client.
+
+Used by the concurrency and fault tests and the browser tests: the Flask test client runs
+in one process and would hide races between workers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from .conftest import MINIMAL, empty_database
+from .factories import PASSWORD
+
+TRAINING = str(Path(sys.executable).parent / "training")
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveSite:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen
+    log_path: Path
+
+    def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
+        """Run ``training ...`` against the same database and content."""
+        return subprocess.run([TRAINING, *args], env=self.env, input=input, text=True,
+                              capture_output=True, check=True, timeout=120)
+
+    def create_user(self, email: str, role: str = "learner", name: str = "Test Learner") -> str:
+        self.command("users", "create", email, "--name", name, "--role", role, "--password-stdin",
+                     input=PASSWORD + "\n")
+        return email
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        return [int(pid) for pid in out.split()]
+
+
+@contextmanager
+def live_site(tmp_path: Path, workers: int = 2, threads: int = 4, content: Path = MINIMAL,
+              extra_env: dict[str, str] | None = None) -> Iterator[LiveSite]:
+    """Migrate an empty database and serve it with gunicorn; stop everything afterwards."""
+    with empty_database(tmp_path) as database_url:
+        env = {**os.environ, "TRAINING_DATABASE_URL": database_url, "TRAINING_CONTENT_DIR": str(content),
+               "TRAINING_SECRET_KEY": "live-site-secret-key-long-enough-0123456789",
+               "TRAINING_ENV_NAME": "testing", "TRAINING_GUIDE_CACHE_DIR": str(tmp_path / "guide-cache"),
+               **(extra_env or {})}
+        env.pop("TRAINING_TEST_DATABASE_URL", None)
+        subprocess.run([TRAINING, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+        port = free_port()
+        log_path = tmp_path / "server.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [TRAINING, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                 "--threads", str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        site = LiveSite(f"http://127.0.0.1:{port}", env, process, log_path)
+        try:
+            wait_until_up(site)
+            yield site
+        finally:
+            stop(process)
+
+
+def wait_until_up(site: LiveSite, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if site.process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{site.log()}")
+        try:
+            if requests.get(site.url + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server did not start:\n{site.log()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+class Browser:
+    """A requests session that behaves like a browser with cookies and form tokens."""
+
+    def __init__(self, site: LiveSite):
+        self.site = site
+        self.http = requests.Session()
+
+    def get(self, path: str, **kwargs) -> requests.Response:  # noqa: ANN003
+        return self.http.get(self.site.url + path, allow_redirects=False, timeout=30, **kwargs)
+
+    def post(self, path: str, data: dict, **kwargs) -> requests.Response:  # noqa: ANN003
+        return self.http.post(self.site.url + path, data=data, allow_redirects=False, timeout=30, **kwargs)
+
+    def token(self, path: str) -> str:
+        return CSRF.search(self.get(path).text).group(1)
+
+    def login(self, email: str, password: str = PASSWORD) -> requests.Response:
+        return self.post("/login", {"email": email, "password": password, "csrf_token": self.token("/login")})
+
+    def clone(self) -> Browser:
+        """Another tab of the same browser: same cookies, own connection."""
+        twin = Browser(self.site)
+        twin.http.cookies.update(self.http.cookies)
+        return twin

@@ -1,0 +1,140 @@
+"""Races against the real server (gunicorn, 2 workers): submits, starts, sign-in throttling.
+
+Each test releases its threads together with a ``threading.Barrier`` and counts the rows
+afterwards, on SQLite and (in the second run of ``make test``) on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from training.content import build_catalogue
+from training.quiz import grade, parse_answers
+
+from ..conftest import MINIMAL
+from ..livesite import Browser, live_site
+from ..test_quiz import correct_form
+
+pytestmark = pytest.mark.server
+CATALOGUE = build_catalogue(MINIMAL)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with live_site(tmp_path_factory.mktemp("site"), workers=2) as site:
+        yield site
+
+
+def rows(site, sql: str, **params) -> list:  # noqa: ANN001, ANN003
+    engine = sa.create_engine(site.env["TRAINING_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(sql), params))
+    finally:
+        engine.dispose()
+
+
+def race(count: int, action) -> list:  # noqa: ANN001
+    barrier = threading.Barrier(count)
+
+    def run(index: int):  # noqa: ANN202
+        barrier.wait()
+        return action(index)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def started(browser: Browser, quiz_id: str = "alpha-quiz") -> str:
+    browser.post(f"/quizzes/{quiz_id}/start", {"csrf_token": browser.token(f"/quizzes/{quiz_id}")})
+    return browser.get(f"/quizzes/{quiz_id}").text
+
+
+def form_fields(page: str) -> dict:
+    return {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("attempt", "seq")} | {
+        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)}
+
+
+def test_ten_simultaneous_submits_grade_once(site):
+    email = site.create_user("racer@example.org")
+    browser = Browser(site)
+    assert browser.login(email).status_code == 302
+    page = started(browser)
+    answers = {**correct_form(), "q-word": ["walk"]}  # one wrong answer: a score below 100
+    data = {**form_fields(page), "action": "submit", **answers}
+    tabs = [browser.clone() for _ in range(10)]
+    statuses = race(10, lambda i: tabs[i].post("/quizzes/alpha-quiz", data).status_code)
+    assert set(statuses) <= {303}, statuses
+    attempts = rows(site, "SELECT id, state, score FROM quiz_attempt")
+    assert len(attempts) == 1 and attempts[0].state == "submitted"
+    quiz = CATALOGUE.quiz("alpha-quiz")
+    expected = grade(quiz, parse_answers(quiz, answers)).score
+    assert attempts[0].score == pytest.approx(expected) and expected < 1
+    responses = rows(site, "SELECT count(*) AS n FROM question_response WHERE attempt_id = :a", a=attempts[0].id)
+    assert responses[0].n == len(quiz.questions)
+    assert "database is locked" not in site.log() and "Traceback" not in site.log()
+
+
+def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
+    email = site.create_user("starter@example.org")
+    browser = Browser(site)
+    browser.login(email)
+    token = browser.token("/quizzes/alpha-quiz")
+    tabs = [browser.clone() for _ in range(10)]
+    statuses = race(10, lambda i: tabs[i].post("/quizzes/alpha-quiz/start", {"csrf_token": token}).status_code)
+    assert set(statuses) == {303}
+    assert len(rows(site, "SELECT qa.id FROM quiz_attempt qa JOIN \"user\" u ON u.id = qa.user_id "
+                          "WHERE u.email = :e", e=email)) == 1
+
+    def start_and_submit(i: int) -> None:
+        for _ in range(3):
+            page = started(tabs[i])
+            if 'name="attempt"' in page:
+                tabs[i].post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", "q-pick-one": "b"})
+
+    race(10, start_and_submit)
+    attempts = rows(site, "SELECT attempt_no, state FROM quiz_attempt qa JOIN \"user\" u ON u.id = qa.user_id "
+                          "WHERE u.email = :e ORDER BY attempt_no", e=email)
+    assert [a.attempt_no for a in attempts] == [1, 2, 3]  # alpha-quiz allows three attempts
+    assert all(a.state == "submitted" for a in attempts)
+
+
+def test_sign_in_throttling_is_shared_by_all_workers(site):
+    email = site.create_user("guarded@example.org")
+    statuses = []
+    for _ in range(5):  # LOGIN_MAX_FAILURES; each try on a new connection, so workers alternate
+        statuses.append(Browser(site).login(email, "wrong password").status_code)
+    assert statuses == [401, 401, 401, 401, 429]
+    assert Browser(site).login(email).status_code == 429  # even the right password, during the lock
+
+
+def test_many_learners_writing_at_once_lose_nothing(site):
+    emails = [site.create_user(f"crowd{i}@example.org") for i in range(12)]
+    browsers = [Browser(site) for _ in emails]
+    for browser, email in zip(browsers, emails, strict=True):
+        assert browser.login(email).status_code == 302
+    lessons = [("alpha", "first-steps"), ("alpha", "second-steps"), ("beta", "only-lesson"), ("beta", "beta-two")]
+
+    def learn(i: int) -> list[int]:
+        b = browsers[i]
+        token = b.token("/")
+        codes = [b.post(f"/units/{u}/{le}/complete", {"csrf_token": token}).status_code for u, le in lessons]
+        page = started(b, "beta-quiz")
+        codes.append(b.post("/quizzes/beta-quiz", {**form_fields(page), "action": "submit",
+                                                   "q-beta-one": "a", "q-beta-two": "a"}).status_code)
+        return codes
+
+    results = race(len(browsers), learn)
+    assert all(code == 303 for codes in results for code in codes), results
+    read = rows(site, "SELECT count(*) AS n FROM lesson_progress lp JOIN \"user\" u ON u.id = lp.user_id "
+                      "WHERE u.email LIKE 'crowd%' AND lp.completed_at IS NOT NULL")
+    assert read[0].n == len(emails) * len(lessons)
+    passed = rows(site, "SELECT count(*) AS n FROM quiz_attempt WHERE quiz_id = 'beta-quiz' AND passed")
+    assert passed[0].n == len(emails)
+    assert "database is locked" not in site.log()
