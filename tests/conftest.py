@@ -72,7 +72,7 @@ def empty_database(tmp_path: Path):
         yield f"sqlite:///{tmp_path / 'migrations.db'}"
         return
     name = f"migrations_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:

@@ -105,6 +105,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 def _secret_key(app: Flask) -> str:
     key = app.config.get("SECRET_KEY")
     if app.config["ENV_NAME"] == "production":
+        if app.config.get("FAULT_INJECTION"):
+            raise RuntimeError("FAULT_INJECTION is for tests and is refused in production")
         if not key or len(str(key)) < MIN_SECRET_KEY_LENGTH or str(key).lower() in WEAK_SECRET_KEYS:
             raise RuntimeError(
                 "TRAINING_SECRET_KEY must be set to a random value of at least "

@@ -44,10 +44,20 @@ def init_app(app: Flask) -> None:
         options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    app.teardown_appcontext(_close_session_quietly)  # runs before Flask-SQLAlchemy's own
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+
+
+def _close_session_quietly(_exc: BaseException | None) -> None:
+    """End the request's session; if the database went away meanwhile, forget the session
+    instead of failing the response the learner already has (it was a 503 or a success)."""
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session.registry.clear()
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -67,7 +77,7 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
+def write_transaction(name: str = "write") -> Iterator[None]:
     """One unit of work that writes: committed at the end, rolled back on any error."""
     session = db.session()
     if session.in_transaction():
@@ -78,7 +88,7 @@ def write_transaction() -> Iterator[None]:
     try:
         yield
         session.flush()
-        fault_point("before_commit")
+        fault_point(f"before_commit:{name}")
         session.commit()
     except BaseException:
         session.rollback()
@@ -93,7 +103,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         for attempt in range(1, MAX_TRIES + 1):
             try:
-                with write_transaction():
+                with write_transaction(fn.__name__):
                     return fn(*args, **kwargs)
             except DBAPIError as exc:
                 sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
@@ -107,8 +117,9 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
 def fault_point(name: str) -> None:
     """Crash the worker here when the fault-injection test asks for it (never in production).
 
-    With ``FAULT_INJECTION`` on and ``TRAINING_FAULT=<name>`` in the environment, the process
-    kills itself with SIGKILL: the crash-mid-write tests prove nothing half-written survives.
+    With ``FAULT_INJECTION`` on and ``TRAINING_FAULT=<name>`` in the environment (for example
+    ``before_commit:submit_attempt``: after the writes are flushed, before they are committed),
+    the process kills itself with SIGKILL; the crash tests prove nothing half-written survives.
     """
     if current_app.config.get("FAULT_INJECTION") and os.environ.get("TRAINING_FAULT") == name:
         os.kill(os.getpid(), signal.SIGKILL)

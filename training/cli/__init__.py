@@ -34,11 +34,12 @@ def cli() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import demo, guide, quiz, report, users
+    from . import database, demo, guide, quiz, report, users
 
     for module in (users, guide, quiz, report, demo):
         for command in module.COMMANDS:
             app.cli.add_command(command)
+    database.attach(app.cli)
 
 
 def _register_standalone() -> None:

@@ -61,7 +61,6 @@ def rule_for(endpoint: str) -> Rule | None:
 
 
 def init_app(app: Flask) -> None:
-    app.view_functions["static"].access_rule = PUBLIC  # type: ignore[attr-defined]
     app.before_request(check_access)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from ..catalogue import get_catalogue
 from ..extensions import db
+from .assets import asset_url
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +64,24 @@ def handle_csrf(error: CSRFError):  # noqa: ANN201
 
 
 def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
-    db.session.rollback()
+    """The database is down or restarting: answer 503 without touching it again (no user
+    lookup, no context processors), so the answer itself cannot fail."""
+    try:
+        db.session.rollback()
+    except OperationalError:
+        pass
     log.warning("database unavailable: %s", type(error.orig).__name__)
-    body, code = render_error(ServiceUnavailable.code)
-    body.headers["Retry-After"] = "5"
-    return body, code
+    code = ServiceUnavailable.code
+    title, message = MESSAGES[code]
+    if _wants_json():
+        response = make_response(jsonify({"error": title, "status": code}), code)
+    else:
+        html = current_app.jinja_env.get_template("errors/unavailable.html").render(
+            code=code, title=title, message=message, course_title=get_catalogue().guide.title,
+            stylesheet=asset_url("site.css"))
+        response = make_response(html, code)
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def handle_unexpected(error: Exception):  # noqa: ANN201

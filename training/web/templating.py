@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from flask_login import current_user
 
 from ..catalogue import get_catalogue
 from ..models import Role
+from .assets import asset_url
 from .forms import ActionForm, country_name
-
-
-@cache
-def _fingerprint(static_folder: str, filename: str) -> str:
-    return hashlib.sha256((Path(static_folder) / filename).read_bytes()).hexdigest()[:10]
-
-
-def asset_url(filename: str) -> str:
-    """A static file's URL carrying its content hash, so it can be cached for a year."""
-    return url_for("static", filename=filename, v=_fingerprint(current_app.static_folder, filename))
 
 
 def format_minutes(minutes: int | None) -> str:
@@ -54,7 +42,7 @@ def init_app(app: Flask) -> None:
     def _globals() -> dict:
         return {
             "course_title": get_catalogue().guide.title,
-            "logout_form": ActionForm() if current_user.is_authenticated else None,
+            "logout_form": ActionForm(formdata=None) if current_user.is_authenticated else None,
             "is_staff": current_user.is_authenticated and current_user.role in (Role.TRAINER, Role.ADMIN),
             "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
             "url_rules": current_app.view_functions,
