@@ -1,7 +1,211 @@
-"""Blueprint "guide": the trainer's guide as HTML and PDF, the workshop planner, handouts."""
+"""Blueprint "guide": the trainer's guide as HTML and PDF, the workshop planner, handouts
+and paper quizzes.
+
+Everything here is for trainers and administrators, except the learner handout of a unit
+(``/units/<unit>/handout.pdf``), which any signed-in person may download. The planner form
+is a GET form: it changes nothing, and its options in the URL make a plan bookmarkable and
+let the same options ask for the PDF; so it carries no CSRF token (a token in a URL would
+only leak through logs and the Referer header).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.datastructures import MultiDict
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    Form,
+    IntegerField,
+    SelectMultipleField,
+    TimeField,
+    widgets,
+)
+from wtforms.validators import NumberRange, Optional
+
+from .. import guide
+from ..catalogue import get_catalogue
+from ..guide import plan as planner
+from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
+from .access import SIGNED_IN, STAFF, access
 
 bp = Blueprint("guide", __name__)
+
+FONTS_DIR = TEMPLATES_DIR / "fonts"
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class PlannerForm(Form):
+    """The workshop planner's options; empty fields take the course's workshop defaults."""
+
+    units = MultiCheckboxField("Units", choices=[], validate_choice=True,
+                               description="Leave all unticked for the whole course.")
+    days = IntegerField("Number of days", validators=[Optional(), NumberRange(1, planner.MAX_DAYS)],
+                        description="Leave empty for as many days as the units need.")
+    start = TimeField("Start time", validators=[Optional()])
+    hours = DecimalField("Hours per day", places=None, validators=[Optional(), NumberRange(*planner.HOURS_RANGE)],
+                         description="From the start to the end of the day, not counting lunch.")
+    break_minutes = IntegerField("Break (minutes)", validators=[Optional(), NumberRange(*planner.BREAK_RANGE)])
+    lunch = IntegerField("Lunch (minutes)", validators=[Optional(), NumberRange(*planner.LUNCH_RANGE)],
+                         description="Days of four hours or less have no lunch.")
+    session = IntegerField("Longest session (minutes)", validators=[Optional(), NumberRange(*planner.SESSION_RANGE)],
+                           description="Steps run back to back for at most this long before a break.")
+    quizzes_online = BooleanField("Participants take the quizzes online (leave them out of the agenda)")
+
+    def options(self) -> planner.WorkshopOptions:
+        """The planner options the form asks for (raises PlanError if they make no day)."""
+        start: time | None = self.start.data
+        return guide.default_options(
+            get_catalogue(),
+            days=self.days.data,
+            day_start=start.hour * 60 + start.minute if start else None,
+            hours_per_day=float(self.hours.data) if self.hours.data is not None else None,
+            break_minutes=self.break_minutes.data,
+            lunch_minutes=self.lunch.data,
+            session_minutes=self.session.data,
+            quizzes_online=self.quizzes_online.data or None,
+        )
+
+
+def _planner_form() -> PlannerForm:
+    catalogue = get_catalogue()
+    args = MultiDict(request.args)
+    if "units" in args:  # ?units=a,b as well as ?units=a&units=b
+        args.setlist("units", [u for value in request.args.getlist("units") for u in value.split(",") if u])
+    workshop = catalogue.guide.workshop
+    hours, minutes = (int(part) for part in workshop.day_start.split(":"))
+    form = PlannerForm(args, data={
+        "start": time(hours, minutes), "hours": Decimal(f"{workshop.hours_per_day:g}"), "break_minutes": workshop.break_minutes,
+        "lunch": workshop.lunch_minutes, "session": planner.DEFAULT_SESSION_MINUTES,
+    })
+    form.units.choices = [(u.id, f"{u.order}. {u.title}") for u in catalogue.units]
+    return form
+
+
+def _plan_or_none(form: PlannerForm) -> tuple[tuple, planner.WorkshopOptions | None]:
+    catalogue = get_catalogue()
+    if not form.validate():
+        return catalogue.units, None
+    try:
+        return guide.select_units(catalogue, form.units.data), form.options()
+    except planner.PlanError as exc:
+        form.form_errors.append(f"These options make no workshop day: {exc}.")
+        return catalogue.units, None
+
+
+def _cache_dir() -> Path:
+    return Path(current_app.config["GUIDE_CACHE_DIR"])
+
+
+def _send_pdf(path: Path, name: str) -> Response:
+    return send_file(path, mimetype="application/pdf", download_name=name, as_attachment=False, max_age=0)
+
+
+def _unit_or_404(unit_id: str):  # noqa: ANN202
+    try:
+        return get_catalogue().unit(unit_id)
+    except KeyError:
+        abort(404)
+
+
+@bp.route("/guide")
+@access(STAFF)
+def index():
+    catalogue = get_catalogue()
+    form = _planner_form()
+    units, options = _plan_or_none(form)
+    options = options or guide.default_options(catalogue)
+    agenda = guide.plan_workshop(units, options)
+    article = guide.build_guide(catalogue, units, agenda, standalone=False)
+    if current_app.config.get("GUIDE_PREWARM", not current_app.testing):
+        guide.warm_guide_pdf(catalogue, _cache_dir())
+    return render_template(
+        "guide/index.html", form=form, agenda=agenda, units=units, catalogue=catalogue,
+        guide_html=article,
+        pdf_url=url_for("guide.pdf", **request.args.to_dict(flat=False)),
+        planned=bool(request.args) and not form.errors and not form.form_errors,
+        unit_minutes={u.id: u.workshop_minutes for u in catalogue.units},
+    )
+
+
+@bp.route("/guide.pdf")
+@access(STAFF)
+def pdf():
+    catalogue = get_catalogue()
+    form = _planner_form()
+    units, options = _plan_or_none(form)
+    if options is None:
+        abort(400)
+    path = guide.guide_pdf(catalogue, _cache_dir(), units, options)
+    scope = "" if len(units) == len(catalogue.units) else "-units-" + "-".join(str(u.order) for u in units)
+    return _send_pdf(path, f"trainers-guide{scope}-{catalogue.version}.pdf")
+
+
+@bp.route("/guide/<name>.css")
+@access(STAFF)
+def stylesheet_file(name: str):
+    if f"{name}.css" not in STYLESHEETS:
+        abort(404)
+    return Response(stylesheet(f"{name}.css"), mimetype="text/css")
+
+
+@bp.route("/guide/fonts/<name>")
+@access(STAFF)
+def font(name: str):
+    path = FONTS_DIR / name
+    if not name.endswith(".woff2") or "/" in name or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="font/woff2", max_age=0)
+
+
+@bp.route("/guide/units/<unit_id>/quiz.pdf")
+@access(STAFF)
+def quiz_sheet(unit_id: str):
+    unit = _unit_or_404(unit_id)
+    if unit.quiz_id is None:
+        abort(404)
+    path = guide.quiz_pdf(get_catalogue(), _cache_dir(), unit, answer_key=False)
+    return _send_pdf(path, f"quiz-unit-{unit.order}-{unit.id}.pdf")
+
+
+@bp.route("/guide/units/<unit_id>/quiz-answers.pdf")
+@access(STAFF)
+def quiz_key(unit_id: str):
+    unit = _unit_or_404(unit_id)
+    if unit.quiz_id is None:
+        abort(404)
+    path = guide.quiz_pdf(get_catalogue(), _cache_dir(), unit, answer_key=True)
+    return _send_pdf(path, f"quiz-unit-{unit.order}-{unit.id}-answer-key.pdf")
+
+
+@bp.route("/guide/units/<unit_id>/handouts.pdf")
+@access(STAFF)
+def participant_handouts(unit_id: str):
+    unit = _unit_or_404(unit_id)
+    path = guide.participant_handouts_pdf(get_catalogue(), _cache_dir(), unit)
+    return _send_pdf(path, f"handouts-unit-{unit.order}-{unit.id}.pdf")
+
+
+@bp.route("/units/<unit_id>/handout.pdf")
+@access(SIGNED_IN)
+def handout(unit_id: str):
+    unit = _unit_or_404(unit_id)
+    path = guide.handout_pdf(get_catalogue(), _cache_dir(), unit)
+    return _send_pdf(path, f"unit-{unit.order}-{unit.id}.pdf")
