@@ -39,6 +39,7 @@ class Config:
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_REFRESH_EACH_REQUEST = False  # re-sent only when it changes (the idle clock, once a minute)
     REAUTH_WINDOW = timedelta(minutes=15)  # "fresh" login needed for sensitive actions
     REMEMBER_COOKIE_DURATION = timedelta(0)
 

@@ -11,11 +11,13 @@ deadlock or serialization failure is retried.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -26,6 +28,7 @@ from .config import PROJECT_ROOT
 from .extensions import db, migrate
 
 WRITE_OPTION = "training_write"
+WRITER_QUEUE = "training.writer_queue"
 RETRY_SQLSTATES = {"40001", "40P01"}
 MAX_TRIES = 3
 
@@ -49,6 +52,8 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+            if url.database and url.database != ":memory:":
+                app.extensions[WRITER_QUEUE] = WriterQueue(os.path.abspath(url.database))
 
 
 def _close_session_quietly(_exc: BaseException | None) -> None:
@@ -76,6 +81,39 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+class WriterQueue:
+    """Lines up SQLite writers from every thread and worker process on one file lock.
+
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps
+    in growing steps (up to 100 ms) and wakes late. Queuing on ``flock`` first hands the
+    turn over the moment the previous writer finishes, and a crashed worker's place is
+    released by the kernel. ``BEGIN IMMEDIATE`` and the busy timeout remain the guarantee.
+    """
+
+    def __init__(self, database: str):
+        self.path = f"{database}.writers"
+        self.thread_lock = threading.Lock()
+        self.pid = -1
+        self.fd = -1
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self.thread_lock:
+            if self.pid != os.getpid():  # a forked worker needs its own open file
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self.pid = os.getpid()
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+def _writer_queue():  # noqa: ANN202 - a context manager
+    queue = current_app.extensions.get(WRITER_QUEUE)
+    return queue.turn() if queue is not None else nullcontext()
+
+
 @contextmanager
 def write_transaction(name: str = "write") -> Iterator[None]:
     """One unit of work that writes: committed at the end, rolled back on any error."""
@@ -84,15 +122,16 @@ def write_transaction(name: str = "write") -> Iterator[None]:
         # End the request's read snapshot first: nothing is pending in it, and a fresh
         # transaction can take the write lock at BEGIN.
         session.commit()
-    session.connection(execution_options={WRITE_OPTION: True})
-    try:
-        yield
-        session.flush()
-        fault_point(f"before_commit:{name}")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with _writer_queue():
+        session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield
+            session.flush()
+            fault_point(f"before_commit:{name}")
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 def transactional(fn: Callable[P, R]) -> Callable[P, R]:

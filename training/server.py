@@ -13,6 +13,9 @@ from gunicorn.app.base import BaseApplication
 from . import create_app
 
 
+DEFAULT_THREADS = 4
+
+
 def default_workers() -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
@@ -44,7 +47,7 @@ def run_gunicorn(host: str, port: int, workers: int | None = None, threads: int 
     _Gunicorn({
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
-        "threads": threads or 4,
+        "threads": threads or DEFAULT_THREADS,
         "worker_class": "gthread",
         "timeout": 60,
         "graceful_timeout": 20,

@@ -49,7 +49,7 @@ def consistent(site) -> None:  # noqa: ANN001
 
 
 def test_crash_between_grading_and_commit_keeps_the_attempt_and_its_answers(tmp_path: Path):
-    env = {"TRAINING_FAULT_INJECTION": "true", "TRAINING_FAULT": "before_commit:submit_attempt"}
+    env = {"TRAINING_FAULT_INJECTION": "true", "TRAINING_FAULT": "before_commit:_record_submission"}
     with live_site(tmp_path, workers=2, extra_env=env) as site:
         browser = Browser(site)
         browser.login(site.create_user("crash@example.org"))

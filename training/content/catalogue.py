@@ -111,8 +111,18 @@ def _render(spec: CourseSpec) -> tuple[Catalogue | None, list[ContentError]]:
         version=version,
         content_dir=spec.content_dir,
         _units_by_id=MappingProxyType({u.id: u for u in units}),
+        _neighbours=MappingProxyType(_neighbour_index(units)),
     )
     return catalogue, errors
+
+
+def _neighbour_index(units: list[Unit]) -> dict[tuple[str, str], tuple[Lesson | None, Lesson | None]]:
+    lessons = [lesson for unit in units for lesson in unit.lessons]
+    return {
+        (lesson.unit_id, lesson.id): (lessons[i - 1] if i > 0 else None,
+                                      lessons[i + 1] if i + 1 < len(lessons) else None)
+        for i, lesson in enumerate(lessons)
+    }
 
 
 def _render_document(

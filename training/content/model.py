@@ -248,6 +248,8 @@ class Catalogue:
     version: str
     content_dir: Path
     _units_by_id: Mapping[str, Unit] = field(default_factory=dict, repr=False)
+    _neighbours: Mapping[tuple[str, str], tuple[Lesson | None, Lesson | None]] = field(
+        default_factory=dict, repr=False)
 
     def unit(self, unit_id: str) -> Unit:
         return self._units_by_id[unit_id]
@@ -267,13 +269,7 @@ class Catalogue:
 
     def neighbours(self, unit_id: str, lesson_id: str) -> tuple[Lesson | None, Lesson | None]:
         """The lessons before and after one lesson, across unit boundaries."""
-        lessons = self.all_lessons()
-        for index, lesson in enumerate(lessons):
-            if lesson.unit_id == unit_id and lesson.id == lesson_id:
-                before = lessons[index - 1] if index > 0 else None
-                after = lessons[index + 1] if index + 1 < len(lessons) else None
-                return before, after
-        raise KeyError(lesson_id)
+        return self._neighbours[(unit_id, lesson_id)]
 
     @property
     def word_count(self) -> int:

@@ -90,28 +90,36 @@ class Submission:
     """None when this request did not grade (the attempt was already submitted)."""
 
 
-@transactional
 def submit_attempt(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer],
                    now: datetime | None = None) -> Submission:
-    """Grade and close an attempt, exactly once."""
+    """Grade and close an attempt, exactly once. Grading happens before the write, so the
+    database is held only for the two statements that record it."""
     attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user_id or attempt.quiz_id != quiz.id:
         raise AttemptClosed(attempt_id)
     result = grade(quiz, answers, pass_mark=attempt.pass_mark)
+    return _record_submission(user_id, attempt_id, quiz, answers, result, now or utcnow())
+
+
+@transactional
+def _record_submission(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer],
+                       result: QuizResult, now: datetime) -> Submission:
     won = db.session.execute(
         sa.update(QuizAttempt)
         .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id,
                QuizAttempt.state == AttemptState.IN_PROGRESS)
         .values(state=AttemptState.SUBMITTED, score=result.score, passed=result.passed,
-                submitted_at=now or utcnow(), draft=answers, content_version=quiz.version)
+                submitted_at=now, draft=answers, content_version=quiz.version)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.expire(attempt)
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is not None:
+        db.session.expire(attempt)
     if won != 1:
         return Submission(attempt_id, None)
-    db.session.add_all(
-        QuestionResponse(attempt_id=attempt_id, question_id=r.question.id, position=index,
-                         answer=r.answer, simple_answer=r.graded.simple_answer[:2000], correct=r.graded.credit)
+    db.session.execute(sa.insert(QuestionResponse), [
+        {"attempt_id": attempt_id, "question_id": r.question.id, "position": index, "answer": r.answer,
+         "simple_answer": r.graded.simple_answer[:2000], "correct": r.graded.credit}
         for index, r in enumerate(result.questions)
-    )
+    ])
     return Submission(attempt_id, result)

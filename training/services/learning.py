@@ -47,6 +47,16 @@ def load_records(user_id: int) -> LearnerRecords:
     return LearnerRecords(lessons, quizzes, completed)
 
 
+def lesson_record(user_id: int, unit_id: str, lesson_id: str) -> LessonRecord | None:
+    """One lesson's record for one learner (the lesson page needs nothing more)."""
+    row = db.session.execute(
+        sa.select(LessonProgress.last_opened_at, LessonProgress.completed_at).where(
+            LessonProgress.user_id == user_id, LessonProgress.unit_id == unit_id,
+            LessonProgress.lesson_id == lesson_id)
+    ).first()
+    return LessonRecord(row.last_opened_at, row.completed_at) if row else None
+
+
 def lesson_needs_opening(record: LessonRecord | None, now: datetime | None = None) -> bool:
     """Whether viewing a lesson should be written down (first view, or a while since the last)."""
     now = now or utcnow()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -55,17 +57,22 @@ def lesson(unit_id: str, lesson_id: str):
     catalogue = get_catalogue()
     unit = _unit_or_404(unit_id)
     lesson = _lesson_or_404(unit_id, lesson_id)
-    records = learning.load_records(current_user.id)
-    record = records.lessons.get((unit.id, lesson.id))
+    record = learning.lesson_record(current_user.id, unit.id, lesson.id)
     if learning.lesson_needs_opening(record):
         learning.record_lesson_opened(current_user.id, unit.id, lesson.id)
     before, after = catalogue.neighbours(unit.id, lesson.id)
     return render_template(
         "learn/lesson.html", unit=unit, lesson=lesson, before=before, after=after,
-        status=lesson_status(record), form=ActionForm(),
+        status=lesson_status(record), body=lesson_body(catalogue.version, unit.id, lesson.id),
         position=[le.id for le in unit.lessons].index(lesson.id) + 1,
         quiz=catalogue.quiz_for_unit(unit.id),
     )
+
+
+@lru_cache(maxsize=512)
+def lesson_body(version: str, unit_id: str, lesson_id: str) -> str:
+    """A lesson's text, terms and sources, rendered once per lesson and content version."""
+    return render_template("learn/_lesson_body.html", lesson=get_catalogue().lesson(unit_id, lesson_id))
 
 
 @bp.route("/units/<unit_id>/<lesson_id>/complete", methods=["POST"])

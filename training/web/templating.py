@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..catalogue import get_catalogue
 from ..models import Role
 from .assets import asset_url
-from .forms import ActionForm, country_name
+from .forms import country_name
 
 
 def format_minutes(minutes: int | None) -> str:
@@ -42,7 +42,6 @@ def init_app(app: Flask) -> None:
     def _globals() -> dict:
         return {
             "course_title": get_catalogue().guide.title,
-            "logout_form": ActionForm(formdata=None) if current_user.is_authenticated else None,
             "is_staff": current_user.is_authenticated and current_user.role in (Role.TRAINER, Role.ADMIN),
             "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
             "url_rules": current_app.view_functions,

@@ -1,0 +1,405 @@
+"""Serving benchmark: the real server under load, beside two baselines measured in the same run.
+
+    .venv/bin/python bench/serving.py [--runs 3] [--duration 10] [--connections 32]
+                                      [--workers N] [--threads T] [--database-url URL]
+
+It creates a database with learners, signs them in (session cookies made with the app's own
+key), starts `training serve` (gunicorn, production settings) and drives it with wrk from
+Debian (`apt-get install wrk`) on the same machine: the lesson page of a signed-in learner,
+the course map, the dashboard, quiz submissions and, when there is one, the admin report page
+at 10,000 learners. With the same gunicorn settings it then serves the same lesson bytes from
+a minimal Flask app and from a bare WSGI callable. Each scenario runs --runs times; the
+medians and the ratios to both baselines are printed, with errors, p50 and p99 latency, each
+worker's resident memory and the time to load the whole course. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
+from itsdangerous import URLSafeTimedSerializer  # noqa: E402
+
+BIN = Path(sys.executable).parent
+LESSON = "/units/concepts/who-is-a-migrant"
+QUIZ_ID = "concepts-quiz"
+REPORT_LEARNERS = 10_000
+
+
+@dataclass
+class Result:
+    scenario: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+# --- the load generator -----------------------------------------------------------------
+
+WRK_LUA = r"""
+local lines = {}
+local index = 0
+ok, bad = 0, 0  -- globals: done() reads them from each thread
+local method, path = "%(method)s", "%(path)s"
+
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local n = 0
+  for line in io.lines("%(data)s") do
+    if n %% %(threads)d == id then table.insert(lines, line) end
+    n = n + 1
+  end
+  if #lines == 0 then  -- fewer lines than threads: share them
+    for line in io.lines("%(data)s") do table.insert(lines, line) end
+  end
+end
+
+function request()
+  index = index + 1
+  local line = lines[((index - 1) %% #lines) + 1]
+  local cookie, body = line:match("([^\t]*)\t?(.*)")
+  local headers = {["Cookie"] = cookie}
+  if method == "POST" then
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return wrk.format("POST", path, headers, body)
+  end
+  return wrk.format("GET", path, headers)
+end
+
+function response(status, headers, body)
+  if status == %(expected)d then ok = ok + 1 else bad = bad + 1 end
+end
+
+function done(summary, latency, requests)
+  local total_ok, total_bad = 0, 0
+  for _, thread in ipairs(threads) do
+    total_ok = total_ok + thread:get("ok")
+    total_bad = total_bad + thread:get("bad")
+  end
+  io.write(string.format("STATUS ok=%%d bad=%%d\n", total_ok, total_bad))
+end
+"""
+THREADS_PREAMBLE = "threads = {}\n"
+
+
+def wrk(url: str, path: str, data: Path, duration: int, connections: int, method: str = "GET",
+        expected: int = 200, threads: int = 2) -> Result:
+    script = data.with_suffix(".lua")
+    script.write_text(THREADS_PREAMBLE + WRK_LUA % {
+        "method": method, "path": path, "data": data, "threads": threads, "expected": expected})
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          "--timeout", "10s", "-s", str(script), url], capture_output=True, text=True,
+                         check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    status = re.search(r"STATUS ok=(\d+) bad=(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = int(status.group(2)) + (sum(int(x) for x in socket_errors.groups()) if socket_errors else 0)
+    return Result("", rps, _percentile(out, "50%"), _percentile(out, "99%"), errors, total)
+
+
+def _percentile(out: str, label: str) -> float:
+    value, unit = re.search(rf"{re.escape(label)}\s+([\d.]+)(us|ms|s)", out).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+# --- servers ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, command: list[str], env: dict, log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [part.replace("{port}", str(self.port)) for part in command]
+        self.log = log
+        with log.open("w") as handle:
+            self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    time.sleep(1.0)  # let every worker finish booting
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(log.read_text()) from None
+                time.sleep(0.2)
+        raise RuntimeError("server did not start")
+
+    def worker_rss_mb(self) -> list[float]:
+        pids = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
+        sizes = []
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+        return sizes
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def gunicorn_command(target: str, workers: int, threads: int) -> list[str]:
+    """The same settings `training serve` uses (see training/server.py)."""
+    return [str(BIN / "gunicorn"), "--bind", "127.0.0.1:{port}", "--workers", str(workers), "--threads",
+            str(threads), "--worker-class", "gthread", "--keep-alive", "5", "--timeout", "60", "--preload", target]
+
+
+# --- data ---------------------------------------------------------------------------------
+
+def seed(env: dict, learners: int, submitters: int) -> dict:
+    """Learners with progress, learners with an open attempt each, and a report population."""
+    os.environ.update(env)
+    from training import create_app
+    from training.catalogue import get_catalogue
+    from training.extensions import db
+    from training.models import AttemptState, LessonProgress, QuizAttempt, Role, User
+
+    app = create_app()
+    now = datetime.now(UTC)
+    password = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(secrets.token_hex(8))
+    with app.app_context():
+        catalogue = get_catalogue()
+        quiz = catalogue.quiz(QUIZ_ID)
+        engine = db.engine
+        total = learners + submitters
+        with engine.begin() as conn:
+            conn.execute(User.__table__.insert(), [
+                {"email": f"bench{i}@example.org", "name": f"Bench Learner {i}", "organisation": "Bench Ministry",
+                 "country": "KE", "role": Role.LEARNER, "password_hash": password, "active": True,
+                 "must_change_password": False, "session_version": 1, "created_at": now} for i in range(total)])
+            conn.execute(User.__table__.insert(), [{
+                "email": "bench-admin@example.org", "name": "Bench Admin", "organisation": "", "country": "",
+                "role": Role.ADMIN, "password_hash": password, "active": True, "must_change_password": False,
+                "session_version": 1, "created_at": now, "totp_secret": "JBSWY3DPEHPK3PXP"}])
+            ids = [row.id for row in conn.execute(sa.select(User.id).where(User.role == Role.LEARNER)
+                                                  .order_by(User.id))]
+            lessons = catalogue.all_lessons()[:6]
+            conn.execute(LessonProgress.__table__.insert(), [
+                {"user_id": uid, "unit_id": le.unit_id, "lesson_id": le.id, "first_opened_at": now,
+                 "last_opened_at": now, "completed_at": now, "content_version": le.version}
+                for uid in ids[:learners] for le in lessons])
+            conn.execute(QuizAttempt.__table__.insert(), [
+                {"user_id": uid, "quiz_id": quiz.id, "unit_id": quiz.unit_id, "attempt_no": 1,
+                 "state": AttemptState.IN_PROGRESS, "pass_mark": quiz.pass_mark / 100,
+                 "content_version": quiz.version, "seed": 1, "draft": {}, "draft_seq": 0, "started_at": now}
+                for uid in ids[learners:]])
+            attempts = {uid: aid for uid, aid in conn.execute(sa.select(QuizAttempt.user_id, QuizAttempt.id))}
+            admin_id = conn.execute(sa.select(User.id).where(User.role == Role.ADMIN)).scalar()
+        cookies = CookieJar(app)
+        answers = _correct_answers(quiz)
+        return {
+            "readers": [cookies.session(uid) for uid in ids[:learners]],
+            "submitters": [(cookies.session(uid, csrf=True), attempts[uid]) for uid in ids[learners:]],
+            "admin": cookies.session(admin_id),
+            "answers": answers,
+            "cookie_name": app.config["SESSION_COOKIE_NAME"],
+        }
+
+
+class CookieJar:
+    """Session cookies and form tokens made with the app's own key: signed-in learners
+    without running the (deliberately slow) password check thousands of times."""
+
+    def __init__(self, app):  # noqa: ANN001
+        self.app = app
+        self.serializer = app.session_interface.get_signing_serializer(app)
+        self.csrf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+        self.name = app.config["SESSION_COOKIE_NAME"]
+
+    def session(self, user_id: int, csrf: bool = False) -> tuple[str, str] | str:
+        now = int(time.time())
+        raw = secrets.token_hex(20)
+        value = self.serializer.dumps({"_user_id": f"{user_id}.1", "_fresh": True, "_permanent": True,
+                                       "auth_at": now, "seen_at": now, "csrf_token": raw})
+        cookie = f"{self.name}={value}"
+        return (cookie, self.csrf.dumps(raw)) if csrf else cookie
+
+
+def _correct_answers(quiz) -> list[tuple[str, str]]:  # noqa: ANN001
+    from training.content.model import QuestionType
+    from training.quiz import FORM_PREFIX
+
+    pairs = []
+    for q in quiz.questions:
+        name = FORM_PREFIX + q.id
+        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
+            pairs += [(name, o.id) for o in q.options if o.correct]
+        elif q.type == QuestionType.SHORT:
+            pairs.append((name, next(o.text for o in q.options if o.correct)))
+        elif q.type == QuestionType.MATCHING:
+            pairs += [(f"{name}-{o.id}", o.match_id) for o in q.options]
+        else:
+            pairs += [(f"{name}-{o.id}", str(i)) for i, o in enumerate(q.options, start=1)]
+    return pairs
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+# --- the run ------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
+    parser.add_argument("--only", default="", help="comma-separated words: run only matching scenarios")
+    args = parser.parse_args()
+    from urllib.parse import quote
+
+    from training.server import DEFAULT_THREADS, default_workers
+
+    workers, threads = args.workers or default_workers(), args.threads or DEFAULT_THREADS
+    work = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    env = {**os.environ, "TRAINING_ENV_NAME": "production", "TRAINING_SECRET_KEY": secrets.token_urlsafe(48),
+           "TRAINING_DATABASE_URL": args.database_url or f"sqlite:///{work / 'bench.db'}",
+           "TRAINING_CONTENT_DIR": str(ROOT), "TRAINING_GUIDE_CACHE_DIR": str(work / "guide-cache")}
+    subprocess.run([str(BIN / "training"), "db", "upgrade"], env=env, check=True, capture_output=True)
+    submissions_needed = 2500 * args.duration * args.runs
+    print(f"Seeding: {REPORT_LEARNERS} learners with progress, {submissions_needed} open quiz attempts...")
+    data = seed(env, REPORT_LEARNERS, submissions_needed)
+
+    readers = write_lines(work / "readers.txt", data["readers"][:2000])
+    admin = write_lines(work / "admin.txt", [data["admin"]])
+    answers = "&".join(f"{quote(k)}={quote(v)}" for k, v in data["answers"])
+    submitters = data["submitters"]
+    loads = {}
+
+    app = Server([str(BIN / "training"), "serve", "--host", "127.0.0.1", "--port", "{port}", "--workers",
+                  str(workers), "--threads", str(threads)], env, work / "app.log")
+    import requests
+
+    body = requests.get(app.url + LESSON, headers={"Cookie": data["readers"][0]}, timeout=30).content
+    (work / "lesson.html").write_bytes(body)
+    scenarios = [("lesson page", LESSON, readers, "GET", 200), ("course map", "/", readers, "GET", 200),
+                 ("dashboard", "/dashboard", readers, "GET", 200)]
+    report_path = "/admin/reports"
+    if requests.get(app.url + report_path, headers={"Cookie": data["admin"]}, timeout=60,
+                    allow_redirects=False).status_code == 200:
+        scenarios.append((f"report page ({REPORT_LEARNERS:,} learners)", report_path, admin, "GET", 200))
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    def chosen(name: str) -> bool:
+        return not wanted or any(w in name for w in wanted)
+
+    results: dict[str, list[Result]] = {}
+    for name, path, lines, method, expected in scenarios:
+        if not chosen(name):
+            continue
+        results[name] = [wrk(app.url, path, lines, args.duration, args.connections, method, expected)
+                         for _ in range(args.runs)]
+    per_run = len(submitters) // args.runs
+    quiz_runs = []
+    for run in range(args.runs if chosen("quiz submissions") else 0):
+        chunk = submitters[run * per_run:(run + 1) * per_run]
+        lines = [f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}"
+                 for (cookie, token), attempt in chunk]
+        result = wrk(app.url, f"/quizzes/{QUIZ_ID}", write_lines(work / f"submit{run}.txt", lines), args.duration,
+                     args.connections, "POST", 303)
+        if result.requests > len(chunk):
+            print(f"warning: {result.requests} submissions but only {len(chunk)} open attempts were prepared")
+        quiz_runs.append(result)
+    if quiz_runs:
+        results["quiz submissions"] = quiz_runs
+    loads["worker RSS MB"] = app.worker_rss_mb()
+    integrity = check_submissions(env["TRAINING_DATABASE_URL"], sum(r.requests - r.errors for r in quiz_runs))
+    app.stop()
+
+    baseline_env = {**env, "BENCH_BODY": str(work / "lesson.html")}
+    for name, target in (("minimal Flask app", "bench.baselines:flask_app"), ("bare WSGI callable",
+                                                                           "bench.baselines:wsgi_app")):
+        server = Server(gunicorn_command(target, workers, threads), baseline_env, work / f"{name}.log")
+        results[name] = [wrk(server.url, LESSON, readers, args.duration, args.connections)
+                         for _ in range(args.runs)]
+        server.stop()
+
+    loads["content load s"] = content_load_seconds()
+    report(results, loads, integrity, workers, threads, args)
+
+
+def check_submissions(url: str, acknowledged: int) -> dict:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        submitted = conn.execute(sa.text("SELECT count(*) FROM quiz_attempt WHERE state = 'submitted'")).scalar()
+        responses = conn.execute(sa.text("SELECT count(*) FROM question_response")).scalar()
+        doubled = conn.execute(sa.text("SELECT count(*) FROM (SELECT attempt_id, question_id FROM "
+                                       "question_response GROUP BY attempt_id, question_id HAVING count(*) > 1) d"
+                                       )).scalar()
+    engine.dispose()
+    return {"acknowledged": acknowledged, "submitted": submitted, "responses": responses, "doubled": doubled}
+
+
+def content_load_seconds() -> list[float]:
+    code = ("import time; t = time.perf_counter(); from training.content import build_catalogue; "
+            f"build_catalogue({str(ROOT)!r}); print(time.perf_counter() - t)")
+    return [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                 cwd=ROOT).stdout) for _ in range(3)]
+
+
+def report(results: dict[str, list[Result]], loads: dict, integrity: dict, workers: int, threads: int,
+           args: argparse.Namespace) -> None:
+    def median(name: str, field: str) -> float:
+        return statistics.median(getattr(r, field) for r in results[name])
+
+    flask_rps, wsgi_rps = median("minimal Flask app", "requests_per_second"), median("bare WSGI callable",
+                                                                                   "requests_per_second")
+    print(f"\n{workers} gunicorn workers x {threads} threads, wrk with {args.connections} connections, "
+          f"{args.duration} s per run, median of {args.runs} runs, on {os.cpu_count()} cores\n")
+    print(f"{'scenario':38} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs Flask':>9} {'vs WSGI':>8}")
+    for name in results:
+        rps = median(name, "requests_per_second")
+        errors = sum(r.errors for r in results[name])
+        print(f"{name:38} {rps:9.0f} {median(name, 'p50_ms'):8.1f} {median(name, 'p99_ms'):8.1f} {errors:7d} "
+              f"{rps / flask_rps:9.2f} {rps / wsgi_rps:8.2f}")
+    rss = loads["worker RSS MB"] or [0.0]
+    load = statistics.median(loads["content load s"])
+    print(f"\nquiz submissions: {integrity['acknowledged']} acknowledged, {integrity['submitted']} attempts "
+          f"submitted, {integrity['responses']} responses, {integrity['doubled']} doubled")
+    print(f"worker resident memory: {', '.join(f'{m:.0f} MB' for m in rss)} (max {max(rss):.0f} MB)")
+    print(f"whole-course content load (imports included): {load:.2f} s (median of 3)")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (out / f"serving-{stamp}.json").write_text(json.dumps({
+        "workers": workers, "threads": threads, "connections": args.connections, "duration": args.duration,
+        "results": {k: [asdict(r) for r in v] for k, v in results.items()}, "loads": loads,
+        "integrity": integrity}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
