@@ -487,8 +487,6 @@ def _guide(raw: RawGuide, errors: list[ContentError]) -> GuideSpec:
         page_id = path.stem
         pages.append((page_id, p.text("title"), path, text))
     templates = raw.path.parent / "templates"
-    if not (templates / "guide.html").is_file():
-        errors.append(ContentError(templates / "guide.html", 0, "file missing: the guide's HTML template"))
     return GuideSpec(
         title=f.text("title"),
         subtitle=f.text("subtitle", required=False),
