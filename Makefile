@@ -31,7 +31,7 @@ run: install
 system-deps:
 	@scripts/system-deps
 
-test: install system-deps
+test: install system-deps lint
 	$(MAKE) test-sqlite
 	scripts/pg-cluster run $(MAKE) test-postgres
 
@@ -42,6 +42,7 @@ test-postgres:
 	@test -n "$$TRAINING_TEST_DATABASE_URL" || { echo "TRAINING_TEST_DATABASE_URL is not set"; exit 2; }
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Static checks: ruff (style, imports, likely bugs) and bandit (security issues).
 lint: install
 	$(BIN)/ruff check training tests bench
 	$(BIN)/bandit -q -r training -ll

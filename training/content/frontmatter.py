@@ -56,7 +56,8 @@ class FrontMatterError(Exception):
 def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     """Parse YAML text whose first line is line ``first_line`` of ``path``."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from SafeLoader
+        # _Loader is a SafeLoader subclass: no arbitrary objects are ever constructed.
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
