@@ -79,3 +79,17 @@ def test_production_refuses_a_weak_or_missing_secret_key(tmp_path: Path):
     app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY="k" * 48))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert not app.debug and not app.testing
+
+
+def test_production_sends_hsts_and_secure_host_only_cookies(tmp_path: Path):
+    from training import create_app
+
+    from .conftest import reset_database
+
+    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY="k" * 48))
+    reset_database(app)
+    response = app.test_client().get("/login")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=") and "Secure" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie and "Domain" not in cookie and "Path=/" in cookie
