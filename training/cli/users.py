@@ -37,5 +37,44 @@ def users_create(email: str, name: str, role: str, organisation: str, country: s
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
 
 
+@users.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--group", "group_name", default=None, metavar="NAME",
+              help="Import the file as members of this group (columns email[,role]) instead of accounts.")
+def users_import(file, group_name: str | None) -> None:  # noqa: ANN001 - a click file
+    """Create or update accounts from a CSV file (email,name[,organisation,country,role,groups]).
+
+    Every row is checked first; with any problem nothing is imported and each problem is
+    printed with its row number. Re-importing the same file changes nothing. New accounts
+    get temporary passwords, printed once, to be changed at first sign-in.
+    """
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from ..models import Group
+    from ..services import admin, imports
+
+    data = file.read()
+    kind, group_id = imports.ImportKind.USERS, None
+    if group_name is not None:
+        group_id = db.session.scalar(sa.select(Group.id).where(Group.name == group_name))
+        if group_id is None:
+            click.echo(f"Error: there is no group named {group_name!r}.", err=True)
+            sys.exit(1)
+        kind = imports.ImportKind.MEMBERS
+    try:
+        result = imports.import_file(admin.Actor.command_line(), kind, data, getattr(file, "name", ""), group_id)
+    except imports.ImportRejected as exc:
+        for problem in exc.plan.errors:
+            click.echo(f"{file.name}: {problem}", err=True)
+        click.echo(f"{len(exc.plan.errors)} problem(s); nothing was imported.", err=True)
+        sys.exit(1)
+    click.echo(f"Imported {result.rows} row(s): {len(result.created)} created, {result.updated} updated, "
+               f"{result.unchanged} unchanged, {result.memberships} membership(s) added or changed.")
+    if result.created:
+        click.echo("Temporary passwords (shown once; each person must change theirs at first sign-in):")
+        for new in result.created:
+            click.echo(f"  {new.user.email}\t{new.temporary_password}")
+
 
 COMMANDS = [users]

@@ -3,5 +3,5 @@
 Each public function is one unit of work (see :func:`training.database.transactional`);
 views call them and never commit themselves. Modules by subject: ``accounts`` (sign-up,
 sign-in, passwords, sessions), ``learning`` (lesson progress), ``attempts`` (quiz attempts),
-``admin`` (accounts, groups, imports, trainer records, audit).
+``admin`` (accounts, groups, trainer records, audit), ``imports`` (two-step CSV imports), ``demo`` (demo data).
 """

@@ -1,0 +1,272 @@
+"""The aggregate reports (overview, by unit, by organisation, by country) from one pass over the
+learners in scope: one query streams every learner's status, completion moment, last activity
+and per-unit flags, and a :class:`Tally` counts them as they go by (memory stays flat however
+many learners there are). A report page, and the print view with all of them, therefore
+reads the progress tables once."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..content.model import Catalogue
+from ..extensions import db
+from ..models import AttemptState, QuizAttempt, User, utcnow
+from ..progress import Status, percent_of
+from .facts import BITS_PER_COLUMN, learners_select
+from .scope import NO_FILTERS, Filters, Scope, prepare_session, scoped_learner_ids
+
+ACTIVE_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class LearnerStatus:
+    """One learner as the aggregate reports need them."""
+
+    organisation: str
+    country: str
+    registered_at: datetime
+    status: Status
+    completed_at: datetime | None
+    last_activity: datetime | None
+    complete_units: int
+    """bit i set: the catalogue's i-th unit is complete"""
+    started_units: int
+
+
+def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS) -> Iterator[LearnerStatus]:
+    """Every learner in scope with their status, streamed: one query."""
+    prepare_session()
+    learners = learners_select(catalogue, scope, filters)
+    query = learners.query.add_columns(
+        User.organisation, User.country, User.created_at, learners.status, learners.completed_at,
+        learners.last_activity, *learners.complete_bits, *learners.started_bits)
+    chunks = len(learners.complete_bits)
+    for values in db.session.execute(query.execution_options(yield_per=1000)):
+        organisation, country, registered, status, completed_at, last_activity = values[:6]
+        yield LearnerStatus(organisation or "", country or "", registered, Status(status), completed_at,
+                            last_activity, _unpack(values[6:6 + chunks]), _unpack(values[6 + chunks:]))
+
+
+def _unpack(columns: Sequence[int]) -> int:
+    return sum(int(value or 0) << (BITS_PER_COLUMN * index) for index, value in enumerate(columns))
+
+
+# --- overview -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    registered: int
+    active: int
+    """with any activity in the last :data:`ACTIVE_DAYS` days"""
+    started: int
+    completed: int
+    median_days: float | None
+    """from registration to course completion, over those who completed"""
+
+    @property
+    def completion_rate(self) -> int:
+        return percent_of(self.completed / self.registered) if self.registered else 0
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRow:
+    month: date
+    """The first day of the month."""
+    completions: int
+    cumulative: int
+
+    @property
+    def label(self) -> str:
+        return self.month.strftime("%b %Y")
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewReport:
+    overview: Overview
+    timeline: tuple[MonthRow, ...]
+
+
+def overview(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS,
+             now: datetime | None = None) -> OverviewReport:
+    """Registered, active in the last 30 days, started, completed, median days to complete,
+    and completions per month."""
+    return tally(catalogue, scope, filters, now).overview()
+
+
+def _timeline(months: dict[date, int]) -> tuple[MonthRow, ...]:
+    """Every month from the first completion to the last, empty months included."""
+    if not months:
+        return ()
+    rows, total = [], 0
+    month, last = min(months), max(months)
+    while month <= last:
+        total += months.get(month, 0)
+        rows.append(MonthRow(month, months.get(month, 0), total))
+        month = (month + timedelta(days=32)).replace(day=1)
+    return tuple(rows)
+
+
+# --- by unit --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    unit_id: str
+    order: int
+    title: str
+    learners: int
+    started: int
+    completed: int
+    quiz_takers: int
+    quiz_passed: int
+    average_best: float | None
+    """0..1: the mean over quiz takers of their best score"""
+    has_quiz: bool
+
+    @property
+    def completion_rate(self) -> int:
+        return percent_of(self.completed / self.learners) if self.learners else 0
+
+    @property
+    def pass_rate(self) -> int | None:
+        return percent_of(self.quiz_passed / self.quiz_takers) if self.quiz_takers else None
+
+    @property
+    def average_best_percent(self) -> int | None:
+        return None if self.average_best is None else percent_of(self.average_best)
+
+
+@dataclass(frozen=True, slots=True)
+class QuizStats:
+    takers: int
+    passed: int
+    average_best: float | None
+
+
+def quiz_stats(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS) -> dict[str, QuizStats]:
+    """Per quiz: learners who submitted it at least once, who passed it at least once, and
+    the mean of their best scores. One query."""
+    prepare_session()
+    qa = QuizAttempt
+    best = (sa.select(qa.quiz_id, sa.func.max(qa.score).label("best"),
+                      sa.func.max(sa.case((qa.passed.is_(True), 1), else_=0)).label("passed"))
+            .where(qa.state == AttemptState.SUBMITTED, qa.quiz_id.in_(list(catalogue.quizzes)),
+                   qa.user_id.in_(scoped_learner_ids(scope, filters)))
+            .group_by(qa.user_id, qa.quiz_id).subquery())
+    query = sa.select(best.c.quiz_id, sa.func.count(), sa.func.sum(best.c.passed), sa.func.avg(best.c.best)) \
+        .group_by(best.c.quiz_id)
+    return {quiz_id: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
+            for quiz_id, n, passed, avg in db.session.execute(query)}
+
+
+def unit_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS) -> list[UnitRow]:
+    """Per unit: learners who started and completed it, and its quiz's takers, pass rate
+    (passed at least once, out of those who took it) and average best score."""
+    return tally(catalogue, scope, filters).units(quiz_stats(catalogue, scope, filters))
+
+
+# --- by organisation, by country ----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SegmentRow:
+    """Learners sharing an organisation or a country."""
+
+    key: str
+    registered: int
+    started: int
+    completed: int
+
+    @property
+    def completion_rate(self) -> int:
+        return percent_of(self.completed / self.registered) if self.registered else 0
+
+
+def segment_rows(catalogue: Catalogue, scope: Scope, filters: Filters, by: str) -> list[SegmentRow]:
+    """Counts per organisation (``by="organisation"``) or country (``by="country"``), the
+    largest first."""
+    return tally(catalogue, scope, filters).segments(by)
+
+
+# --- everything at once, for the print view --------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    report: OverviewReport
+    units: list[UnitRow]
+    organisations: list[SegmentRow]
+    countries: list[SegmentRow]
+
+
+def summary(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, now: datetime | None = None) -> Summary:
+    """The overview, unit, organisation and country reports from one pass over the learners."""
+    counted = tally(catalogue, scope, filters, now)
+    return Summary(counted.overview(), counted.units(quiz_stats(catalogue, scope, filters)),
+                   counted.segments("organisation"), counted.segments("country"))
+
+
+# --- the counting -----------------------------------------------------------------------------
+
+class Tally:
+    """Counts learners as they stream by, for every aggregate report at once."""
+
+    def __init__(self, catalogue: Catalogue, now: datetime | None = None) -> None:
+        self.catalogue = catalogue
+        self.since = (now or utcnow()) - timedelta(days=ACTIVE_DAYS)
+        self.registered = self.active = self.started = 0
+        self.durations: list[float] = []
+        self.months: dict[date, int] = {}
+        self.unit_started = [0] * len(catalogue.units)
+        self.unit_completed = [0] * len(catalogue.units)
+        self.by = {"organisation": {}, "country": {}}
+
+    def add(self, row: LearnerStatus) -> None:
+        self.registered += 1
+        if row.last_activity is not None and row.last_activity >= self.since:
+            self.active += 1
+        if row.status != Status.NOT_STARTED:
+            self.started += 1
+        complete = row.status == Status.COMPLETE and row.completed_at is not None
+        if complete:
+            self.durations.append(max(0.0, (row.completed_at - row.registered_at).total_seconds() / 86400))
+            month = row.completed_at.date().replace(day=1)
+            self.months[month] = self.months.get(month, 0) + 1
+        for index in range(len(self.unit_started)):
+            bit = 1 << index
+            self.unit_started[index] += bool(row.started_units & bit)
+            self.unit_completed[index] += bool(row.complete_units & bit)
+        for by, key in (("organisation", row.organisation), ("country", row.country)):
+            counts = self.by[by].setdefault(key, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += row.status != Status.NOT_STARTED
+            counts[2] += row.status == Status.COMPLETE
+
+    def overview(self) -> OverviewReport:
+        median = round(statistics.median(self.durations), 1) if self.durations else None
+        completed = sum(self.months.values())
+        return OverviewReport(Overview(self.registered, self.active, self.started, completed, median),
+                              _timeline(self.months))
+
+    def units(self, quizzes: dict[str, QuizStats]) -> list[UnitRow]:
+        rows = []
+        for index, unit in enumerate(self.catalogue.units):
+            stats = quizzes.get(unit.quiz_id or "", QuizStats(0, 0, None))
+            rows.append(UnitRow(unit.id, unit.order, unit.title, self.registered, self.unit_started[index],
+                                self.unit_completed[index], stats.takers, stats.passed, stats.average_best,
+                                unit.quiz_id is not None))
+        return rows
+
+    def segments(self, by: str) -> list[SegmentRow]:
+        segments = [SegmentRow(key, *counts) for key, counts in self.by[by].items()]
+        return sorted(segments, key=lambda s: (-s.registered, s.key))
+
+
+def tally(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, now: datetime | None = None) -> Tally:
+    counted = Tally(catalogue, now)
+    for row in population(catalogue, scope, filters):
+        counted.add(row)
+    return counted
+

@@ -1,0 +1,52 @@
+"""What the admin views share: who is acting, 404 for objects out of reach, streamed CSV,
+paging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import TypeVar
+
+from flask import Response, abort, request, stream_with_context
+from flask_login import current_user
+
+from ...csvio import csv_lines
+from ...services import admin as service
+from ..auth import client_ip
+
+T = TypeVar("T")
+PER_PAGE = 50
+
+
+def actor() -> service.Actor:
+    """The signed-in person as the service layer's :class:`~training.services.admin.Actor`."""
+    return service.Actor.of(current_user, client_ip())
+
+
+@contextmanager
+def found() -> Iterator[None]:
+    """Turn the service's NotFound (nonexistent, or someone else's) into the same 404."""
+    try:
+        yield
+    except service.NotFound:
+        abort(404)
+
+
+def or_404(load: Callable[[], T]) -> T:
+    with found():
+        return load()
+
+
+def page_number() -> int:
+    value = request.args.get("page", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
+    """A CSV download, streamed row by row (memory stays flat), with a file name made here,
+    never taken from the request."""
+    response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{date.today().isoformat()}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

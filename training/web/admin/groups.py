@@ -1,0 +1,173 @@
+"""Groups (workshops and cohorts). Administrators create them and assign trainers and learners;
+a trainer opens only their own groups: the learner-by-unit matrix, a learner's detail,
+attendance at in-person sessions and marking a unit complete for those who attended. Another
+group's page, or a learner outside the trainer's groups, answers 404 like a missing id."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from wtforms import SelectChoice
+
+from ...catalogue import get_catalogue
+from ...models import Role
+from ...reports import group_matrix, learner_detail, matrix_header, matrix_record
+from ...services import admin as service
+from ..access import ADMIN, STAFF, access
+from ..forms import ActionForm
+from .blueprint import bp
+from .common import actor, csv_response, found, or_404
+from .forms import AttendanceForm, GroupForm, MemberForm, UndoMarkForm
+
+
+@bp.route("/groups")
+@access(STAFF)
+def groups():
+    return render_template("admin/groups.html", groups=service.list_groups(actor()))
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@access(ADMIN)
+def group_new():
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = service.create_group(actor(), form.name.data, form.description.data or "", form.starts_on.data)
+        except service.AdminError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash("The group is created. Now add its trainers and learners.", "success")
+            return redirect(url_for("admin.group", group_id=group.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/group_form.html", form=form, group=None), status
+
+
+@bp.route("/groups/<int:group_id>")
+@access(STAFF)
+def group(group_id: int):
+    group = or_404(lambda: service.group_for(actor(), group_id))
+    catalogue = get_catalogue()
+    return render_template(
+        "admin/group.html", group=group, catalogue=catalogue, matrix=group_matrix(catalogue, group.id),
+        members=service.group_members(group.id), sessions=service.attendance_sessions(group.id),
+        units={u.id: u for u in catalogue.units}, member_form=MemberForm(), remove_form=ActionForm())
+
+
+@bp.route("/groups/<int:group_id>/matrix.csv")
+@access(STAFF.recent())
+def group_matrix_csv(group_id: int):
+    group = or_404(lambda: service.group_for(actor(), group_id))
+    catalogue = get_catalogue()
+    rows = group_matrix(catalogue, group.id)
+    service.record_export(actor(), "group matrix", {"group": str(group.id)})
+    return csv_response(f"group-{group.id}-progress", matrix_header(catalogue),
+                        (matrix_record(catalogue, row) for row in rows))
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@access(ADMIN)
+def group_edit(group_id: int):
+    group = or_404(lambda: service.group_for(actor(), group_id))
+    form = GroupForm(obj=group)
+    if form.validate_on_submit():
+        try:
+            with found():
+                service.update_group(actor(), group.id, form.name.data, form.description.data or "",
+                                     form.starts_on.data)
+        except service.AdminError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash("The group is saved.", "success")
+            return redirect(url_for("admin.group", group_id=group.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/group_form.html", form=form, group=group), status
+
+
+@bp.route("/groups/<int:group_id>/members", methods=["POST"])
+@access(ADMIN)
+def group_member_add(group_id: int):
+    group = or_404(lambda: service.group_for(actor(), group_id))
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            user = service.add_member(actor(), group.id, form.email.data, form.role.data)
+        except service.AdminError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{user.name} is in the group.", "success")
+    else:
+        for errors in form.errors.values():
+            flash(errors[0], "error")
+    return redirect(url_for("admin.group", group_id=group.id) + "#members", code=303)
+
+
+@bp.route("/groups/<int:group_id>/members/<int:user_id>/remove", methods=["POST"])
+@access(ADMIN)
+def group_member_remove(group_id: int, user_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    with found():
+        service.remove_member(actor(), group_id, user_id)
+    flash("Removed from the group. Their records are kept.", "success")
+    return redirect(url_for("admin.group", group_id=group_id) + "#members", code=303)
+
+
+@bp.route("/groups/<int:group_id>/attendance", methods=["GET", "POST"])
+@access(STAFF)
+def group_attendance(group_id: int):
+    group = or_404(lambda: service.group_for(actor(), group_id))
+    catalogue = get_catalogue()
+    learners = [m.user for m in service.group_members(group.id) if m.role.value == "learner"
+                and m.user.role == Role.LEARNER]
+    form = AttendanceForm(data=None if request.method == "POST" else {"session_date": date.today()})
+    form.unit.choices = [SelectChoice("", "Choose a unit"),
+                         *(SelectChoice(u.id, f"Unit {u.order}: {u.title}") for u in catalogue.units)]
+    form.present.choices = [SelectChoice(u.id, u.name) for u in learners]
+    if form.validate_on_submit():
+        try:
+            with found():
+                result = service.record_attendance(actor(), catalogue, group.id, form.unit.data,
+                                                   form.session_date.data, form.present.data, form.mark_complete.data)
+        except service.AdminError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            message = f"Attendance recorded for {result.present} learner(s)."
+            if form.mark_complete.data:
+                message += f" The unit is now marked complete for {result.marked_complete} more learner(s)."
+            flash(message, "success")
+            return redirect(url_for("admin.group", group_id=group.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/attendance.html", group=group, form=form, learners=learners), status
+
+
+@bp.route("/groups/<int:group_id>/completions/undo", methods=["POST"])
+@access(STAFF)
+def group_unmark(group_id: int):
+    form = UndoMarkForm()
+    if not form.validate_on_submit() or not form.learner.data.isdigit():
+        abort(400)
+    with found():
+        removed = service.undo_unit_completion(actor(), group_id, form.unit.data, int(form.learner.data))
+    flash("The trainer's mark is removed." if removed else "There was no mark from this group to remove.",
+          "success" if removed else "info")
+    return redirect(url_for("admin.learner", user_id=int(form.learner.data), group=group_id), code=303)
+
+
+@bp.route("/learners/<int:user_id>")
+@access(STAFF)
+def learner(user_id: int):
+    person = or_404(lambda: service.learner_for(actor(), user_id))
+    catalogue = get_catalogue()
+    group_arg = request.args.get("group", "")
+    from_group = None
+    if group_arg.isdigit():
+        with found():
+            from_group = service.group_for(actor(), int(group_arg))
+    # A trainer sees the learner through their own groups only: other groups are not named.
+    mine = {g.group.id for g in service.list_groups(actor())}
+    memberships = [(g, r) for g, r in service.groups_of(person.id) if g.id in mine]
+    return render_template("admin/learner.html", person=person, catalogue=catalogue,
+                           detail=learner_detail(catalogue, person.id), from_group=from_group,
+                           units={u.id: u for u in catalogue.units}, my_groups=mine,
+                           memberships=memberships, undo_form=UndoMarkForm())

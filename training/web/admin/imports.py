@@ -1,0 +1,86 @@
+"""CSV imports in two steps: upload and check (every row's problems, with row numbers), then
+confirm (one transaction: every row or none). Accounts at ``/admin/import``, a group's
+members at ``/admin/groups/<id>/import``. Both need a recent password."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+
+from ...csvio import write_csv
+from ...services import admin as service
+from ...services import imports
+from ..access import ADMIN, access
+from ..forms import ActionForm
+from .blueprint import bp
+from .common import actor, found, or_404
+from .forms import ImportForm
+
+TEMPLATE_ROWS = [
+    ("email", "name", "organisation", "country", "role", "groups"),
+    ("amina.diallo@interior.gov.example", "Amina Diallo", "Ministry of Interior", "SN", "learner", ""),
+    ("jose.perez@labour.gov.example", "José Pérez", "Ministry of Labour", "Mexico", "learner", ""),
+]
+
+
+def _upload(kind: imports.ImportKind, group=None):  # noqa: ANN001, ANN202
+    form = ImportForm()
+    plan = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        with found():
+            plan = imports.preview_import(actor(), kind, upload.read(), upload.filename or "",
+                                          group.id if group else None)
+        if plan.ok:
+            return redirect(url_for("admin.import_preview", token=plan.token), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/import.html", form=form, plan=plan, kind=kind.value, group=group,
+                           max_rows=current_app.config["IMPORT_MAX_ROWS"]), status
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def import_users():
+    return _upload(imports.ImportKind.USERS)
+
+
+@bp.route("/groups/<int:group_id>/import", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def group_import(group_id: int):
+    group = or_404(lambda: service.group_for(actor(), group_id))
+    return _upload(imports.ImportKind.MEMBERS, group)
+
+
+@bp.route("/import/template.csv")
+@access(ADMIN)
+def import_template():
+    response = Response(write_csv(TEMPLATE_ROWS[0], TEMPLATE_ROWS[1:]), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="accounts-template.csv"'
+    return response
+
+
+@bp.route("/import/<token>", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def import_preview(token: str):
+    plan = or_404(lambda: imports.pending_plan(actor(), token))
+    form = ActionForm()
+    group = or_404(lambda: service.group_for(actor(), plan.group_id)) if plan.group_id else None
+    if form.validate_on_submit():
+        try:
+            with found():
+                result = imports.confirm_import(actor(), token)
+        except imports.ImportRejected as exc:
+            plan = exc.plan
+        else:
+            if result.created:
+                return render_template("admin/import_done.html", result=result, group=group)
+            flash(_summary(result), "success")
+            return redirect(url_for("admin.group", group_id=group.id) if group else url_for("admin.users"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/import_preview.html", plan=plan, form=form, token=token, group=group), status
+
+
+def _summary(result: imports.ImportResult) -> str:
+    if result.kind == imports.ImportKind.MEMBERS:
+        return f"Imported {result.rows} row(s): {result.memberships} membership(s) added or changed."
+    return (f"Imported {result.rows} row(s): {len(result.created)} account(s) created, {result.updated} updated, "
+            f"{result.unchanged} unchanged, {result.memberships} group membership(s) added.")

@@ -1,0 +1,189 @@
+"""Reports at ``/admin/reports``: overview, by unit, by learner, by organisation, by country,
+quiz questions, a print view, and each as CSV at ``/admin/reports/<name>.csv``.
+
+Administrators see every learner, trainers the learners of their own groups. The screen and
+the CSV are made from the same rows, so their numbers are the same. The per-learner CSV
+(``completion.csv``) names people: it needs a recent password, and every export is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, render_template, request
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ... import reports
+from ...catalogue import get_catalogue
+from ...charts import bar_chart, line_chart
+from ...models import utcnow
+from ...progress import Status
+from ...services import admin as service
+from ..access import STAFF, access
+from ..forms import country_name
+from .blueprint import bp
+from .common import PER_PAGE, actor, csv_response, page_number
+from .forms import LearnerListForm, ReportFilterForm
+
+PAGES = "units,completion,organisations,countries,questions"
+AGGREGATE_CSVS = "overview,timeline,units,organisations,countries,questions"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    scope: reports.Scope
+    filters: reports.Filters
+    form: ReportFilterForm
+    groups: list[service.GroupSummary]
+
+
+def _context() -> Context:
+    """Who sees what (scope) and what they asked for (filters). A group the person may not
+    see answers 404, like a group that does not exist."""
+    scope = reports.Scope.for_user(current_user)
+    everyone = reports.scoped_learner_ids(scope)
+    groups = service.list_groups(actor())
+    form = ReportFilterForm(request.args)
+    form.group.choices = [*form.group.choices, *(SelectChoice(str(g.group.id), g.group.name) for g in groups)]
+    form.organisation.choices = [*form.organisation.choices,
+                                 *(SelectChoice(o, o) for o in service.organisations(everyone))]
+    form.country.choices = [*form.country.choices, *sorted(
+        (SelectChoice(c, country_name(c) or c) for c in service.countries(everyone)), key=lambda c: c.label)]
+    if not form.validate():
+        return Context(scope, reports.Filters(), form, groups)
+    group_id = None
+    if form.group.data:
+        if not form.group.data.isdigit() or int(form.group.data) not in {g.group.id for g in groups}:
+            abort(404)
+        group_id = int(form.group.data)
+    filters = reports.Filters(group_id, form.organisation.data or None, (form.country.data or "").upper() or None,
+                              form.registered_from.data, form.registered_to.data)
+    return Context(scope, filters, form, groups)
+
+
+def _chips(context: Context) -> list[tuple[str, str]]:
+    """The filters in force, in words, for the line above the report (and on paper)."""
+    f = context.filters
+    names = {g.group.id: g.group.name for g in context.groups}
+    chips = [("Group", names.get(f.group_id, "")) if f.group_id else None,
+             ("Organisation", f.organisation) if f.organisation else None,
+             ("Country", country_name(f.country) or f.country) if f.country else None,
+             ("Registered from", f.registered_from.strftime("%-d %b %Y")) if f.registered_from else None,
+             ("Registered until", f.registered_to.strftime("%-d %b %Y")) if f.registered_to else None]
+    return [c for c in chips if c]
+
+
+def _render(template: str, context: Context, **values):  # noqa: ANN003, ANN202
+    return render_template(template, filters=context.filters, form=context.form, query=context.filters.query_args(),
+                           chips=_chips(context), **values)
+
+
+def _unit_chart(rows: list[reports.UnitRow]):  # noqa: ANN202
+    return bar_chart("Completion by unit", [(f"Unit {r.order}: {r.title}", r.completion_rate) for r in rows])
+
+
+def _country_chart(rows: list[reports.SegmentRow]):  # noqa: ANN202
+    top = [r for r in rows if r.key][:15]
+    return bar_chart("Completion rate by country" + (" (the 15 with most learners)" if len(rows) > 15 else ""),
+                     [(country_name(r.key) or r.key, r.completion_rate) for r in top])
+
+
+def _timeline_chart(rows: tuple[reports.MonthRow, ...]):  # noqa: ANN202
+    return line_chart("Course completions per month", [(r.label, r.completions) for r in rows])
+
+
+@bp.route("/reports")
+@access(STAFF)
+def reports_overview():
+    context = _context()
+    result = reports.overview(get_catalogue(), context.scope, context.filters)
+    return _render("admin/reports/overview.html", context, report=result, chart=_timeline_chart(result.timeline))
+
+
+@bp.route(f"/reports/<any({PAGES}):name>")
+@access(STAFF)
+def report(name: str):
+    context = _context()
+    catalogue = get_catalogue()
+    if name == "units":
+        rows = reports.unit_rows(catalogue, context.scope, context.filters)
+        return _render("admin/reports/units.html", context, rows=rows, chart=_unit_chart(rows))
+    if name == "completion":
+        return _learners(context)
+    if name in ("organisations", "countries"):
+        rows = reports.segment_rows(catalogue, context.scope, context.filters,
+                                    "organisation" if name == "organisations" else "country")
+        chart = _country_chart(rows) if name == "countries" else None
+        return _render("admin/reports/segments.html", context, rows=rows, name=name, chart=chart)
+    rows = reports.question_rows(catalogue, context.scope, context.filters)
+    return _render("admin/reports/questions.html", context, rows=rows)
+
+
+def _learner_query() -> tuple[LearnerListForm, dict]:
+    form = LearnerListForm(request.args)
+    if not form.validate():
+        return form, {}
+    status = Status(form.status.data) if form.status.data else None
+    return form, {"search": form.q.data or "", "status": status, "sort": form.sort.data or "name"}
+
+
+def _learners(context: Context):  # noqa: ANN202
+    catalogue = get_catalogue()
+    list_form, query = _learner_query()
+    rows, total = reports.learner_page(catalogue, context.scope, context.filters, page=page_number(),
+                                       per_page=PER_PAGE, **query)
+    pages = max(1, -(-total // PER_PAGE))
+    page = min(page_number(), pages)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return _render("admin/reports/completion.html", context, rows=rows, total=total, page=page, pages=pages,
+                   list_form=list_form, args=args, units_total=len(catalogue.units))
+
+
+@bp.route("/reports/print")
+@access(STAFF)
+def report_print():
+    """Overview, units, countries and organisations on one printable page, from one pass over
+    the learners (the quiz questions print from their own page)."""
+    context = _context()
+    result = reports.summary(get_catalogue(), context.scope, context.filters)
+    return _render("admin/reports/print.html", context, report=result.report, units=result.units,
+                   organisations=result.organisations, countries=result.countries, now=utcnow(),
+                   timeline_chart=_timeline_chart(result.report.timeline), unit_chart=_unit_chart(result.units),
+                   country_chart=_country_chart(result.countries))
+
+
+@bp.route(f"/reports/<any({AGGREGATE_CSVS}):name>.csv")
+@access(STAFF)
+def report_csv(name: str):
+    context = _context()
+    catalogue = get_catalogue()
+    info = reports.REPORTS[name]
+    if name in ("overview", "timeline"):
+        result = reports.overview(catalogue, context.scope, context.filters)
+        rows = ([reports.overview_record(result.overview)] if name == "overview"
+                else [reports.timeline_record(m) for m in result.timeline])
+    elif name == "units":
+        rows = [reports.unit_record(r) for r in reports.unit_rows(catalogue, context.scope, context.filters)]
+    elif name == "organisations":
+        rows = [reports.segment_record(r, r.key) for r in
+                reports.segment_rows(catalogue, context.scope, context.filters, "organisation")]
+    elif name == "countries":
+        rows = [(country_name(r.key), *reports.segment_record(r, r.key)) for r in
+                reports.segment_rows(catalogue, context.scope, context.filters, "country")]
+    else:
+        rows = [reports.question_record(r) for r in reports.question_rows(catalogue, context.scope, context.filters)]
+    service.record_export(actor(), name, context.filters.query_args())
+    return csv_response(name, info.columns, rows)
+
+
+@bp.route("/reports/completion.csv")
+@access(STAFF.recent())
+def completion_csv():
+    """One row per learner; streamed, so 10,000 learners never sit in memory at once."""
+    context = _context()
+    _, query = _learner_query()
+    rows = reports.learner_rows(get_catalogue(), context.scope, context.filters, **query)
+    service.record_export(actor(), "completion", {**context.filters.query_args(),
+                                                  **{k: str(v) for k, v in query.items() if v}})
+    return csv_response("completion", reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows))
