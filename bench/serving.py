@@ -282,7 +282,6 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--only", default="", help="comma-separated words: run only matching scenarios")
     args = parser.parse_args()
-    from urllib.parse import quote
 
     from training.server import DEFAULT_THREADS, default_workers
 
@@ -319,8 +318,9 @@ def main() -> None:
 
 
 def measure_app(app: Server, data: dict, args: argparse.Namespace) -> tuple[dict, dict, dict]:
-    import requests
     from urllib.parse import quote
+
+    import requests
 
     work = app.log.parent
     readers = write_lines(work / "readers.txt", data["readers"][:2000])

@@ -13,7 +13,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -35,7 +35,7 @@ POSTGRES_URL = os.environ.get("TRAINING_TEST_DATABASE_URL")
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cached_catalogue(content_dir: str):
     return build_catalogue(content_dir)
 

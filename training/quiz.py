@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .content.model import Option, Question, QuestionType, Quiz
+from .content.model import Question, QuestionType, Quiz
 from .content.quizfile import FALLBACK
 from .progress import percent_of
 

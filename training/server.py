@@ -12,7 +12,6 @@ from gunicorn.app.base import BaseApplication
 
 from . import create_app
 
-
 DEFAULT_THREADS = 4
 
 

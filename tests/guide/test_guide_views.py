@@ -123,7 +123,7 @@ def test_no_trainer_only_text_reaches_a_learner_page(client, login_as, catalogue
 def test_lesson_links_become_in_page_anchors_and_headings_move_down(client, login_as):
     login_as("trainer")
     html = client.get("/guide").get_data(as_text=True)
-    page = html[html.index('<article class="guide"'):]
+    page = html[html.index('<article class="guide"') :]
     assert 'href="/units/' not in page
     assert 'href="#lesson-alpha-second-steps"' in page and 'href="#lesson-beta-only-lesson"' in page
     assert '<h3 id="alpha-first-steps-moving-on">Moving on</h3>' in page  # the lesson's h2 under the lesson's h2
@@ -132,8 +132,12 @@ def test_lesson_links_become_in_page_anchors_and_headings_move_down(client, logi
 def test_the_glossary_is_sorted_and_lists_each_term_once(client, login_as, catalogue):
     login_as("trainer")
     page = client.get("/guide").get_data(as_text=True)
-    glossary = page[page.index('id="glossary"'):page.index('id="references"')]
-    terms = [text for text, _ in texts_of(glossary) if text in {t.term for le in catalogue.all_lessons() for t in le.key_terms}]
+    glossary = page[page.index('id="glossary"') : page.index('id="references"')]
+    terms = [
+        text
+        for text, _ in texts_of(glossary)
+        if text in {t.term for le in catalogue.all_lessons() for t in le.key_terms}
+    ]
     assert terms == sorted(set(terms), key=str.casefold)
 
 
@@ -148,7 +152,9 @@ def test_planning_two_units_in_a_short_day_says_by_how_much_it_is_over(client, l
 
 def test_planning_one_unit_gives_an_agenda_and_a_guide_for_that_unit_only(client, login_as):
     login_as("trainer")
-    html = client.get("/guide?units=alpha&days=1&start=08:30&hours=6&break_minutes=10&lunch=45&session=60").get_data(as_text=True)
+    html = client.get("/guide?units=alpha&days=1&start=08:30&hours=6&break_minutes=10&lunch=45&session=60").get_data(
+        as_text=True
+    )
     assert "Your workshop fits" in html
     assert 'id="unit-alpha"' in html and 'id="unit-beta"' not in html
     assert "08:30–08:40" in html  # the welcome step, with its clock time
@@ -196,8 +202,13 @@ def test_learners_download_their_unit_handout_without_trainer_material(client, l
 
 def test_unknown_units_in_guide_urls_are_404(client, login_as):
     login_as("trainer")
-    for url in ("/guide/units/nope/quiz.pdf", "/guide/units/nope/quiz-answers.pdf",
-                "/guide/units/nope/handouts.pdf", "/guide/fonts/nope.woff2", "/guide/nope.css"):
+    for url in (
+        "/guide/units/nope/quiz.pdf",
+        "/guide/units/nope/quiz-answers.pdf",
+        "/guide/units/nope/handouts.pdf",
+        "/guide/fonts/nope.woff2",
+        "/guide/nope.css",
+    ):
         assert client.get(url).status_code == 404, url
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-
 from urllib.parse import urlsplit
 
 import pyotp

@@ -15,7 +15,6 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 
-
 def _create_app(*_args: object) -> object:
     from .. import create_app
     from ..content import ContentInvalid

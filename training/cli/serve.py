@@ -6,6 +6,7 @@ import click
 
 from . import _create_app
 
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -204,9 +204,13 @@ def _body_checks(doc: RawDocument, needs_sources: bool, errors: list[ContentErro
         for offset, line in enumerate(doc.body.split("\n")):
             found = FIGURE.search(line)
             if found:
-                errors.append(ContentError(
-                    doc.path, doc.body_line + offset,
-                    f"states a figure ({found.group(0)!r}) but the file lists no 'sources'"))
+                errors.append(
+                    ContentError(
+                        doc.path,
+                        doc.body_line + offset,
+                        f"states a figure ({found.group(0)!r}) but the file lists no 'sources'",
+                    )
+                )
                 break
 
 
@@ -218,7 +222,11 @@ def _lesson(doc: RawDocument, unit_id: str, errors: list[ContentError]) -> Lesso
         f.error("key_terms", "'key_terms' needs at least one entry (term and definition)")
     else:
         for entry in raw_terms:
-            if isinstance(entry, Meta) and isinstance(entry.get("term"), str) and isinstance(entry.get("definition"), str):
+            if (
+                isinstance(entry, Meta)
+                and isinstance(entry.get("term"), str)
+                and isinstance(entry.get("definition"), str)
+            ):
                 key_terms.append(KeyTerm(entry["term"].strip(), entry["definition"].strip()))
             else:
                 line = entry.line if isinstance(entry, Meta) else doc.meta.line_of("key_terms")
@@ -246,6 +254,7 @@ def _lesson(doc: RawDocument, unit_id: str, errors: list[ContentError]) -> Lesso
 
 def _check_blocks(blocks: tuple[RawBlock, ...], path: Path, errors: list[ContentError]) -> None:
     for block in blocks:
+
         def error(message: str, block: RawBlock = block) -> None:
             errors.append(ContentError(path, block.line, message))
 
@@ -275,8 +284,10 @@ def _check_activity(block: RawBlock, error) -> None:  # noqa: ANN001
     if steps:
         total = sum(int(m) for m in TIME_STEP.findall(steps.group(1)))
         if total != int(minutes):
-            error(f"activity steps add up to {total} min but the activity says minutes={minutes} "
-                  "(start each step with '**N min.**')")
+            error(
+                f"activity steps add up to {total} min but the activity says minutes={minutes} "
+                "(start each step with '**N min.**')"
+            )
 
 
 def _count_questions(markdown: str) -> int:
@@ -292,7 +303,9 @@ def _unit(doc: RawDocument | None, lesson_docs: list[RawDocument], errors: list[
     if not lessons:
         f.error("id", "the unit has no lessons: add lesson files beside unit.md")
     _check_unique(((le.id, le.doc.path, le.doc.meta.line_of("id")) for le in lessons), "lesson id", errors)
-    _check_unique(((str(le.order), le.doc.path, le.doc.meta.line_of("order")) for le in lessons), "lesson order", errors)
+    _check_unique(
+        ((str(le.order), le.doc.path, le.doc.meta.line_of("order")) for le in lessons), "lesson order", errors
+    )
     lessons.sort(key=lambda le: (le.order, le.id))
 
     _body_checks(doc, needs_sources=not f.strings("sources", required=False), errors=errors)
@@ -302,8 +315,14 @@ def _unit(doc: RawDocument | None, lesson_docs: list[RawDocument], errors: list[
     all_blocks = list(split.blocks) + [b for le in lessons for b in le.blocks]
     _check_trainer_material(doc, all_blocks, errors)
     _check_unique(
-        ((b.attrs.get("id", ""), doc.path, b.line) for b in all_blocks if b.kind in (BlockKind.ACTIVITY, BlockKind.HANDOUT)),
-        "activity/handout id", errors)
+        (
+            (b.attrs.get("id", ""), doc.path, b.line)
+            for b in all_blocks
+            if b.kind in (BlockKind.ACTIVITY, BlockKind.HANDOUT)
+        ),
+        "activity/handout id",
+        errors,
+    )
 
     workshop = doc.meta.get("workshop")
     steps: tuple[StepSpec, ...] = ()
@@ -341,8 +360,13 @@ def _check_trainer_material(doc: RawDocument, blocks: list[RawBlock], errors: li
             errors.append(ContentError(doc.path, 0, f"the unit has no '::: {kind}' block (in unit.md or a lesson)"))
     questions = sum(_count_questions(b.markdown) for b in blocks if b.kind == BlockKind.DISCUSSION)
     if BlockKind.DISCUSSION in kinds and questions < MIN_DISCUSSION_QUESTIONS:
-        errors.append(ContentError(
-            doc.path, 0, f"the unit has {questions} discussion questions; at least {MIN_DISCUSSION_QUESTIONS} are needed"))
+        errors.append(
+            ContentError(
+                doc.path,
+                0,
+                f"the unit has {questions} discussion questions; at least {MIN_DISCUSSION_QUESTIONS} are needed",
+            )
+        )
 
 
 def _session_plan(
@@ -350,7 +374,9 @@ def _session_plan(
 ) -> tuple[StepSpec, ...]:
     raw_steps = workshop.get("session_plan")
     if not isinstance(raw_steps, list) or not raw_steps:
-        errors.append(ContentError(path, workshop.line_of("session_plan"), "workshop: 'session_plan' needs at least one step"))
+        errors.append(
+            ContentError(path, workshop.line_of("session_plan"), "workshop: 'session_plan' needs at least one step")
+        )
         return ()
     activities = {b.attrs.get("id"): b for b in blocks if b.kind == BlockKind.ACTIVITY}
     lesson_ids = {le.id: le for le in lessons}
@@ -363,7 +389,9 @@ def _session_plan(
         s = _Fields(raw, path, errors, "session plan step: ")
         refs = [k for k in ("title", "lesson", "activity", "quiz") if k in raw]
         if len(refs) != 1:
-            errors.append(ContentError(path, raw.line, "session plan step needs exactly one of title, lesson, activity, quiz"))
+            errors.append(
+                ContentError(path, raw.line, "session plan step needs exactly one of title, lesson, activity, quiz")
+            )
             continue
         key = refs[0]
         method = s.text("method")
@@ -402,10 +430,18 @@ def _session_plan(
         steps.append(StepSpec(StepKind(key if key != "title" else "step"), minutes, method, materials, title, ref))
     for lesson_id in lesson_ids:
         if lesson_id and lesson_id not in used:
-            errors.append(ContentError(path, workshop.line_of("session_plan"), f"session plan does not include lesson {lesson_id!r}"))
+            errors.append(
+                ContentError(
+                    path, workshop.line_of("session_plan"), f"session plan does not include lesson {lesson_id!r}"
+                )
+            )
     for activity_id in activities:
         if activity_id and activity_id not in used:
-            errors.append(ContentError(path, workshop.line_of("session_plan"), f"session plan does not include activity {activity_id!r}"))
+            errors.append(
+                ContentError(
+                    path, workshop.line_of("session_plan"), f"session plan does not include activity {activity_id!r}"
+                )
+            )
     return tuple(steps)
 
 
@@ -432,18 +468,26 @@ def _check_quizzes(units: list[UnitSpec], quizzes: list[QuizSpec], errors: list[
         unit = by_unit.get(quiz.unit_id)
         if unit is None:
             if quiz.unit_id:
-                errors.append(ContentError(quiz.raw.path, quiz.raw.meta.line_of("unit"), f"unknown unit {quiz.unit_id!r}"))
+                errors.append(
+                    ContentError(quiz.raw.path, quiz.raw.meta.line_of("unit"), f"unknown unit {quiz.unit_id!r}")
+                )
             continue
         if quiz.unit_id in claimed:
-            errors.append(ContentError(
-                quiz.raw.path, quiz.raw.meta.line_of("unit"),
-                f"unit {quiz.unit_id!r} already has a quiz ({claimed[quiz.unit_id].name})"))
+            errors.append(
+                ContentError(
+                    quiz.raw.path,
+                    quiz.raw.meta.line_of("unit"),
+                    f"unit {quiz.unit_id!r} already has a quiz ({claimed[quiz.unit_id].name})",
+                )
+            )
         claimed[quiz.unit_id] = quiz.raw.path
         for question in quiz.raw.questions:
             _check_lesson_ref(question, quiz, by_unit, errors)
     for unit in units:
         if unit.id and unit.id not in claimed:
-            errors.append(ContentError(unit.doc.path, unit.doc.meta.line_of("id"), f"unit {unit.id!r} has no quiz in quizzes/"))
+            errors.append(
+                ContentError(unit.doc.path, unit.doc.meta.line_of("id"), f"unit {unit.id!r} has no quiz in quizzes/")
+            )
 
 
 def resolve_lesson_ref(ref: str, unit_id: str) -> tuple[str, str]:
@@ -452,7 +496,9 @@ def resolve_lesson_ref(ref: str, unit_id: str) -> tuple[str, str]:
     return (unit_part, lesson_part) if sep else (unit_id, ref)
 
 
-def _check_lesson_ref(question: RawQuestion, quiz: QuizSpec, units: dict[str, UnitSpec], errors: list[ContentError]) -> None:
+def _check_lesson_ref(
+    question: RawQuestion, quiz: QuizSpec, units: dict[str, UnitSpec], errors: list[ContentError]
+) -> None:
     if not question.lesson:
         return
     unit_id, lesson_id = resolve_lesson_ref(question.lesson, quiz.unit_id)

@@ -16,16 +16,25 @@ from .assets import asset_url
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("The request could not be understood", "Something in the form was not as expected. Go back, reload the page and try again."),
+    400: (
+        "The request could not be understood",
+        "Something in the form was not as expected. Go back, reload the page and try again.",
+    ),
     401: ("Please sign in", "You need to sign in to see this."),
-    403: ("You do not have access to this page", "Your account does not have permission to open this page. If you think it should, ask your administrator."),
+    403: (
+        "You do not have access to this page",
+        "Your account does not have permission to open this page. If you think it should, ask your administrator.",
+    ),
     404: ("Page not found", "There is no page at this address. It may have moved, or the link may be wrong."),
     405: ("Not allowed", "This page cannot be used that way."),
     409: ("Already done", "This was already saved."),
     413: ("The file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Please wait a few minutes and try again."),
     500: ("Something went wrong", "The error has been logged. Please try again in a moment."),
-    503: ("Temporarily unavailable", "The platform is busy or restarting. Nothing you saved is lost. Please try again in a moment."),
+    503: (
+        "Temporarily unavailable",
+        "The platform is busy or restarting. Nothing you saved is lost. Please try again in a moment.",
+    ),
 }
 
 
@@ -44,8 +53,7 @@ def render_error(code: int, detail: str | None = None):  # noqa: ANN201
     title, message = MESSAGES.get(code, (f"Error {code}", ""))
     if _wants_json():
         return jsonify({"error": title, "status": code}), code
-    return make_response(render_template("errors/error.html", code=code, title=title,
-                                         message=detail or message)), code
+    return make_response(render_template("errors/error.html", code=code, title=title, message=detail or message)), code
 
 
 def handle_http(error: HTTPException):  # noqa: ANN201
@@ -59,8 +67,9 @@ def handle_http(error: HTTPException):  # noqa: ANN201
 
 
 def handle_csrf(error: CSRFError):  # noqa: ANN201
-    return render_error(400, "The form had expired or was sent from another site. Reload the page and try again; "
-                             "nothing was changed.")
+    return render_error(
+        400, "The form had expired or was sent from another site. Reload the page and try again; nothing was changed."
+    )
 
 
 def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
@@ -77,8 +86,12 @@ def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
         response = make_response(jsonify({"error": title, "status": code}), code)
     else:
         html = current_app.jinja_env.get_template("errors/unavailable.html").render(
-            code=code, title=title, message=message, course_title=get_catalogue().guide.title,
-            stylesheet=asset_url("site.css"))
+            code=code,
+            title=title,
+            message=message,
+            course_title=get_catalogue().guide.title,
+            stylesheet=asset_url("site.css"),
+        )
         response = make_response(html, code)
     response.headers["Retry-After"] = "5"
     return response

@@ -55,18 +55,32 @@ class MultiCheckboxField(SelectMultipleField):
 class PlannerForm(Form):
     """The workshop planner's options; empty fields take the course's workshop defaults."""
 
-    units = MultiCheckboxField("Units", choices=[], validate_choice=True,
-                               description="Leave all unticked for the whole course.")
-    days = IntegerField("Number of days", validators=[Optional(), NumberRange(1, planner.MAX_DAYS)],
-                        description="Leave empty for as many days as the units need.")
+    units = MultiCheckboxField(
+        "Units", choices=[], validate_choice=True, description="Leave all unticked for the whole course."
+    )
+    days = IntegerField(
+        "Number of days",
+        validators=[Optional(), NumberRange(1, planner.MAX_DAYS)],
+        description="Leave empty for as many days as the units need.",
+    )
     start = TimeField("Start time", validators=[Optional()])
-    hours = DecimalField("Hours per day", places=None, validators=[Optional(), NumberRange(*planner.HOURS_RANGE)],
-                         description="From the start to the end of the day, not counting lunch.")
+    hours = DecimalField(
+        "Hours per day",
+        places=None,
+        validators=[Optional(), NumberRange(*planner.HOURS_RANGE)],
+        description="From the start to the end of the day, not counting lunch.",
+    )
     break_minutes = IntegerField("Break (minutes)", validators=[Optional(), NumberRange(*planner.BREAK_RANGE)])
-    lunch = IntegerField("Lunch (minutes)", validators=[Optional(), NumberRange(*planner.LUNCH_RANGE)],
-                         description="Days of four hours or less have no lunch.")
-    session = IntegerField("Longest session (minutes)", validators=[Optional(), NumberRange(*planner.SESSION_RANGE)],
-                           description="Steps run back to back for at most this long before a break.")
+    lunch = IntegerField(
+        "Lunch (minutes)",
+        validators=[Optional(), NumberRange(*planner.LUNCH_RANGE)],
+        description="Days of four hours or less have no lunch.",
+    )
+    session = IntegerField(
+        "Longest session (minutes)",
+        validators=[Optional(), NumberRange(*planner.SESSION_RANGE)],
+        description="Steps run back to back for at most this long before a break.",
+    )
     quizzes_online = BooleanField("Participants take the quizzes online (leave them out of the agenda)")
 
     def options(self) -> planner.WorkshopOptions:
@@ -91,10 +105,16 @@ def _planner_form() -> PlannerForm:
         args.setlist("units", [u for value in request.args.getlist("units") for u in value.split(",") if u])
     workshop = catalogue.guide.workshop
     hours, minutes = (int(part) for part in workshop.day_start.split(":"))
-    form = PlannerForm(args, data={
-        "start": time(hours, minutes), "hours": Decimal(f"{workshop.hours_per_day:g}"), "break_minutes": workshop.break_minutes,
-        "lunch": workshop.lunch_minutes, "session": planner.DEFAULT_SESSION_MINUTES,
-    })
+    form = PlannerForm(
+        args,
+        data={
+            "start": time(hours, minutes),
+            "hours": Decimal(f"{workshop.hours_per_day:g}"),
+            "break_minutes": workshop.break_minutes,
+            "lunch": workshop.lunch_minutes,
+            "session": planner.DEFAULT_SESSION_MINUTES,
+        },
+    )
     form.units.choices = [(u.id, f"{u.order}. {u.title}") for u in catalogue.units]
     return form
 
@@ -137,7 +157,11 @@ def index():
     if current_app.config.get("GUIDE_PREWARM", not current_app.testing):
         guide.warm_guide_pdf(catalogue, _cache_dir())
     return render_template(
-        "guide/index.html", form=form, agenda=agenda, units=units, catalogue=catalogue,
+        "guide/index.html",
+        form=form,
+        agenda=agenda,
+        units=units,
+        catalogue=catalogue,
         guide_html=article,
         pdf_url=url_for("guide.pdf", **request.args.to_dict(flat=False)),
         planned=bool(request.args) and not form.errors and not form.form_errors,

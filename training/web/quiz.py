@@ -9,8 +9,8 @@ from ..catalogue import get_catalogue
 from ..extensions import db
 from ..models import AttemptState, QuizAttempt
 from ..progress import course_progress
-from ..security import PENDING_ANSWERS
 from ..quiz import InvalidSubmission, answers_to_form, grade, parse_answers, public_view
+from ..security import PENDING_ANSWERS
 from ..services import attempts, learning
 from .access import SIGNED_IN, access
 from .forms import ActionForm
