@@ -178,54 +178,64 @@ def gunicorn_command(target: str, workers: int, threads: int) -> list[str]:
 
 # --- data ---------------------------------------------------------------------------------
 
-def seed(env: dict, learners: int, submitters: int) -> dict:
-    """Learners with progress, learners with an open attempt each, and a report population."""
-    os.environ.update(env)
-    from training import create_app
-    from training.catalogue import get_catalogue
-    from training.extensions import db
-    from training.models import AttemptState, LessonProgress, QuizAttempt, Role, User
+class Seeder:
+    """Writes benchmark data straight into the database, while the server may be running."""
 
-    app = create_app()
-    now = datetime.now(UTC)
-    password = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(secrets.token_hex(8))
-    with app.app_context():
-        catalogue = get_catalogue()
-        quiz = catalogue.quiz(QUIZ_ID)
-        engine = db.engine
-        total = learners + submitters
-        with engine.begin() as conn:
-            conn.execute(User.__table__.insert(), [
-                {"email": f"bench{i}@example.org", "name": f"Bench Learner {i}", "organisation": "Bench Ministry",
-                 "country": "KE", "role": Role.LEARNER, "password_hash": password, "active": True,
-                 "must_change_password": False, "session_version": 1, "created_at": now} for i in range(total)])
-            conn.execute(User.__table__.insert(), [{
-                "email": "bench-admin@example.org", "name": "Bench Admin", "organisation": "", "country": "",
-                "role": Role.ADMIN, "password_hash": password, "active": True, "must_change_password": False,
-                "session_version": 1, "created_at": now, "totp_secret": "JBSWY3DPEHPK3PXP"}])
-            ids = [row.id for row in conn.execute(sa.select(User.id).where(User.role == Role.LEARNER)
-                                                  .order_by(User.id))]
-            lessons = catalogue.all_lessons()[:6]
+    def __init__(self, env: dict):
+        os.environ.update(env)
+        from training import create_app
+
+        self.app = create_app()
+        self.password = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(secrets.token_hex(8))
+        self.cookies = CookieJar(self.app)
+
+    def _users(self, conn, prefix: str, count: int, role: str = "learner", **extra) -> list[int]:  # noqa: ANN001, ANN003
+        from training.models import User
+
+        now = datetime.now(UTC)
+        conn.execute(User.__table__.insert(), [
+            {"email": f"{prefix}{i}@example.org", "name": f"Bench {prefix} {i}", "organisation": "Bench Ministry",
+             "country": "KE", "role": role, "password_hash": self.password, "active": True,
+             "must_change_password": False, "session_version": 1, "created_at": now, **extra} for i in range(count)])
+        return [row.id for row in conn.execute(sa.text(
+            "SELECT id FROM \"user\" WHERE email LIKE :p ORDER BY id"), {"p": f"{prefix}%"})]
+
+    def readers(self, count: int) -> dict:
+        """Learners who have read the first lessons (the report population), and an admin."""
+        from training.catalogue import get_catalogue
+        from training.extensions import db
+        from training.models import LessonProgress
+
+        now = datetime.now(UTC)
+        with self.app.app_context(), db.engine.begin() as conn:
+            ids = self._users(conn, "reader", count)
+            admin = self._users(conn, "admin", 1, role="admin", totp_secret="JBSWY3DPEHPK3PXP")[0]
             conn.execute(LessonProgress.__table__.insert(), [
                 {"user_id": uid, "unit_id": le.unit_id, "lesson_id": le.id, "first_opened_at": now,
                  "last_opened_at": now, "completed_at": now, "content_version": le.version}
-                for uid in ids[:learners] for le in lessons])
-            conn.execute(QuizAttempt.__table__.insert(), [
-                {"user_id": uid, "quiz_id": quiz.id, "unit_id": quiz.unit_id, "attempt_no": 1,
-                 "state": AttemptState.IN_PROGRESS, "pass_mark": quiz.pass_mark / 100,
-                 "content_version": quiz.version, "seed": 1, "draft": {}, "draft_seq": 0, "started_at": now}
-                for uid in ids[learners:]])
-            attempts = {uid: aid for uid, aid in conn.execute(sa.select(QuizAttempt.user_id, QuizAttempt.id))}
-            admin_id = conn.execute(sa.select(User.id).where(User.role == Role.ADMIN)).scalar()
-        cookies = CookieJar(app)
-        answers = _correct_answers(quiz)
-        return {
-            "readers": [cookies.session(uid) for uid in ids[:learners]],
-            "submitters": [(cookies.session(uid, csrf=True), attempts[uid]) for uid in ids[learners:]],
-            "admin": cookies.session(admin_id),
-            "answers": answers,
-            "cookie_name": app.config["SESSION_COOKIE_NAME"],
-        }
+                for uid in ids for le in get_catalogue().all_lessons()[:6]])
+        return {"readers": [self.cookies.session(uid) for uid in ids], "admin": self.cookies.session(admin)}
+
+    def submitters(self, count: int) -> dict:
+        """Learners, each with an open attempt at the quiz, ready to submit it."""
+        from training.catalogue import get_catalogue
+        from training.extensions import db
+        from training.models import AttemptState, QuizAttempt
+
+        with self.app.app_context():
+            quiz = get_catalogue().quiz(QUIZ_ID)
+            with db.engine.begin() as conn:
+                ids = self._users(conn, "submitter", count)
+                now = datetime.now(UTC)
+                conn.execute(QuizAttempt.__table__.insert(), [
+                    {"user_id": uid, "quiz_id": quiz.id, "unit_id": quiz.unit_id, "attempt_no": 1,
+                     "state": AttemptState.IN_PROGRESS, "pass_mark": quiz.pass_mark / 100,
+                     "content_version": quiz.version, "seed": 1, "draft": {}, "draft_seq": 0, "started_at": now}
+                    for uid in ids])
+                attempts = dict(conn.execute(sa.text(
+                    "SELECT user_id, id FROM quiz_attempt WHERE quiz_id = :q"), {"q": quiz.id}).all())
+            return {"submitters": [(self.cookies.session(uid, csrf=True), attempts[uid]) for uid in ids],
+                    "answers": _correct_answers(quiz)}
 
 
 class CookieJar:
@@ -291,17 +301,18 @@ def main() -> None:
            "TRAINING_DATABASE_URL": args.database_url or f"sqlite:///{work / 'bench.db'}",
            "TRAINING_CONTENT_DIR": str(ROOT), "TRAINING_GUIDE_CACHE_DIR": str(work / "guide-cache")}
     subprocess.run([str(BIN / "training"), "db", "upgrade"], env=env, check=True, capture_output=True)
-    submissions_needed = 2500 * args.duration * args.runs
-    print(f"Seeding: {REPORT_LEARNERS} learners with progress, {submissions_needed} open quiz attempts...")
-    data = seed(env, REPORT_LEARNERS, submissions_needed)
+    print(f"Seeding {REPORT_LEARNERS:,} learners with progress...")
+    seeder = Seeder(env)
+    data = seeder.readers(REPORT_LEARNERS)
     mark_lesson_opened(env["TRAINING_DATABASE_URL"])
 
     app = Server([str(BIN / "training"), "serve", "--host", "127.0.0.1", "--port", "{port}", "--workers",
                   str(workers), "--threads", str(threads)], env, work / "app.log")
     try:
-        results, loads, integrity = measure_app(app, data, args)
+        results, loads, acknowledged = measure_app(app, data, seeder, args)
     finally:
         app.stop()
+    integrity = check_submissions(env["TRAINING_DATABASE_URL"], acknowledged)
 
     baseline_env = {**env, "BENCH_BODY": str(work / "lesson.html")}
     for name, target in (("minimal Flask app", "bench.baselines:flask_app"), ("bare WSGI callable",
@@ -317,16 +328,13 @@ def main() -> None:
     report(results, loads, integrity, workers, threads, args)
 
 
-def measure_app(app: Server, data: dict, args: argparse.Namespace) -> tuple[dict, dict, dict]:
-    from urllib.parse import quote
+def measure_app(app: Server, data: dict, seeder: Seeder, args: argparse.Namespace) -> tuple[dict, dict, int]:
 
     import requests
 
     work = app.log.parent
     readers = write_lines(work / "readers.txt", data["readers"][:2000])
     admin = write_lines(work / "admin.txt", [data["admin"]])
-    answers = "&".join(f"{quote(k)}={quote(v)}" for k, v in data["answers"])
-    submitters = data["submitters"]
     loads = {}
 
     body = requests.get(app.url + LESSON, headers={"Cookie": data["readers"][0]}, timeout=30).content
@@ -346,24 +354,37 @@ def measure_app(app: Server, data: dict, args: argparse.Namespace) -> tuple[dict
     for name, path, lines, method, expected in scenarios:
         if not chosen(name):
             continue
-        results[name] = [wrk(app.url, path, lines, args.duration, args.connections, method, expected)
+        # A report is an administrator's occasional request: measured one at a time, for its latency.
+        connections, threads = (1, 1) if path.startswith("/admin") else (args.connections, 2)
+        results[name] = [wrk(app.url, path, lines, args.duration, connections, method, expected, threads)
                          for _ in range(args.runs)]
-    per_run = len(submitters) // args.runs
-    quiz_runs = []
-    for run in range(args.runs if chosen("quiz submissions") else 0):
-        chunk = submitters[run * per_run:(run + 1) * per_run]
-        lines = [f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}"
-                 for (cookie, token), attempt in chunk]
-        result = wrk(app.url, f"/quizzes/{QUIZ_ID}", write_lines(work / f"submit{run}.txt", lines), args.duration,
-                     args.connections, "POST", 303)
-        if result.requests > len(chunk):
-            print(f"warning: {result.requests} submissions but only {len(chunk)} open attempts were prepared")
-        quiz_runs.append(result)
+    quiz_runs = submit_quizzes(app, seeder, args) if chosen("quiz submissions") else []
     if quiz_runs:
         results["quiz submissions"] = quiz_runs
     loads["worker RSS MB"] = app.worker_rss_mb()
-    integrity = check_submissions(app.env["TRAINING_DATABASE_URL"], sum(r.requests - r.errors for r in quiz_runs))
-    return results, loads, integrity
+    return results, loads, sum(r.requests - r.errors for r in quiz_runs)
+
+
+def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> list[Result]:
+    """Each request submits a different learner's open attempt, once: nothing is re-sent."""
+    from urllib.parse import quote
+
+    needed = 2500 * args.duration * args.runs
+    print(f"Seeding {needed:,} learners with an open quiz attempt each...")
+    prepared = seeder.submitters(needed)
+    answers = "&".join(f"{quote(k)}={quote(v)}" for k, v in prepared["answers"])
+    per_run = len(prepared["submitters"]) // args.runs
+    runs = []
+    for run in range(args.runs):
+        chunk = prepared["submitters"][run * per_run:(run + 1) * per_run]
+        lines = [f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}"
+                 for (cookie, token), attempt in chunk]
+        result = wrk(app.url, f"/quizzes/{QUIZ_ID}", write_lines(app.log.parent / f"submit{run}.txt", lines),
+                     args.duration, args.connections, "POST", 303)
+        if result.requests > len(chunk):
+            print(f"warning: {result.requests} submissions but only {len(chunk)} open attempts were prepared")
+        runs.append(result)
+    return runs
 
 
 def mark_lesson_opened(url: str) -> None:
@@ -389,7 +410,9 @@ def check_submissions(url: str, acknowledged: int) -> dict:
                                        "question_response GROUP BY attempt_id, question_id HAVING count(*) > 1) d"
                                        )).scalar()
     engine.dispose()
-    return {"acknowledged": acknowledged, "submitted": submitted, "responses": responses, "doubled": doubled}
+    per_attempt = responses / submitted if submitted else 0
+    return {"acknowledged": acknowledged, "submitted": submitted, "responses": responses, "doubled": doubled,
+            "responses_per_attempt": round(per_attempt, 3), "lost": max(0, acknowledged - submitted)}
 
 
 def content_load_seconds() -> list[float]:
@@ -416,8 +439,10 @@ def report(results: dict[str, list[Result]], loads: dict, integrity: dict, worke
               f"{rps / flask_rps:9.2f} {rps / wsgi_rps:8.2f}")
     rss = loads["worker RSS MB"] or [0.0]
     load = statistics.median(loads["content load s"])
-    print(f"\nquiz submissions: {integrity['acknowledged']} acknowledged, {integrity['submitted']} attempts "
-          f"submitted, {integrity['responses']} responses, {integrity['doubled']} doubled")
+    print(f"\nquiz submissions: {integrity['acknowledged']} acknowledged (303) during the runs; "
+          f"{integrity['submitted']} attempts stored as submitted (the difference: requests still in flight "
+          f"when wrk stopped, completed afterwards); {integrity['responses']} answers stored "
+          f"({integrity['responses_per_attempt']} per attempt); {integrity['doubled']} doubled")
     print(f"worker resident memory: {', '.join(f'{m:.0f} MB' for m in rss)} (max {max(rss):.0f} MB)")
     print(f"whole-course content load (imports included): {load:.2f} s (median of 3)")
     out = ROOT / "bench" / "results"

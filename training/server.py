@@ -1,7 +1,7 @@
 """The production server: gunicorn running ``create_app`` with production settings.
 
-Defaults suit a small machine: two worker processes per CPU core (at most eight), each with
-a few threads, so slow clients on poor connections do not block the others.
+Defaults suit a small machine: two worker processes per CPU core (at most eight), one
+request at a time each, replaced after a few thousand requests so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from gunicorn.app.base import BaseApplication
 
 from . import create_app
 
-DEFAULT_THREADS = 4
+DEFAULT_THREADS = 1
+"""One request at a time per worker process: on two cores this gave the most throughput and
+the fewest slow answers (docs/performance.md). Put a buffering proxy such as nginx in front
+so that slow connections never hold a worker."""
 
 
 def default_workers() -> int:
@@ -33,8 +36,14 @@ class _Gunicorn(BaseApplication):
 
 
 def post_fork(_server, _worker) -> None:  # noqa: ANN001 - gunicorn hook
-    """Workers must not share database connections inherited from the parent."""
+    """Workers must not share database connections inherited from the parent. Threads hand
+    over the interpreter more often than Python's default 5 ms, so a thread that holds the
+    database's write turn gets it back quickly."""
+    import sys
+
     from .extensions import db
+
+    sys.setswitchinterval(float(os.environ.get("TRAINING_SWITCH_INTERVAL", "0.001")))
 
     app = getattr(_worker, "wsgi", None)
     if app is not None:
@@ -54,6 +63,8 @@ def run_gunicorn(host: str, port: int, workers: int | None = None, threads: int 
         "accesslog": "-" if os.environ.get("TRAINING_ACCESS_LOG") else None,
         "errorlog": "-",
         "preload_app": True,
+        "max_requests": 5000,  # workers are replaced now and then, so memory stays bounded
+        "max_requests_jitter": 500,
         "post_fork": post_fork,
         "forwarded_allow_ips": os.environ.get("TRAINING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     }).run()

@@ -11,7 +11,7 @@ from . import _create_app
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Worker processes (default: 2 per CPU core, at most 8).")
-@click.option("--threads", default=None, type=int, help="Threads per worker (default: 4).")
+@click.option("--threads", default=None, type=int, help="Threads per worker (default: 1).")
 @click.option("--dev", is_flag=True, help="Run the single-process development server instead of gunicorn.")
 def serve(host: str, port: int, workers: int | None, threads: int | None, dev: bool) -> None:
     """Serve the platform: gunicorn with production settings, or the development server."""

@@ -98,26 +98,27 @@ def submit_attempt(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str,
     if attempt is None or attempt.user_id != user_id or attempt.quiz_id != quiz.id:
         raise AttemptClosed(attempt_id)
     result = grade(quiz, answers, pass_mark=attempt.pass_mark)
-    return _record_submission(user_id, attempt_id, quiz, answers, result, now or utcnow())
+    submission = _record_submission(user_id, attempt_id, quiz, answers, result, now or utcnow())
+    db.session.expire(attempt)  # the row changed underneath this object
+    return submission
 
 
 @transactional
 def _record_submission(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer],
                        result: QuizResult, now: datetime) -> Submission:
-    won = db.session.execute(
-        sa.update(QuizAttempt)
+    # Plain SQL statements on the session's connection: the write lock is held only as long
+    # as they take (the attempt object is expired by the caller).
+    connection = db.session.connection()
+    won = connection.execute(
+        sa.update(QuizAttempt.__table__)
         .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id,
                QuizAttempt.state == AttemptState.IN_PROGRESS)
         .values(state=AttemptState.SUBMITTED, score=result.score, passed=result.passed,
                 submitted_at=now, draft=answers, content_version=quiz.version)
-        .execution_options(synchronize_session=False)
     ).rowcount
-    attempt = db.session.get(QuizAttempt, attempt_id)
-    if attempt is not None:
-        db.session.expire(attempt)
     if won != 1:
         return Submission(attempt_id, None)
-    db.session.execute(sa.insert(QuestionResponse), [
+    connection.execute(sa.insert(QuestionResponse.__table__), [
         {"attempt_id": attempt_id, "question_id": r.question.id, "position": index, "answer": r.answer,
          "simple_answer": r.graded.simple_answer[:2000], "correct": r.graded.credit}
         for index, r in enumerate(result.questions)

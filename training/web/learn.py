@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import lru_cache, partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..catalogue import get_catalogue
+from ..content.model import Lesson, Quiz
 from ..progress import Status, course_progress, lesson_status
 from ..services import learning
 from .access import SIGNED_IN, access
@@ -60,19 +62,42 @@ def lesson(unit_id: str, lesson_id: str):
     record = learning.lesson_record(current_user.id, unit.id, lesson.id)
     if learning.lesson_needs_opening(record):
         learning.record_lesson_opened(current_user.id, unit.id, lesson.id)
-    before, after = catalogue.neighbours(unit.id, lesson.id)
-    return render_template(
-        "learn/lesson.html", unit=unit, lesson=lesson, before=before, after=after,
-        status=lesson_status(record), body=lesson_body(catalogue.version, unit.id, lesson.id),
-        position=[le.id for le in unit.lessons].index(lesson.id) + 1,
-        quiz=catalogue.quiz_for_unit(unit.id),
-    )
+    parts = lesson_parts(catalogue.version, unit.id, lesson.id)
+    return render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts,
+                           status=lesson_status(record), after=parts.after, quiz=parts.quiz)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonParts:
+    """What a lesson page shows every learner alike, rendered once (the page is the most
+    requested one, often on slow links: see docs/performance.md)."""
+
+    breadcrumbs: str
+    body: str
+    pager: str
+    complete_url: str
+    position: int
+    after: Lesson | None
+    quiz: Quiz | None
 
 
 @lru_cache(maxsize=512)
-def lesson_body(version: str, unit_id: str, lesson_id: str) -> str:
-    """A lesson's text, terms and sources, rendered once per lesson and content version."""
-    return render_template("learn/_lesson_body.html", lesson=get_catalogue().lesson(unit_id, lesson_id))
+def lesson_parts(version: str, unit_id: str, lesson_id: str) -> LessonParts:
+    catalogue = get_catalogue()
+    unit = catalogue.unit(unit_id)
+    lesson = unit.lesson(lesson_id)
+    before, after = catalogue.neighbours(unit_id, lesson_id)
+    position = [le.id for le in unit.lessons].index(lesson_id) + 1
+    macro = partial(get_template_attribute, "learn/_lesson_parts.html")
+    return LessonParts(
+        breadcrumbs=str(macro("breadcrumbs")(unit, position)),
+        body=str(macro("body")(lesson)),
+        pager=str(macro("pager")(before, after)),
+        complete_url=url_for("learn.complete", unit_id=unit_id, lesson_id=lesson_id),
+        position=position,
+        after=after,
+        quiz=catalogue.quiz_for_unit(unit_id),
+    )
 
 
 @bp.route("/units/<unit_id>/<lesson_id>/complete", methods=["POST"])
