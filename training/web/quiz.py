@@ -33,9 +33,16 @@ def _own_attempt(quiz_id: str, attempt_id: int | None) -> QuizAttempt:
     return attempt
 
 
-def _form_attempt_id() -> int | None:
-    value = request.form.get("attempt", "")
-    return int(value) if value.isdigit() else None
+def _posted_answers(quiz) -> tuple[QuizAttempt, dict, int]:  # noqa: ANN001
+    """The learner's own attempt named in the form, the answers (400 when they do not fit
+    the quiz) and the autosave sequence number."""
+    attempt_id, seq = request.form.get("attempt", ""), request.form.get("seq", "")
+    attempt = _own_attempt(quiz.id, int(attempt_id) if attempt_id.isdigit() else None)
+    try:
+        answers = parse_answers(quiz, request.form.to_dict(flat=False))
+    except InvalidSubmission:
+        abort(400)
+    return attempt, answers, int(seq) if seq.isdigit() else 0
 
 
 @bp.route("/quizzes/<quiz_id>")
@@ -90,16 +97,11 @@ def start(quiz_id: str):
 @access(SIGNED_IN)
 def submit(quiz_id: str):
     quiz = _quiz_or_404(quiz_id)
-    attempt = _own_attempt(quiz.id, _form_attempt_id())
-    try:
-        answers = parse_answers(quiz, request.form.to_dict(flat=False))
-    except InvalidSubmission:
-        abort(400)
+    attempt, answers, seq = _posted_answers(quiz)
     if attempt.state == AttemptState.SUBMITTED:
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
     if request.form.get("action") == "save":
-        seq = request.form.get("seq", "")
-        attempts.save_draft(current_user.id, attempt.id, answers, int(seq) if seq.isdigit() else 0)
+        attempts.save_draft(current_user.id, attempt.id, answers, seq)
         attempt = _own_attempt(quiz.id, attempt.id)
         unit = get_catalogue().unit(quiz.unit_id)
         progress = course_progress(get_catalogue(), learning.load_records(current_user.id)).unit(unit.id)
@@ -113,13 +115,8 @@ def submit(quiz_id: str):
 def autosave(quiz_id: str):
     """Answers saved in the background by the page's small script (the page works without it)."""
     quiz = _quiz_or_404(quiz_id)
-    attempt = _own_attempt(quiz.id, _form_attempt_id())
-    try:
-        answers = parse_answers(quiz, request.form.to_dict(flat=False))
-    except InvalidSubmission:
-        abort(400)
-    seq = request.form.get("seq", "")
-    if not attempts.save_draft(current_user.id, attempt.id, answers, int(seq) if seq.isdigit() else 0):
+    attempt, answers, seq = _posted_answers(quiz)
+    if not attempts.save_draft(current_user.id, attempt.id, answers, seq):
         return jsonify({"saved": False, "reason": "closed or out of date"}), 409
     return jsonify({"saved": True})
 

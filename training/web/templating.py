@@ -8,18 +8,10 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from ..catalogue import get_catalogue
+from ..guide.render import format_minutes
 from ..models import Role
 from .assets import asset_url
 from .forms import country_name
-
-
-def format_minutes(minutes: int | None) -> str:
-    if not minutes:
-        return "0 min"
-    hours, rest = divmod(int(minutes), 60)
-    if hours and rest:
-        return f"{hours} h {rest} min"
-    return f"{hours} h" if hours else f"{rest} min"
 
 
 def format_date(moment: datetime | None, with_time: bool = False) -> str:
