@@ -89,6 +89,8 @@ def test_production_sends_hsts_and_secure_host_only_cookies(tmp_path: Path):
     app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY="k" * 48))
     reset_database(app)
     response = app.test_client().get("/login")
+    with app.app_context():
+        db.engine.dispose()  # close the pooled connection now, not at garbage collection
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("__Host-session=") and "Secure" in cookie and "HttpOnly" in cookie
