@@ -309,3 +309,14 @@ def test_demoting_a_trainer_turns_their_group_roles_into_learner_roles(boss, wor
 
 def test_audit_targets_are_escaped_for_logs(boss):
     assert admin.printable("x\r\nFAKE\x00") == "x\\r\\nFAKE\\x00"
+
+
+@pytest.mark.parametrize("first, second", [("Cohort", "cohort"), ("À", "À"), ("Équipe Dakar", "équipe dakar")])
+def test_group_names_are_unique_whatever_their_case_or_script(boss, first: str, second: str):
+    admin.create_group(boss, first)
+    with pytest.raises(AdminError, match="already exists"):
+        admin.create_group(boss, second)
+    other = admin.create_group(boss, "Another")
+    with pytest.raises(AdminError, match="already exists"):
+        admin.update_group(boss, other.id, second)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Group)) == 2

@@ -22,7 +22,7 @@ from typing import ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from .config import PROJECT_ROOT
 from .extensions import db, migrate
@@ -162,6 +162,18 @@ def fault_point(name: str) -> None:
     """
     if current_app.config.get("FAULT_INJECTION") and os.environ.get("TRAINING_FAULT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextmanager
+def unique_or(error: Exception) -> Iterator[None]:
+    """Raise ``error`` (a message for the person) when the rows added inside the block clash
+    with a unique constraint: under concurrency the database decides, not a count made
+    beforehand, and the clash costs a savepoint instead of the whole transaction."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        raise error from None
 
 
 def insert(model: type) -> sa.Insert:

@@ -13,7 +13,15 @@ import pytest
 
 from ..conftest import MINIMAL, _cached_catalogue
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+
+@pytest.fixture(scope="session")
+def poppler() -> None:
+    """The PDF tests read PDFs back; without poppler they fail loudly rather than skip."""
+    if shutil.which("pdftotext") is None or shutil.which("pdfinfo") is None:
+        pytest.fail("poppler-utils is not installed: run `make system-deps`")
+
+
+needs_poppler = pytest.mark.usefixtures("poppler")
 
 
 def pdf_pages(path: Path) -> list[str]:

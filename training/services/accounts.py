@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-from ..database import transactional
+from ..database import transactional, unique_or
 from ..extensions import db
 from ..models import LoginThrottle, Role, User, utcnow
 
@@ -119,8 +119,8 @@ def create_user(
         email=normalised, name=name, organisation=organisation.strip(), country=country.strip().upper(),
         role=Role(role), password_hash=hash_password(password), must_change_password=must_change_password,
     )
-    db.session.add(user)
-    db.session.flush()
+    with unique_or(AccountError("An account with this email address already exists.")):
+        db.session.add(user)
     return user
 
 

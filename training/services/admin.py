@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from ..content.model import Catalogue
-from ..database import insert, transactional
+from ..database import insert, transactional, unique_or
 from ..extensions import db
 from ..models import (
     Attendance,
@@ -375,8 +375,8 @@ def create_account(actor: Actor, email: str, name: str, role: Role | str = Role.
     password = new_temporary_password()
     user = User(email=normalised, name=name, organisation=organisation, country=code, role=role,
                 password_hash=hash_temporary(password), must_change_password=True)
-    db.session.add(user)
-    db.session.flush()
+    with unique_or(AdminError("An account with this email address already exists.")):
+        db.session.add(user)
     audit(actor, AuditAction.ACCOUNT_CREATE, account_label(user), role=role.value)
     return NewAccount(user, password)
 
@@ -491,14 +491,27 @@ def _group_fields(name: str, description: str) -> tuple[str, str]:
     return name, description
 
 
+def _group_name_taken(name: str, but: int | None = None) -> bool:
+    """Names compare without case in every script. SQLite's ``lower`` folds ASCII only, so
+    the comparison happens here (groups are few); the unique constraint on the exact name
+    has the last word under concurrency (see _save_group)."""
+    wanted = name.casefold()
+    rows = db.session.execute(sa.select(Group.id, Group.name)).all()
+    return any(row.name.casefold() == wanted and row.id != but for row in rows)
+
+
+def _save_group(group: Group) -> None:
+    with unique_or(AdminError("A group with this name already exists.")):
+        db.session.add(group)
+
+
 @transactional
 def create_group(actor: Actor, name: str, description: str = "", starts_on: date | None = None) -> Group:
     name, description = _group_fields(name, description)
-    if db.session.scalar(sa.select(Group.id).where(sa.func.lower(Group.name) == name.casefold())) is not None:
+    if _group_name_taken(name):
         raise AdminError("A group with this name already exists.")
     group = Group(name=name, description=description, starts_on=starts_on)
-    db.session.add(group)
-    db.session.flush()
+    _save_group(group)
     audit(actor, AuditAction.GROUP_CREATE, f"{group.name} (#{group.id})")
     return group
 
@@ -508,11 +521,10 @@ def update_group(actor: Actor, group_id: int, name: str, description: str = "",
                  starts_on: date | None = None) -> Group:
     group = group_for(actor, group_id)
     name, description = _group_fields(name, description)
-    clash = db.session.scalar(sa.select(Group.id).where(sa.func.lower(Group.name) == name.casefold(),
-                                                        Group.id != group.id))
-    if clash is not None:
+    if _group_name_taken(name, but=group.id):
         raise AdminError("A group with this name already exists.")
     group.name, group.description, group.starts_on = name, description, starts_on
+    _save_group(group)
     audit(actor, AuditAction.GROUP_UPDATE, f"{group.name} (#{group.id})")
     return group
 
