@@ -60,9 +60,11 @@ class Config:
     ARGON2_PARALLELISM = 4
 
     MFA_REQUIRED_ROLES = ("admin", "trainer")
+    MFA_ISSUER = "Migration training"  # the name authenticator apps show
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (CSV import) included
     IMPORT_MAX_ROWS = 5000
     GUIDE_CACHE_DIR: str | None = None  # default: <instance>/guide-cache
+    GUIDE_PREWARM = True  # opening /guide starts building the whole-course PDF in the background
     TRUSTED_PROXIES = 0  # number of proxies in front whose X-Forwarded-* headers we trust
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static files have fingerprinted URLs
     FAULT_INJECTION = False  # tests only: see training.services.fault_point
@@ -77,6 +79,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    GUIDE_PREWARM = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1

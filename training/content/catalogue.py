@@ -98,7 +98,7 @@ def _render(spec: CourseSpec) -> tuple[Catalogue | None, list[ContentError]]:
             GuidePage(page_id, title, render(_checkboxes(text), source=path, id_prefix=f"{page_id}-").html)
             for page_id, title, path, text in g.pages
         )
-        guide = GuideParts(g.title, g.subtitle, g.edition, g.publisher, g.language, g.workshop, pages, g.templates_dir)
+        guide = GuideParts(g.title, g.subtitle, g.edition, g.publisher, g.language, g.workshop, pages)
     if guide is None:
         return None, errors
     version = _digest(

@@ -235,7 +235,6 @@ class GuideParts:
     language: str
     workshop: WorkshopDefaults
     pages: tuple[GuidePage, ...]
-    templates_dir: Path
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,6 @@ class GuideSpec:
     workshop: WorkshopDefaults
     pages: tuple[tuple[str, str, Path, str], ...]
     """(id, title, file, markdown)"""
-    templates_dir: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -532,7 +531,6 @@ def _guide(raw: RawGuide, errors: list[ContentError]) -> GuideSpec:
         p = _Fields(entry, raw.path, errors, "page: ")
         page_id = path.stem
         pages.append((page_id, p.text("title"), path, text))
-    templates = raw.path.parent / "templates"
     return GuideSpec(
         title=f.text("title"),
         subtitle=f.text("subtitle", required=False),
@@ -541,5 +539,4 @@ def _guide(raw: RawGuide, errors: list[ContentError]) -> GuideSpec:
         language=f.text("language", required=False, default="en"),
         workshop=defaults,
         pages=tuple(pages),
-        templates_dir=templates,
     )

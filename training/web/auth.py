@@ -181,7 +181,7 @@ def mfa_setup():
             session.pop("totp_setup", None)
             session["recovery_codes"] = codes
             return redirect(url_for("auth.mfa_recovery_codes"))
-    uri = accounts.totp_uri(secret, current_user.email, current_app.config.get("MFA_ISSUER", "Migration training"))
+    uri = accounts.totp_uri(secret, current_user.email, current_app.config["MFA_ISSUER"])
     required = current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
     status = 400 if request.method == "POST" else 200
     return render_template("auth/mfa_setup.html", form=form, secret=secret, uri=uri, required=required), status

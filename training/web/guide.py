@@ -154,7 +154,7 @@ def index():
     options = options or guide.default_options(catalogue)
     agenda = guide.plan_workshop(units, options)
     article = guide.build_guide(catalogue, units, agenda, standalone=False)
-    if current_app.config.get("GUIDE_PREWARM", not current_app.testing):
+    if current_app.config["GUIDE_PREWARM"]:
         guide.warm_guide_pdf(catalogue, _cache_dir())
     return render_template(
         "guide/index.html",
