@@ -1,0 +1,35 @@
+"""Static files under fingerprinted names with long cache lifetimes; compressed responses."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+from training.web.assets import ONE_YEAR
+
+
+def test_pages_link_fingerprinted_stylesheets_cached_for_a_year(client):
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'href="(/static/site\.[0-9a-f]{10}\.css)"', page).group(1)
+    response = client.get(href)
+    assert response.status_code == 200 and b".skip-link" in response.data
+    assert f"max-age={ONE_YEAR}" in response.headers["Cache-Control"]
+    assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_unfingerprinted_names_are_revalidated(client):
+    response = client.get("/static/site.css")
+    assert response.status_code == 200
+    assert "max-age=0" in response.headers["Cache-Control"]
+    assert client.get("/static/nope.css").status_code == 404
+
+
+def test_pages_are_compressed_for_clients_that_accept_it(client, login_as):
+    login_as("learner")
+    plain = client.get("/units/alpha/first-steps")
+    packed = client.get("/units/alpha/first-steps", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data).decode().count("First steps") >= 1
+    assert len(packed.data) < len(plain.data)
