@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, flash, request, session
 from flask_login import login_user, logout_user
 
@@ -43,12 +44,16 @@ def init_app(app: Flask) -> None:
     app.after_request(harden_response)
 
 
+_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+
 def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the id is ``<user id>.<session version>``."""
+    """Flask-Login's loader: the id is ``<user id>.<session version>``. Runs on every request,
+    so the query is built once."""
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user
