@@ -85,3 +85,8 @@ def test_percent_counts_lessons_and_quizzes():
 def test_percent_never_rounds_up_to_100():
     assert percent_of(0.996) == 99
     assert percent_of(1.0) == 100
+
+
+def test_percent_is_not_fooled_by_binary_fractions():
+    """0.29 * 100 is 28.999999999999996 in floating point: a plain floor would show 28%."""
+    assert percent_of(0.29) == 29 and percent_of(0.57) == 57

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_login import current_user
 
 from ..catalogue import get_catalogue
 from ..guide.render import format_minutes
 from ..models import Role
+from ..progress import percent_of
+from .access import is_staff
 from .assets import asset_url
 from .forms import country_name
 
@@ -22,10 +24,10 @@ def format_date(moment: datetime | None, with_time: bool = False) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["minutes"] = format_minutes
+    app.jinja_env.filters["percent"] = percent_of
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["country"] = country_name
     app.jinja_env.globals["asset_url"] = asset_url
-    app.jinja_env.globals["Role"] = Role
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -34,7 +36,6 @@ def init_app(app: Flask) -> None:
     def _globals() -> dict:
         return {
             "course_title": get_catalogue().guide.title,
-            "is_staff": current_user.is_authenticated and current_user.role in (Role.TRAINER, Role.ADMIN),
+            "is_staff": is_staff(current_user),
             "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
-            "url_rules": current_app.view_functions,
         }
