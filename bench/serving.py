@@ -46,7 +46,6 @@ REPORT_LEARNERS = 10_000
 
 @dataclass
 class Result:
-    scenario: str
     requests_per_second: float
     p50_ms: float
     p99_ms: float
@@ -119,7 +118,7 @@ def wrk(url: str, path: str, data: Path, duration: int, connections: int, method
     status = re.search(r"STATUS ok=(\d+) bad=(\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = int(status.group(2)) + (sum(int(x) for x in socket_errors.groups()) if socket_errors else 0)
-    return Result("", rps, _percentile(out, "50%"), _percentile(out, "99%"), errors, total)
+    return Result(rps, _percentile(out, "50%"), _percentile(out, "99%"), errors, total)
 
 
 def _percentile(out: str, label: str) -> float:
@@ -243,7 +242,6 @@ class CookieJar:
     without running the (deliberately slow) password check thousands of times."""
 
     def __init__(self, app):  # noqa: ANN001
-        self.app = app
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.csrf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
         self.name = app.config["SESSION_COOKIE_NAME"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pyotp
 
@@ -35,8 +36,6 @@ def totp_code_for(email: str) -> str:
     user = db.session.scalar(db.select(User).where(User.email == email))
     db.session.refresh(user)
     totp = pyotp.TOTP(TOTP_SECRETS[email])
-    import time
-
     step = int(time.time() // totp.interval)
     if user.totp_last_step is not None and user.totp_last_step >= step - 1:
         step = user.totp_last_step + 1

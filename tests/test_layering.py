@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "training"
-PURE = [*sorted((PACKAGE / "content").glob("*.py")), PACKAGE / "progress.py", PACKAGE / "quiz.py"]
-if (PACKAGE / "guide" / "plan.py").exists():
-    PURE.append(PACKAGE / "guide" / "plan.py")
+PURE = [*sorted((PACKAGE / "content").glob("*.py")), PACKAGE / "progress.py", PACKAGE / "quiz.py",
+        PACKAGE / "guide" / "plan.py"]
 FORBIDDEN = ("flask", "flask_login", "flask_wtf", "flask_sqlalchemy", "sqlalchemy", "werkzeug",
              "training.web", "training.extensions", "training.models", "training.services", "training.database")
 

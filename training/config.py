@@ -83,7 +83,6 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
-    SQLITE_BUSY_TIMEOUT = 15
 
 
 CONFIGS = {"development": Config, "production": ProductionConfig, "testing": TestConfig}

@@ -10,8 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from ..config import PROJECT_ROOT
-from ..content import build_catalogue
-from ..content import check as check_content
+from ..content import ContentInvalid, build_catalogue
 
 content = AppGroup("content", help="Course content files.")
 
@@ -22,13 +21,13 @@ content = AppGroup("content", help="Course content files.")
 def content_check(content_dir: Path | None) -> None:
     """Validate the course; print every problem as path:line: message."""
     folder = content_dir or Path(os.environ.get("TRAINING_CONTENT_DIR") or PROJECT_ROOT)
-    errors = check_content(folder)
-    for error in errors:
-        click.echo(str(error), err=True)
-    if errors:
-        click.echo(f"{len(errors)} problem(s) found.", err=True)
+    try:
+        catalogue = build_catalogue(folder)
+    except ContentInvalid as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(exc.errors)} problem(s) found.", err=True)
         sys.exit(1)
-    catalogue = build_catalogue(folder)
     lessons = catalogue.all_lessons()
     questions = sum(len(q.questions) for q in catalogue.quizzes.values())
     click.echo(
@@ -36,7 +35,6 @@ def content_check(content_dir: Path | None) -> None:
         f"({catalogue.word_count} words), {len(catalogue.quizzes)} quizzes, {questions} questions; "
         f"version {catalogue.version}."
     )
-
 
 
 COMMANDS = [content]

@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from .blocks import PLACEHOLDER, RawBlock
 from .errors import ContentError, ContentInvalid
-from .loader import UNIT_FILE, load_course
+from .loader import RawDocument, load_course
 from .markdown import render, render_inline, word_count
 from .model import (
     Block,
@@ -64,8 +64,9 @@ def _digest(chunks: Iterable[bytes], size: int = 12) -> str:
     return h.hexdigest()[:size]
 
 
-def _file_version(path: Path) -> str:
-    return _digest([path.read_bytes()])
+def _text_version(text: str) -> str:
+    """A file's version: a digest of its text (as read once by the loader)."""
+    return _digest([text.encode()])
 
 
 class _Links:
@@ -90,7 +91,7 @@ def _render(spec: CourseSpec) -> tuple[Catalogue | None, list[ContentError]]:
     for unit_spec in spec.units:
         quiz = quizzes.get(unit_spec.id)
         units.append(_render_unit(unit_spec, quiz, links, errors))
-    rendered_quizzes = {q.id: _render_quiz(q) for q in spec.quizzes if q.id}
+    rendered_quizzes = {q.id: _render_quiz(q, spec.sources[q.raw.path]) for q in spec.quizzes if q.id}
     guide = None
     if spec.guide is not None:
         g = spec.guide
@@ -102,7 +103,8 @@ def _render(spec: CourseSpec) -> tuple[Catalogue | None, list[ContentError]]:
     if guide is None:
         return None, errors
     version = _digest(
-        [str(p.relative_to(spec.content_dir)).encode() + b"\0" + p.read_bytes() for p in sorted(spec.files)]
+        [str(p.relative_to(spec.content_dir)).encode() + b"\0" + text.encode()
+         for p, text in sorted(spec.sources.items())]
     )
     catalogue = Catalogue(
         units=tuple(units),
@@ -126,11 +128,12 @@ def _neighbour_index(units: list[Unit]) -> dict[tuple[str, str], tuple[Lesson | 
 
 
 def _render_document(
-    learner_md: str, guide_md: str, blocks: tuple[RawBlock, ...], path: Path, prefix: str,
+    learner_md: str, guide_md: str, blocks: tuple[RawBlock, ...], doc: RawDocument, prefix: str,
     links: _Links, errors: list[ContentError],
 ):  # noqa: ANN202 - a private (learner, guide, blocks) triple
+    path = doc.path
     learner = render(learner_md, source=path, resolve=links)
-    _report_broken(learner.broken_links, path, errors)
+    _report_broken(learner.broken_links, doc, errors)
     guide = render(guide_md, source=path, resolve=links, id_prefix=prefix)
     rendered_blocks = tuple(_render_block(b, path, prefix, index, links) for index, b in enumerate(blocks))
     guide_html = guide.html
@@ -139,11 +142,11 @@ def _render_document(
     return learner, guide_html, rendered_blocks
 
 
-def _report_broken(broken: Iterable[str], path: Path, errors: list[ContentError]) -> None:
-    lines = path.read_text(encoding="utf-8").split("\n")
+def _report_broken(broken: Iterable[str], doc: RawDocument, errors: list[ContentError]) -> None:
+    lines = doc.text.split("\n")
     for href in broken:
         line = next((n for n, text in enumerate(lines, start=1) if f"({href}" in text), 0)
-        errors.append(ContentError(path, line, f"broken link {href!r}: no such lesson file"))
+        errors.append(ContentError(doc.path, line, f"broken link {href!r}: no such lesson file"))
 
 
 def _render_block(block: RawBlock, path: Path, prefix: str, index: int, links: _Links) -> Block:
@@ -178,7 +181,7 @@ def _escape(text: str) -> str:
 def _render_lesson(spec: LessonSpec, links: _Links, errors: list[ContentError]) -> Lesson:
     prefix = f"{spec.unit_id}-{spec.id}-"
     learner, guide_html, blocks = _render_document(
-        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc.path, prefix, links, errors)
+        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, prefix, links, errors)
     return Lesson(
         id=spec.id,
         unit_id=spec.unit_id,
@@ -193,7 +196,7 @@ def _render_lesson(spec: LessonSpec, links: _Links, errors: list[ContentError]) 
         blocks=blocks,
         toc=learner.toc,
         word_count=word_count(learner.html),
-        version=_file_version(spec.doc.path),
+        version=_text_version(spec.doc.text),
         path=spec.doc.path,
     )
 
@@ -201,12 +204,12 @@ def _render_lesson(spec: LessonSpec, links: _Links, errors: list[ContentError]) 
 def _render_unit(spec: UnitSpec, quiz: QuizSpec | None, links: _Links, errors: list[ContentError]) -> Unit:
     lessons = tuple(_render_lesson(le, links, errors) for le in spec.lessons)
     learner, guide_html, blocks = _render_document(
-        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc.path, f"{spec.id}-", links, errors)
+        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, f"{spec.id}-", links, errors)
     steps = tuple(
         SessionStep(s.kind, s.title, s.minutes or 0, s.method, s.materials, s.ref) for s in spec.steps
     )
     duration = sum(le.duration for le in lessons) + (quiz.duration if quiz else 0)
-    version = _digest([_file_version(spec.doc.path).encode(), *(le.version.encode() for le in lessons)])
+    version = _digest([_text_version(spec.doc.text).encode(), *(le.version.encode() for le in lessons)])
     return Unit(
         id=spec.id,
         title=spec.title,
@@ -242,7 +245,7 @@ def opaque_id(question_id: str, text: str) -> str:
     return hashlib.sha256(f"{question_id}\0{text}".encode()).hexdigest()[:8]
 
 
-def _render_quiz(spec: QuizSpec) -> Quiz:
+def _render_quiz(spec: QuizSpec, text: str) -> Quiz:
     raw = spec.raw
     questions = []
     for q in raw.questions:
@@ -282,7 +285,7 @@ def _render_quiz(spec: QuizSpec) -> Quiz:
         duration=spec.duration,
         intro_html=render(raw.intro, source=raw.path).html if raw.intro else "",
         questions=tuple(questions),
-        version=_file_version(raw.path),
+        version=_text_version(text),
         path=raw.path,
     )
 
@@ -294,5 +297,3 @@ def _checkboxes(text: str) -> str:
     """``- [ ] item`` in guide pages prints as a tick box."""
     return _CHECKBOX.sub("\\1☐ ", text)
 
-
-__all__ = ["build_catalogue", "check", "UNIT_FILE"]

@@ -10,16 +10,21 @@ from pathlib import Path
 
 from .errors import ContentError
 from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
-from .quizfile import RawQuiz, parse_quiz_file
+from .quizfile import RawQuiz, parse_quiz_text
 
 MODULES, QUIZZES, GUIDE = "modules", "quizzes", "trainer_guide"
 UNIT_FILE = "unit.md"
 GUIDE_FILE = "guide.yaml"
 
 
+Sources = dict[Path, str]
+"""Every file read, with its text: each file is read once, then checked and hashed from memory."""
+
+
 @dataclass(slots=True)
 class RawDocument:
     path: Path
+    text: str
     meta: Meta
     body: str
     body_line: int
@@ -46,42 +51,53 @@ class RawCourse:
     units: list[RawUnit]
     quizzes: list[RawQuiz]
     guide: RawGuide | None
-    files: list[Path]
-    """Every file read, for the catalogue's version hash."""
+    sources: Sources
 
 
 def load_course(content_dir: Path) -> tuple[RawCourse, list[ContentError]]:
     errors: list[ContentError] = []
-    files: list[Path] = []
-    units = _load_units(content_dir / MODULES, errors, files)
+    sources: Sources = {}
+    units = _load_units(content_dir / MODULES, errors, sources)
     quizzes: list[RawQuiz] = []
     quiz_dir = content_dir / QUIZZES
     if quiz_dir.is_dir():
         for path in sorted(quiz_dir.glob("*.md")):
-            files.append(path)
-            quiz, quiz_errors = parse_quiz_file(path)
+            text = _read(path, sources, errors)
+            if text is None:
+                continue
+            quiz, quiz_errors = parse_quiz_text(text, path)
             errors.extend(quiz_errors)
             if quiz is not None:
                 quizzes.append(quiz)
     else:
         errors.append(ContentError(quiz_dir, 0, "folder missing: one quiz file per unit goes here"))
-    guide = _load_guide(content_dir / GUIDE, errors, files)
-    return RawCourse(content_dir, units, quizzes, guide, files), errors
+    guide = _load_guide(content_dir / GUIDE, errors, sources)
+    return RawCourse(content_dir, units, quizzes, guide, sources), errors
 
 
-def read_document(path: Path, errors: list[ContentError]) -> RawDocument | None:
+def _read(path: Path, sources: Sources, errors: list[ContentError]) -> str | None:
     try:
-        meta, body, body_line = split_front_matter(path.read_text(encoding="utf-8"), path)
-    except FrontMatterError as exc:
-        errors.append(exc.error)
-        return None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         errors.append(ContentError(path, 1, "file is not UTF-8 text"))
         return None
-    return RawDocument(path, meta, body, body_line)
+    sources[path] = text
+    return text
 
 
-def _load_units(modules: Path, errors: list[ContentError], files: list[Path]) -> list[RawUnit]:
+def _read_document(path: Path, sources: Sources, errors: list[ContentError]) -> RawDocument | None:
+    text = _read(path, sources, errors)
+    if text is None:
+        return None
+    try:
+        meta, body, body_line = split_front_matter(text, path)
+    except FrontMatterError as exc:
+        errors.append(exc.error)
+        return None
+    return RawDocument(path, text, meta, body, body_line)
+
+
+def _load_units(modules: Path, errors: list[ContentError], sources: Sources) -> list[RawUnit]:
     if not modules.is_dir():
         errors.append(ContentError(modules, 0, "folder missing: one folder per unit goes here"))
         return []
@@ -91,14 +107,12 @@ def _load_units(modules: Path, errors: list[ContentError], files: list[Path]) ->
         if not unit_path.is_file():
             errors.append(ContentError(unit_path, 0, f"unit folder {folder.name!r} has no {UNIT_FILE}"))
             continue
-        files.append(unit_path)
-        doc = read_document(unit_path, errors)
+        doc = _read_document(unit_path, sources, errors)
         lessons = []
         for path in sorted(folder.glob("*.md")):
             if path.name == UNIT_FILE:
                 continue
-            files.append(path)
-            lesson = read_document(path, errors)
+            lesson = _read_document(path, sources, errors)
             if lesson is not None:
                 lessons.append(lesson)
         if doc is not None:
@@ -106,14 +120,16 @@ def _load_units(modules: Path, errors: list[ContentError], files: list[Path]) ->
     return units
 
 
-def _load_guide(folder: Path, errors: list[ContentError], files: list[Path]) -> RawGuide | None:
+def _load_guide(folder: Path, errors: list[ContentError], sources: Sources) -> RawGuide | None:
     path = folder / GUIDE_FILE
     if not path.is_file():
         errors.append(ContentError(path, 0, "file missing: the trainer's guide settings"))
         return None
-    files.append(path)
+    text = _read(path, sources, errors)
+    if text is None:
+        return None
     try:
-        meta = load_yaml(path.read_text(encoding="utf-8"), path)
+        meta = load_yaml(text, path)
     except FrontMatterError as exc:
         errors.append(exc.error)
         return None
@@ -130,6 +146,7 @@ def _load_guide(folder: Path, errors: list[ContentError], files: list[Path]) -> 
         if not page_path.is_file():
             errors.append(ContentError(path, entry.line_of("file"), f"page file {entry['file']!r} not found"))
             continue
-        files.append(page_path)
-        guide.pages.append((entry, page_path, page_path.read_text(encoding="utf-8")))
+        page = _read(page_path, sources, errors)
+        if page is not None:
+            guide.pages.append((entry, page_path, page))
     return guide

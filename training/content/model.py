@@ -131,12 +131,6 @@ class Unit:
                 return lesson
         raise KeyError(lesson_id)
 
-    def blocks_of(self, kind: BlockKind) -> tuple[Block, ...]:
-        """This unit's blocks of one kind, from the unit file and then from its lessons."""
-        found = [b for b in self.blocks if b.kind == kind]
-        for lesson in self.lessons:
-            found.extend(b for b in lesson.blocks if b.kind == kind)
-        return tuple(found)
 
     @property
     def workshop_minutes(self) -> int:

@@ -62,11 +62,17 @@ class RawQuiz:
 
 def parse_quiz_file(path: Path) -> tuple[RawQuiz | None, list[ContentError]]:
     try:
-        meta, body, body_line = split_front_matter(path.read_text(encoding="utf-8"), path)
-    except FrontMatterError as exc:
-        return None, [exc.error]
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return None, [ContentError(path, 1, "file is not UTF-8 text")]
+    return parse_quiz_text(text, path)
+
+
+def parse_quiz_text(text: str, path: Path) -> tuple[RawQuiz | None, list[ContentError]]:
+    try:
+        meta, body, body_line = split_front_matter(text, path)
+    except FrontMatterError as exc:
+        return None, [exc.error]
     return parse_quiz_body(meta, body, body_line, path)
 
 

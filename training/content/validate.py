@@ -15,7 +15,7 @@ from typing import Any
 from .blocks import RawBlock, split_blocks
 from .errors import ContentError
 from .frontmatter import Meta
-from .loader import RawCourse, RawDocument, RawGuide
+from .loader import RawCourse, RawDocument, RawGuide, Sources
 from .model import BlockKind, KeyTerm, StepKind, WorkshopDefaults
 from .quizfile import ID_PATTERN, RawQuestion, RawQuiz
 
@@ -100,7 +100,8 @@ class CourseSpec:
     units: tuple[UnitSpec, ...]
     quizzes: tuple[QuizSpec, ...]
     guide: GuideSpec | None
-    files: tuple[Path, ...]
+    sources: Sources
+    """Every file's text, as read once by the loader."""
 
 
 class _Fields:
@@ -112,8 +113,6 @@ class _Fields:
     def error(self, key: str, message: str) -> None:
         self.errors.append(ContentError(self.path, self.meta.line_of(key), f"{self.where}{message}"))
 
-    def present(self, key: str) -> bool:
-        return key in self.meta and self.meta[key] is not None
 
     def text(self, key: str, required: bool = True, default: str = "") -> str:
         value = self.meta.get(key)
@@ -171,10 +170,10 @@ def validate(raw: RawCourse) -> tuple[CourseSpec, list[ContentError]]:
     _check_unique(((u.id, u.doc.path, u.doc.meta.line_of("id")) for u in units), "unit id", errors)
     _check_unique(((str(u.order), u.doc.path, u.doc.meta.line_of("order")) for u in units), "unit order", errors)
     units.sort(key=lambda u: (u.order, u.id))
-    quizzes = [q for q in (_quiz(r, errors) for r in raw.quizzes) if q is not None]
+    quizzes = [q for q in (_quiz(r, raw.sources[r.path], errors) for r in raw.quizzes) if q is not None]
     _check_quizzes(units, quizzes, errors)
     guide = _guide(raw.guide, errors) if raw.guide else None
-    return CourseSpec(raw.content_dir, tuple(units), tuple(quizzes), guide, tuple(raw.files)), errors
+    return CourseSpec(raw.content_dir, tuple(units), tuple(quizzes), guide, raw.sources), errors
 
 
 def _check_unique(items, what: str, errors: list[ContentError]) -> None:  # noqa: ANN001
@@ -189,8 +188,8 @@ def _check_unique(items, what: str, errors: list[ContentError]) -> None:  # noqa
             seen[value] = (path, line)
 
 
-def _placeholders(path: Path, errors: list[ContentError]) -> None:
-    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+def _placeholders(path: Path, text: str, errors: list[ContentError]) -> None:
+    for number, line in enumerate(text.split("\n"), start=1):
         found = PLACEHOLDER.search(line)
         if found:
             errors.append(ContentError(path, number, f"placeholder text {found.group(0)!r}"))
@@ -198,7 +197,7 @@ def _placeholders(path: Path, errors: list[ContentError]) -> None:
 
 def _body_checks(doc: RawDocument, needs_sources: bool, errors: list[ContentError]) -> None:
     """Placeholder text anywhere; figures only in a file that lists its sources."""
-    _placeholders(doc.path, errors)
+    _placeholders(doc.path, doc.text, errors)
     if needs_sources:
         for offset, line in enumerate(doc.body.split("\n")):
             found = FIGURE.search(line)
@@ -444,9 +443,9 @@ def _session_plan(
     return tuple(steps)
 
 
-def _quiz(raw: RawQuiz, errors: list[ContentError]) -> QuizSpec | None:
+def _quiz(raw: RawQuiz, text: str, errors: list[ContentError]) -> QuizSpec | None:
     f = _Fields(raw.meta, raw.path, errors)
-    _placeholders(raw.path, errors)
+    _placeholders(raw.path, text, errors)
     return QuizSpec(
         id=f.ident("id"),
         unit_id=f.ident("unit"),

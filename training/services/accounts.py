@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
 
+import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +19,7 @@ from flask import current_app
 
 from ..database import transactional, unique_or
 from ..extensions import db
-from ..models import LoginThrottle, Role, User, utcnow
+from ..models import LoginThrottle, RecoveryCode, Role, User, utcnow
 
 MAX_EMAIL_LENGTH = 254
 MIN_PASSWORD_LENGTH = 8
@@ -228,21 +231,15 @@ RECOVERY_CODES = 10
 
 
 def new_totp_secret() -> str:
-    import pyotp
-
     return pyotp.random_base32()
 
 
 def totp_uri(secret: str, email: str, issuer: str) -> str:
-    import pyotp
-
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
 def _matching_step(secret: str, code: str, now: float | None = None) -> int | None:
     """The time step a 6-digit code belongs to (now, one before or one after), or None."""
-    import pyotp
-
     code = "".join(code.split())
     if not code.isdigit():
         return None
@@ -250,15 +247,9 @@ def _matching_step(secret: str, code: str, now: float | None = None) -> int | No
     moment = now if now is not None else utcnow().timestamp()
     current = int(moment // totp.interval)
     for step in (current, current - 1, current + 1):
-        if secrets_equal(totp.at(step * totp.interval), code):
+        if hmac.compare_digest(totp.at(step * totp.interval).encode(), code.encode()):
             return step
     return None
-
-
-def secrets_equal(a: str, b: str) -> bool:
-    import hmac
-
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 @transactional
@@ -274,12 +265,8 @@ def enable_totp(user_id: int, secret: str, code: str) -> list[str] | None:
 
 
 def _replace_recovery_codes(user: User) -> list[str]:
-    import secrets as _secrets
-
-    from ..models import RecoveryCode
-
     user.recovery_codes.clear()
-    codes = ["-".join(_secrets.token_hex(3) for _ in range(2)) for _ in range(RECOVERY_CODES)]
+    codes = ["-".join(secrets.token_hex(3) for _ in range(2)) for _ in range(RECOVERY_CODES)]
     user.recovery_codes.extend(RecoveryCode(code_hash=hash_password(code)) for code in codes)
     return codes
 

@@ -37,10 +37,18 @@ def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
         QuizAttempt.state == AttemptState.IN_PROGRESS))
 
 
-def submitted_count(user_id: int, quiz_id: str) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt).where(
+def submitted_attempts(user_id: int, quiz_id: str) -> list[QuizAttempt]:
+    """A learner's graded attempts at one quiz, first to last."""
+    return list(db.session.scalars(sa.select(QuizAttempt).where(
         QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id,
-        QuizAttempt.state == AttemptState.SUBMITTED)) or 0
+        QuizAttempt.state == AttemptState.SUBMITTED).order_by(QuizAttempt.attempt_no)))
+
+
+def submitted_attempt(user_id: int, quiz_id: str, attempt_no: int) -> QuizAttempt | None:
+    """One of a learner's own graded attempts, or None (someone else's is never found)."""
+    return db.session.scalar(sa.select(QuizAttempt).where(
+        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id,
+        QuizAttempt.attempt_no == attempt_no, QuizAttempt.state == AttemptState.SUBMITTED))
 
 
 @transactional

@@ -37,7 +37,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from .. import guide
-from ..catalogue import get_catalogue
+from ..catalogue import get_catalogue, unit_or_404
 from ..guide import plan as planner
 from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
 from .access import SIGNED_IN, STAFF, access
@@ -138,11 +138,6 @@ def _send_pdf(path: Path, name: str) -> Response:
     return send_file(path, mimetype="application/pdf", download_name=name, as_attachment=False, max_age=0)
 
 
-def _unit_or_404(unit_id: str):  # noqa: ANN202
-    try:
-        return get_catalogue().unit(unit_id)
-    except KeyError:
-        abort(404)
 
 
 @bp.route("/guide")
@@ -199,30 +194,32 @@ def font(name: str):
     return send_file(path, mimetype="font/woff2", max_age=0)
 
 
+def _paper_quiz(unit_id: str, answer_key: bool):  # noqa: ANN202 - a PDF response
+    unit = unit_or_404(unit_id)
+    if unit.quiz_id is None:
+        abort(404)
+    path = guide.quiz_pdf(get_catalogue(), _cache_dir(), unit, answer_key=answer_key)
+    return _send_pdf(path, f"quiz-unit-{unit.order}-{unit.id}{'-answer-key' if answer_key else ''}.pdf")
+
+
 @bp.route("/guide/units/<unit_id>/quiz.pdf")
 @access(STAFF)
 def quiz_sheet(unit_id: str):
-    unit = _unit_or_404(unit_id)
-    if unit.quiz_id is None:
-        abort(404)
-    path = guide.quiz_pdf(get_catalogue(), _cache_dir(), unit, answer_key=False)
-    return _send_pdf(path, f"quiz-unit-{unit.order}-{unit.id}.pdf")
+    """The question sheet participants fill in on paper."""
+    return _paper_quiz(unit_id, answer_key=False)
 
 
 @bp.route("/guide/units/<unit_id>/quiz-answers.pdf")
 @access(STAFF)
 def quiz_key(unit_id: str):
-    unit = _unit_or_404(unit_id)
-    if unit.quiz_id is None:
-        abort(404)
-    path = guide.quiz_pdf(get_catalogue(), _cache_dir(), unit, answer_key=True)
-    return _send_pdf(path, f"quiz-unit-{unit.order}-{unit.id}-answer-key.pdf")
+    """The same sheet with the answers, explanations and feedback, for the trainer."""
+    return _paper_quiz(unit_id, answer_key=True)
 
 
 @bp.route("/guide/units/<unit_id>/handouts.pdf")
 @access(STAFF)
 def participant_handouts(unit_id: str):
-    unit = _unit_or_404(unit_id)
+    unit = unit_or_404(unit_id)
     path = guide.participant_handouts_pdf(get_catalogue(), _cache_dir(), unit)
     return _send_pdf(path, f"handouts-unit-{unit.order}-{unit.id}.pdf")
 
@@ -230,6 +227,6 @@ def participant_handouts(unit_id: str):
 @bp.route("/units/<unit_id>/handout.pdf")
 @access(SIGNED_IN)
 def handout(unit_id: str):
-    unit = _unit_or_404(unit_id)
+    unit = unit_or_404(unit_id)
     path = guide.handout_pdf(get_catalogue(), _cache_dir(), unit)
     return _send_pdf(path, f"unit-{unit.order}-{unit.id}.pdf")

@@ -5,31 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, url_for
+from flask import Blueprint, flash, get_template_attribute, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..catalogue import get_catalogue
-from ..content.model import Lesson, Quiz
-from ..progress import Status, course_progress, lesson_status
+from ..catalogue import get_catalogue, lesson_or_404, unit_or_404
+from ..progress import course_progress, lesson_status
 from ..services import learning
 from .access import SIGNED_IN, access
-from .forms import ActionForm
 
 bp = Blueprint("learn", __name__)
-
-
-def _unit_or_404(unit_id: str):  # noqa: ANN202
-    try:
-        return get_catalogue().unit(unit_id)
-    except KeyError:
-        abort(404)
-
-
-def _lesson_or_404(unit_id: str, lesson_id: str):  # noqa: ANN202
-    try:
-        return _unit_or_404(unit_id).lesson(lesson_id)
-    except KeyError:
-        abort(404)
 
 
 @bp.route("/")
@@ -45,7 +29,7 @@ def course_map():
 @access(SIGNED_IN)
 def unit(unit_id: str):
     catalogue = get_catalogue()
-    unit = _unit_or_404(unit_id)
+    unit = unit_or_404(unit_id)
     records = learning.load_records(current_user.id)
     progress = course_progress(catalogue, records)
     statuses = {le.id: lesson_status(records.lessons.get((unit.id, le.id))) for le in unit.lessons}
@@ -57,14 +41,12 @@ def unit(unit_id: str):
 @access(SIGNED_IN)
 def lesson(unit_id: str, lesson_id: str):
     catalogue = get_catalogue()
-    unit = _unit_or_404(unit_id)
-    lesson = _lesson_or_404(unit_id, lesson_id)
+    unit, lesson = lesson_or_404(unit_id, lesson_id)
     record = learning.lesson_record(current_user.id, unit.id, lesson.id)
     if learning.lesson_needs_opening(record):
         learning.record_lesson_opened(current_user.id, unit.id, lesson.id)
     parts = lesson_parts(catalogue.version, unit.id, lesson.id)
-    return render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts,
-                           status=lesson_status(record), after=parts.after, quiz=parts.quiz)
+    return render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts, status=lesson_status(record))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +58,9 @@ class LessonParts:
     body: str
     pager: str
     complete_url: str
+    complete_label: str
+    """Where "mark as read" leads: the unit's next lesson, or its quiz after the last one."""
     position: int
-    after: Lesson | None
-    quiz: Quiz | None
 
 
 @lru_cache(maxsize=512)
@@ -88,15 +70,16 @@ def lesson_parts(version: str, unit_id: str, lesson_id: str) -> LessonParts:
     lesson = unit.lesson(lesson_id)
     before, after = catalogue.neighbours(unit_id, lesson_id)
     position = [le.id for le in unit.lessons].index(lesson_id) + 1
+    last_of_unit = after is None or after.unit_id != unit_id
+    to_quiz = last_of_unit and catalogue.quiz_for_unit(unit_id) is not None
     macro = partial(get_template_attribute, "learn/_lesson_parts.html")
     return LessonParts(
         breadcrumbs=str(macro("breadcrumbs")(unit, position)),
         body=str(macro("body")(lesson)),
         pager=str(macro("pager")(before, after)),
         complete_url=url_for("learn.complete", unit_id=unit_id, lesson_id=lesson_id),
+        complete_label="Mark as read and go to the quiz" if to_quiz else "Mark as read and continue",
         position=position,
-        after=after,
-        quiz=catalogue.quiz_for_unit(unit_id),
     )
 
 
@@ -104,10 +87,7 @@ def lesson_parts(version: str, unit_id: str, lesson_id: str) -> LessonParts:
 @access(SIGNED_IN)
 def complete(unit_id: str, lesson_id: str):
     catalogue = get_catalogue()
-    unit = _unit_or_404(unit_id)
-    lesson = _lesson_or_404(unit_id, lesson_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
+    unit, lesson = lesson_or_404(unit_id, lesson_id)  # the form's CSRF token is checked before any view
     learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version)
     _, after = catalogue.neighbours(unit.id, lesson.id)
     if after is not None and after.unit_id == unit.id:
@@ -125,4 +105,4 @@ def dashboard():
     catalogue = get_catalogue()
     records = learning.load_records(current_user.id)
     return render_template("learn/dashboard.html", catalogue=catalogue,
-                           progress=course_progress(catalogue, records), Status=Status)
+                           progress=course_progress(catalogue, records))
