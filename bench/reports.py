@@ -53,10 +53,46 @@ from training.services.accounts import hash_password  # noqa: E402
 
 BUDGET_SECONDS = 1.0
 PASSWORD = "bench password 2026"
-COUNTRIES = ["KE", "NG", "GH", "SN", "ET", "UG", "TZ", "ZA", "MA", "EG", "TN", "JO", "LB", "PH", "BD",
-             "NP", "LK", "ID", "MX", "GT", "CO", "EC", "PE", "UA", "MD"]
-ORGANISATIONS = [f"Ministry {n}" for n in ("of Interior", "of Labour", "of Foreign Affairs", "of Justice",
-                                           "of Health", "of Education", "of Planning", "of Social Affairs")]
+COUNTRIES = [
+    "KE",
+    "NG",
+    "GH",
+    "SN",
+    "ET",
+    "UG",
+    "TZ",
+    "ZA",
+    "MA",
+    "EG",
+    "TN",
+    "JO",
+    "LB",
+    "PH",
+    "BD",
+    "NP",
+    "LK",
+    "ID",
+    "MX",
+    "GT",
+    "CO",
+    "EC",
+    "PE",
+    "UA",
+    "MD",
+]
+ORGANISATIONS = [
+    f"Ministry {n}"
+    for n in (
+        "of Interior",
+        "of Labour",
+        "of Foreign Affairs",
+        "of Justice",
+        "of Health",
+        "of Education",
+        "of Planning",
+        "of Social Affairs",
+    )
+]
 ORGANISATIONS += [f"Immigration Service {i}" for i in range(1, 23)]
 BATCH = 20_000
 
@@ -72,26 +108,63 @@ def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) ->
 
     def bulk(model: type, rows: list[dict]) -> None:
         for i in range(0, len(rows), BATCH):
-            db.session.execute(sa.insert(model), rows[i:i + BATCH])
+            db.session.execute(sa.insert(model), rows[i : i + BATCH])
 
     staff = [
-        {"id": 1, "email": "admin@bench.example", "name": "Bench Admin", "organisation": "Secretariat",
-         "country": "CH", "role": Role.ADMIN, "password_hash": password_hash, "totp_secret": admin_secret,
-         "created_at": now - timedelta(days=400)},
-        {"id": 2, "email": "trainer@bench.example", "name": "Bench Trainer", "organisation": "Secretariat",
-         "country": "CH", "role": Role.TRAINER, "password_hash": password_hash, "totp_secret": trainer_secret,
-         "created_at": now - timedelta(days=400)},
+        {
+            "id": 1,
+            "email": "admin@bench.example",
+            "name": "Bench Admin",
+            "organisation": "Secretariat",
+            "country": "CH",
+            "role": Role.ADMIN,
+            "password_hash": password_hash,
+            "totp_secret": admin_secret,
+            "created_at": now - timedelta(days=400),
+        },
+        {
+            "id": 2,
+            "email": "trainer@bench.example",
+            "name": "Bench Trainer",
+            "organisation": "Secretariat",
+            "country": "CH",
+            "role": Role.TRAINER,
+            "password_hash": password_hash,
+            "totp_secret": trainer_secret,
+            "created_at": now - timedelta(days=400),
+        },
     ]
     common = {"active": True, "must_change_password": False, "session_version": 1, "totp_last_step": None}
     users = [{**common, **s} for s in staff]
     for i in range(learners):
-        users.append({**common, "id": 3 + i, "email": f"learner{i}@bench.example", "name": f"Learner {i:05d}",
-                      "organisation": rng.choice(ORGANISATIONS), "country": rng.choice(COUNTRIES),
-                      "role": Role.LEARNER, "password_hash": password_hash, "totp_secret": None,
-                      "created_at": now - timedelta(days=rng.uniform(30, 365))})
+        users.append(
+            {
+                **common,
+                "id": 3 + i,
+                "email": f"learner{i}@bench.example",
+                "name": f"Learner {i:05d}",
+                "organisation": rng.choice(ORGANISATIONS),
+                "country": rng.choice(COUNTRIES),
+                "role": Role.LEARNER,
+                "password_hash": password_hash,
+                "totp_secret": None,
+                "created_at": now - timedelta(days=rng.uniform(30, 365)),
+            }
+        )
     bulk(User, users)
-    bulk(Group, [{"id": g + 1, "name": f"Cohort {g + 1:02d}", "description": "", "starts_on": None,
-                  "created_at": now - timedelta(days=200)} for g in range(groups)])
+    bulk(
+        Group,
+        [
+            {
+                "id": g + 1,
+                "name": f"Cohort {g + 1:02d}",
+                "description": "",
+                "starts_on": None,
+                "created_at": now - timedelta(days=200),
+            }
+            for g in range(groups)
+        ],
+    )
     memberships = [{"group_id": 1, "user_id": 2, "role": GroupRole.TRAINER}]
     memberships += [{"group_id": i % groups + 1, "user_id": 3 + i, "role": GroupRole.LEARNER} for i in range(learners)]
     bulk(Membership, memberships)
@@ -106,10 +179,17 @@ def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) ->
             opened = start + timedelta(days=index * rng.uniform(0.2, 1.5))
             opened = min(opened, now)
             read = reach > index / len(lessons)
-            progress_rows.append({"user_id": uid, "unit_id": unit_id, "lesson_id": lesson.id,
-                                  "first_opened_at": opened, "last_opened_at": opened,
-                                  "completed_at": opened + timedelta(minutes=lesson.duration) if read else None,
-                                  "content_version": lesson.version})
+            progress_rows.append(
+                {
+                    "user_id": uid,
+                    "unit_id": unit_id,
+                    "lesson_id": lesson.id,
+                    "first_opened_at": opened,
+                    "last_opened_at": opened,
+                    "completed_at": opened + timedelta(minutes=lesson.duration) if read else None,
+                    "content_version": lesson.version,
+                }
+            )
     bulk(LessonProgress, progress_rows)
     del progress_rows
 
@@ -127,7 +207,7 @@ def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) ->
         if len(attempt_rows) >= attempts:
             break
         moment = users[uid - 1]["created_at"]
-        for unit in catalogue.units[:units_read[uid]]:
+        for unit in catalogue.units[: units_read[uid]]:
             quiz = catalogue.quiz_for_unit(unit.id)
             if quiz is None:
                 continue
@@ -140,30 +220,60 @@ def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) ->
                 for position, question in enumerate(quiz.questions):
                     right = rng.random() < (0.9 if passed else 0.4)
                     credits.append(1.0 if right else 0.0)
-                    response_rows.append({"attempt_id": len(attempt_rows) + 1, "question_id": question.id,
-                                          "position": position, "answer": {},
-                                          "simple_answer": _answer_text(question, right, rng), "correct": credits[-1]})
+                    response_rows.append(
+                        {
+                            "attempt_id": len(attempt_rows) + 1,
+                            "question_id": question.id,
+                            "position": position,
+                            "answer": {},
+                            "simple_answer": _answer_text(question, right, rng),
+                            "correct": credits[-1],
+                        }
+                    )
                 score = sum(credits) / len(credits)
-                attempt_rows.append({
-                    "id": len(attempt_rows) + 1, "user_id": uid, "quiz_id": quiz.id, "unit_id": quiz.unit_id,
-                    "attempt_no": number, "state": AttemptState.SUBMITTED, "score": score,
-                    "passed": score >= quiz.pass_mark / 100, "pass_mark": quiz.pass_mark / 100,
-                    "content_version": quiz.version, "seed": 0, "draft": {}, "draft_seq": 0,
-                    "started_at": moment - timedelta(minutes=12), "submitted_at": moment})
+                attempt_rows.append(
+                    {
+                        "id": len(attempt_rows) + 1,
+                        "user_id": uid,
+                        "quiz_id": quiz.id,
+                        "unit_id": quiz.unit_id,
+                        "attempt_no": number,
+                        "state": AttemptState.SUBMITTED,
+                        "score": score,
+                        "passed": score >= quiz.pass_mark / 100,
+                        "pass_mark": quiz.pass_mark / 100,
+                        "content_version": quiz.version,
+                        "seed": 0,
+                        "draft": {},
+                        "draft_seq": 0,
+                        "started_at": moment - timedelta(minutes=12),
+                        "submitted_at": moment,
+                    }
+                )
                 if score >= quiz.pass_mark / 100:
                     break
     bulk(QuizAttempt, attempt_rows)
     bulk(QuestionResponse, response_rows)
-    marks = [{"user_id": 3 + i, "unit_id": catalogue.units[0].id, "group_id": 1, "marked_by_id": 2,
-              "completed_at": now - timedelta(days=rng.uniform(1, 90))} for i in range(0, learners, 40)]
+    marks = [
+        {
+            "user_id": 3 + i,
+            "unit_id": catalogue.units[0].id,
+            "group_id": 1,
+            "marked_by_id": 2,
+            "completed_at": now - timedelta(days=rng.uniform(1, 90)),
+        }
+        for i in range(0, learners, 40)
+    ]
     bulk(UnitCompletion, marks)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect() as conn:
             conn.execute(sa.text("ANALYZE"))
             conn.commit()
-    print(f"seeded {learners} learners, {len(lessons) * learners} lesson rows, {len(attempt_rows)} attempts, "
-          f"{len(response_rows)} answers in {time.perf_counter() - started:.1f} s")
+    print(
+        f"seeded {learners} learners, {len(lessons) * learners} lesson rows, {len(attempt_rows)} attempts, "
+        f"{len(response_rows)} answers in {time.perf_counter() - started:.1f} s"
+    )
     return {"admin@bench.example": admin_secret, "trainer@bench.example": trainer_secret}
 
 
@@ -191,18 +301,36 @@ def sign_in(client, email: str, secret: str) -> None:  # noqa: ANN001
 
 
 PAGES = [
-    "/admin/reports", "/admin/reports/units", "/admin/reports/completion", "/admin/reports/organisations",
-    "/admin/reports/countries", "/admin/reports/questions", "/admin/reports/print",
-    "/admin/reports?country=KE", "/admin/reports/completion?q=learner 01&sort=organisation&status=complete",
-    "/admin/reports/completion?page=150", "/admin/groups/1", "/admin/learners/103",
+    "/admin/reports",
+    "/admin/reports/units",
+    "/admin/reports/completion",
+    "/admin/reports/organisations",
+    "/admin/reports/countries",
+    "/admin/reports/questions",
+    "/admin/reports/print",
+    "/admin/reports?country=KE",
+    "/admin/reports/completion?q=learner 01&sort=organisation&status=complete",
+    "/admin/reports/completion?page=150",
+    "/admin/groups/1",
+    "/admin/learners/103",
 ]
 EXPORTS = [
-    "/admin/reports/overview.csv", "/admin/reports/timeline.csv", "/admin/reports/units.csv",
-    "/admin/reports/completion.csv", "/admin/reports/organisations.csv", "/admin/reports/countries.csv",
+    "/admin/reports/overview.csv",
+    "/admin/reports/timeline.csv",
+    "/admin/reports/units.csv",
+    "/admin/reports/completion.csv",
+    "/admin/reports/organisations.csv",
+    "/admin/reports/countries.csv",
     "/admin/reports/questions.csv",
 ]
-TRAINER_PAGES = ["/admin/", "/admin/groups/1", "/admin/reports", "/admin/reports/units",
-                 "/admin/reports/completion", "/admin/reports/questions"]
+TRAINER_PAGES = [
+    "/admin/",
+    "/admin/groups/1",
+    "/admin/reports",
+    "/admin/reports/units",
+    "/admin/reports/completion",
+    "/admin/reports/questions",
+]
 TRAINER_EXPORTS = ["/admin/reports/completion.csv", "/admin/groups/1/matrix.csv"]
 
 
@@ -244,11 +372,15 @@ def stream_export(client, url: str) -> tuple[float, int, int]:  # noqa: ANN001
 
 
 def run(database_url: str, label: str, learners: int, attempts: int, runs: int) -> list[str]:
-    app = create_app({
-        "ENV_NAME": "testing", "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
-        "DATABASE_URL": database_url, "CONTENT_DIR": str(ROOT),
-        "REAUTH_WINDOW": timedelta(hours=2),
-    })
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+            "DATABASE_URL": database_url,
+            "CONTENT_DIR": str(ROOT),
+            "REAUTH_WINDOW": timedelta(hours=2),
+        }
+    )
     failures = []
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -260,8 +392,10 @@ def run(database_url: str, label: str, learners: int, attempts: int, runs: int) 
         client = app.test_client()
         email = f"{who}@bench.example"
         sign_in(client, email, secrets[email])
-        print(f"\n{label}, signed in as {who}: median of {runs} runs, wall-clock and CPU "
-              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        print(
+            f"\n{label}, signed in as {who}: median of {runs} runs, wall-clock and CPU "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        )
         for url in pages:
             client.get(url)  # warm-up (templates compiled, caches filled)
             wall, cpu = time_get(client, url, runs)
@@ -273,8 +407,10 @@ def run(database_url: str, label: str, learners: int, attempts: int, runs: int) 
             wall, cpu = time_get(client, url, runs)
             _, size, peak = stream_export(client, url)
             flag = "" if wall < BUDGET_SECONDS else "  over 1 s"
-            print(f"  {wall * 1000:7.0f} ms {_cpu(cpu, label)}  {url}  ({size / 1024:.0f} KB; peak Python "
-                  f"memory while streaming {peak / 1024:.0f} KB){flag}")
+            print(
+                f"  {wall * 1000:7.0f} ms {_cpu(cpu, label)}  {url}  ({size / 1024:.0f} KB; peak Python "
+                f"memory while streaming {peak / 1024:.0f} KB){flag}"
+            )
             if flag:
                 failures.append(f"{label} {who} {url}")
     return failures
@@ -285,8 +421,9 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--attempts", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--postgres", metavar="URL",
-                        help="also run against this PostgreSQL database (its tables are replaced)")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also run against this PostgreSQL database (its tables are replaced)"
+    )
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     failures = []

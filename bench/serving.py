@@ -105,14 +105,38 @@ end
 THREADS_PREAMBLE = "threads = {}\n"
 
 
-def wrk(url: str, path: str, data: Path, duration: int, connections: int, method: str = "GET",
-        expected: int = 200, threads: int = 2) -> Result:
+def wrk(
+    url: str,
+    path: str,
+    data: Path,
+    duration: int,
+    connections: int,
+    method: str = "GET",
+    expected: int = 200,
+    threads: int = 2,
+) -> Result:
     script = data.with_suffix(".lua")
-    script.write_text(THREADS_PREAMBLE + WRK_LUA % {
-        "method": method, "path": path, "data": data, "threads": threads, "expected": expected})
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
-                          "--timeout", "10s", "-s", str(script), url], capture_output=True, text=True,
-                         check=True).stdout
+    script.write_text(
+        THREADS_PREAMBLE
+        + WRK_LUA % {"method": method, "path": path, "data": data, "threads": threads, "expected": expected}
+    )
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     status = re.search(r"STATUS ok=(\d+) bad=(\d+)", out)
@@ -128,6 +152,7 @@ def _percentile(out: str, label: str) -> float:
 
 # --- servers ------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -142,8 +167,9 @@ class Server:
         command = [part.replace("{port}", str(self.port)) for part in command]
         self.log = log
         with log.open("w") as handle:
-            self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -171,11 +197,27 @@ class Server:
 
 def gunicorn_command(target: str, workers: int, threads: int) -> list[str]:
     """The same settings `training serve` uses (see training/server.py)."""
-    return [str(BIN / "gunicorn"), "--bind", "127.0.0.1:{port}", "--workers", str(workers), "--threads",
-            str(threads), "--worker-class", "gthread", "--keep-alive", "5", "--timeout", "60", "--preload", target]
+    return [
+        str(BIN / "gunicorn"),
+        "--bind",
+        "127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--keep-alive",
+        "5",
+        "--timeout",
+        "60",
+        "--preload",
+        target,
+    ]
 
 
 # --- data ---------------------------------------------------------------------------------
+
 
 class Seeder:
     """Writes benchmark data straight into the database, while the server may be running."""
@@ -192,12 +234,31 @@ class Seeder:
         from training.models import User
 
         now = datetime.now(UTC)
-        conn.execute(User.__table__.insert(), [
-            {"email": f"{prefix}{i}@example.org", "name": f"Bench {prefix} {i}", "organisation": "Bench Ministry",
-             "country": "KE", "role": role, "password_hash": self.password, "active": True,
-             "must_change_password": False, "session_version": 1, "created_at": now, **extra} for i in range(count)])
-        return [row.id for row in conn.execute(sa.text(
-            "SELECT id FROM \"user\" WHERE email LIKE :p ORDER BY id"), {"p": f"{prefix}%"})]
+        conn.execute(
+            User.__table__.insert(),
+            [
+                {
+                    "email": f"{prefix}{i}@example.org",
+                    "name": f"Bench {prefix} {i}",
+                    "organisation": "Bench Ministry",
+                    "country": "KE",
+                    "role": role,
+                    "password_hash": self.password,
+                    "active": True,
+                    "must_change_password": False,
+                    "session_version": 1,
+                    "created_at": now,
+                    **extra,
+                }
+                for i in range(count)
+            ],
+        )
+        return [
+            row.id
+            for row in conn.execute(
+                sa.text('SELECT id FROM "user" WHERE email LIKE :p ORDER BY id'), {"p": f"{prefix}%"}
+            )
+        ]
 
     def readers(self, count: int) -> dict:
         """Learners who have read the first lessons (the report population), and an admin."""
@@ -209,10 +270,22 @@ class Seeder:
         with self.app.app_context(), db.engine.begin() as conn:
             ids = self._users(conn, "reader", count)
             admin = self._users(conn, "admin", 1, role="admin", totp_secret="JBSWY3DPEHPK3PXP")[0]
-            conn.execute(LessonProgress.__table__.insert(), [
-                {"user_id": uid, "unit_id": le.unit_id, "lesson_id": le.id, "first_opened_at": now,
-                 "last_opened_at": now, "completed_at": now, "content_version": le.version}
-                for uid in ids for le in get_catalogue().all_lessons()[:6]])
+            conn.execute(
+                LessonProgress.__table__.insert(),
+                [
+                    {
+                        "user_id": uid,
+                        "unit_id": le.unit_id,
+                        "lesson_id": le.id,
+                        "first_opened_at": now,
+                        "last_opened_at": now,
+                        "completed_at": now,
+                        "content_version": le.version,
+                    }
+                    for uid in ids
+                    for le in get_catalogue().all_lessons()[:6]
+                ],
+            )
         return {"readers": [self.cookies.session(uid) for uid in ids], "admin": self.cookies.session(admin)}
 
     def submitters(self, count: int) -> dict:
@@ -226,15 +299,34 @@ class Seeder:
             with db.engine.begin() as conn:
                 ids = self._users(conn, "submitter", count)
                 now = datetime.now(UTC)
-                conn.execute(QuizAttempt.__table__.insert(), [
-                    {"user_id": uid, "quiz_id": quiz.id, "unit_id": quiz.unit_id, "attempt_no": 1,
-                     "state": AttemptState.IN_PROGRESS, "pass_mark": quiz.pass_mark / 100,
-                     "content_version": quiz.version, "seed": 1, "draft": {}, "draft_seq": 0, "started_at": now}
-                    for uid in ids])
-                attempts = dict(conn.execute(sa.text(
-                    "SELECT user_id, id FROM quiz_attempt WHERE quiz_id = :q"), {"q": quiz.id}).all())
-            return {"submitters": [(self.cookies.session(uid, csrf=True), attempts[uid]) for uid in ids],
-                    "answers": _correct_answers(quiz)}
+                conn.execute(
+                    QuizAttempt.__table__.insert(),
+                    [
+                        {
+                            "user_id": uid,
+                            "quiz_id": quiz.id,
+                            "unit_id": quiz.unit_id,
+                            "attempt_no": 1,
+                            "state": AttemptState.IN_PROGRESS,
+                            "pass_mark": quiz.pass_mark / 100,
+                            "content_version": quiz.version,
+                            "seed": 1,
+                            "draft": {},
+                            "draft_seq": 0,
+                            "started_at": now,
+                        }
+                        for uid in ids
+                    ],
+                )
+                attempts = dict(
+                    conn.execute(
+                        sa.text("SELECT user_id, id FROM quiz_attempt WHERE quiz_id = :q"), {"q": quiz.id}
+                    ).all()
+                )
+            return {
+                "submitters": [(self.cookies.session(uid, csrf=True), attempts[uid]) for uid in ids],
+                "answers": _correct_answers(quiz),
+            }
 
 
 class CookieJar:
@@ -249,8 +341,16 @@ class CookieJar:
     def session(self, user_id: int, csrf: bool = False) -> tuple[str, str] | str:
         now = int(time.time())
         raw = secrets.token_hex(20)
-        value = self.serializer.dumps({"_user_id": f"{user_id}.1", "_fresh": True, "_permanent": True,
-                                       "auth_at": now, "seen_at": now, "csrf_token": raw})
+        value = self.serializer.dumps(
+            {
+                "_user_id": f"{user_id}.1",
+                "_fresh": True,
+                "_permanent": True,
+                "auth_at": now,
+                "seen_at": now,
+                "csrf_token": raw,
+            }
+        )
         cookie = f"{self.name}={value}"
         return (cookie, self.csrf.dumps(raw)) if csrf else cookie
 
@@ -280,6 +380,7 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 
 # --- the run ------------------------------------------------------------------------------
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -295,17 +396,36 @@ def main() -> None:
 
     workers, threads = args.workers or default_workers(), args.threads or DEFAULT_THREADS
     work = Path(tempfile.mkdtemp(prefix="bench-serving-"))
-    env = {**os.environ, "TRAINING_ENV_NAME": "production", "TRAINING_SECRET_KEY": secrets.token_urlsafe(48),
-           "TRAINING_DATABASE_URL": args.database_url or f"sqlite:///{work / 'bench.db'}",
-           "TRAINING_CONTENT_DIR": str(ROOT), "TRAINING_GUIDE_CACHE_DIR": str(work / "guide-cache")}
+    env = {
+        **os.environ,
+        "TRAINING_ENV_NAME": "production",
+        "TRAINING_SECRET_KEY": secrets.token_urlsafe(48),
+        "TRAINING_DATABASE_URL": args.database_url or f"sqlite:///{work / 'bench.db'}",
+        "TRAINING_CONTENT_DIR": str(ROOT),
+        "TRAINING_GUIDE_CACHE_DIR": str(work / "guide-cache"),
+    }
     subprocess.run([str(BIN / "training"), "db", "upgrade"], env=env, check=True, capture_output=True)
     print(f"Seeding {REPORT_LEARNERS:,} learners with progress...")
     seeder = Seeder(env)
     data = seeder.readers(REPORT_LEARNERS)
     mark_lesson_opened(env["TRAINING_DATABASE_URL"])
 
-    app = Server([str(BIN / "training"), "serve", "--host", "127.0.0.1", "--port", "{port}", "--workers",
-                  str(workers), "--threads", str(threads)], env, work / "app.log")
+    app = Server(
+        [
+            str(BIN / "training"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ],
+        env,
+        work / "app.log",
+    )
     try:
         results, loads, acknowledged = measure_app(app, data, seeder, args)
     finally:
@@ -313,12 +433,15 @@ def main() -> None:
     integrity = check_submissions(env["TRAINING_DATABASE_URL"], acknowledged)
 
     baseline_env = {**env, "BENCH_BODY": str(work / "lesson.html")}
-    for name, target in (("minimal Flask app", "bench.baselines:flask_app"), ("bare WSGI callable",
-                                                                           "bench.baselines:wsgi_app")):
+    for name, target in (
+        ("minimal Flask app", "bench.baselines:flask_app"),
+        ("bare WSGI callable", "bench.baselines:wsgi_app"),
+    ):
         server = Server(gunicorn_command(target, workers, threads), baseline_env, work / f"{name}.log")
         try:
-            results[name] = [wrk(server.url, LESSON, work / "readers.txt", args.duration, args.connections)
-                             for _ in range(args.runs)]
+            results[name] = [
+                wrk(server.url, LESSON, work / "readers.txt", args.duration, args.connections) for _ in range(args.runs)
+            ]
         finally:
             server.stop()
 
@@ -337,11 +460,18 @@ def measure_app(app: Server, data: dict, seeder: Seeder, args: argparse.Namespac
 
     body = requests.get(app.url + LESSON, headers={"Cookie": data["readers"][0]}, timeout=30).content
     (work / "lesson.html").write_bytes(body)
-    scenarios = [("lesson page", LESSON, readers, "GET", 200), ("course map", "/", readers, "GET", 200),
-                 ("dashboard", "/dashboard", readers, "GET", 200)]
+    scenarios = [
+        ("lesson page", LESSON, readers, "GET", 200),
+        ("course map", "/", readers, "GET", 200),
+        ("dashboard", "/dashboard", readers, "GET", 200),
+    ]
     report_path = "/admin/reports"
-    if requests.get(app.url + report_path, headers={"Cookie": data["admin"]}, timeout=60,
-                    allow_redirects=False).status_code == 200:
+    if (
+        requests.get(
+            app.url + report_path, headers={"Cookie": data["admin"]}, timeout=60, allow_redirects=False
+        ).status_code
+        == 200
+    ):
         scenarios.append((f"report page ({REPORT_LEARNERS:,} learners)", report_path, admin, "GET", 200))
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
 
@@ -354,8 +484,9 @@ def measure_app(app: Server, data: dict, seeder: Seeder, args: argparse.Namespac
             continue
         # A report is an administrator's occasional request: measured one at a time, for its latency.
         connections, threads = (1, 1) if path.startswith("/admin") else (args.connections, 2)
-        results[name] = [wrk(app.url, path, lines, args.duration, connections, method, expected, threads)
-                         for _ in range(args.runs)]
+        results[name] = [
+            wrk(app.url, path, lines, args.duration, connections, method, expected, threads) for _ in range(args.runs)
+        ]
     quiz_runs = submit_quizzes(app, seeder, args) if chosen("quiz submissions") else []
     if quiz_runs:
         results["quiz submissions"] = quiz_runs
@@ -374,11 +505,20 @@ def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> lis
     per_run = len(prepared["submitters"]) // args.runs
     runs = []
     for run in range(args.runs):
-        chunk = prepared["submitters"][run * per_run:(run + 1) * per_run]
-        lines = [f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}"
-                 for (cookie, token), attempt in chunk]
-        result = wrk(app.url, f"/quizzes/{QUIZ_ID}", write_lines(app.log.parent / f"submit{run}.txt", lines),
-                     args.duration, args.connections, "POST", 303)
+        chunk = prepared["submitters"][run * per_run : (run + 1) * per_run]
+        lines = [
+            f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}"
+            for (cookie, token), attempt in chunk
+        ]
+        result = wrk(
+            app.url,
+            f"/quizzes/{QUIZ_ID}",
+            write_lines(app.log.parent / f"submit{run}.txt", lines),
+            args.duration,
+            args.connections,
+            "POST",
+            303,
+        )
         if result.requests > len(chunk):
             print(f"warning: {result.requests} submissions but only {len(chunk)} open attempts were prepared")
         runs.append(result)
@@ -391,11 +531,14 @@ def mark_lesson_opened(url: str) -> None:
     unit_id, lesson_id = LESSON.split("/")[2:4]
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO lesson_progress (user_id, unit_id, lesson_id, first_opened_at, last_opened_at, "
-            "content_version) SELECT id, :u, :l, :now, :now, '' FROM \"user\" WHERE role = 'learner' "
-            "AND id NOT IN (SELECT user_id FROM lesson_progress WHERE unit_id = :u AND lesson_id = :l)"),
-            {"u": unit_id, "l": lesson_id, "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")})
+        conn.execute(
+            sa.text(
+                "INSERT INTO lesson_progress (user_id, unit_id, lesson_id, first_opened_at, last_opened_at, "
+                "content_version) SELECT id, :u, :l, :now, :now, '' FROM \"user\" WHERE role = 'learner' "
+                "AND id NOT IN (SELECT user_id FROM lesson_progress WHERE unit_id = :u AND lesson_id = :l)"
+            ),
+            {"u": unit_id, "l": lesson_id, "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")},
+        )
     engine.dispose()
 
 
@@ -404,52 +547,84 @@ def check_submissions(url: str, acknowledged: int) -> dict:
     with engine.connect() as conn:
         submitted = conn.execute(sa.text("SELECT count(*) FROM quiz_attempt WHERE state = 'submitted'")).scalar()
         responses = conn.execute(sa.text("SELECT count(*) FROM question_response")).scalar()
-        doubled = conn.execute(sa.text("SELECT count(*) FROM (SELECT attempt_id, question_id FROM "
-                                       "question_response GROUP BY attempt_id, question_id HAVING count(*) > 1) d"
-                                       )).scalar()
+        doubled = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM (SELECT attempt_id, question_id FROM "
+                "question_response GROUP BY attempt_id, question_id HAVING count(*) > 1) d"
+            )
+        ).scalar()
     engine.dispose()
     per_attempt = responses / submitted if submitted else 0
-    return {"acknowledged": acknowledged, "submitted": submitted, "responses": responses, "doubled": doubled,
-            "responses_per_attempt": round(per_attempt, 3), "lost": max(0, acknowledged - submitted)}
+    return {
+        "acknowledged": acknowledged,
+        "submitted": submitted,
+        "responses": responses,
+        "doubled": doubled,
+        "responses_per_attempt": round(per_attempt, 3),
+        "lost": max(0, acknowledged - submitted),
+    }
 
 
 def content_load_seconds() -> list[float]:
-    code = ("import time; t = time.perf_counter(); from training.content import build_catalogue; "
-            f"build_catalogue({str(ROOT)!r}); print(time.perf_counter() - t)")
-    return [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                 cwd=ROOT).stdout) for _ in range(3)]
+    code = (
+        "import time; t = time.perf_counter(); from training.content import build_catalogue; "
+        f"build_catalogue({str(ROOT)!r}); print(time.perf_counter() - t)"
+    )
+    return [
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+        for _ in range(3)
+    ]
 
 
-def report(results: dict[str, list[Result]], loads: dict, integrity: dict, workers: int, threads: int,
-           args: argparse.Namespace) -> None:
+def report(
+    results: dict[str, list[Result]], loads: dict, integrity: dict, workers: int, threads: int, args: argparse.Namespace
+) -> None:
     def median(name: str, field: str) -> float:
         return statistics.median(getattr(r, field) for r in results[name])
 
-    flask_rps, wsgi_rps = median("minimal Flask app", "requests_per_second"), median("bare WSGI callable",
-                                                                                   "requests_per_second")
-    print(f"\n{workers} gunicorn workers x {threads} threads, wrk with {args.connections} connections, "
-          f"{args.duration} s per run, median of {args.runs} runs, on {os.cpu_count()} cores\n")
+    flask_rps, wsgi_rps = (
+        median("minimal Flask app", "requests_per_second"),
+        median("bare WSGI callable", "requests_per_second"),
+    )
+    print(
+        f"\n{workers} gunicorn workers x {threads} threads, wrk with {args.connections} connections, "
+        f"{args.duration} s per run, median of {args.runs} runs, on {os.cpu_count()} cores\n"
+    )
     print(f"{'scenario':38} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs Flask':>9} {'vs WSGI':>8}")
     for name in results:
         rps = median(name, "requests_per_second")
         errors = sum(r.errors for r in results[name])
-        print(f"{name:38} {rps:9.0f} {median(name, 'p50_ms'):8.1f} {median(name, 'p99_ms'):8.1f} {errors:7d} "
-              f"{rps / flask_rps:9.2f} {rps / wsgi_rps:8.2f}")
+        print(
+            f"{name:38} {rps:9.0f} {median(name, 'p50_ms'):8.1f} {median(name, 'p99_ms'):8.1f} {errors:7d} "
+            f"{rps / flask_rps:9.2f} {rps / wsgi_rps:8.2f}"
+        )
     rss = loads["worker RSS MB"] or [0.0]
     load = statistics.median(loads["content load s"])
-    print(f"\nquiz submissions: {integrity['acknowledged']} acknowledged (303) during the runs; "
-          f"{integrity['submitted']} attempts stored as submitted (the difference: requests still in flight "
-          f"when wrk stopped, completed afterwards); {integrity['responses']} answers stored "
-          f"({integrity['responses_per_attempt']} per attempt); {integrity['doubled']} doubled")
+    print(
+        f"\nquiz submissions: {integrity['acknowledged']} acknowledged (303) during the runs; "
+        f"{integrity['submitted']} attempts stored as submitted (the difference: requests still in flight "
+        f"when wrk stopped, completed afterwards); {integrity['responses']} answers stored "
+        f"({integrity['responses_per_attempt']} per attempt); {integrity['doubled']} doubled"
+    )
     print(f"worker resident memory: {', '.join(f'{m:.0f} MB' for m in rss)} (max {max(rss):.0f} MB)")
     print(f"whole-course content load (imports included): {load:.2f} s (median of 3)")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"serving-{stamp}.json").write_text(json.dumps({
-        "workers": workers, "threads": threads, "connections": args.connections, "duration": args.duration,
-        "results": {k: [asdict(r) for r in v] for k, v in results.items()}, "loads": loads,
-        "integrity": integrity}, indent=2))
+    (out / f"serving-{stamp}.json").write_text(
+        json.dumps(
+            {
+                "workers": workers,
+                "threads": threads,
+                "connections": args.connections,
+                "duration": args.duration,
+                "results": {k: [asdict(r) for r in v] for k, v in results.items()},
+                "loads": loads,
+                "integrity": integrity,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

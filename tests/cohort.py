@@ -62,10 +62,14 @@ def beta_answers(right: bool) -> dict:
     quiz = get_catalogue().quiz("beta-quiz")
     option = {question.id: {o.text: o.id for o in question.options} for question in quiz.questions}
     if right:
-        return {"beta-one": {"choice": option["beta-one"]["The second letter"]},
-                "beta-two": {"choice": option["beta-two"]["True"]}}
-    return {"beta-one": {"choice": option["beta-one"]["The first letter"]},
-            "beta-two": {"choice": option["beta-two"]["False"]}}
+        return {
+            "beta-one": {"choice": option["beta-one"]["The second letter"]},
+            "beta-two": {"choice": option["beta-two"]["True"]},
+        }
+    return {
+        "beta-one": {"choice": option["beta-one"]["The first letter"]},
+        "beta-two": {"choice": option["beta-two"]["False"]},
+    }
 
 
 def read(user: User, unit_id: str, lesson_id: str, moment: datetime) -> None:
@@ -102,8 +106,9 @@ class Cohort:
 
 
 def _learner(name: str, country: str, organisation: str, registered: datetime) -> User:
-    user = make_user("learner", email=f"{name}@example.org", name=name.title(), country=country,
-                     organisation=organisation)
+    user = make_user(
+        "learner", email=f"{name}@example.org", name=name.title(), country=country, organisation=organisation
+    )
     user = db.session.get(User, user.id)
     user.created_at = registered
     db.session.commit()
@@ -150,8 +155,11 @@ def build_cohort() -> Cohort:
     quiz(bo, "alpha-quiz", alpha_answers(True), at(2, 5))
     learning.record_lesson_opened(bo.id, "beta", "only-lesson", now=at(3, 25))
     # dina: alpha marked complete by the South trainer on 10 March; beta done by 12 March.
-    db.session.add(UnitCompletion(user_id=dina.id, unit_id="alpha", group_id=south.id,
-                                  marked_by_id=trainer_south.id, completed_at=at(3, 10)))
+    db.session.add(
+        UnitCompletion(
+            user_id=dina.id, unit_id="alpha", group_id=south.id, marked_by_id=trainer_south.id, completed_at=at(3, 10)
+        )
+    )
     db.session.commit()
     read(dina, "beta", "only-lesson", at(3, 11))
     read(dina, "beta", "beta-two", at(3, 11, 11))

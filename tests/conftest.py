@@ -152,14 +152,16 @@ class Auth:
 
     def login(self, email: str, password: str = "correct horse battery", follow: bool = False):  # noqa: ANN201
         token = get_csrf(self.client, "/login")
-        response = self.client.post("/login", data={"email": email, "password": password, "csrf_token": token},
-                                    follow_redirects=follow)
+        response = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=follow
+        )
         if response.status_code == 302 and response.headers["Location"].endswith("/login/verify"):
             from .factories import totp_code_for
 
             token = get_csrf(self.client, "/login/verify")
-            response = self.client.post("/login/verify", data={"code": totp_code_for(email), "csrf_token": token},
-                                        follow_redirects=follow)
+            response = self.client.post(
+                "/login/verify", data={"code": totp_code_for(email), "csrf_token": token}, follow_redirects=follow
+            )
         return response
 
     def logout(self):  # noqa: ANN201

@@ -16,12 +16,19 @@ _counter = itertools.count(1)
 TOTP_SECRETS: dict[str, str] = {}
 
 
-def make_user(role: str = "learner", email: str | None = None, name: str | None = None,
-              password: str = PASSWORD, mfa: bool | None = None, **fields) -> User:
+def make_user(
+    role: str = "learner",
+    email: str | None = None,
+    name: str | None = None,
+    password: str = PASSWORD,
+    mfa: bool | None = None,
+    **fields,
+) -> User:
     """A user; staff get two-step sign-in set up (the platform requires it for them)."""
     number = next(_counter)
-    user = create_user(email or f"{role}{number}@example.org", name or f"{role.title()} {number}",
-                       password, role, **fields)
+    user = create_user(
+        email or f"{role}{number}@example.org", name or f"{role.title()} {number}", password, role, **fields
+    )
     if mfa if mfa is not None else role in ("trainer", "admin"):
         secret = pyotp.random_base32()
         user = db.session.get(User, user.id)

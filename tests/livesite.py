@@ -53,8 +53,9 @@ class LiveSite:
 
     def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
         """Run ``training ...`` against the same database and content."""
-        return subprocess.run([TRAINING, *args], env=self.env, input=input, text=True,
-                              capture_output=True, check=True, timeout=120)
+        return subprocess.run(
+            [TRAINING, *args], env=self.env, input=input, text=True, capture_output=True, check=True, timeout=120
+        )
 
     def create_user(self, email: str, role: str = "learner", name: str = "Test Learner") -> str:
         """A learner, written straight into the database (fast); the CLI path has its own tests."""
@@ -64,10 +65,24 @@ class LiveSite:
         engine = sa.create_engine(self.env["TRAINING_DATABASE_URL"])
         try:
             with engine.begin() as conn:
-                conn.execute(User.__table__.insert(), [
-                    {"email": email, "name": name, "organisation": "", "country": "", "role": role,
-                     "password_hash": _password_hash(), "active": True, "must_change_password": False,
-                     "session_version": 1, "created_at": datetime.now(UTC)} for email in emails])
+                conn.execute(
+                    User.__table__.insert(),
+                    [
+                        {
+                            "email": email,
+                            "name": name,
+                            "organisation": "",
+                            "country": "",
+                            "role": role,
+                            "password_hash": _password_hash(),
+                            "active": True,
+                            "must_change_password": False,
+                            "session_version": 1,
+                            "created_at": datetime.now(UTC),
+                        }
+                        for email in emails
+                    ],
+                )
         finally:
             engine.dispose()
         return emails
@@ -81,23 +96,43 @@ class LiveSite:
 
 
 @contextmanager
-def live_site(tmp_path: Path, workers: int = 2, threads: int = 4, content: Path = MINIMAL,
-              extra_env: dict[str, str] | None = None) -> Iterator[LiveSite]:
+def live_site(
+    tmp_path: Path, workers: int = 2, threads: int = 4, content: Path = MINIMAL, extra_env: dict[str, str] | None = None
+) -> Iterator[LiveSite]:
     """Migrate an empty database and serve it with gunicorn; stop everything afterwards."""
     with empty_database(tmp_path) as database_url:
-        env = {**os.environ, "TRAINING_DATABASE_URL": database_url, "TRAINING_CONTENT_DIR": str(content),
-               "TRAINING_SECRET_KEY": "live-site-secret-key-long-enough-0123456789",
-               "TRAINING_ENV_NAME": "testing", "TRAINING_GUIDE_CACHE_DIR": str(tmp_path / "guide-cache"),
-               **(extra_env or {})}
+        env = {
+            **os.environ,
+            "TRAINING_DATABASE_URL": database_url,
+            "TRAINING_CONTENT_DIR": str(content),
+            "TRAINING_SECRET_KEY": "live-site-secret-key-long-enough-0123456789",
+            "TRAINING_ENV_NAME": "testing",
+            "TRAINING_GUIDE_CACHE_DIR": str(tmp_path / "guide-cache"),
+            **(extra_env or {}),
+        }
         env.pop("TRAINING_TEST_DATABASE_URL", None)
         subprocess.run([TRAINING, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
         port = free_port()
         log_path = tmp_path / "server.log"
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [TRAINING, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                 "--threads", str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    TRAINING,
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                    "--threads",
+                    str(threads),
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         site = LiveSite(f"http://127.0.0.1:{port}", env, process, log_path)
         try:
             wait_until_up(site)

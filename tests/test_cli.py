@@ -48,9 +48,21 @@ def test_server_refuses_to_start_on_invalid_content(tmp_path: Path):
 
 
 def test_users_create_reads_the_password_from_stdin(app, runner):
-    result = runner.invoke(args=["users", "create", " Admin@Example.org ", "--name", "First Admin",
-                                 "--role", "admin", "--country", "ke", "--password-stdin"],
-                           input="a strong admin passphrase\n")
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            " Admin@Example.org ",
+            "--name",
+            "First Admin",
+            "--role",
+            "admin",
+            "--country",
+            "ke",
+            "--password-stdin",
+        ],
+        input="a strong admin passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User))
     assert (user.email, user.role.value, user.country) == ("admin@example.org", "admin", "KE")
@@ -58,8 +70,7 @@ def test_users_create_reads_the_password_from_stdin(app, runner):
 
 @pytest.mark.parametrize("stdin, message", [("\n", "password is empty"), ("short\n", "at least 8 characters")])
 def test_users_create_refuses_a_missing_or_weak_password(app, runner, stdin: str, message: str):
-    result = runner.invoke(args=["users", "create", "a@example.org", "--name", "A", "--password-stdin"],
-                           input=stdin)
+    result = runner.invoke(args=["users", "create", "a@example.org", "--name", "A", "--password-stdin"], input=stdin)
     assert result.exit_code != 0 and message in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 

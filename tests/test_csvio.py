@@ -45,14 +45,31 @@ def test_export_is_utf8_with_bom_and_crlf_line_ends():
 def test_numbers_stay_numbers_and_dates_are_iso_8601():
     moment = datetime(2026, 3, 1, 9, 30, 5, tzinfo=UTC)
     east = datetime(2026, 3, 1, 12, 30, 5, tzinfo=timezone(timedelta(hours=3)))
-    text = write_csv(["n", "neg", "f", "at", "at2", "day", "none", "flag"],
-                     [[42, -3, 12.5, moment, east, date(2026, 3, 1), None, True]])
+    text = write_csv(
+        ["n", "neg", "f", "at", "at2", "day", "none", "flag"],
+        [[42, -3, 12.5, moment, east, date(2026, 3, 1), None, True]],
+    )
     line = text.removeprefix(BOM).split("\r\n")[1]
     assert line == "42,-3,12.5,2026-03-01T09:30:05Z,2026-03-01T09:30:05Z,2026-03-01,,true"
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+41 22 000 00 00", "-Ana", "@SUM(A1:A2)", "\t=1", "\r=1", "\n=1",
-                                   "\0=1", "  =HYPERLINK(\"http://x\")", " \t@x", "'=1", "''+2"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        "+41 22 000 00 00",
+        "-Ana",
+        "@SUM(A1:A2)",
+        "\t=1",
+        "\r=1",
+        "\n=1",
+        "\0=1",
+        '  =HYPERLINK("http://x")',
+        " \t@x",
+        "'=1",
+        "''+2",
+    ],
+)
 def test_cells_that_a_spreadsheet_would_evaluate_get_a_leading_quote(value):
     cell = csv_cell(value)
     assert isinstance(cell, str) and cell.startswith("'") and cell[1:] == value
@@ -105,6 +122,7 @@ def test_export_streams_in_chunks():
 
 # --- the import parser ------------------------------------------------------------------------
 
+
 def test_reader_accepts_bom_loose_header_names_and_semicolons():
     text = "\ufeff Email ;NAME;Organisation\r\nana@example.org;Ana;'=Ministry\r\n\r\nbo@example.org;Bo;\r\n"
     table = read_csv(text, required=("email", "name"), optional=("organisation",), max_rows=10)
@@ -125,7 +143,9 @@ def test_reader_reports_rows_with_the_wrong_number_of_cells_by_row_number():
     with pytest.raises(CsvInvalid) as caught:
         read_csv(text, required=("email", "name"), max_rows=10)
     assert [(p.row, p.message) for p in caught.value.problems] == [
-        (3, "expected 2 values, found 1."), (4, "expected 2 values, found 3.")]
+        (3, "expected 2 values, found 1."),
+        (4, "expected 2 values, found 3."),
+    ]
 
 
 def test_reader_enforces_the_row_limit():
@@ -134,11 +154,14 @@ def test_reader_enforces_the_row_limit():
         read_csv(text, required=("email", "name"), max_rows=5)
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"email,name\n\xff\xfe,x\n", "not UTF-8"),
-    (b"PK\x03\x04\x00\x00binary", "not a CSV text file"),
-    (b"x" * 2000, "larger than"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"email,name\n\xff\xfe,x\n", "not UTF-8"),
+        (b"PK\x03\x04\x00\x00binary", "not a CSV text file"),
+        (b"x" * 2000, "larger than"),
+    ],
+)
 def test_uploads_that_are_not_utf8_text_or_too_large_are_refused(data, message):
     with pytest.raises(CsvInvalid, match=message):
         decode_upload(data, max_bytes=1024)

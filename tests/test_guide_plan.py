@@ -31,9 +31,22 @@ MINUTES = {
 
 def make_unit(order: int, steps: list[SessionStep]) -> Unit:
     return Unit(
-        id=f"u{order}", title=f"Unit {order}", order=order, summary="", objectives=(), html="", guide_html="",
-        blocks=(), lessons=(), materials=(), key_messages=(), session_plan=tuple(steps), quiz_id=None,
-        duration=0, version="v", path=Path(f"u{order}.md"),
+        id=f"u{order}",
+        title=f"Unit {order}",
+        order=order,
+        summary="",
+        objectives=(),
+        html="",
+        guide_html="",
+        blocks=(),
+        lessons=(),
+        materials=(),
+        key_messages=(),
+        session_plan=tuple(steps),
+        quiz_id=None,
+        duration=0,
+        version="v",
+        path=Path(f"u{order}.md"),
     )
 
 
@@ -70,8 +83,12 @@ PLANS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 
 
 def expected_steps(units: list[Unit], options: WorkshopOptions) -> list[tuple[str, int]]:
-    return [(u.id, i) for u in units for i, s in enumerate(u.session_plan)
-            if not (options.quizzes_online and s.kind == StepKind.QUIZ)]
+    return [
+        (u.id, i)
+        for u in units
+        for i, s in enumerate(u.session_plan)
+        if not (options.quizzes_online and s.kind == StepKind.QUIZ)
+    ]
 
 
 @PLANS
@@ -141,8 +158,9 @@ def test_lunch_starts_near_the_middle_of_the_day(units, options):
     for day in agenda.days:
         for lunch in (p for p in day.pauses if p.kind == PauseKind.LUNCH):
             morning = [s for s in day.sessions if s.end <= lunch.start]
-            long_first_step = len(morning) == 1 and len(morning[0].slots) == 1 and \
-                morning[0].end > middle + planner.LUNCH_LEEWAY
+            long_first_step = (
+                len(morning) == 1 and len(morning[0].slots) == 1 and morning[0].end > middle + planner.LUNCH_LEEWAY
+            )
             assert lunch.start <= middle + planner.LUNCH_LEEWAY or long_first_step
         if options.has_lunch and day.finish > middle + planner.LUNCH_LEEWAY + options.lunch_minutes:
             assert any(p.kind == PauseKind.LUNCH for p in day.pauses)
@@ -174,9 +192,14 @@ def test_with_days_left_open_everything_fits_unless_a_step_outlasts_a_day(units,
 
 
 def test_a_step_longer_than_its_session_gets_a_session_of_its_own():
-    unit = make_unit(1, [SessionStep(StepKind.STEP, "Intro", 10, "Plenary"),
-                         SessionStep(StepKind.ACTIVITY, "Long game", 120, "Groups", ref="game"),
-                         SessionStep(StepKind.QUIZ, "Quiz", 20, "Quiz")])
+    unit = make_unit(
+        1,
+        [
+            SessionStep(StepKind.STEP, "Intro", 10, "Plenary"),
+            SessionStep(StepKind.ACTIVITY, "Long game", 120, "Groups", ref="game"),
+            SessionStep(StepKind.QUIZ, "Quiz", 20, "Quiz"),
+        ],
+    )
     agenda = plan_workshop([unit], WorkshopOptions(hours_per_day=6, session_minutes=90, break_minutes=15))
     sessions = agenda.days[0].sessions
     assert [len(s.slots) for s in sessions] == [1, 1, 1]
@@ -205,10 +228,17 @@ def test_the_fixture_course_fits_in_one_day_with_the_course_defaults():
     assert [p.kind for p in agenda.days[0].pauses].count(PauseKind.LUNCH) == 1
 
 
-@pytest.mark.parametrize("changes", [
-    {"days": 0}, {"hours_per_day": 0.5}, {"break_minutes": 90}, {"lunch_minutes": -5},
-    {"session_minutes": 10}, {"day_start": 20 * 60, "hours_per_day": 6},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"days": 0},
+        {"hours_per_day": 0.5},
+        {"break_minutes": 90},
+        {"lunch_minutes": -5},
+        {"session_minutes": 10},
+        {"day_start": 20 * 60, "hours_per_day": 6},
+    ],
+)
 def test_options_that_make_no_day_are_refused(changes):
     with pytest.raises(PlanError):
         WorkshopOptions(**changes)

@@ -9,10 +9,25 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "training"
-PURE = [*sorted((PACKAGE / "content").glob("*.py")), PACKAGE / "progress.py", PACKAGE / "quiz.py",
-        PACKAGE / "guide" / "plan.py"]
-FORBIDDEN = ("flask", "flask_login", "flask_wtf", "flask_sqlalchemy", "sqlalchemy", "werkzeug",
-             "training.web", "training.extensions", "training.models", "training.services", "training.database")
+PURE = [
+    *sorted((PACKAGE / "content").glob("*.py")),
+    PACKAGE / "progress.py",
+    PACKAGE / "quiz.py",
+    PACKAGE / "guide" / "plan.py",
+]
+FORBIDDEN = (
+    "flask",
+    "flask_login",
+    "flask_wtf",
+    "flask_sqlalchemy",
+    "sqlalchemy",
+    "werkzeug",
+    "training.web",
+    "training.extensions",
+    "training.models",
+    "training.services",
+    "training.database",
+)
 
 
 def imports(path: Path) -> set[str]:

@@ -22,8 +22,7 @@ def test_upgrade_from_empty_matches_the_models(tmp_path: Path):
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:
-                diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
-                                        Base.metadata)
+                diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
                 tables = set(sa.inspect(conn).get_table_names())
             assert diff == []
             assert {"user", "quiz_attempt", "lesson_progress", "alembic_version"} <= tables

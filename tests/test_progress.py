@@ -22,8 +22,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def read(*lessons: tuple[str, str], opened_only: tuple[tuple[str, str], ...] = ()) -> dict:
-    records = {key: LessonRecord(T0 + timedelta(minutes=i), T0 + timedelta(minutes=i))
-               for i, key in enumerate(lessons)}
+    records = {key: LessonRecord(T0 + timedelta(minutes=i), T0 + timedelta(minutes=i)) for i, key in enumerate(lessons)}
     records.update({key: LessonRecord(T0 + timedelta(hours=1), None) for key in opened_only})
     return records
 
@@ -56,8 +55,10 @@ def test_quiz_passed_without_reading_leaves_the_unit_in_progress():
 
 
 def test_course_complete_when_every_unit_is_complete():
-    quizzes = {"alpha-quiz": QuizRecord(1, 0.9, True, T0 + timedelta(days=1)),
-               "beta-quiz": QuizRecord(1, 0.6, True, T0 + timedelta(days=2))}
+    quizzes = {
+        "alpha-quiz": QuizRecord(1, 0.9, True, T0 + timedelta(days=1)),
+        "beta-quiz": QuizRecord(1, 0.6, True, T0 + timedelta(days=2)),
+    }
     progress = course_progress(CATALOGUE, LearnerRecords(read(*ALL_ALPHA, *ALL_BETA), quizzes))
     assert progress.status == Status.COMPLETE and progress.percent == 100
     assert progress.continue_at is None

@@ -58,18 +58,29 @@ def test_no_answers_score_0_and_fail():
 
 def test_multiple_choice_partial_credit_subtracts_wrong_choices():
     q = QUIZ.question("pick-many")  # two correct options (a, b), one wrong (c)
+
     def credit(choices):  # noqa: ANN001, ANN202
         return grade(QUIZ, parse_answers(QUIZ, {FORM_PREFIX + q.id: choices})).questions[1].graded.credit
+
     assert credit(["a", "b"]) == 1.0
     assert credit(["a"]) == 0.5
     assert credit(["a", "c"]) == 0.0  # one right minus one wrong
     assert credit(["c"]) == 0.0  # never below zero
 
 
-@pytest.mark.parametrize("answer, correct", [
-    ("stride", True), ("  Stride ", True), ("STRIDE.", True), ("schritt", True), ("Schrítt", True),
-    ("step", False), ("strides and more", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "answer, correct",
+    [
+        ("stride", True),
+        ("  Stride ", True),
+        ("STRIDE.", True),
+        ("schritt", True),
+        ("Schrítt", True),
+        ("step", False),
+        ("strides and more", False),
+        ("", False),
+    ],
+)
 def test_short_answers_ignore_case_accents_and_surrounding_space(answer: str, correct: bool):
     result = grade(QUIZ, parse_answers(QUIZ, {FORM_PREFIX + "word": [answer]}))
     graded = result.questions[3].graded
@@ -80,9 +91,11 @@ def test_short_answers_ignore_case_accents_and_surrounding_space(answer: str, co
 
 def test_matching_and_ordering_give_credit_per_pair_and_position():
     q = QUIZ.question("pairs")
-    swapped = {f"{FORM_PREFIX}pairs-{q.options[0].id}": [q.options[1].match_id],
-               f"{FORM_PREFIX}pairs-{q.options[1].id}": [q.options[0].match_id],
-               f"{FORM_PREFIX}pairs-{q.options[2].id}": [q.options[2].match_id]}
+    swapped = {
+        f"{FORM_PREFIX}pairs-{q.options[0].id}": [q.options[1].match_id],
+        f"{FORM_PREFIX}pairs-{q.options[1].id}": [q.options[0].match_id],
+        f"{FORM_PREFIX}pairs-{q.options[2].id}": [q.options[2].match_id],
+    }
     result = grade(QUIZ, parse_answers(QUIZ, swapped))
     assert result.questions[4].graded.credit == pytest.approx(1 / 3)
     order = QUIZ.question("sequence")
@@ -90,16 +103,19 @@ def test_matching_and_ordering_give_credit_per_pair_and_position():
     assert grade(QUIZ, parse_answers(QUIZ, reversed_form)).questions[5].graded.credit == pytest.approx(1 / 3)
 
 
-@pytest.mark.parametrize("form", [
-    {FORM_PREFIX + "pick-one": ["zz"]},  # not an option of that question
-    {FORM_PREFIX + "pick-one": ["a", "b"]},  # two answers to a single-choice question
-    {FORM_PREFIX + "pick-many": ["a", "a"]},
-    {FORM_PREFIX + "nope": ["a"]},  # no such question
-    {"score": ["100"]},  # a client-sent score is refused, never trusted
-    {FORM_PREFIX + "sequence-" + QUIZ.question("sequence").options[0].id: ["9"]},
-    {FORM_PREFIX + "pairs-a": ["not-a-choice"]},
-    {FORM_PREFIX + "word": ["x" * 201]},
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {FORM_PREFIX + "pick-one": ["zz"]},  # not an option of that question
+        {FORM_PREFIX + "pick-one": ["a", "b"]},  # two answers to a single-choice question
+        {FORM_PREFIX + "pick-many": ["a", "a"]},
+        {FORM_PREFIX + "nope": ["a"]},  # no such question
+        {"score": ["100"]},  # a client-sent score is refused, never trusted
+        {FORM_PREFIX + "sequence-" + QUIZ.question("sequence").options[0].id: ["9"]},
+        {FORM_PREFIX + "pairs-a": ["not-a-choice"]},
+        {FORM_PREFIX + "word": ["x" * 201]},
+    ],
+)
 def test_forged_or_malformed_submissions_are_refused(form: dict):
     with pytest.raises(InvalidSubmission):
         parse_answers(QUIZ, form)
@@ -132,6 +148,7 @@ def test_normalise_text():
 
 
 # --- properties ------------------------------------------------------------------------
+
 
 def random_form(rng: random.Random) -> dict[str, list[str]]:
     form: dict[str, list[str]] = {}

@@ -51,7 +51,12 @@ def test_each_learner_row_is_what_the_learner_sees(cohort):
         mine = course_progress(catalogue, load_records(user.id))
         row = rows[user.name]
         assert (row.status, row.percent, row.units_complete, row.completed_at, row.last_activity) == (
-            mine.status, mine.percent, mine.units_complete, mine.completed_at, mine.last_activity), user.name
+            mine.status,
+            mine.percent,
+            mine.units_complete,
+            mine.completed_at,
+            mine.last_activity,
+        ), user.name
 
 
 def test_learner_rows_hold_the_figures_worked_out_by_hand(cohort):
@@ -94,11 +99,15 @@ def test_unit_report(cohort):
 
 def test_organisation_and_country_reports(cohort):
     catalogue = get_catalogue()
-    by_org = {r.key: (r.registered, r.started, r.completed, r.completion_rate)
-              for r in reports.segment_rows(catalogue, Scope(), Filters(), "organisation")}
+    by_org = {
+        r.key: (r.registered, r.started, r.completed, r.completion_rate)
+        for r in reports.segment_rows(catalogue, Scope(), Filters(), "organisation")
+    }
     assert by_org == {"Ministry A": (2, 1, 1, 50), "Ministry B": (2, 2, 1, 50), "": (1, 1, 0, 0)}
-    by_country = {r.key: (r.registered, r.started, r.completed)
-                  for r in reports.segment_rows(catalogue, Scope(), Filters(), "country")}
+    by_country = {
+        r.key: (r.registered, r.started, r.completed)
+        for r in reports.segment_rows(catalogue, Scope(), Filters(), "country")
+    }
     assert by_country == {"KE": (2, 2, 1), "NG": (2, 1, 1), "GH": (1, 1, 0)}
 
 
@@ -132,13 +141,16 @@ def test_trainer_scope_is_their_groups_learners_only(cohort):
     assert {r.key for r in reports.segment_rows(catalogue, north, Filters(), "country")} == {"KE"}
 
 
-@pytest.mark.parametrize("filters, names", [
-    (Filters(organisation="Ministry A"), {"Ana", "Chen"}),
-    (Filters(country="NG"), {"Chen", "Dina"}),
-    (Filters(registered_from=date(2026, 2, 1)), {"Bo", "Chen", "Dina", "Eli"}),
-    (Filters(registered_to=date(2026, 2, 1)), {"Ana", "Bo"}),
-    (Filters(registered_from=date(2026, 2, 2), registered_to=date(2026, 3, 1)), {"Chen", "Dina"}),
-])
+@pytest.mark.parametrize(
+    "filters, names",
+    [
+        (Filters(organisation="Ministry A"), {"Ana", "Chen"}),
+        (Filters(country="NG"), {"Chen", "Dina"}),
+        (Filters(registered_from=date(2026, 2, 1)), {"Bo", "Chen", "Dina", "Eli"}),
+        (Filters(registered_to=date(2026, 2, 1)), {"Ana", "Bo"}),
+        (Filters(registered_from=date(2026, 2, 2), registered_to=date(2026, 3, 1)), {"Chen", "Dina"}),
+    ],
+)
 def test_filters(cohort, filters, names):
     assert set(rows_by_name(Scope(), filters)) == names
     assert reports.overview(get_catalogue(), Scope(), filters, now=NOW).overview.registered == len(names)
@@ -188,7 +200,8 @@ def test_learner_detail_has_every_attempt_and_answer(cohort):
 # --- the same rules for any records ---------------------------------------------------------
 
 MOMENTS = st.integers(min_value=0, max_value=60 * 24 * 90).map(
-    lambda minutes: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes))
+    lambda minutes: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+)
 
 
 @st.composite
@@ -204,8 +217,9 @@ def learner_records(draw):
     quiz_ids = [*catalogue.quizzes, "retired-quiz"]
     for quiz_id in draw(st.lists(st.sampled_from(quiz_ids), max_size=4)):
         rows.append(("attempt", quiz_id, draw(st.booleans()), draw(st.floats(0, 1)), draw(MOMENTS)))
-    for unit_id in draw(st.lists(st.sampled_from([*(u.id for u in catalogue.units), "retired-unit"]),
-                                 unique=True, max_size=2)):
+    for unit_id in draw(
+        st.lists(st.sampled_from([*(u.id for u in catalogue.units), "retired-unit"]), unique=True, max_size=2)
+    ):
         rows.append(("mark", unit_id, draw(MOMENTS)))
     return rows
 
@@ -216,22 +230,43 @@ def _store(user_id: int, records: list) -> None:
     for record in records:
         if record[0] == "lesson":
             _, unit_id, lesson_id, opened, read = record
-            db.session.add(LessonProgress(user_id=user_id, unit_id=unit_id, lesson_id=lesson_id, first_opened_at=opened,
-                                          last_opened_at=opened, completed_at=read, content_version=""))
+            db.session.add(
+                LessonProgress(
+                    user_id=user_id,
+                    unit_id=unit_id,
+                    lesson_id=lesson_id,
+                    first_opened_at=opened,
+                    last_opened_at=opened,
+                    completed_at=read,
+                    content_version="",
+                )
+            )
         elif record[0] == "attempt":
             _, quiz_id, submitted, score, moment = record
             numbers[quiz_id] = numbers.get(quiz_id, 0) + 1
-            open_already = any(a.state == AttemptState.IN_PROGRESS for a in db.session.new
-                               if isinstance(a, QuizAttempt) and a.quiz_id == quiz_id)
+            open_already = any(
+                a.state == AttemptState.IN_PROGRESS
+                for a in db.session.new
+                if isinstance(a, QuizAttempt) and a.quiz_id == quiz_id
+            )
             quiz = catalogue.quizzes.get(quiz_id)
             unit_id = quiz.unit_id if quiz else "retired"
             state = AttemptState.SUBMITTED if submitted or open_already else AttemptState.IN_PROGRESS
-            db.session.add(QuizAttempt(
-                user_id=user_id, quiz_id=quiz_id, unit_id=unit_id, attempt_no=numbers[quiz_id], state=state,
-                score=score if state == AttemptState.SUBMITTED else None,
-                passed=(score >= 0.7) if state == AttemptState.SUBMITTED else None, pass_mark=0.7,
-                content_version="", started_at=moment,
-                submitted_at=moment if state == AttemptState.SUBMITTED else None))
+            db.session.add(
+                QuizAttempt(
+                    user_id=user_id,
+                    quiz_id=quiz_id,
+                    unit_id=unit_id,
+                    attempt_no=numbers[quiz_id],
+                    state=state,
+                    score=score if state == AttemptState.SUBMITTED else None,
+                    passed=(score >= 0.7) if state == AttemptState.SUBMITTED else None,
+                    pass_mark=0.7,
+                    content_version="",
+                    started_at=moment,
+                    submitted_at=moment if state == AttemptState.SUBMITTED else None,
+                )
+            )
         else:
             _, unit_id, moment = record
             db.session.add(UnitCompletion(user_id=user_id, unit_id=unit_id, completed_at=moment))
@@ -260,7 +295,12 @@ def test_report_rules_match_progress_rules_for_any_records(app, people):
         mine = course_progress(catalogue, load_records(user.id))
         row = rows[user.id]
         assert (row.status, row.percent, row.units_complete, row.completed_at, row.last_activity) == (
-            mine.status, mine.percent, mine.units_complete, mine.completed_at, mine.last_activity)
+            mine.status,
+            mine.percent,
+            mine.units_complete,
+            mine.completed_at,
+            mine.last_activity,
+        )
     units = reports.unit_rows(catalogue, Scope(), Filters())
     for index, unit_row in enumerate(units):
         statuses = [course_progress(catalogue, load_records(u.id)).units[index].status for u in users]
@@ -275,7 +315,11 @@ def test_report_rules_match_progress_rules_for_any_records(app, people):
         assert [c.lessons_read for c in row.cells] == [u.lessons_complete for u in mine.units]
         assert [c.best_percent for c in row.cells] == [u.quiz.best_percent if u.quiz else None for u in mine.units]
         assert (row.percent, row.units_complete, row.status, row.last_activity) == (
-            mine.percent, mine.units_complete, mine.status, mine.last_activity)
+            mine.percent,
+            mine.units_complete,
+            mine.status,
+            mine.last_activity,
+        )
     overview = reports.overview(catalogue, Scope(), Filters()).overview
     courses = [course_progress(catalogue, load_records(u.id)) for u in users]
     assert overview.completed == sum(1 for c in courses if c.status == Status.COMPLETE)

@@ -52,6 +52,7 @@ def import_text(actor: Actor, text: str, kind=ImportKind.USERS, group_id=None): 
 
 # --- accounts ---------------------------------------------------------------------------------
 
+
 def test_create_account_gives_a_temporary_password_that_must_be_changed(boss):
     created = admin.create_account(boss, " Ana@Example.ORG ", "Ana Diallo", "learner", "Ministry", "Kenya")
     user = db.session.get(User, created.user.id)
@@ -115,16 +116,17 @@ def test_line_breaks_in_names_become_spaces_and_other_control_characters_are_ref
 
 # --- imports ----------------------------------------------------------------------------------
 
+
 def test_import_reports_every_problem_with_its_row_number_and_imports_nothing(boss):
     make_user("learner", email="existing@example.org")
     text = HEADER + (
-        "ana@example.org,Ana,Ministry,KE,,\n"        # row 2: fine
-        "not-an-email,Bo,,,,\n"                      # row 3
-        "chen@example.org,,,,,\n"                    # row 4: no name
-        "dina@example.org,Dina,,Atlantis,,\n"        # row 5: no such country
-        "eli@example.org,Eli,,,admin,\n"             # row 6: an import cannot make administrators
-        "ANA@example.org,Ana twice,,,,\n"            # row 7: same address as row 2
-        "fay@example.org,Fay,,,,No such group\n"     # row 8
+        "ana@example.org,Ana,Ministry,KE,,\n"  # row 2: fine
+        "not-an-email,Bo,,,,\n"  # row 3
+        "chen@example.org,,,,,\n"  # row 4: no name
+        "dina@example.org,Dina,,Atlantis,,\n"  # row 5: no such country
+        "eli@example.org,Eli,,,admin,\n"  # row 6: an import cannot make administrators
+        "ANA@example.org,Ana twice,,,,\n"  # row 7: same address as row 2
+        "fay@example.org,Fay,,,,No such group\n"  # row 8
     )
     with pytest.raises(ImportRejected) as caught:
         import_text(boss, text)
@@ -158,8 +160,10 @@ def test_reimporting_the_same_file_changes_nothing(boss):
     db.session.expire_all()
     assert (len(second.created), second.updated, second.unchanged, second.memberships) == (0, 0, 2, 0)
     assert {e: (u.name, u.password_hash, u.role, u.session_version) for e, u in users_by_email().items()} == snapshot
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(
-        Membership.group_id == group.id)) == 1
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Membership).where(Membership.group_id == group.id))
+        == 1
+    )
 
 
 def test_import_updates_details_but_never_passwords_or_roles(boss):
@@ -209,8 +213,9 @@ def test_two_step_import_keeps_the_file_until_confirmed_and_checks_again(boss):
 
 def test_confirm_is_all_or_nothing_when_the_data_changed_since_the_preview(boss):
     group = admin.create_group(boss, "Cohort")
-    plan = imports.preview_import(boss, ImportKind.USERS,
-                                (HEADER + "ana@example.org,Ana,,,,\nbo@example.org,Bo,,,,Cohort\n").encode())
+    plan = imports.preview_import(
+        boss, ImportKind.USERS, (HEADER + "ana@example.org,Ana,,,,\nbo@example.org,Bo,,,,Cohort\n").encode()
+    )
     db.session.delete(db.session.get(Group, group.id))
     db.session.commit()
     with pytest.raises(ImportRejected) as caught:
@@ -234,6 +239,7 @@ def test_member_import_needs_existing_accounts_and_fitting_roles(boss):
 
 
 # --- groups and trainer records -------------------------------------------------------------------
+
 
 @pytest.fixture
 def workshop(boss):
@@ -264,15 +270,25 @@ def test_attendance_and_trainer_marked_completion(workshop):
     group, tom, olga, learners = workshop
     catalogue = get_catalogue()
     now = datetime(2026, 3, 3, 9, tzinfo=UTC)
-    result = admin.record_attendance(tom, catalogue, group.id, "alpha", date(2026, 3, 2),
-                                     [learners[0].id, learners[1].id], mark_complete=True, now=now)
+    result = admin.record_attendance(
+        tom,
+        catalogue,
+        group.id,
+        "alpha",
+        date(2026, 3, 2),
+        [learners[0].id, learners[1].id],
+        mark_complete=True,
+        now=now,
+    )
     assert (result.present, result.marked_complete) == (2, 2)
     marks = db.session.scalars(sa.select(UnitCompletion)).all()
     assert {(m.user_id, m.marked_by_id, m.group_id, m.completed_at) for m in marks} == {
         (learners[0].id, tom.user_id, group.id, datetime(2026, 3, 2, 12, tzinfo=UTC)),
-        (learners[1].id, tom.user_id, group.id, datetime(2026, 3, 2, 12, tzinfo=UTC))}
-    again = admin.record_attendance(tom, catalogue, group.id, "alpha", date(2026, 3, 2), [learners[0].id],
-                                    mark_complete=True, now=now)
+        (learners[1].id, tom.user_id, group.id, datetime(2026, 3, 2, 12, tzinfo=UTC)),
+    }
+    again = admin.record_attendance(
+        tom, catalogue, group.id, "alpha", date(2026, 3, 2), [learners[0].id], mark_complete=True, now=now
+    )
     assert again.marked_complete == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 2
     with pytest.raises(NotFound):

@@ -43,8 +43,15 @@ def restore(database_url: str, source: Path) -> None:
         _check_sqlite(source)
         _sqlite_copy(source, Path(url.database))
     elif url.get_backend_name() == "postgresql":
-        _run(_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             f"--dbname={_libpq(url)}", str(source))
+        _run(
+            _pg_tool("pg_restore"),
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={_libpq(url)}",
+            str(source),
+        )
     else:
         raise BackupError(f"restores are not supported for {url.get_backend_name()}")
 

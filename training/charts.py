@@ -58,8 +58,14 @@ class BarChart:
     top: int = TOP
 
 
-def bar_chart(title: str, items: Sequence[tuple[str, float]], *, max_value: float = 100,
-              unit: str = "%", description: str | None = None) -> BarChart:
+def bar_chart(
+    title: str,
+    items: Sequence[tuple[str, float]],
+    *,
+    max_value: float = 100,
+    unit: str = "%",
+    description: str | None = None,
+) -> BarChart:
     """Bars for ``(label, value)`` pairs. The description (the chart's text alternative)
     names the highest and lowest values unless one is given."""
     plot_width = WIDTH - LABEL_WIDTH - VALUE_WIDTH
@@ -106,9 +112,14 @@ def line_chart(title: str, items: Sequence[tuple[str, float]], *, description: s
     top_value = _nice_ceiling(max((v for _, v in items), default=0))
     step = (right - left) / max(1, len(items) - 1)
     points = tuple(
-        Point(round(left + i * step if len(items) > 1 else (left + right) / 2, 1),
-              round(bottom - (value / top_value) * (bottom - top), 1), label, value)
-        for i, (label, value) in enumerate(items))
+        Point(
+            round(left + i * step if len(items) > 1 else (left + right) / 2, 1),
+            round(bottom - (value / top_value) * (bottom - top), 1),
+            label,
+            value,
+        )
+        for i, (label, value) in enumerate(items)
+    )
     path = " ".join(f"{'M' if i == 0 else 'L'}{p.x},{p.y}" for i, p in enumerate(points))
     y_ticks = tuple(Tick(round(bottom - (bottom - top) * k / 4, 1), _number(top_value * k / 4)) for k in range(5))
     every = max(1, -(-len(points) // 12))
@@ -134,5 +145,7 @@ def _describe(title: str, items: Sequence[tuple[str, float]], unit: str) -> str:
         return f"{title}: no data yet."
     high = max(items, key=lambda item: item[1])
     low = min(items, key=lambda item: item[1])
-    return (f"{title}, {len(items)} values. Highest: {high[0]}, {_number(high[1])}{unit}. "
-            f"Lowest: {low[0]}, {_number(low[1])}{unit}. The table beside the chart lists every value.")
+    return (
+        f"{title}, {len(items)} values. Highest: {high[0]}, {_number(high[1])}{unit}. "
+        f"Lowest: {low[0]}, {_number(low[1])}{unit}. The table beside the chart lists every value."
+    )

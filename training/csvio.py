@@ -32,6 +32,7 @@ CHUNK_ROWS = 500
 
 # --- writing --------------------------------------------------------------------------------
 
+
 def needs_guard(text: str) -> bool:
     """Whether a spreadsheet could take this text for a formula.
 
@@ -69,8 +70,9 @@ def csv_cell(value: object) -> str | int | float | Decimal:
     return GUARD + text if needs_guard(text) else text
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = True,
-              chunk_rows: int = CHUNK_ROWS) -> Iterator[str]:
+def csv_lines(
+    header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = True, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[str]:
     """The CSV text in chunks of ``chunk_rows`` rows, for a streamed response: memory stays
     flat however many rows there are."""
     buffer = io.StringIO()
@@ -98,6 +100,7 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: b
 
 
 # --- reading --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class CsvProblem:
@@ -147,16 +150,19 @@ def column_key(name: str) -> str:
 def decode_upload(data: bytes, max_bytes: int) -> str:
     """Bytes to text: at most ``max_bytes``, UTF-8 (with or without BOM), no NUL bytes."""
     if len(data) > max_bytes:
-        raise CsvInvalid([CsvProblem(None, f"The file is larger than {max_bytes // 1024} KB. "
-                                           "Split it into smaller files.")])
+        raise CsvInvalid(
+            [CsvProblem(None, f"The file is larger than {max_bytes // 1024} KB. Split it into smaller files.")]
+        )
     if b"\x00" in data:
-        raise CsvInvalid([CsvProblem(None, "This is not a CSV text file. "
-                                           "Save the sheet as “CSV UTF-8” and try again.")])
+        raise CsvInvalid(
+            [CsvProblem(None, "This is not a CSV text file. Save the sheet as “CSV UTF-8” and try again.")]
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CsvInvalid([CsvProblem(
-            None, "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and try again.")]) from None
+        raise CsvInvalid(
+            [CsvProblem(None, "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and try again.")]
+        ) from None
 
 
 def _delimiter(first_line: str) -> str:
@@ -168,8 +174,7 @@ def _delimiter(first_line: str) -> str:
     return "\t" if "\t" in first_line else ","
 
 
-def read_csv(text: str, *, required: Collection[str], optional: Collection[str] = (),
-             max_rows: int) -> CsvTable:
+def read_csv(text: str, *, required: Collection[str], optional: Collection[str] = (), max_rows: int) -> CsvTable:
     """Parse an import file: the header must name every ``required`` column and nothing
     outside ``required`` and ``optional``; every row must have as many cells as the header.
     Blank rows are skipped. Raises :class:`CsvInvalid` listing every structural problem."""
@@ -200,8 +205,9 @@ def read_csv(text: str, *, required: Collection[str], optional: Collection[str] 
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= max_rows:
-                raise CsvInvalid([CsvProblem(None, f"The file has more than {max_rows} rows. "
-                                                   "Split it into smaller files.")])
+                raise CsvInvalid(
+                    [CsvProblem(None, f"The file has more than {max_rows} rows. Split it into smaller files.")]
+                )
             if len(cells) != len(columns):
                 problems.append(CsvProblem(number, f"expected {len(columns)} values, found {len(cells)}."))
                 continue

@@ -74,8 +74,14 @@ class GroupRole(StrEnum):
 
 
 def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
-    return sa.Enum(enum, name=name, native_enum=False, length=20,
-                   values_callable=lambda e: [m.value for m in e], validate_strings=True)
+    return sa.Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 class User(Base):
@@ -102,7 +108,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     # Flask-Login protocol; the id carries the session version, so revoking is a counter bump.
     @property
@@ -164,7 +171,8 @@ class Group(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
-        back_populates="group", cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="group", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class Membership(Base):
@@ -206,7 +214,10 @@ class QuizAttempt(Base):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "quiz_id", "attempt_no"),
         sa.Index(
-            "uq_quiz_attempt_one_open", "user_id", "quiz_id", unique=True,
+            "uq_quiz_attempt_one_open",
+            "user_id",
+            "quiz_id",
+            unique=True,
             sqlite_where=sa.text("state = 'in_progress'"),
             postgresql_where=sa.text("state = 'in_progress'"),
         ),
@@ -234,8 +245,11 @@ class QuizAttempt(Base):
     submitted_at: Mapped[datetime | None]
 
     responses: Mapped[list[QuestionResponse]] = relationship(
-        back_populates="attempt", cascade="all, delete-orphan", passive_deletes=True,
-        order_by="QuestionResponse.position")
+        back_populates="attempt",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="QuestionResponse.position",
+    )
 
 
 class QuestionResponse(Base):

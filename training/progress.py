@@ -166,8 +166,9 @@ def unit_progress(unit: Unit, catalogue: Catalogue, records: LearnerRecords) -> 
         else:
             status = Status.IN_PROGRESS if touched else Status.NOT_STARTED
     completed_at = marked_at if marked_at is not None else _completed_at(unit, records, status)
-    return UnitProgress(unit.id, status, read, len(unit.lessons), quiz_progress, marked_at is not None,
-                        completed_at, done, total)
+    return UnitProgress(
+        unit.id, status, read, len(unit.lessons), quiz_progress, marked_at is not None, completed_at, done, total
+    )
 
 
 def _completed_at(unit: Unit, records: LearnerRecords, status: Status) -> datetime | None:
@@ -193,8 +194,9 @@ def course_progress(catalogue: Catalogue, records: LearnerRecords) -> CourseProg
     if status == Status.COMPLETE:
         moments = [u.completed_at for u in units if u.completed_at is not None]
         completed_at = max(moments) if moments else None
-    return CourseProgress(status, units, continue_target(catalogue, records, units),
-                          last_activity(records), completed_at)
+    return CourseProgress(
+        status, units, continue_target(catalogue, records, units), last_activity(records), completed_at
+    )
 
 
 def last_activity(records: LearnerRecords) -> datetime | None:

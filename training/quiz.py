@@ -37,6 +37,7 @@ class InvalidSubmission(ValueError):
 
 # --- what the learner sees -------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class PublicChoice:
     id: str
@@ -89,6 +90,7 @@ def public_view(quiz: Quiz, seed: int) -> tuple[PublicQuestion, ...]:
 
 
 # --- reading and grading answers ---------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Feedback:
@@ -143,8 +145,12 @@ def _grade_single(q: Question, answer: Answer) -> Graded:
     if choice is None:
         return Graded(0.0, (), "", False)
     option = q.option(choice)
-    return Graded(1.0 if option.correct else 0.0,
-                  (Feedback(option.text, option.feedback_html, option.correct),), option.text, True)
+    return Graded(
+        1.0 if option.correct else 0.0,
+        (Feedback(option.text, option.feedback_html, option.correct),),
+        option.text,
+        True,
+    )
 
 
 def _parse_multiple(q: Question, form: Form) -> Answer:
@@ -255,9 +261,11 @@ QUESTION_TYPES: dict[QuestionType, QuestionKind] = {
     QuestionType.MULTIPLE: QuestionKind(_parse_multiple, _grade_multiple, _correct_choices),
     QuestionType.SHORT: QuestionKind(_parse_short, _grade_short, _correct_choices),
     QuestionType.MATCHING: QuestionKind(
-        _parse_matching, _grade_matching, lambda q: "; ".join(f"{o.text} → {o.match}" for o in q.options)),
+        _parse_matching, _grade_matching, lambda q: "; ".join(f"{o.text} → {o.match}" for o in q.options)
+    ),
     QuestionType.ORDERING: QuestionKind(
-        _parse_ordering, _grade_ordering, lambda q: " | ".join(f"{i}. {o.text}" for i, o in enumerate(q.options, 1))),
+        _parse_ordering, _grade_ordering, lambda q: " | ".join(f"{i}. {o.text}" for i, o in enumerate(q.options, 1))
+    ),
 }
 
 

@@ -52,19 +52,21 @@ def post_fork(_server, _worker) -> None:  # noqa: ANN001 - gunicorn hook
 
 
 def run_gunicorn(host: str, port: int, workers: int | None = None, threads: int | None = None) -> None:
-    _Gunicorn({
-        "bind": f"{host}:{port}",
-        "workers": workers or default_workers(),
-        "threads": threads or DEFAULT_THREADS,
-        "worker_class": "gthread",
-        "timeout": 60,
-        "graceful_timeout": 20,
-        "keepalive": 5,
-        "accesslog": "-" if os.environ.get("TRAINING_ACCESS_LOG") else None,
-        "errorlog": "-",
-        "preload_app": True,
-        "max_requests": 5000,  # workers are replaced now and then, so memory stays bounded
-        "max_requests_jitter": 500,
-        "post_fork": post_fork,
-        "forwarded_allow_ips": os.environ.get("TRAINING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-    }).run()
+    _Gunicorn(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers or default_workers(),
+            "threads": threads or DEFAULT_THREADS,
+            "worker_class": "gthread",
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "keepalive": 5,
+            "accesslog": "-" if os.environ.get("TRAINING_ACCESS_LOG") else None,
+            "errorlog": "-",
+            "preload_app": True,
+            "max_requests": 5000,  # workers are replaced now and then, so memory stays bounded
+            "max_requests_jitter": 500,
+            "post_fork": post_fork,
+            "forwarded_allow_ips": os.environ.get("TRAINING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        }
+    ).run()

@@ -14,12 +14,31 @@ from .conftest import assert_accessible, shot
 
 pytestmark = pytest.mark.browser
 
-ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/users/new", "/admin/groups", "/admin/groups/1",
-               "/admin/groups/1/attendance", "/admin/groups/new", "/admin/import", "/admin/reports",
-               "/admin/reports/units", "/admin/reports/completion", "/admin/reports/organisations",
-               "/admin/reports/countries", "/admin/reports/questions", "/admin/reports/print", "/admin/audit"]
-TRAINER_PAGES = ["/admin/", "/admin/groups/1", "/admin/groups/1/attendance", "/admin/reports",
-                 "/admin/reports/completion"]
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/groups",
+    "/admin/groups/1",
+    "/admin/groups/1/attendance",
+    "/admin/groups/new",
+    "/admin/import",
+    "/admin/reports",
+    "/admin/reports/units",
+    "/admin/reports/completion",
+    "/admin/reports/organisations",
+    "/admin/reports/countries",
+    "/admin/reports/questions",
+    "/admin/reports/print",
+    "/admin/audit",
+]
+TRAINER_PAGES = [
+    "/admin/",
+    "/admin/groups/1",
+    "/admin/groups/1/attendance",
+    "/admin/reports",
+    "/admin/reports/completion",
+]
 
 
 @pytest.fixture(scope="module")

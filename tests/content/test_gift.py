@@ -23,8 +23,7 @@ from training.content.quizfile import FALLBACK, RawQuestion, parse_quiz_body, pa
 from ..conftest import MINIMAL, ROOT
 
 GIFT = Path("sample.gift")
-MINIMAL_LESSONS = {"alpha": frozenset({"first-steps", "second-steps"}),
-                   "beta": frozenset({"only-lesson", "beta-two"})}
+MINIMAL_LESSONS = {"alpha": frozenset({"first-steps", "second-steps"}), "beta": frozenset({"only-lesson", "beta-two"})}
 
 
 def convert(gift: str, unit: str = "alpha", **kwargs):  # noqa: ANN003, ANN201
@@ -64,6 +63,7 @@ def _shape(q: RawQuestion) -> tuple:
 
 
 # --- every real quiz round-trips ------------------------------------------------------------
+
 
 def _original(course: Path):  # noqa: ANN202
     """The course's catalogue, built once per test session (conftest caches it per folder)."""
@@ -115,8 +115,7 @@ def test_export_writes_gift_that_moodle_reads(tmp_path: Path):
     gift = quiz_to_gift(raw)
     assert "$CATEGORY: $course$/top/Alpha quiz" in gift
     assert "// ---\n// id: alpha-quiz\n// unit: alpha\n// title: Alpha quiz\n" in gift
-    assert ("// [id:pick-one] [tag:lesson:first-steps]\n::pick-one::[markdown]Which comes "
-            "first?{\n") in gift
+    assert ("// [id:pick-one] [tag:lesson:first-steps]\n::pick-one::[markdown]Which comes first?{\n") in gift
     assert "\t=Alpha#Right\\: alpha is first.\n\t~Beta#No\\: beta is second.\n" in gift
     assert "\t####The alphabet starts with alpha.\n}" in gift
     # Multiple choice: equal shares that Moodle adds up to our partial-credit rule.
@@ -125,7 +124,7 @@ def test_export_writes_gift_that_moodle_reads(tmp_path: Path):
     assert "\tTRUE\n\t#It is a long step.\n\t#Correct.\n" in gift
     # Short answer: accepted, known wrong (0%) and Moodle's '*' for any other answer.
     assert "\t=stride#Correct.\n\t=Schritt#Accepted.\n\t=%0%step#" in gift
-    assert "\t=%0%*#The word is \"stride\".\n" in gift
+    assert '\t=%0%*#The word is "stride".\n' in gift
     # Matching: the pairs, with their feedback on comment lines Moodle skips.
     assert "\t=Alpha -> First\n\t// feedback: Alpha is first.\n" in gift
     # No blank line inside a question: Moodle would end the question there.
@@ -236,8 +235,10 @@ def test_special_characters_survive_the_round_trip():
     raw = _quiz(TRICKY)
     gift = quiz_to_gift(raw)
     assert "[id:tricky-single] [tag:lesson:first-steps] [tag:points:2]" in gift
-    assert (r"Braces \{like this\}, a tilde \~, equals \= and a hash \# sign; a colon\: and a "
-            r"back\\slash.") in gift
+    assert (
+        r"Braces \{like this\}, a tilde \~, equals \= and a hash \# sign; a colon\: and a "
+        r"back\\slash."
+    ) in gift
     assert r"\t=%50% of \{all\} \= 1\:2#Right \~ *really* \#1." in gift.replace("\t", r"\t")
     assert r"~[markdown][html] is not a format here" in gift
     assert r"=a\\*b#The star is literal\: a -\\> b." in gift
@@ -250,11 +251,11 @@ def test_special_characters_survive_the_round_trip():
         assert text(got.prompt) == text(want.prompt)
         assert text(got.explanation) == text(want.explanation)
         assert [(a.text, a.correct, a.position) for a in got.answers] == [
-            (a.text, a.correct, a.position) for a in want.answers]
+            (a.text, a.correct, a.position) for a in want.answers
+        ]
     short = questions[1]
     assert text(short.answers[0].feedback) == r"The star is literal: a -\> b."  # renders as "->"
-    assert text(questions[0].answers[1].feedback) == ("Wrong: \\\\ two backslashes.\nA second "
-                                                      "feedback line.")
+    assert text(questions[0].answers[1].feedback) == ("Wrong: \\\\ two backslashes.\nA second feedback line.")
 
 
 def test_a_short_answer_with_an_arrow_cannot_be_exported():
@@ -276,16 +277,19 @@ Explanation: Arrow.
         quiz_to_gift(raw)
     assert [str(e) for e in raised.value.errors] == [
         "q.md:14: short answer 'a -> b' contains '->', which Moodle would read as a matching "
-        "question; reword the answer"]
+        "question; reword the answer"
+    ]
 
 
 # --- escaping -------------------------------------------------------------------------------
+
 
 def test_escape_and_unescape_follow_moodle():
     assert escape("a~b=c#d{e}f:g\\h\ni") == r"a\~b\=c\#d\{e\}f\:g\\h\ni"
     assert unescape(r"a\~b\=c\#d\{e\}f\:g\\h\ni") == "a~b=c#d{e}f:g\\h\ni"
     assert unescape(r"\\n is a backslash and n; \x stays; \\: is a backslash and a colon") == (
-        "\\n is a backslash and n; \\x stays; \\: is a backslash and a colon")
+        "\\n is a backslash and n; \\x stays; \\: is a backslash and a colon"
+    )
 
 
 def _moodle_unescape(text: str) -> str:
@@ -306,9 +310,10 @@ def test_unescape_reads_any_text_as_moodle_does(gift_text: str):
     assert unescape(gift_text) == _moodle_unescape(gift_text)
 
 
-@given(st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\r"),
-               max_size=60)
-       | st.text(alphabet="\\:#={}~n%[]-> \n", max_size=30))
+@given(
+    st.text(alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\r"), max_size=60)
+    | st.text(alphabet="\\:#={}~n%[]-> \n", max_size=30)
+)
 def test_escaping_round_trips_any_text_on_one_line(plain: str):
     escaped = escape(plain)
     assert "\n" not in escaped
@@ -320,14 +325,31 @@ _LINE = st.text(alphabet="ab~=#{}:\\%[]>-_* ", max_size=20).map(lambda s: ("x" +
 
 
 @settings(max_examples=60, deadline=None)
-@given(prompt=st.lists(_LINE, min_size=1, max_size=3), option=_LINE,
-       feedback=st.lists(_LINE, min_size=1, max_size=3),
-       explanation=st.lists(_LINE, min_size=1, max_size=3))
+@given(
+    prompt=st.lists(_LINE, min_size=1, max_size=3),
+    option=_LINE,
+    feedback=st.lists(_LINE, min_size=1, max_size=3),
+    explanation=st.lists(_LINE, min_size=1, max_size=3),
+)
 def test_any_text_in_a_question_round_trips(prompt, option, feedback, explanation):  # noqa: ANN001
-    body = "\n".join([
-        "## q", "type: single", "lesson: first-steps", "", *prompt, "",
-        f"- [x] {option}", *(f"  > {line}" for line in feedback),
-        "- [ ] other", "  > no", "", f"Explanation: {explanation[0]}", *explanation[1:], ""])
+    body = "\n".join(
+        [
+            "## q",
+            "type: single",
+            "lesson: first-steps",
+            "",
+            *prompt,
+            "",
+            f"- [x] {option}",
+            *(f"  > {line}" for line in feedback),
+            "- [ ] other",
+            "  > no",
+            "",
+            f"Explanation: {explanation[0]}",
+            *explanation[1:],
+            "",
+        ]
+    )
     question = one(quiz_to_gift(_quiz("\n" + body)))
     assert text(question.prompt) == "\n".join(prompt)
     assert choices(question)[0] == (option, True, "\n".join(feedback))
@@ -335,6 +357,7 @@ def test_any_text_in_a_question_round_trips(prompt, option, feedback, explanatio
 
 
 # --- reading hand-written GIFT --------------------------------------------------------------
+
 
 def test_single_choice_with_title_feedback_and_general_feedback():
     question = one("""
@@ -348,14 +371,19 @@ def test_single_choice_with_title_feedback_and_general_feedback():
     assert (question.id, question.type) == ("grant", QuestionType.SINGLE)
     assert question.lesson == "first-steps"
     assert text(question.prompt) == "Who's buried in Grant's tomb?"
-    assert choices(question) == [("Grant", False, "No."), ("no one", True, "Right: nobody."),
-                                 ("Jefferson", False, "No, he is elsewhere.")]
+    assert choices(question) == [
+        ("Grant", False, "No."),
+        ("no one", True, "Right: nobody."),
+        ("Jefferson", False, "No, he is elsewhere."),
+    ]
     assert text(question.explanation) == "They are entombed, not buried."
 
 
 def test_answers_on_one_line_and_missing_word_format():
-    question = one("// lesson: first-steps\n::blank::Grant is {~buried#No. =entombed#Yes. "
-                   "~living#No.####Entombed.} in Grant's tomb.")
+    question = one(
+        "// lesson: first-steps\n::blank::Grant is {~buried#No. =entombed#Yes. "
+        "~living#No.####Entombed.} in Grant's tomb."
+    )
     assert text(question.prompt) == r"Grant is \_\_\_\_\_ in Grant's tomb."
     assert [a.text for a in question.answers] == ["buried", "entombed", "living"]
 
@@ -370,10 +398,11 @@ def test_multiple_choice_with_percentage_weights():
   ####Alpha and beta.
 }""")
     assert question.type == QuestionType.MULTIPLE
-    assert [(a.text, a.correct) for a in question.answers] == [
-        ("Alpha", True), ("Beta", True), ("Apple", False)]
-    assert notes == ["sample.gift:4: note: scored here as 50% for each correct option chosen and "
-                     "-50% for each wrong one, never below 0"]
+    assert [(a.text, a.correct) for a in question.answers] == [("Alpha", True), ("Beta", True), ("Apple", False)]
+    assert notes == [
+        "sample.gift:4: note: scored here as 50% for each correct option chosen and "
+        "-50% for each wrong one, never below 0"
+    ]
 
 
 def test_one_weighted_correct_option_without_equals_is_still_multiple_choice():
@@ -382,15 +411,12 @@ def test_one_weighted_correct_option_without_equals_is_still_multiple_choice():
     assert [a.correct for a in question.answers] == [True, False]
 
 
-@pytest.mark.parametrize(("answer", "correct"),
-                         [("T", "True"), ("TRUE", "True"), ("F", "False"), ("FALSE", "False")])
+@pytest.mark.parametrize(("answer", "correct"), [("T", "True"), ("TRUE", "True"), ("F", "False"), ("FALSE", "False")])
 def test_true_false_feedback_is_for_a_wrong_answer_then_a_right_one(answer: str, correct: str):
-    question = one(f"// lesson: second-steps\n::tf::The sky is green.{{{answer}#wrong "
-                   "answer#right answer####E.}")
+    question = one(f"// lesson: second-steps\n::tf::The sky is green.{{{answer}#wrong answer#right answer####E.}}")
     assert question.type == QuestionType.TRUE_FALSE
     wrong = "False" if correct == "True" else "True"
-    assert sorted(choices(question)) == sorted([(correct, True, "right answer"),
-                                                (wrong, False, "wrong answer")])
+    assert sorted(choices(question)) == sorted([(correct, True, "right answer"), (wrong, False, "wrong answer")])
     assert [a.text for a in question.answers] == ["True", "False"]
 
 
@@ -406,16 +432,19 @@ def test_short_answer_with_accepted_wrong_and_fallback_answers():
 }""")
     assert question.type == QuestionType.SHORT
     assert choices(question) == [
-        ("stride", True, "Correct."), ("Schritt", True, "Accepted."),
-        ("step", False, "Close."), (FALLBACK, False, 'The word is "stride".')]
+        ("stride", True, "Correct."),
+        ("Schritt", True, "Accepted."),
+        ("step", False, "Close."),
+        (FALLBACK, False, 'The word is "stride".'),
+    ]
 
 
 def test_short_answer_without_fallback_gets_one_that_names_the_answer():
-    _meta, [question], notes = convert("// lesson: second-steps\n::two::Two plus two?{=four#Yes. "
-                                       "=4#Yes.####Four.}")
+    _meta, [question], notes = convert("// lesson: second-steps\n::two::Two plus two?{=four#Yes. =4#Yes.####Four.}")
     assert choices(question)[-1] == (FALLBACK, False, "The expected answer is “four”.")
-    assert notes == ["sample.gift:2: note: no =%0%* answer: any other answer gets the feedback "
-                     "'The expected answer is “four”.'"]
+    assert notes == [
+        "sample.gift:2: note: no =%0%* answer: any other answer gets the feedback 'The expected answer is “four”.'"
+    ]
 
 
 def test_short_answer_asterisk_is_escaped_and_wildcards_are_refused():
@@ -423,7 +452,8 @@ def test_short_answer_asterisk_is_escaped_and_wildcards_are_refused():
     assert question.answers[0].text == "a*b"
     assert problems("// lesson: second-steps\n::star::Type it.{=mixed*#Yes.####Star.}") == [
         "sample.gift:2: the wildcard '*' in 'mixed*' is not supported; list each accepted answer "
-        "(write \\\\* for an asterisk)"]
+        "(write \\\\* for an asterisk)"
+    ]
 
 
 def test_matching_with_feedback_lines_and_without():
@@ -442,13 +472,16 @@ def test_matching_with_feedback_lines_and_without():
     assert [(a.text, a.match, text(a.feedback)) for a in question.answers] == [
         ("Alpha", "First", "Alpha comes first.\nAlways."),
         ("Beta", "Second", "Beta → Second."),
-        ("Gamma", "Third", "Gamma is third.")]
-    assert notes == ["sample.gift:4: note: 1 pair(s) without a '// feedback:' line get feedback "
-                     "that states the right answer"]
+        ("Gamma", "Third", "Gamma is third."),
+    ]
+    assert notes == [
+        "sample.gift:4: note: 1 pair(s) without a '// feedback:' line get feedback that states the right answer"
+    ]
 
 
-@pytest.mark.parametrize("marker", ["// [tag:type:ordering] [tag:lesson:first-steps]",
-                                    "// type: ordering\n// lesson: first-steps"])
+@pytest.mark.parametrize(
+    "marker", ["// [tag:type:ordering] [tag:lesson:first-steps]", "// type: ordering\n// lesson: first-steps"]
+)
 def test_ordering_is_a_marked_matching_of_items_to_positions(marker: str):
     question = one(f"""{marker}
 ::order::Put them in order.{{
@@ -460,14 +493,17 @@ def test_ordering_is_a_marked_matching_of_items_to_positions(marker: str):
 }}""")
     assert question.type == QuestionType.ORDERING
     assert [(a.text, a.position, text(a.feedback)) for a in question.answers] == [
-        ("First", 1, "Position 1."), ("Second", 2, "Two."), ("Third", 3, "Position 3.")]
+        ("First", 1, "Position 1."),
+        ("Second", 2, "Two."),
+        ("Third", 3, "Position 3."),
+    ]
 
 
 def test_ordering_needs_each_position_once():
-    assert problems("// [tag:type:ordering] [tag:lesson:first-steps]\n::o::Order.{=a -> 1 =b -> "
-                    "3 =c -> 3####E.}") == [
+    assert problems("// [tag:type:ordering] [tag:lesson:first-steps]\n::o::Order.{=a -> 1 =b -> 3 =c -> 3####E.}") == [
         "sample.gift:2: an ordering question matches each item with its position: =item -> 1, "
-        "=item -> 2, ... (each number once)"]
+        "=item -> 2, ... (each number once)"
+    ]
 
 
 def test_comments_categories_ids_points_and_moodles_own_export_style():
@@ -485,12 +521,15 @@ $CATEGORY: $course$/top/Unit A//B quiz
 """)
     assert meta["title"] == "Unit A/B quiz"
     assert (meta["id"], meta["unit"], meta["pass_mark"], meta["attempts"], meta["shuffle"]) == (
-        "alpha-quiz", "alpha", 70, 3, True)
+        "alpha-quiz",
+        "alpha",
+        70,
+        3,
+        True,
+    )
     [question] = questions
-    assert (question.id, question.lesson, question.points) == (
-        "refugee-definition", "beta/only-lesson", 3)
-    assert text(question.explanation) == ("See the lesson. Links keep their slashes: "
-                                          "https://example.org//x")
+    assert (question.id, question.lesson, question.points) == ("refugee-definition", "beta/only-lesson", 3)
+    assert text(question.explanation) == ("See the lesson. Links keep their slashes: https://example.org//x")
     assert notes == []
 
 
@@ -508,24 +547,35 @@ def test_quiz_settings_come_from_the_yaml_comments_at_the_top():
 
 // lesson: first-steps
 ::q::Q?{=a#y ~b#n####E.}""")
-    assert dict(meta) == {"id": "alpha-quiz", "unit": "alpha", "title": "Alpha: the quiz",
-                          "pass_mark": 80, "attempts": 0, "shuffle": False, "duration": 20}
-    assert notes == ["sample.gift:3: note: the file's quiz was for unit 'beta'; it goes to "
-                     "'alpha' as --unit says"]
-    result = gift_to_quiz("// ---\n// intro: Read the lessons first.\n// ---\n\n// lesson: "
-                          "first-steps\n::q::Q?{=a#y ~b#n####E.}", "alpha", GIFT)
+    assert dict(meta) == {
+        "id": "alpha-quiz",
+        "unit": "alpha",
+        "title": "Alpha: the quiz",
+        "pass_mark": 80,
+        "attempts": 0,
+        "shuffle": False,
+        "duration": 20,
+    }
+    assert notes == ["sample.gift:3: note: the file's quiz was for unit 'beta'; it goes to 'alpha' as --unit says"]
+    result = gift_to_quiz(
+        "// ---\n// intro: Read the lessons first.\n// ---\n\n// lesson: first-steps\n::q::Q?{=a#y ~b#n####E.}",
+        "alpha",
+        GIFT,
+    )
     assert "---\n\nRead the lessons first.\n\n## q\n" in result.text
 
 
-@pytest.mark.parametrize(("marker", "expected"), [
-    ("[markdown]", "Which are **Greek** letters?"),
-    ("[moodle]", "Which are **Greek** letters?"),
-    ("", "Which are **Greek** letters?"),
-    ("[plain]", r"Which are \*\*Greek\*\* letters?"),
-])
+@pytest.mark.parametrize(
+    ("marker", "expected"),
+    [
+        ("[markdown]", "Which are **Greek** letters?"),
+        ("[moodle]", "Which are **Greek** letters?"),
+        ("", "Which are **Greek** letters?"),
+        ("[plain]", r"Which are \*\*Greek\*\* letters?"),
+    ],
+)
 def test_text_formats_become_markdown(marker: str, expected: str):
-    question = one(f"// lesson: first-steps\n::f::{marker}Which are **Greek** letters?{{=a#y "
-                   "~b#n####E.}")
+    question = one(f"// lesson: first-steps\n::f::{marker}Which are **Greek** letters?{{=a#y ~b#n####E.}}")
     assert text(question.prompt) == expected
 
 
@@ -537,15 +587,16 @@ def test_html_becomes_markdown():
   ~b#No.
   ####<p>First.</p><p>Second<br>line.</p>
 }""")
-    assert text(question.prompt) == (
-        "Which are **Greek** letters? See [this](https://example.org).\n\n- one\n- *two*")
+    assert text(question.prompt) == ("Which are **Greek** letters? See [this](https://example.org).\n\n- one\n- *two*")
     assert text(question.answers[0].feedback) == "Yes & more."
     assert text(question.explanation) == "First.\n\nSecond\nline."
 
 
 def test_windows_files_and_comments_inside_a_question():
-    gift = ("\ufeff// lesson: first-steps\r\n::q::First line\r\n// a comment inside the prompt\r\n"
-            "second line {\r\n  =[markdown]*yes*#y\r\n  ~[plain]*no*#n\r\n  ####E.\r\n}\r\n")
+    gift = (
+        "\ufeff// lesson: first-steps\r\n::q::First line\r\n// a comment inside the prompt\r\n"
+        "second line {\r\n  =[markdown]*yes*#y\r\n  ~[plain]*no*#n\r\n  ####E.\r\n}\r\n"
+    )
     question = one(gift)
     assert text(question.prompt) == "First line\nsecond line"
     assert choices(question) == [("*yes*", True, "y"), (r"\*no\*", False, "n")]
@@ -553,19 +604,19 @@ def test_windows_files_and_comments_inside_a_question():
 
 def test_images_cannot_be_imported():
     gift = "// lesson: first-steps\n::img::[html]<p>See <img src='x.png'></p>{=a#y ~b#n####E.}"
-    assert problems(gift) == [
-        "sample.gift:2: images (<img>) cannot be imported; describe the picture in words"]
+    assert problems(gift) == ["sample.gift:2: images (<img>) cannot be imported; describe the picture in words"]
 
 
 def test_a_title_that_is_not_an_id_becomes_one():
-    _meta, [question], notes = convert("// lesson: first-steps\n::Grant's Tomb (1)::Who?{=a#y "
-                                       "~b#n####E.}")
+    _meta, [question], notes = convert("// lesson: first-steps\n::Grant's Tomb (1)::Who?{=a#y ~b#n####E.}")
     assert question.id == "grant-s-tomb-1"
-    assert notes == ["sample.gift:2: note: the title \"Grant's Tomb (1)\" is not an id; the "
-                     "question's id is 'grant-s-tomb-1'"]
+    assert notes == [
+        "sample.gift:2: note: the title \"Grant's Tomb (1)\" is not an id; the question's id is 'grant-s-tomb-1'"
+    ]
 
 
 # --- errors name the line -------------------------------------------------------------------
+
 
 def test_gift_that_cannot_be_mapped_is_refused_with_every_line():
     gift = """// lesson: first-steps
@@ -589,15 +640,13 @@ No title here {=a#y ~b#n####E.}
     assert problems(gift) == [
         "sample.gift:2: numerical questions ({#...}) cannot be imported: our quizzes have no "
         "numerical type; make it a short answer (=42) or a choice",
-        "sample.gift:5: essay questions ({}) cannot be imported: our quizzes are marked "
-        "automatically",
+        "sample.gift:5: essay questions ({}) cannot be imported: our quizzes are marked automatically",
         "sample.gift:7: text without '{answers}' is a Moodle description, which a quiz here "
         "cannot hold; put that text into the question that needs it",
         "sample.gift:10: '{' without a closing '}' (write \\{ for a brace in the text)",
         "sample.gift:14: a second '{' or '}' in one question: separate questions with a blank "
         "line, and write \\{ \\} for braces in the text",
-        "sample.gift:17: the question has no title: start it with ::question-id:: (the title is "
-        "its stable id here)",
+        "sample.gift:17: the question has no title: start it with ::question-id:: (the title is its stable id here)",
     ]
 
 
@@ -688,7 +737,8 @@ def test_text_our_quiz_format_would_misread_is_refused():
     gift = "// lesson: first-steps\n::m::Match these\\n- a list item{=a -> b =c -> d =e -> f####E.}"
     assert problems(gift) == [
         "sample.gift:2: question 'm' has a line that our quiz format would read as markup (an "
-        "answer, a '## ' heading or 'Explanation:'); reword that line"]
+        "answer, a '## ' heading or 'Explanation:'); reword that line"
+    ]
 
 
 def test_bad_settings_unknown_tags_and_clashing_quiz_ids():
@@ -701,20 +751,20 @@ def test_bad_settings_unknown_tags_and_clashing_quiz_ids():
 ::q::Q?{=a#y ~b#n####E.}"""
     [error] = problems(gift)
     assert error.startswith("sample.gift:3: YAML:")
-    assert problems(gift.replace("// shuffle: [\n", "")) == ["sample.gift:2: quiz setting "
-                                                             "pass_mark: 170 is not valid"]
-    assert problems("// ---\n// id: beta-quiz\n// ---\n\n// lesson: first-steps\n::q::Q?{=a#y "
-                    "~b#n####E.}",
-                    quizzes={"beta-quiz": "beta"}) == [
-        "sample.gift:2: quiz id 'beta-quiz' belongs to unit 'beta''s quiz; change 'id' in the "
-        "file's settings"]
+    assert problems(gift.replace("// shuffle: [\n", "")) == ["sample.gift:2: quiz setting pass_mark: 170 is not valid"]
+    assert problems(
+        "// ---\n// id: beta-quiz\n// ---\n\n// lesson: first-steps\n::q::Q?{=a#y ~b#n####E.}",
+        quizzes={"beta-quiz": "beta"},
+    ) == ["sample.gift:2: quiz id 'beta-quiz' belongs to unit 'beta''s quiz; change 'id' in the file's settings"]
     assert problems("// [tag:lesson:first-steps] [tag:type:short]\n::q::Q?{=a#y ~b#n####E.}") == [
-        "sample.gift:1: the tag says type 'short' but the answers make a single question"]
+        "sample.gift:1: the tag says type 'short' but the answers make a single question"
+    ]
     assert problems("// [tag:lesson:first-steps] [tag:points:0]\n::q::Q?{=a#y ~b#n####E.}") == [
-        "sample.gift:1: points must be a whole number above 0"]
+        "sample.gift:1: points must be a whole number above 0"
+    ]
     assert problems("\n\n// lesson: first-steps\n::q::Q\ue000?{=a#y ~b#n####E.}") == [
-        "sample.gift:4: the line holds a private-use character (U+E000-U+E0FF), which cannot be "
-        "imported"]
+        "sample.gift:4: the line holds a private-use character (U+E000-U+E0FF), which cannot be imported"
+    ]
     assert problems("// only a comment\n") == ["sample.gift:1: the file holds no questions"]
 
 
@@ -751,24 +801,26 @@ def test_import_command_writes_a_quiz_the_checker_accepts(runner, tmp_path: Path
     check = CliRunner().invoke(cli, ["content", "check", "--content-dir", str(course)])
     assert check.exit_code == 0, check.output
     assert _comparable(build_catalogue(course).quiz("alpha-quiz")) == _comparable(
-        build_catalogue(MINIMAL).quiz("alpha-quiz"))
+        build_catalogue(MINIMAL).quiz("alpha-quiz")
+    )
 
 
 def test_import_command_reports_problems_and_writes_nothing(runner, tmp_path: Path):
     folder = tmp_path / "work"
     folder.mkdir()
     gift = folder / "bad.gift"
-    gift.write_text("// lesson: first-steps\n::q::Q?{=a#y ~b#n####E.}\n\n::n::Born?{#1822:5}\n",
-                    encoding="utf-8")
+    gift.write_text("// lesson: first-steps\n::q::Q?{=a#y ~b#n####E.}\n\n::n::Born?{#1822:5}\n", encoding="utf-8")
     target = folder / "alpha.md"
     target.write_text("untouched", encoding="utf-8")
     result = runner.invoke(args=[*IMPORT, str(gift), "--unit", "alpha", "--out", str(target)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "1 problem(s); nothing written."
-    assert result.stderr.splitlines()[0].endswith("bad.gift:4: numerical questions ({#...}) "
-                                                  "cannot be imported: our quizzes have no "
-                                                  "numerical type; make it a short answer (=42) "
-                                                  "or a choice")
+    assert result.stderr.splitlines()[0].endswith(
+        "bad.gift:4: numerical questions ({#...}) "
+        "cannot be imported: our quizzes have no "
+        "numerical type; make it a short answer (=42) "
+        "or a choice"
+    )
     assert target.read_text(encoding="utf-8") == "untouched"
     assert sorted(p.name for p in folder.iterdir()) == ["alpha.md", "bad.gift"]
     gift.write_bytes(b"::q::caf\xe9{=a}")
@@ -790,8 +842,9 @@ def test_the_real_quizzes_go_out_and_back_through_the_commands(runner, tmp_path:
         gift = tmp_path / f"{path.stem}.gift.txt"
         exported = runner.invoke(args=[*EXPORT, str(raw.meta["id"]), "--out", str(gift)])
         assert exported.exit_code == 0, exported.output
-        imported = runner.invoke(args=[*IMPORT, str(gift), "--unit", str(raw.meta["unit"]),
-                                       "--out", str(course / "quizzes" / path.name)])
+        imported = runner.invoke(
+            args=[*IMPORT, str(gift), "--unit", str(raw.meta["unit"]), "--out", str(course / "quizzes" / path.name)]
+        )
         assert imported.exit_code == 0, imported.output
         assert "note:" not in imported.stderr
         back, errors = parse_quiz_file(course / "quizzes" / path.name)

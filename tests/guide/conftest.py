@@ -33,8 +33,9 @@ def pdf_pages(path: Path) -> list[str]:
 
 def pdf_page_text(path: Path, number: int) -> str:
     """One page's words in reading order (columns one after the other)."""
-    return subprocess.run(["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"],
-                          capture_output=True, check=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-f", str(number), "-l", str(number), str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
 
 
 def pdf_text(path: Path) -> str:
@@ -55,9 +56,10 @@ def pdf_metadata(path: Path) -> str:
 
 def pdf_outline(path: Path) -> list[tuple[int, str, int]]:
     """The bookmarks as (level, title, page)."""
-    xml = subprocess.run(["pdftohtml", "-xml", "-stdout", "-i", "-q", str(path)],
-                         capture_output=True, check=True, text=True).stdout
-    outline = xml[xml.find("<outline>"):]
+    xml = subprocess.run(
+        ["pdftohtml", "-xml", "-stdout", "-i", "-q", str(path)], capture_output=True, check=True, text=True
+    ).stdout
+    outline = xml[xml.find("<outline>") :]
     found, level = [], 0
     for token in re.finditer(r'<outline>|</outline>|<item page="(\d+)">(.*?)</item>', outline):
         if token.group(0) == "<outline>":

@@ -28,8 +28,9 @@ def in_browser(site, scenario: Callable) -> None:  # noqa: ANN001, F811
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                context = browser.new_context(base_url=site.url, bypass_csp=True,
-                                              viewport={"width": 1280, "height": 900})
+                context = browser.new_context(
+                    base_url=site.url, bypass_csp=True, viewport={"width": 1280, "height": 900}
+                )
                 try:
                     scenario(context.new_page())
                 finally:

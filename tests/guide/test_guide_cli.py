@@ -8,8 +8,22 @@ from .conftest import needs_poppler, pdf_info, pdf_text, searchable
 @needs_poppler
 def test_guide_build_writes_a_workshop_edition_for_the_chosen_units(runner, tmp_path):
     out = tmp_path / "alpha.pdf"
-    result = runner.invoke(args=["guide", "build", "--out", str(out), "--units", "alpha", "--days", "1",
-                                 "--hours-per-day", "6", "--day-start", "08:30"])
+    result = runner.invoke(
+        args=[
+            "guide",
+            "build",
+            "--out",
+            str(out),
+            "--units",
+            "alpha",
+            "--days",
+            "1",
+            "--hours-per-day",
+            "6",
+            "--day-start",
+            "08:30",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "Everything fits" in result.stderr and "Wrote" in result.stderr
     assert pdf_info(out)["Tagged"] == "yes"

@@ -99,8 +99,10 @@ def test_toc_gives_each_unit_the_page_where_it_starts(guide_file, catalogue):
         opening = searchable(f"UNIT {unit.order} {unit.title}", fold_case=False)
         assert opening in start, f"unit {unit.order} does not start on page {number}"
         assert opening not in searchable(pages[number - 2], fold_case=False), "the unit starts before that page"
-        assert f"Unit {unit.order} · {unit.title}" in pages[number - 1].splitlines()[0] or \
-            f"Unit {unit.order} · {unit.title}" in pages[number].split("\n", 3)[0]  # the running header
+        assert (
+            f"Unit {unit.order} · {unit.title}" in pages[number - 1].splitlines()[0]
+            or f"Unit {unit.order} · {unit.title}" in pages[number].split("\n", 3)[0]
+        )  # the running header
 
 
 def test_toc_lists_front_pages_agenda_glossary_and_references_with_their_pages(guide_file):

@@ -57,7 +57,8 @@ def started(browser: Browser, quiz_id: str = "alpha-quiz") -> str:
 
 def form_fields(page: str) -> dict:
     return {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("attempt", "seq")} | {
-        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)}
+        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    }
 
 
 def test_ten_simultaneous_submits_grade_once(site):
@@ -88,8 +89,14 @@ def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
     tabs = [browser.clone() for _ in range(10)]
     statuses = race(10, lambda i: tabs[i].post("/quizzes/alpha-quiz/start", {"csrf_token": token}).status_code)
     assert set(statuses) == {303}
-    assert len(rows(site, "SELECT qa.id FROM quiz_attempt qa JOIN \"user\" u ON u.id = qa.user_id "
-                          "WHERE u.email = :e", e=email)) == 1
+    assert (
+        len(
+            rows(
+                site, 'SELECT qa.id FROM quiz_attempt qa JOIN "user" u ON u.id = qa.user_id WHERE u.email = :e', e=email
+            )
+        )
+        == 1
+    )
 
     def start_and_submit(i: int) -> None:
         for _ in range(3):
@@ -98,8 +105,12 @@ def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
                 tabs[i].post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", "q-pick-one": "b"})
 
     race(10, start_and_submit)
-    attempts = rows(site, "SELECT attempt_no, state FROM quiz_attempt qa JOIN \"user\" u ON u.id = qa.user_id "
-                          "WHERE u.email = :e ORDER BY attempt_no", e=email)
+    attempts = rows(
+        site,
+        'SELECT attempt_no, state FROM quiz_attempt qa JOIN "user" u ON u.id = qa.user_id '
+        "WHERE u.email = :e ORDER BY attempt_no",
+        e=email,
+    )
     assert [a.attempt_no for a in attempts] == [1, 2, 3]  # alpha-quiz allows three attempts
     assert all(a.state == "submitted" for a in attempts)
 
@@ -125,14 +136,20 @@ def test_many_learners_writing_at_once_lose_nothing(site):
         token = b.token("/")
         codes = [b.post(f"/units/{u}/{le}/complete", {"csrf_token": token}).status_code for u, le in lessons]
         page = started(b, "beta-quiz")
-        codes.append(b.post("/quizzes/beta-quiz", {**form_fields(page), "action": "submit",
-                                                   "q-beta-one": "a", "q-beta-two": "a"}).status_code)
+        codes.append(
+            b.post(
+                "/quizzes/beta-quiz", {**form_fields(page), "action": "submit", "q-beta-one": "a", "q-beta-two": "a"}
+            ).status_code
+        )
         return codes
 
     results = race(len(browsers), learn)
     assert all(code == 303 for codes in results for code in codes), results
-    read = rows(site, "SELECT count(*) AS n FROM lesson_progress lp JOIN \"user\" u ON u.id = lp.user_id "
-                      "WHERE u.email LIKE 'crowd%' AND lp.completed_at IS NOT NULL")
+    read = rows(
+        site,
+        'SELECT count(*) AS n FROM lesson_progress lp JOIN "user" u ON u.id = lp.user_id '
+        "WHERE u.email LIKE 'crowd%' AND lp.completed_at IS NOT NULL",
+    )
     assert read[0].n == len(emails) * len(lessons)
     passed = rows(site, "SELECT count(*) AS n FROM quiz_attempt WHERE quiz_id = 'beta-quiz' AND passed")
     assert passed[0].n == len(emails)

@@ -30,9 +30,12 @@ LESSONS = [("alpha", "first-steps"), ("alpha", "second-steps"), ("beta", "only-l
 def consistent(site) -> None:  # noqa: ANN001
     """No half-written attempt: every submitted attempt has all its responses, and no open
     attempt has any; SQLite's own checks are clean too."""
-    half = rows(site, """
+    half = rows(
+        site,
+        """
         SELECT qa.id, qa.state, count(qr.id) AS answered FROM quiz_attempt qa
-        LEFT JOIN question_response qr ON qr.attempt_id = qa.id GROUP BY qa.id, qa.state""")
+        LEFT JOIN question_response qr ON qr.attempt_id = qa.id GROUP BY qa.id, qa.state""",
+    )
     expected = {"alpha-quiz": 6, "beta-quiz": 2}
     quiz_of = {r.id: r.quiz_id for r in rows(site, "SELECT id, quiz_id FROM quiz_attempt")}
     for attempt in half:
@@ -87,11 +90,19 @@ def learner_load(site, count: int, prefix: str) -> tuple[list[Browser], callable
         token = b.token("/")
         for unit, lesson in LESSONS:
             b.get(f"/units/{unit}/{lesson}")
-            done.append((f"read {unit}/{lesson}", b.post(f"/units/{unit}/{lesson}/complete",
-                                                          {"csrf_token": token}).status_code))
+            done.append(
+                (f"read {unit}/{lesson}", b.post(f"/units/{unit}/{lesson}/complete", {"csrf_token": token}).status_code)
+            )
         page = started(b, "beta-quiz")
-        done.append(("quiz", b.post("/quizzes/beta-quiz", {**form_fields(page), "action": "submit",
-                                                           "q-beta-one": "a", "q-beta-two": "a"}).status_code))
+        done.append(
+            (
+                "quiz",
+                b.post(
+                    "/quizzes/beta-quiz",
+                    {**form_fields(page), "action": "submit", "q-beta-one": "a", "q-beta-two": "a"},
+                ).status_code,
+            )
+        )
         return done
 
     return browsers, learn
@@ -103,11 +114,17 @@ def test_fifty_learners_at_once_lose_nothing(busy_site):
     results = race(50, learn)
     statuses = [code for result in results for _, code in result]
     assert set(statuses) == {303}, sorted(set(statuses))
-    read = rows(site, "SELECT count(*) AS n FROM lesson_progress lp JOIN \"user\" u ON u.id = lp.user_id "
-                      "WHERE u.email LIKE 'fifty%' AND lp.completed_at IS NOT NULL")[0].n
+    read = rows(
+        site,
+        'SELECT count(*) AS n FROM lesson_progress lp JOIN "user" u ON u.id = lp.user_id '
+        "WHERE u.email LIKE 'fifty%' AND lp.completed_at IS NOT NULL",
+    )[0].n
     assert read == 50 * len(LESSONS)
-    attempts = rows(site, "SELECT count(*) AS n, sum(CASE WHEN qa.passed THEN 1 ELSE 0 END) AS passed "
-                          "FROM quiz_attempt qa JOIN \"user\" u ON u.id = qa.user_id WHERE u.email LIKE 'fifty%'")[0]
+    attempts = rows(
+        site,
+        "SELECT count(*) AS n, sum(CASE WHEN qa.passed THEN 1 ELSE 0 END) AS passed "
+        "FROM quiz_attempt qa JOIN \"user\" u ON u.id = qa.user_id WHERE u.email LIKE 'fifty%'",
+    )[0]
     assert (attempts.n, attempts.passed) == (50, 50)
     log = site.log()
     assert "database is locked" not in log and "Traceback" not in log
@@ -130,8 +147,11 @@ def test_a_worker_killed_mid_load_leaves_no_half_written_attempt(busy_site):
     killer.join()
     time.sleep(1)
     acknowledged_reads = sum(1 for r in results for what, code in r if what.startswith("read") and code == 303)
-    stored = rows(site, "SELECT count(*) AS n FROM lesson_progress lp JOIN \"user\" u ON u.id = lp.user_id "
-                        "WHERE u.email LIKE 'killed%' AND lp.completed_at IS NOT NULL")[0].n
+    stored = rows(
+        site,
+        'SELECT count(*) AS n FROM lesson_progress lp JOIN "user" u ON u.id = lp.user_id '
+        "WHERE u.email LIKE 'killed%' AND lp.completed_at IS NOT NULL",
+    )[0].n
     assert stored >= acknowledged_reads  # every acknowledged write is there
     consistent(site)
     assert requests.get(site.url + "/healthz", timeout=10).status_code == 200
@@ -149,8 +169,10 @@ def test_backup_under_write_load_restores_every_committed_row(busy_site, tmp_pat
     writer = threading.Thread(target=keep_writing)
     writer.start()
     time.sleep(0.5)
-    before = {table: rows(site, f'SELECT count(*) AS n FROM "{table}"')[0].n
-              for table in ("user", "lesson_progress", "quiz_attempt", "question_response")}
+    before = {
+        table: rows(site, f'SELECT count(*) AS n FROM "{table}"')[0].n
+        for table in ("user", "lesson_progress", "quiz_attempt", "question_response")
+    }
     site.command("db", "backup", str(tmp_path / "backup.db"))
     stop.set()
     writer.join()
@@ -176,15 +198,22 @@ def restore_elsewhere(site, tmp_path: Path) -> str:  # noqa: ANN001
         admin.dispose()
         target = url.set(database=name).render_as_string(hide_password=False)
     env = {**site.env, "TRAINING_DATABASE_URL": target}
-    subprocess.run([TRAINING, "db", "restore", "--yes", str(tmp_path / "backup.db")], env=env, check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [TRAINING, "db", "restore", "--yes", str(tmp_path / "backup.db")],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     result = subprocess.run([TRAINING, "db", "check"], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return target
 
 
-@pytest.mark.skipif(not (POSTGRES_URL and os.environ.get("TRAINING_TEST_PGDATA")),
-                    reason="needs the throwaway PostgreSQL cluster that scripts/pg-cluster starts")
+@pytest.mark.skipif(
+    not (POSTGRES_URL and os.environ.get("TRAINING_TEST_PGDATA")),
+    reason="needs the throwaway PostgreSQL cluster that scripts/pg-cluster starts",
+)
 def test_postgresql_restart_mid_load_gives_at_most_503(busy_site):
     site = busy_site
     browsers, _ = learner_load(site, 8, "restart")
@@ -219,15 +248,17 @@ def pg_ctl(*args: str) -> None:
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
     # The server outlives pg_ctl: it must not inherit our pipes, or waiting for them never ends.
-    subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, timeout=60)
+    subprocess.run(
+        command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60
+    )
 
 
 def test_restore_refuses_a_file_that_is_not_a_backup(busy_site, tmp_path: Path):
     bogus = tmp_path / "bogus.db"
     bogus.write_text("not a database")
     env = {**busy_site.env, "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'target.db'}"}
-    result = subprocess.run([TRAINING, "db", "restore", "--yes", str(bogus)], env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [TRAINING, "db", "restore", "--yes", str(bogus)], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 1 and "Error:" in result.stderr
     assert re.search(r"not a SQLite database|pg_restore", result.stderr)

@@ -17,19 +17,30 @@ from ..factories import make_user
 
 
 def test_every_route_declares_an_access_rule(app):
-    missing = [rule.endpoint for rule in app.url_map.iter_rules()
-               if getattr(app.view_functions[rule.endpoint], "access_rule", None) is None]
+    missing = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], "access_rule", None) is None
+    ]
     assert missing == []
 
 
 def test_public_routes_are_only_the_expected_ones(app):
-    public = {rule.endpoint for rule in app.url_map.iter_rules()
-              if app.view_functions[rule.endpoint].access_rule is PUBLIC}
+    public = {
+        rule.endpoint for rule in app.url_map.iter_rules() if app.view_functions[rule.endpoint].access_rule is PUBLIC
+    }
     assert public == {"static", "auth.login", "auth.login_verify", "auth.logout", "auth.register", "api.healthz"}
 
 
-LEARNING_PAGES = ["/", "/dashboard", "/units/alpha", "/units/alpha/first-steps", "/quizzes/alpha-quiz",
-                  "/api/progress", "/account/password"]
+LEARNING_PAGES = [
+    "/",
+    "/dashboard",
+    "/units/alpha",
+    "/units/alpha/first-steps",
+    "/quizzes/alpha-quiz",
+    "/api/progress",
+    "/account/password",
+]
 
 
 @pytest.mark.parametrize("path", LEARNING_PAGES)

@@ -41,8 +41,7 @@ def fresh() -> None:
 def pending_token(cohort):
     """A previewed import belonging to the cohort's administrator."""
     actor = service.Actor(cohort.admin.id, Role.ADMIN)
-    plan = imports.preview_import(actor, imports.ImportKind.USERS, b"email,name\nnew@example.org,New Person\n",
-                                  "x.csv")
+    plan = imports.preview_import(actor, imports.ImportKind.USERS, b"email,name\nnew@example.org,New Person\n", "x.csv")
     return plan.token
 
 
@@ -127,8 +126,9 @@ def outcome(response) -> str:  # noqa: ANN001
         return "forbidden"
     if response.status_code == 404:
         return "not found"
-    if response.status_code in (200, 303, 400) or (response.status_code == 302 and "/login" not in
-                                                   response.headers["Location"]):
+    if response.status_code in (200, 303, 400) or (
+        response.status_code == 302 and "/login" not in response.headers["Location"]
+    ):
         return "allowed"
     return f"status {response.status_code}"
 
@@ -144,8 +144,15 @@ def test_the_matrix_covers_every_admin_route(app):
 
 @pytest.mark.parametrize("role", ["anonymous", "learner", "trainer", "admin"])
 def test_role_by_url_matrix(app, client, auth, cohort, pending_token, role):
-    ids = {"north": cohort.north.id, "south": cohort.south.id, "ana": cohort.ana.id, "bo": cohort.bo.id,
-           "chen": cohort.chen.id, "eli": cohort.eli.id, "token": pending_token}
+    ids = {
+        "north": cohort.north.id,
+        "south": cohort.south.id,
+        "ana": cohort.ana.id,
+        "bo": cohort.bo.id,
+        "chen": cohort.chen.id,
+        "eli": cohort.eli.id,
+        "token": pending_token,
+    }
     if role == "learner":
         auth.login(cohort.ana.email)
     elif role == "trainer":
@@ -173,14 +180,25 @@ def test_learners_get_403_everywhere_under_admin_even_for_missing_objects(client
 
 # --- re-authentication ---------------------------------------------------------------------------
 
+
 def age_sign_in(client, minutes: int = 20) -> None:  # noqa: ANN001
     with client.session_transaction() as session:
         session["auth_at"] = int(time.time()) - minutes * 60
 
 
-@pytest.mark.parametrize("url", ["/admin/users/{bo}/role", "/admin/users/{bo}/deactivate", "/admin/users/{bo}/password",
-                                 "/admin/users/new", "/admin/import", "/admin/groups/{north}/import",
-                                 "/admin/reports/completion.csv", "/admin/groups/{north}/matrix.csv"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users/{bo}/role",
+        "/admin/users/{bo}/deactivate",
+        "/admin/users/{bo}/password",
+        "/admin/users/new",
+        "/admin/import",
+        "/admin/groups/{north}/import",
+        "/admin/reports/completion.csv",
+        "/admin/groups/{north}/matrix.csv",
+    ],
+)
 def test_sensitive_pages_ask_for_the_password_again(client, auth, cohort, url):
     url = url.format(bo=cohort.bo.id, north=cohort.north.id)
     auth.login(cohort.admin.email)
@@ -218,12 +236,28 @@ def test_a_trainer_export_of_personal_data_needs_a_fresh_password_too(client, au
 
 # --- trainer scope ---------------------------------------------------------------------------------
 
-REPORT_URLS = ["/admin/", "/admin/groups", "/admin/reports", "/admin/reports/units", "/admin/reports/completion",
-               "/admin/reports/organisations", "/admin/reports/countries", "/admin/reports/questions",
-               "/admin/reports/print", "/admin/reports/overview.csv", "/admin/reports/timeline.csv",
-               "/admin/reports/units.csv", "/admin/reports/organisations.csv", "/admin/reports/countries.csv",
-               "/admin/reports/questions.csv", "/admin/reports/completion.csv", "/admin/groups/{north}",
-               "/admin/groups/{north}/matrix.csv", "/admin/groups/{north}/attendance", "/admin/learners/{ana}"]
+REPORT_URLS = [
+    "/admin/",
+    "/admin/groups",
+    "/admin/reports",
+    "/admin/reports/units",
+    "/admin/reports/completion",
+    "/admin/reports/organisations",
+    "/admin/reports/countries",
+    "/admin/reports/questions",
+    "/admin/reports/print",
+    "/admin/reports/overview.csv",
+    "/admin/reports/timeline.csv",
+    "/admin/reports/units.csv",
+    "/admin/reports/organisations.csv",
+    "/admin/reports/countries.csv",
+    "/admin/reports/questions.csv",
+    "/admin/reports/completion.csv",
+    "/admin/groups/{north}",
+    "/admin/groups/{north}/matrix.csv",
+    "/admin/groups/{north}/attendance",
+    "/admin/learners/{ana}",
+]
 
 
 def test_no_row_from_another_trainers_group_in_any_report_or_export(client, auth, cohort):
@@ -235,9 +269,12 @@ def test_no_row_from_another_trainers_group_in_any_report_or_export(client, auth
         assert not leaked, f"{url} shows {leaked}"
     export = client.get("/admin/reports/completion.csv").get_data(as_text=True)
     assert {row[1] for row in list(csv.reader(io.StringIO(export.lstrip("\ufeff"))))[1:]} == {
-        "ana@example.org", "bo@example.org"}
-    overview = list(csv.reader(io.StringIO(client.get("/admin/reports/overview.csv").get_data(as_text=True)
-                                            .lstrip("\ufeff"))))
+        "ana@example.org",
+        "bo@example.org",
+    }
+    overview = list(
+        csv.reader(io.StringIO(client.get("/admin/reports/overview.csv").get_data(as_text=True).lstrip("\ufeff")))
+    )
     assert overview[1][0] == "2"
 
 
@@ -246,7 +283,7 @@ def test_no_row_from_another_trainers_group_in_any_report_or_export(client, auth
 PAYLOADS = {
     "name": "<script>alert('name')</script>",
     "organisation": "<img src=x onerror=alert('org')>",
-    "email": "\"><svg/onload=alert(1)>@example.org",
+    "email": '"><svg/onload=alert(1)>@example.org',
     "group": "<b onmouseover=alert('group')>G</b>",
     "description": "</textarea><script>alert('desc')</script>",
     "answer": "<iframe src=javascript:alert('answer')>",
@@ -278,8 +315,9 @@ def active_markup(html: str) -> list[str]:
 def test_stored_xss_payloads_in_every_user_field_are_escaped_on_every_admin_page(app, client, auth, cohort):
     from ..cohort import take
 
-    evil = make_user("learner", email=PAYLOADS["email"], name=PAYLOADS["name"], organisation=PAYLOADS["organisation"],
-                     country="KE")
+    evil = make_user(
+        "learner", email=PAYLOADS["email"], name=PAYLOADS["name"], organisation=PAYLOADS["organisation"], country="KE"
+    )
     group = Group(name=PAYLOADS["group"], description=PAYLOADS["description"])
     db.session.add(group)
     db.session.flush()
@@ -292,19 +330,44 @@ def test_stored_xss_payloads_in_every_user_field_are_escaped_on_every_admin_page
     take(evil, quiz.id, word, cohort.ana.created_at)
     service.record_export(service.Actor(evil.id, Role.LEARNER, "<script>ip</script>"), PAYLOADS["name"], {})
     auth.login(cohort.admin.email)
-    upload = client.post("/admin/import", data={
-        "csrf_token": get_csrf(client, "/admin/import"),
-        "file": (io.BytesIO(f"email,name,organisation\nnew@example.org,{PAYLOADS['name']},{PAYLOADS['organisation']}\n"
-                            f"bad,{PAYLOADS['group']},\n".encode()), "<script>file</script>.csv")},
-        content_type="multipart/form-data")
+    upload = client.post(
+        "/admin/import",
+        data={
+            "csrf_token": get_csrf(client, "/admin/import"),
+            "file": (
+                io.BytesIO(
+                    f"email,name,organisation\nnew@example.org,{PAYLOADS['name']},{PAYLOADS['organisation']}\n"
+                    f"bad,{PAYLOADS['group']},\n".encode()
+                ),
+                "<script>file</script>.csv",
+            ),
+        },
+        content_type="multipart/form-data",
+    )
     pages = {"import preview (errors)": upload.get_data(as_text=True)}
-    urls = ["/admin/", "/admin/users", f"/admin/users/{evil.id}", f"/admin/users/{evil.id}/role",
-            f"/admin/users/{evil.id}/deactivate", f"/admin/users/{evil.id}/password", "/admin/groups",
-            f"/admin/groups/{group.id}", f"/admin/groups/{group.id}/edit", f"/admin/groups/{group.id}/attendance",
-            f"/admin/groups/{cohort.north.id}", f"/admin/learners/{evil.id}", "/admin/reports",
-            "/admin/reports/completion", "/admin/reports/organisations", "/admin/reports/questions",
-            "/admin/reports/print", f"/admin/reports?group={group.id}", "/admin/audit",
-            f"/admin/users?q={PAYLOADS['name']}", f"/admin/groups/{group.id}/import"]
+    urls = [
+        "/admin/",
+        "/admin/users",
+        f"/admin/users/{evil.id}",
+        f"/admin/users/{evil.id}/role",
+        f"/admin/users/{evil.id}/deactivate",
+        f"/admin/users/{evil.id}/password",
+        "/admin/groups",
+        f"/admin/groups/{group.id}",
+        f"/admin/groups/{group.id}/edit",
+        f"/admin/groups/{group.id}/attendance",
+        f"/admin/groups/{cohort.north.id}",
+        f"/admin/learners/{evil.id}",
+        "/admin/reports",
+        "/admin/reports/completion",
+        "/admin/reports/organisations",
+        "/admin/reports/questions",
+        "/admin/reports/print",
+        f"/admin/reports?group={group.id}",
+        "/admin/audit",
+        f"/admin/users?q={PAYLOADS['name']}",
+        f"/admin/groups/{group.id}/import",
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -331,6 +394,7 @@ def test_audit_log_shows_injected_line_breaks_escaped_as_one_entry(client, auth,
 
 # --- CSV: headers, and the same numbers everywhere --------------------------------------------------
 
+
 def read_csv(response) -> list[list[str]]:  # noqa: ANN001
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
@@ -344,8 +408,18 @@ def test_csv_downloads_are_attachments_not_cached_and_audited(client, auth, coho
     disposition = response.headers["Content-Disposition"]
     assert re.fullmatch(r'attachment; filename="completion-\d{4}-\d\d-\d\d\.csv"', disposition)
     assert "no-store" in response.headers["Cache-Control"]
-    assert read_csv(response)[0] == ["name", "email", "organisation", "country", "groups", "units complete",
-                                     "course status", "course percent", "completed at", "last activity"]
+    assert read_csv(response)[0] == [
+        "name",
+        "email",
+        "organisation",
+        "country",
+        "groups",
+        "units complete",
+        "course status",
+        "course percent",
+        "completed at",
+        "last activity",
+    ]
     fresh()
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "report.export")).all()
     assert [(e.target, e.actor_id) for e in events] == [("completion", cohort.admin.id)]
@@ -377,8 +451,10 @@ def test_completion_on_screen_equals_csv_export_equals_command_line(app, client,
     assert list(csv.reader(io.StringIO(out.read_text(encoding="utf-8").lstrip("\ufeff"), newline=""))) == export
     result = runner.invoke(args=["report", "completion", "--format", "json"])
     data = json.loads(result.stdout)
-    assert {r["email"]: (str(r["units_complete"]), labels[r["course_status"]], str(r["course_percent"]))
-            for r in data["learners"]} == from_csv
+    assert {
+        r["email"]: (str(r["units_complete"]), labels[r["course_status"]], str(r["course_percent"]))
+        for r in data["learners"]
+    } == from_csv
     ana = next(r for r in data["learners"] if r["email"] == "ana@example.org")
     assert ana["completed_at"] == "2026-03-20T10:00:00Z" and ana["groups"] == "North"
 
@@ -388,7 +464,7 @@ def test_unit_and_country_reports_match_their_csv(client, auth, cohort):
     html = client.get("/admin/reports/units").get_data(as_text=True)
     units = read_csv(client.get("/admin/reports/units.csv"))
     assert units[1][:6] == ["Alpha unit", "alpha", "5", "3", "3", "60"]
-    assert "<td class=\"num\">3</td><td class=\"num\">3</td><td class=\"num\">60%</td>" in html
+    assert '<td class="num">3</td><td class="num">3</td><td class="num">60%</td>' in html
     countries = read_csv(client.get("/admin/reports/countries.csv"))
     assert countries[0] == ["country", "country code", "registered", "started", "completed", "completion rate percent"]
     assert ["Kenya", "KE", "2", "2", "1", "50"] in countries
@@ -413,6 +489,7 @@ def test_filters_in_the_url_apply_to_screen_and_csv(client, auth, cohort):
 
 
 # --- accounts, imports, groups through the web -------------------------------------------------------
+
 
 def test_deactivating_an_account_signs_its_copied_session_out(app, client, auth, cohort):
     learner_client = app.test_client()
@@ -456,8 +533,17 @@ def test_role_change_through_the_form(client, auth, cohort):
 def test_extra_posted_fields_are_ignored(client, auth, cohort):
     auth.login(cohort.admin.email)
     url = f"/admin/users/{cohort.bo.id}"
-    response = client.post(url, data={"csrf_token": get_csrf(client, url), "name": "Bo B", "country": "KE",
-                                      "role": "admin", "email": "x@example.org", "active": "0"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": get_csrf(client, url),
+            "name": "Bo B",
+            "country": "KE",
+            "role": "admin",
+            "email": "x@example.org",
+            "active": "0",
+        },
+    )
     assert response.status_code == 303
     fresh()
     bo = db.session.get(User, cohort.bo.id)
@@ -467,9 +553,11 @@ def test_extra_posted_fields_are_ignored(client, auth, cohort):
 def test_import_in_two_steps_through_the_web(client, auth, cohort):
     auth.login(cohort.admin.email)
     data = "email,name,organisation,country,groups\nnew1@example.org,New One,Ministry,KE,North\nbo@example.org,Bo,,,\n"
-    upload = client.post("/admin/import", data={"csrf_token": get_csrf(client, "/admin/import"),
-                                                "file": (io.BytesIO(data.encode()), "cohort.csv")},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        "/admin/import",
+        data={"csrf_token": get_csrf(client, "/admin/import"), "file": (io.BytesIO(data.encode()), "cohort.csv")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 303
     preview_url = upload.headers["Location"]
     preview = client.get(preview_url).get_data(as_text=True)
@@ -487,9 +575,11 @@ def test_import_in_two_steps_through_the_web(client, auth, cohort):
 def test_a_bad_import_shows_row_errors_and_imports_nothing(client, auth, cohort):
     auth.login(cohort.admin.email)
     data = "email,name\nok@example.org,Ok\nnot-an-email,Broken\n"
-    response = client.post("/admin/import", data={"csrf_token": get_csrf(client, "/admin/import"),
-                                                  "file": (io.BytesIO(data.encode()), "bad.csv")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/admin/import",
+        data={"csrf_token": get_csrf(client, "/admin/import"), "file": (io.BytesIO(data.encode()), "bad.csv")},
+        content_type="multipart/form-data",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Row 3: email:" in page and "nothing was imported" in page
     fresh()
@@ -498,9 +588,11 @@ def test_a_bad_import_shows_row_errors_and_imports_nothing(client, auth, cohort)
 
 def oversized_upload(client, app):  # noqa: ANN001, ANN201
     app.config["MAX_CONTENT_LENGTH"] = 2048
-    return client.post("/admin/import", data={"csrf_token": "x",
-                                              "file": (io.BytesIO(b"email,name\n" + b"x" * 5000), "big.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/admin/import",
+        data={"csrf_token": "x", "file": (io.BytesIO(b"email,name\n" + b"x" * 5000), "big.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_an_oversized_upload_is_refused_before_anything_reads_it(client, app):
@@ -515,15 +607,21 @@ def test_an_oversized_upload_by_a_signed_in_admin_gets_the_413_page(client, app,
 def test_group_member_import_through_the_web(client, auth, cohort):
     auth.login(cohort.admin.email)
     url = f"/admin/groups/{cohort.north.id}/import"
-    upload = client.post(url, data={"csrf_token": get_csrf(client, url),
-                                    "file": (io.BytesIO(b"email\nchen@example.org\n"), "members.csv")},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        url,
+        data={"csrf_token": get_csrf(client, url), "file": (io.BytesIO(b"email\nchen@example.org\n"), "members.csv")},
+        content_type="multipart/form-data",
+    )
     preview = client.get(upload.headers["Location"]).get_data(as_text=True)
     done = client.post(upload.headers["Location"], data={"csrf_token": csrf_from(preview)})
     assert done.status_code == 303 and done.headers["Location"].endswith(f"/admin/groups/{cohort.north.id}")
     fresh()
-    assert db.session.scalar(sa.select(Membership.id).where(
-        Membership.group_id == cohort.north.id, Membership.user_id == cohort.chen.id)) is not None
+    assert (
+        db.session.scalar(
+            sa.select(Membership.id).where(Membership.group_id == cohort.north.id, Membership.user_id == cohort.chen.id)
+        )
+        is not None
+    )
 
 
 def test_trainer_records_attendance_and_marks_a_unit_complete(client, auth, cohort):
@@ -531,8 +629,16 @@ def test_trainer_records_attendance_and_marks_a_unit_complete(client, auth, coho
     url = f"/admin/groups/{cohort.north.id}/attendance"
     page = client.get(url).get_data(as_text=True)
     assert "Ana" in page and "Chen" not in page
-    response = client.post(url, data={"csrf_token": csrf_from(page), "unit": "beta", "session_date": "2026-03-26",
-                                      "present": [str(cohort.bo.id)], "mark_complete": "y"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page),
+            "unit": "beta",
+            "session_date": "2026-03-26",
+            "present": [str(cohort.bo.id)],
+            "mark_complete": "y",
+        },
+    )
     assert response.status_code == 303
     fresh()
     mark = db.session.scalar(sa.select(UnitCompletion).where(UnitCompletion.user_id == cohort.bo.id))
@@ -541,8 +647,15 @@ def test_trainer_records_attendance_and_marks_a_unit_complete(client, auth, coho
     assert 'title="Marked complete by a trainer">T</abbr>' in matrix
     detail = client.get(f"/admin/learners/{cohort.bo.id}").get_data(as_text=True)
     assert "Trainer North" in detail and "marked by a trainer" in detail
-    outsider = client.post(url, data={"csrf_token": csrf_from(page), "unit": "beta", "session_date": "2026-03-26",
-                                      "present": [str(cohort.chen.id)]})
+    outsider = client.post(
+        url,
+        data={
+            "csrf_token": csrf_from(page),
+            "unit": "beta",
+            "session_date": "2026-03-26",
+            "present": [str(cohort.chen.id)],
+        },
+    )
     assert outsider.status_code == 400  # not one of the choices: Chen is not in this group
 
 
@@ -560,6 +673,7 @@ def test_trainer_home_lists_only_their_groups(client, auth, cohort):
 
 
 # --- command line ------------------------------------------------------------------------------------
+
 
 def test_cli_import_prints_row_errors_and_exits_non_zero(runner, tmp_path):
     bad = tmp_path / "bad.csv"

@@ -15,8 +15,12 @@ def test_progress_json_has_the_documented_shape(client, login_as):
     assert [u["id"] for u in data["units"]] == ["alpha", "beta"]
     alpha = data["units"][0]
     assert alpha == {
-        "id": "alpha", "title": "Alpha unit", "status": "in_progress", "lessons_complete": 1,
-        "lessons_total": 2, "quiz": {"id": "alpha-quiz", "attempts": 0, "best_score": None, "passed": False},
+        "id": "alpha",
+        "title": "Alpha unit",
+        "status": "in_progress",
+        "lessons_complete": 1,
+        "lessons_total": 2,
+        "quiz": {"id": "alpha-quiz", "attempts": 0, "best_score": None, "passed": False},
     }
 
 

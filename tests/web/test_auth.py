@@ -20,8 +20,14 @@ from ..factories import PASSWORD, TOTP_SECRETS, make_user
 
 
 def register(client, **fields):  # noqa: ANN001, ANN003, ANN201
-    data = {"name": "Amina Diallo", "email": "amina@example.org", "organisation": "Ministry of Labour",
-            "country": "SN", "password": "a long enough passphrase", "confirm": "a long enough passphrase"}
+    data = {
+        "name": "Amina Diallo",
+        "email": "amina@example.org",
+        "organisation": "Ministry of Labour",
+        "country": "SN",
+        "password": "a long enough passphrase",
+        "confirm": "a long enough passphrase",
+    }
     data.update(fields)
     data["csrf_token"] = get_csrf(client, "/register")
     return client.post("/register", data=data)
@@ -38,14 +44,17 @@ def test_register_creates_a_learner_with_an_argon2id_hash(client):
     assert "Welcome" in client.get("/").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"password": "short", "confirm": "short"}, "at least 8 characters"),
-    ({"password": "password123", "confirm": "password123"}, "too common"),
-    ({"confirm": "something else entirely"}, "not the same"),
-    ({"email": "not-an-email"}, "valid email"),
-    ({"email": "a" * 250 + "@example.org"}, "at most 254"),
-    ({"name": ""}, "Enter your name"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"password": "short", "confirm": "short"}, "at least 8 characters"),
+        ({"password": "password123", "confirm": "password123"}, "too common"),
+        ({"confirm": "something else entirely"}, "not the same"),
+        ({"email": "not-an-email"}, "valid email"),
+        ({"email": "a" * 250 + "@example.org"}, "at most 254"),
+        ({"name": ""}, "Enter your name"),
+    ],
+)
 def test_register_refuses_bad_input_and_keeps_what_was_typed(client, fields: dict, message: str):
     response = register(client, **fields)
     page = response.get_data(as_text=True)
@@ -56,8 +65,17 @@ def test_register_refuses_bad_input_and_keeps_what_was_typed(client, fields: dic
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(variant=st.sampled_from(["AMINA@example.org", "  amina@example.org ", "Amina@Example.ORG",
-                                "ａｍｉｎａ@example.org", "amina@EXAMPLE.org\t"]))
+@given(
+    variant=st.sampled_from(
+        [
+            "AMINA@example.org",
+            "  amina@example.org ",
+            "Amina@Example.ORG",
+            "ａｍｉｎａ@example.org",
+            "amina@EXAMPLE.org\t",
+        ]
+    )
+)
 def test_email_variants_cannot_create_a_second_account(app, variant: str):
     client = app.test_client()
     if db.session.scalar(sa.select(User.id).where(User.email == "amina@example.org")) is None:
@@ -128,9 +146,15 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
 
     Auth(other).login(user.email)
     token = get_csrf(client, "/account/password")
-    response = client.post("/account/password", data={
-        "current": PASSWORD, "password": "a brand new passphrase", "confirm": "a brand new passphrase",
-        "csrf_token": token})
+    response = client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "a brand new passphrase",
+            "confirm": "a brand new passphrase",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this browser stays signed in
     assert other.get("/").status_code == 302  # the other one is signed out
@@ -148,15 +172,26 @@ def test_new_session_on_sign_in(app, client, auth):
     assert replay.get("/").status_code == 302
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example", "/\\evil.example", "\\\\evil.example", "https:evil.example", "https://evil.example/",
-    "%2F%2Fevil.example", "/%09/evil.example", "javascript:alert(1)", "/\t/evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https:evil.example",
+        "https://evil.example/",
+        "%2F%2Fevil.example",
+        "/%09/evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+    ],
+)
 def test_next_parameter_never_leaves_the_site(client, target: str):
     user = make_user()
     token = get_csrf(client, "/login")
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     location = response.headers["Location"]
     assert response.status_code == 302
     # What a browser would make of it: tabs and newlines dropped, backslashes read as slashes.
@@ -168,8 +203,9 @@ def test_next_parameter_never_leaves_the_site(client, target: str):
 def test_next_parameter_keeps_same_site_paths(client):
     user = make_user()
     token = get_csrf(client, "/login")
-    response = client.post("/login?next=/units/alpha", data={"email": user.email, "password": PASSWORD,
-                                                             "csrf_token": token})
+    response = client.post(
+        "/login?next=/units/alpha", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.headers["Location"] == "/units/alpha"
 
 

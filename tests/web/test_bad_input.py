@@ -13,18 +13,72 @@ from hypothesis import strategies as st
 from ..conftest import Auth, get_csrf
 from ..factories import make_user
 
-URL_VALUES = {"unit_id": "alpha", "lesson_id": "first-steps", "quiz_id": "alpha-quiz", "attempt_no": "1",
-              "name": "guide", "user_id": "2", "group_id": "1", "token": "x", "report": "completion"}
-FIELDS = ["email", "password", "name", "organisation", "country", "role", "confirm", "current", "code",
-          "attempt", "seq", "action", "q-pick-one", "q-word", "q-pick-many", "units", "days", "hours_per_day",
-          "day_start", "break_minutes", "lunch_minutes", "file", "csv", "group", "learners", "date", "unit",
-          "user_id", "score", "is_admin", "next", "description", "starts_on", "search", "active"]
+URL_VALUES = {
+    "unit_id": "alpha",
+    "lesson_id": "first-steps",
+    "quiz_id": "alpha-quiz",
+    "attempt_no": "1",
+    "name": "guide",
+    "user_id": "2",
+    "group_id": "1",
+    "token": "x",
+    "report": "completion",
+}
+FIELDS = [
+    "email",
+    "password",
+    "name",
+    "organisation",
+    "country",
+    "role",
+    "confirm",
+    "current",
+    "code",
+    "attempt",
+    "seq",
+    "action",
+    "q-pick-one",
+    "q-word",
+    "q-pick-many",
+    "units",
+    "days",
+    "hours_per_day",
+    "day_start",
+    "break_minutes",
+    "lunch_minutes",
+    "file",
+    "csv",
+    "group",
+    "learners",
+    "date",
+    "unit",
+    "user_id",
+    "score",
+    "is_admin",
+    "next",
+    "description",
+    "starts_on",
+    "search",
+    "active",
+]
 NASTY = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=200, max_size=5000),
-    st.sampled_from(["\x00", "'; DROP TABLE user; --", "<script>alert(1)</script>", "\u202e\u202dRTL",
-                     "=HYPERLINK(\"http://x\")", "a" * 300 + "@example.org", "99999999999999999999", "-1",
-                     "../../etc/passwd", "%00", "\r\n\r\nHTTP/1.1 200 OK"]),
+    st.sampled_from(
+        [
+            "\x00",
+            "'; DROP TABLE user; --",
+            "<script>alert(1)</script>",
+            "\u202e\u202dRTL",
+            '=HYPERLINK("http://x")',
+            "a" * 300 + "@example.org",
+            "99999999999999999999",
+            "-1",
+            "../../etc/passwd",
+            "%00",
+            "\r\n\r\nHTTP/1.1 200 OK",
+        ]
+    ),
 )
 FORMS = st.dictionaries(st.sampled_from(FIELDS) | st.text(min_size=1, max_size=12), NASTY, max_size=8)
 

@@ -67,12 +67,14 @@ def test_learner_can_fail_retake_and_pass(app, client, login_as):
     passed = submit(client, page, correct_form())
     result = client.get(passed.headers["Location"]).get_data(as_text=True)
     assert "Your score: 100%" in result and "You passed" in result
-    attempts = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)
-                                  .order_by(QuizAttempt.attempt_no)).all()
+    attempts = db.session.scalars(
+        sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id).order_by(QuizAttempt.attempt_no)
+    ).all()
     assert [(a.attempt_no, a.passed) for a in attempts] == [(1, False), (2, True)]
     assert attempts[1].pass_mark == 0.7 and attempts[1].content_version
-    responses = db.session.scalar(sa.select(sa.func.count()).select_from(QuestionResponse)
-                                  .where(QuestionResponse.attempt_id == attempts[1].id))
+    responses = db.session.scalar(
+        sa.select(sa.func.count()).select_from(QuestionResponse).where(QuestionResponse.attempt_id == attempts[1].id)
+    )
     assert responses == 6
 
 
@@ -157,9 +159,13 @@ def test_autosave_rejects_stale_saves(app, client, login_as):
     page = start(client)
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     token = csrf_from(page)
+
     def save(seq, answer):  # noqa: ANN001, ANN202
-        return client.post("/quizzes/alpha-quiz/autosave", data={
-            "csrf_token": token, "attempt": attempt, "seq": str(seq), "q-word": [answer]})
+        return client.post(
+            "/quizzes/alpha-quiz/autosave",
+            data={"csrf_token": token, "attempt": attempt, "seq": str(seq), "q-word": [answer]},
+        )
+
     assert save(2, "newer").status_code == 200
     assert save(1, "older").status_code == 409
     assert 'value="newer"' in client.get("/quizzes/alpha-quiz").get_data(as_text=True)

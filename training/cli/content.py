@@ -16,8 +16,11 @@ content = AppGroup("content", help="Course content files.")
 
 
 @content.command("check", with_appcontext=False)
-@click.option("--content-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder holding modules/, quizzes/ and trainer_guide/ (default: TRAINING_CONTENT_DIR).")
+@click.option(
+    "--content-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder holding modules/, quizzes/ and trainer_guide/ (default: TRAINING_CONTENT_DIR).",
+)
 def content_check(content_dir: Path | None) -> None:
     """Validate the course; print every problem as path:line: message."""
     folder = content_dir or Path(os.environ.get("TRAINING_CONTENT_DIR") or PROJECT_ROOT)

@@ -19,7 +19,8 @@ def demo(seed: int) -> None:
     from ..services.demo import DOMAIN, DemoExists, create_demo_data
 
     if current_app.config["ENV_NAME"] == "production" and not click.confirm(
-            "This is a production configuration. Add demo accounts anyway?", default=False):
+        "This is a production configuration. Add demo accounts anyway?", default=False
+    ):
         sys.exit(1)
     password = "demo-" + secrets.token_urlsafe(9)
     try:

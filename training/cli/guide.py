@@ -24,17 +24,30 @@ guide = AppGroup("guide", help="The trainer's guide: plan a workshop, build the 
 
 def _planner_options(function):  # noqa: ANN001, ANN202 - a click decorator
     options = [
-        click.option("--units", default="", metavar="ID,ID",
-                     help="Unit ids to include, comma-separated (default: the whole course)."),
-        click.option("--days", type=click.IntRange(1, planner.MAX_DAYS),
-                     help="Days available (default: as many as the units need)."),
+        click.option(
+            "--units",
+            default="",
+            metavar="ID,ID",
+            help="Unit ids to include, comma-separated (default: the whole course).",
+        ),
+        click.option(
+            "--days",
+            type=click.IntRange(1, planner.MAX_DAYS),
+            help="Days available (default: as many as the units need).",
+        ),
         click.option("--day-start", metavar="HH:MM", help="When each day starts (default: guide.yaml)."),
-        click.option("--hours-per-day", type=click.FloatRange(*planner.HOURS_RANGE),
-                     help="Hours from start to end of a day, not counting lunch (default: guide.yaml)."),
+        click.option(
+            "--hours-per-day",
+            type=click.FloatRange(*planner.HOURS_RANGE),
+            help="Hours from start to end of a day, not counting lunch (default: guide.yaml).",
+        ),
         click.option("--break-minutes", type=click.IntRange(*planner.BREAK_RANGE), help="Length of a break."),
         click.option("--lunch-minutes", type=click.IntRange(*planner.LUNCH_RANGE), help="Length of lunch."),
-        click.option("--session-minutes", type=click.IntRange(*planner.SESSION_RANGE),
-                     help=f"Longest session without a break (default: {planner.DEFAULT_SESSION_MINUTES})."),
+        click.option(
+            "--session-minutes",
+            type=click.IntRange(*planner.SESSION_RANGE),
+            help=f"Longest session without a break (default: {planner.DEFAULT_SESSION_MINUTES}).",
+        ),
         click.option("--quizzes-online", is_flag=True, help="Leave the quizzes out of the agenda."),
     ]
     for option in reversed(options):
@@ -48,9 +61,15 @@ def _plan(units: str, day_start: str | None, **values: object):  # noqa: ANN202
         chosen = guide_docs.select_units(catalogue, units.split(","))
         start = planner.parse_clock(day_start) if day_start else None
         options = guide_docs.default_options(
-            catalogue, days=values["days"], day_start=start, hours_per_day=values["hours_per_day"],
-            break_minutes=values["break_minutes"], lunch_minutes=values["lunch_minutes"],
-            session_minutes=values["session_minutes"], quizzes_online=values["quizzes_online"] or None)
+            catalogue,
+            days=values["days"],
+            day_start=start,
+            hours_per_day=values["hours_per_day"],
+            break_minutes=values["break_minutes"],
+            lunch_minutes=values["lunch_minutes"],
+            session_minutes=values["session_minutes"],
+            quizzes_online=values["quizzes_online"] or None,
+        )
     except guide_docs.UnknownUnit as exc:
         known = ", ".join(u.id for u in catalogue.units)
         raise click.UsageError(f"unknown unit(s): {exc.args[0]} (the units are: {known})") from exc
@@ -73,8 +92,13 @@ def _report(agenda: planner.Agenda) -> None:
 
 
 @guide.command("build")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Where to write the PDF.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the PDF.",
+)
 @_planner_options
 def build(out: Path, units: str, day_start: str | None, **values: object) -> None:
     """Typeset the trainer's guide (or a workshop edition) as a PDF."""

@@ -24,8 +24,9 @@ quiz = AppGroup("quiz", help="Quizzes: exchange with Moodle in GIFT format.")
 
 @quiz.command("export-gift")
 @click.argument("quiz_id")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="GIFT file to write (default: standard output).")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="GIFT file to write (default: standard output)."
+)
 def export_gift(quiz_id: str, out: Path | None) -> None:
     """Write the quiz QUIZ_ID as Moodle GIFT, for a question bank import in Moodle."""
     from ..catalogue import get_catalogue
@@ -51,8 +52,12 @@ def export_gift(quiz_id: str, out: Path | None) -> None:
 @quiz.command("import-gift")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--unit", "unit_id", required=True, help="Id of the unit the quiz belongs to.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Quiz file to write, e.g. quizzes/UNIT.md (replaced if it exists).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Quiz file to write, e.g. quizzes/UNIT.md (replaced if it exists).",
+)
 def import_gift(file: Path, unit_id: str, out: Path) -> None:
     """Convert the GIFT file FILE into a quiz file for unit --unit."""
     from ..catalogue import get_catalogue
@@ -76,8 +81,11 @@ def import_gift(file: Path, unit_id: str, out: Path) -> None:
     for note in result.notes:
         click.echo(str(note), err=True)
     _write(out, result.text)
-    click.echo(f"Wrote quiz {result.quiz_id} ({result.questions} questions) for unit {unit_id} "
-               f"to {out}. Check it with: training content check", err=True)
+    click.echo(
+        f"Wrote quiz {result.quiz_id} ({result.questions} questions) for unit {unit_id} "
+        f"to {out}. Check it with: training content check",
+        err=True,
+    )
 
 
 def _fail(errors: list[ContentError], outcome: str) -> None:

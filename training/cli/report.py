@@ -15,15 +15,26 @@ report = AppGroup("report", help="Completion reports.")
 
 @report.command("completion")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write to this file (default: standard output).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
 @click.option("--group", "group_id", type=int, default=None, help="Only the learners of this group (id).")
 @click.option("--organisation", default=None, help="Only learners of this organisation.")
 @click.option("--country", default=None, help="Only learners from this country (ISO code).")
 @click.option("--registered-from", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--registered-to", type=click.DateTime(["%Y-%m-%d"]), default=None)
-def completion(fmt: str, out: str | None, group_id: int | None, organisation: str | None, country: str | None,
-               registered_from, registered_to) -> None:  # noqa: ANN001
+def completion(
+    fmt: str,
+    out: str | None,
+    group_id: int | None,
+    organisation: str | None,
+    country: str | None,
+    registered_from,
+    registered_to,
+) -> None:  # noqa: ANN001
     """One row per learner: name, email, organisation, country, groups, units complete, course
     status, course percent, completed at, last activity (the same rows as the web export)."""
     from .. import reports
@@ -31,24 +42,34 @@ def completion(fmt: str, out: str | None, group_id: int | None, organisation: st
     from ..csvio import csv_lines, iso_datetime
     from ..services import admin
 
-    filters = reports.Filters(group_id, organisation, country.upper() if country else None,
-                              registered_from.date() if registered_from else None,
-                              registered_to.date() if registered_to else None)
+    filters = reports.Filters(
+        group_id,
+        organisation,
+        country.upper() if country else None,
+        registered_from.date() if registered_from else None,
+        registered_to.date() if registered_to else None,
+    )
     rows = reports.learner_rows(get_catalogue(), reports.Scope(), filters)
     stream = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout  # noqa: SIM115
     try:
         if fmt == "csv":
-            for chunk in csv_lines(reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows),
-                                   bom=out is not None):
+            for chunk in csv_lines(
+                reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows), bom=out is not None
+            ):
                 stream.write(chunk)
         else:
             records = []
             for row in rows:
                 values = reports.completion_record(row)
-                records.append({column.replace(" ", "_"): (iso_datetime(v) if hasattr(v, "tzinfo") else v)
-                                for column, v in zip(reports.COMPLETION_COLUMNS, values, strict=True)})
-            json.dump({"generated": date.today().isoformat(), "learners": records}, stream, ensure_ascii=False,
-                      indent=2)
+                records.append(
+                    {
+                        column.replace(" ", "_"): (iso_datetime(v) if hasattr(v, "tzinfo") else v)
+                        for column, v in zip(reports.COMPLETION_COLUMNS, values, strict=True)
+                    }
+                )
+            json.dump(
+                {"generated": date.today().isoformat(), "learners": records}, stream, ensure_ascii=False, indent=2
+            )
             stream.write("\n")
     finally:
         if out:

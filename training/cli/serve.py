@@ -24,4 +24,5 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, dev: b
 
     run_gunicorn(host=host, port=port, workers=workers, threads=threads)
 
+
 COMMANDS = [serve]

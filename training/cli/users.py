@@ -39,8 +39,13 @@ def users_create(email: str, name: str, role: str, organisation: str, country: s
 
 @users.command("import")
 @click.argument("file", type=click.File("rb"))
-@click.option("--group", "group_name", default=None, metavar="NAME",
-              help="Import the file as members of this group (columns email[,role]) instead of accounts.")
+@click.option(
+    "--group",
+    "group_name",
+    default=None,
+    metavar="NAME",
+    help="Import the file as members of this group (columns email[,role]) instead of accounts.",
+)
 def users_import(file, group_name: str | None) -> None:  # noqa: ANN001 - a click file
     """Create or update accounts from a CSV file (email,name[,organisation,country,role,groups]).
 
@@ -69,8 +74,10 @@ def users_import(file, group_name: str | None) -> None:  # noqa: ANN001 - a clic
             click.echo(f"{file.name}: {problem}", err=True)
         click.echo(f"{len(exc.plan.errors)} problem(s); nothing was imported.", err=True)
         sys.exit(1)
-    click.echo(f"Imported {result.rows} row(s): {len(result.created)} created, {result.updated} updated, "
-               f"{result.unchanged} unchanged, {result.memberships} membership(s) added or changed.")
+    click.echo(
+        f"Imported {result.rows} row(s): {len(result.created)} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.memberships} membership(s) added or changed."
+    )
     if result.created:
         click.echo("Temporary passwords (shown once; each person must change theirs at first sign-in):")
         for new in result.created:

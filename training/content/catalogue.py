@@ -103,8 +103,10 @@ def _render(spec: CourseSpec) -> tuple[Catalogue | None, list[ContentError]]:
     if guide is None:
         return None, errors
     version = _digest(
-        [str(p.relative_to(spec.content_dir)).encode() + b"\0" + text.encode()
-         for p, text in sorted(spec.sources.items())]
+        [
+            str(p.relative_to(spec.content_dir)).encode() + b"\0" + text.encode()
+            for p, text in sorted(spec.sources.items())
+        ]
     )
     catalogue = Catalogue(
         units=tuple(units),
@@ -121,15 +123,22 @@ def _render(spec: CourseSpec) -> tuple[Catalogue | None, list[ContentError]]:
 def _neighbour_index(units: list[Unit]) -> dict[tuple[str, str], tuple[Lesson | None, Lesson | None]]:
     lessons = [lesson for unit in units for lesson in unit.lessons]
     return {
-        (lesson.unit_id, lesson.id): (lessons[i - 1] if i > 0 else None,
-                                      lessons[i + 1] if i + 1 < len(lessons) else None)
+        (lesson.unit_id, lesson.id): (
+            lessons[i - 1] if i > 0 else None,
+            lessons[i + 1] if i + 1 < len(lessons) else None,
+        )
         for i, lesson in enumerate(lessons)
     }
 
 
 def _render_document(
-    learner_md: str, guide_md: str, blocks: tuple[RawBlock, ...], doc: RawDocument, prefix: str,
-    links: _Links, errors: list[ContentError],
+    learner_md: str,
+    guide_md: str,
+    blocks: tuple[RawBlock, ...],
+    doc: RawDocument,
+    prefix: str,
+    links: _Links,
+    errors: list[ContentError],
 ):  # noqa: ANN202 - a private (learner, guide, blocks) triple
     path = doc.path
     learner = render(learner_md, source=path, resolve=links)
@@ -181,7 +190,8 @@ def _escape(text: str) -> str:
 def _render_lesson(spec: LessonSpec, links: _Links, errors: list[ContentError]) -> Lesson:
     prefix = f"{spec.unit_id}-{spec.id}-"
     learner, guide_html, blocks = _render_document(
-        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, prefix, links, errors)
+        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, prefix, links, errors
+    )
     return Lesson(
         id=spec.id,
         unit_id=spec.unit_id,
@@ -204,10 +214,9 @@ def _render_lesson(spec: LessonSpec, links: _Links, errors: list[ContentError]) 
 def _render_unit(spec: UnitSpec, quiz: QuizSpec | None, links: _Links, errors: list[ContentError]) -> Unit:
     lessons = tuple(_render_lesson(le, links, errors) for le in spec.lessons)
     learner, guide_html, blocks = _render_document(
-        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, f"{spec.id}-", links, errors)
-    steps = tuple(
-        SessionStep(s.kind, s.title, s.minutes or 0, s.method, s.materials, s.ref) for s in spec.steps
+        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, f"{spec.id}-", links, errors
     )
+    steps = tuple(SessionStep(s.kind, s.title, s.minutes or 0, s.method, s.materials, s.ref) for s in spec.steps)
     duration = sum(le.duration for le in lessons) + (quiz.duration if quiz else 0)
     version = _digest([_text_version(spec.doc.text).encode(), *(le.version.encode() for le in lessons)])
     return Unit(
@@ -255,26 +264,30 @@ def _render_quiz(spec: QuizSpec, text: str) -> Quiz:
                 option_id = opaque_id(q.id, answer.text)
             else:
                 option_id = option_letter(index)
-            options.append(Option(
-                id=option_id,
-                text=answer.text,
-                html=render_inline(answer.text) if answer.text != FALLBACK else "",
-                correct=answer.correct,
-                feedback_html=render_inline("\n".join(answer.feedback)),
-                match=answer.match,
-                match_html=render_inline(answer.match) if answer.match else "",
-                match_id=opaque_id(q.id, answer.match) if answer.match else "",
-            ))
-        questions.append(Question(
-            id=q.id,
-            type=q.type,
-            prompt_html=render("\n".join(q.prompt), source=raw.path).html,
-            options=tuple(options),
-            explanation_html=render("\n".join(q.explanation), source=raw.path).html,
-            lesson_ref=resolve_lesson_ref(q.lesson, spec.unit_id),
-            points=q.points,
-            line=q.line,
-        ))
+            options.append(
+                Option(
+                    id=option_id,
+                    text=answer.text,
+                    html=render_inline(answer.text) if answer.text != FALLBACK else "",
+                    correct=answer.correct,
+                    feedback_html=render_inline("\n".join(answer.feedback)),
+                    match=answer.match,
+                    match_html=render_inline(answer.match) if answer.match else "",
+                    match_id=opaque_id(q.id, answer.match) if answer.match else "",
+                )
+            )
+        questions.append(
+            Question(
+                id=q.id,
+                type=q.type,
+                prompt_html=render("\n".join(q.prompt), source=raw.path).html,
+                options=tuple(options),
+                explanation_html=render("\n".join(q.explanation), source=raw.path).html,
+                lesson_ref=resolve_lesson_ref(q.lesson, spec.unit_id),
+                points=q.points,
+                line=q.line,
+            )
+        )
     return Quiz(
         id=spec.id,
         unit_id=spec.unit_id,
@@ -296,4 +309,3 @@ _CHECKBOX = re.compile(r"^(\s*[-*]\s+)\[ \]\s+", re.MULTILINE)
 def _checkboxes(text: str) -> str:
     """``- [ ] item`` in guide pages prints as a tick box."""
     return _CHECKBOX.sub("\\1☐ ", text)
-

@@ -36,9 +36,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Meta:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in meta:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         meta[key] = loader.construct_object(value_node, deep=True)
         meta.key_lines[str(key)] = key_node.start_mark.line + 1
     return meta
@@ -88,9 +86,7 @@ def split_front_matter(text: str, path: Path) -> tuple[Meta, str, int]:
     """
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise FrontMatterError(
-            ContentError(path, 1, "front matter missing: the file must start with a line '---'")
-        )
+        raise FrontMatterError(ContentError(path, 1, "front matter missing: the file must start with a line '---'"))
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
             break

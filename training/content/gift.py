@@ -90,6 +90,7 @@ class GiftImport:
 
 # --- escaping -------------------------------------------------------------------------------
 
+
 def escape(text: str) -> str:
     """Plain text -> GIFT text on one line: ``\\`` first, then ``~ = # { } :``, and newlines
     as ``\\n``."""
@@ -144,6 +145,7 @@ def _percent(value: float) -> str:
 
 
 # --- export: our quiz -> GIFT ---------------------------------------------------------------
+
 
 def quiz_to_gift(raw: RawQuiz) -> str:
     """One quiz file, parsed, as a GIFT file for Moodle (and for :func:`gift_to_quiz`)."""
@@ -244,7 +246,9 @@ def _export_short(question: RawQuestion) -> list[str]:
             if "->" in answer.text:
                 raise _Unmappable(
                     f"short answer {answer.text!r} contains '->', which Moodle would read as a "
-                    "matching question; reword the answer", answer.line)
+                    "matching question; reword the answer",
+                    answer.line,
+                )
             text = escape(answer.text.replace("*", "\\*"))
             weight = "" if answer.correct else "%0%"
             if answer.correct and text.startswith("%"):
@@ -284,6 +288,7 @@ _EXPORTERS: dict[QuestionType, Callable[[RawQuestion], list[str]]] = {
 
 
 # --- import: reading GIFT as Moodle does ----------------------------------------------------
+
 
 @dataclass(slots=True)
 class _Block:
@@ -412,32 +417,33 @@ def _read_question(block: _Block, ctx: _Context) -> _GiftQuestion | tuple[str, i
     if text.startswith("::", pos):
         end = text.find("::", pos + 2)
         if end < 0:
-            ctx.error(line,
-                "the title is not closed: write '::question-id::' before the question text")
+            ctx.error(line, "the title is not closed: write '::question-id::' before the question text")
             return None
         name = _restore(text[pos + 2 : end]).strip(_MOODLE_TRIM)
         pos = end + 2
         pos += len(text[pos:]) - len(text[pos:].lstrip(_MOODLE_TRIM))
     start, finish = text.find("{", pos), text.find("}", pos)
     if start < 0 and finish < 0:
-        ctx.error(line,
+        ctx.error(
+            line,
             "text without '{answers}' is a Moodle description, which a quiz here cannot hold; put "
-            "that text into the question that needs it")
+            "that text into the question that needs it",
+        )
         return None
     if start < 0 or 0 <= finish < start:
-        ctx.error(block.line_at(finish),
-            "'}' without an opening '{' (write \\} for a brace in the text)")
+        ctx.error(block.line_at(finish), "'}' without an opening '{' (write \\} for a brace in the text)")
         return None
     if finish < 0:
-        ctx.error(block.line_at(start),
-            "'{' without a closing '}' (write \\{ for a brace in the text)")
+        ctx.error(block.line_at(start), "'{' without a closing '}' (write \\{ for a brace in the text)")
         return None
     more = (text.find("{", finish), text.find("}", finish + 1))
     extra = min((i for i in more if i >= 0), default=-1)
     if extra >= 0:
-        ctx.error(block.line_at(extra),
+        ctx.error(
+            block.line_at(extra),
             "a second '{' or '}' in one question: separate questions with a blank line, and write "
-            "\\{ \\} for braces in the text")
+            "\\{ \\} for braces in the text",
+        )
         return None
     after = text[finish + 1 :]
     prompt = text[pos:start] + (_BLANK + after if after.strip(_MOODLE_TRIM) else "")
@@ -451,11 +457,17 @@ def _read_question(block: _Block, ctx: _Context) -> _GiftQuestion | tuple[str, i
     ctx_line = block.line_at(base)
     tags, id_token = _read_tags(block, ctx)
     return _GiftQuestion(
-        block=block, line=line, name=name, format=fmt,
+        block=block,
+        line=line,
+        name=name,
+        format=fmt,
         prompt=_markdown(fmt, prompt, line, ctx).replace(_BLANK, _BLANK_MARKDOWN),
         explanation=_markdown(explanation_format, explanation, ctx_line, ctx),
-        kind=_kind(answer.strip(_MOODLE_TRIM)), answer=answer, base=base,
-        tags=tags, id_token=id_token,
+        kind=_kind(answer.strip(_MOODLE_TRIM)),
+        answer=answer,
+        base=base,
+        tags=tags,
+        id_token=id_token,
     )
 
 
@@ -483,9 +495,7 @@ def _split_format(text: str, default: str) -> tuple[str, str]:
     return default, text
 
 
-def _read_tags(
-    block: _Block, ctx: _Context
-) -> tuple[dict[str, tuple[str, int]], tuple[str, int] | None]:
+def _read_tags(block: _Block, ctx: _Context) -> tuple[dict[str, tuple[str, int]], tuple[str, int] | None]:
     """Our fields from the block's comments: ``[id:x]``, ``[tag:lesson:x]`` or ``// lesson: x``."""
     tags: dict[str, tuple[str, int]] = {}
     id_token: tuple[str, int] | None = None
@@ -501,13 +511,16 @@ def _read_tags(
             found.append((plain.group(1), plain.group(2)))
         for key, value in found:
             if key in tags and tags[key][0] != value:
-                ctx.error(number, f"two different {key}s for one question: {tags[key][0]!r} (line "
-                                  f"{tags[key][1]}) and {value!r}")
+                ctx.error(
+                    number,
+                    f"two different {key}s for one question: {tags[key][0]!r} (line {tags[key][1]}) and {value!r}",
+                )
             tags.setdefault(key, (value, number))
     return tags, id_token
 
 
 # --- import: text formats -> Markdown -------------------------------------------------------
+
 
 class _Unsupported(Exception):
     pass
@@ -608,14 +621,14 @@ def _html_to_markdown(text: str) -> str:
 
 # --- import: one function per GIFT question type --------------------------------------------
 
+
 @dataclass(slots=True)
 class _Answers:
     type: QuestionType
     answers: list[RawAnswer]
 
 
-def _answer_parts(question: _GiftQuestion, body: str, line: int, ctx: _Context,
-                  plain: bool = False) -> tuple[str, str]:
+def _answer_parts(question: _GiftQuestion, body: str, line: int, ctx: _Context, plain: bool = False) -> tuple[str, str]:
     """``text#feedback`` -> (text, feedback) in Markdown; ``plain`` keeps the text as written."""
     text, _sep, feedback = body.partition("#")
     text_format, text = _split_format(text.strip(_MOODLE_TRIM), question.format)
@@ -645,8 +658,11 @@ def _weight(body: str, line: int, ctx: _Context) -> tuple[float | None, str]:
 
 def _needs_feedback(feedback: str, text: str, line: int, ctx: _Context, how: str = "") -> list[str]:
     if not feedback.strip():
-        ctx.error(line, f"answer {text!r} has no feedback: {how or 'add #feedback after it'}; "
-                        "every answer here explains itself to the learner")
+        ctx.error(
+            line,
+            f"answer {text!r} has no feedback: {how or 'add #feedback after it'}; "
+            "every answer here explains itself to the learner",
+        )
     return feedback.split("\n")
 
 
@@ -665,15 +681,15 @@ def _import_multichoice(question: _GiftQuestion, ctx: _Context) -> _Answers:
             weight = found or 0.0
         text, feedback = _answer_parts(question, body, line, ctx)
         if single and segment.marker != "=" and weight > 0:
-            ctx.error(line,
+            ctx.error(
+                line,
                 f"partial credit ({_percent(weight)}%) in a single-choice question: ours score 1 "
-                "or 0; mark the answer '=' or '~', or drop the '=' to make it multiple choice")
+                "or 0; mark the answer '=' or '~', or drop the '=' to make it multiple choice",
+            )
         elif single and weight < 0:
-            ctx.note(line, f"the penalty {_percent(weight)}% is dropped: a wrong single-choice "
-                           "answer scores 0")
+            ctx.note(line, f"the penalty {_percent(weight)}% is dropped: a wrong single-choice answer scores 0")
         weights.append(weight)
-        answers.append(RawAnswer(text, line, correct=weight > 0,
-                                 feedback=_needs_feedback(feedback, text, line, ctx)))
+        answers.append(RawAnswer(text, line, correct=weight > 0, feedback=_needs_feedback(feedback, text, line, ctx)))
     if not single:
         _check_multiple_weights(question, weights, ctx)
     return _Answers(QuestionType.SINGLE if single else QuestionType.MULTIPLE, answers)
@@ -685,15 +701,19 @@ def _check_multiple_weights(question: _GiftQuestion, weights: list[float], ctx: 
         return
     if max(positive) - min(positive) > 0.01:
         shown = ", ".join(f"{_percent(w)}%" for w in positive)
-        ctx.error(question.answer_line,
+        ctx.error(
+            question.answer_line,
             f"correct options weigh {shown}: our multiple-choice scoring gives every correct "
-            "option the same share; use equal weights")
+            "option the same share; use equal weights",
+        )
         return
     share = 100 / len(positive)
     if any(abs(w + share) > 0.01 for w in weights if w <= 0) or abs(sum(positive) - 100) > 0.01:
-        ctx.note(question.answer_line,
+        ctx.note(
+            question.answer_line,
             f"scored here as {_percent(share)}% for each correct option chosen and "
-            f"-{_percent(share)}% for each wrong one, never below 0")
+            f"-{_percent(share)}% for each wrong one, never below 0",
+        )
 
 
 def _import_true_false(question: _GiftQuestion, ctx: _Context) -> _Answers:
@@ -709,12 +729,15 @@ def _import_true_false(question: _GiftQuestion, ctx: _Context) -> _Answers:
     wrong, right = texts
     how = "write {TRUE#feedback for a wrong answer#feedback for a right answer}"
     true_feedback, false_feedback = (right, wrong) if is_true else (wrong, right)
-    return _Answers(QuestionType.TRUE_FALSE, [
-        RawAnswer("True", line, correct=is_true,
-                  feedback=_needs_feedback(true_feedback, "True", line, ctx, how)),
-        RawAnswer("False", line, correct=not is_true,
-                  feedback=_needs_feedback(false_feedback, "False", line, ctx, how)),
-    ])
+    return _Answers(
+        QuestionType.TRUE_FALSE,
+        [
+            RawAnswer("True", line, correct=is_true, feedback=_needs_feedback(true_feedback, "True", line, ctx, how)),
+            RawAnswer(
+                "False", line, correct=not is_true, feedback=_needs_feedback(false_feedback, "False", line, ctx, how)
+            ),
+        ],
+    )
 
 
 def _import_short(question: _GiftQuestion, ctx: _Context) -> _Answers:
@@ -727,26 +750,27 @@ def _import_short(question: _GiftQuestion, ctx: _Context) -> _Answers:
         text, feedback = _answer_parts(question, body, line, ctx, plain=True)
         weight = 100.0 if weight is None else weight
         if weight not in (0.0, 100.0):
-            ctx.error(line,
+            ctx.error(
+                line,
                 f"partial credit ({_percent(weight)}%) for a short answer: ours score 1 or 0; use "
-                "=answer (accepted) or =%0%answer (wrong)")
+                "=answer (accepted) or =%0%answer (wrong)",
+            )
         if text == FALLBACK and weight > 0:
-            ctx.error(line,
-                "'*' accepts any answer; write =%0%*#feedback for the feedback to any other answer")
+            ctx.error(line, "'*' accepts any answer; write =%0%*#feedback for the feedback to any other answer")
         elif "*" in text.replace("\\*", "") and text != FALLBACK:
-            ctx.error(line,
+            ctx.error(
+                line,
                 f"the wildcard '*' in {text!r} is not supported; list each accepted answer (write "
-                "\\\\* for an asterisk)")
+                "\\\\* for an asterisk)",
+            )
         text = text if text == FALLBACK else text.replace("\\*", "*")
-        answers.append(RawAnswer(text, line, correct=weight > 0,
-                                 feedback=_needs_feedback(feedback, text, line, ctx)))
+        answers.append(RawAnswer(text, line, correct=weight > 0, feedback=_needs_feedback(feedback, text, line, ctx)))
     accepted = [a.text for a in answers if a.correct]
     if accepted and not any(a.text == FALLBACK for a in answers):
         line = question.answer_line
         fallback = f"The expected answer is “{accepted[0]}”."
         answers.append(RawAnswer(FALLBACK, line, feedback=[fallback]))
-        ctx.note(line,
-            f"no =%0%* answer: any other answer gets the feedback {answers[-1].feedback[0]!r}")
+        ctx.note(line, f"no =%0%* answer: any other answer gets the feedback {answers[-1].feedback[0]!r}")
     return _Answers(QuestionType.SHORT, answers)
 
 
@@ -763,47 +787,67 @@ def _import_match(question: _GiftQuestion, ctx: _Context) -> _Answers:
             ctx.error(line, "a matching pair needs '->': =left -> right")
             continue
         if "#" in segment.body:
-            ctx.error(line,
+            ctx.error(
+                line,
                 "Moodle has no '#feedback' for matching pairs and would show it as part of the "
-                "answer: write it on a '// feedback: ...' line under the pair, or escape it as \\#")
+                "answer: write it on a '// feedback: ...' line under the pair, or escape it as \\#",
+            )
         fmt, left = _split_format(left.strip(_MOODLE_TRIM), question.format)
         left_text = " ".join(_markdown(fmt, left, line, ctx).split("\n")).strip()
         right_text = " ".join(_restore(right).split("\n")).strip(_MOODLE_TRIM)
         if not left_text:
-            ctx.error(line,
+            ctx.error(
+                line,
                 f"an extra answer without a left side ('= -> {right_text}') is not supported: "
-                "every right side here belongs to one left side")
+                "every right side here belongs to one left side",
+            )
             continue
-        feedback = [unescape(m.group(1)) for offset, _n, comment in question.block.comments
-                    if segment.start <= offset < segment.end
-                    and (m := _FEEDBACK_COMMENT.match(comment))]
+        feedback = [
+            unescape(m.group(1))
+            for offset, _n, comment in question.block.comments
+            if segment.start <= offset < segment.end and (m := _FEEDBACK_COMMENT.match(comment))
+        ]
         if not any(f.strip() for f in feedback):
             derived += 1
             feedback = [f"Position {right_text}." if ordering else f"{left_text} → {right_text}."]
         pairs.append((left_text, right_text, line, "\n".join(feedback).split("\n")))
     if derived:
-        ctx.note(question.answer_line,
-            f"{derived} pair(s) without a '// feedback:' line get feedback that states the right "
-            "answer")
+        ctx.note(
+            question.answer_line,
+            f"{derived} pair(s) without a '// feedback:' line get feedback that states the right answer",
+        )
     positions = [right for _l, right, _n, _f in pairs]
     is_sequence = sorted(positions, key=lambda p: int(p) if p.isdigit() else 0) == [
-        str(n) for n in range(1, len(pairs) + 1)]
+        str(n) for n in range(1, len(pairs) + 1)
+    ]
     if not ordering:
         if is_sequence and pairs:
-            ctx.note(question.answer_line,
+            ctx.note(
+                question.answer_line,
                 "the right sides are 1, 2, 3, ...: if this is an ordering question, add '// "
-                "[tag:type:ordering]' above it")
-        return _Answers(QuestionType.MATCHING, [
-            RawAnswer(left, line, correct=True, match=right, feedback=feedback)
-            for left, right, line, feedback in pairs])
+                "[tag:type:ordering]' above it",
+            )
+        return _Answers(
+            QuestionType.MATCHING,
+            [
+                RawAnswer(left, line, correct=True, match=right, feedback=feedback)
+                for left, right, line, feedback in pairs
+            ],
+        )
     if not is_sequence:
-        ctx.error(question.answer_line, "an ordering question matches each item with its position: "
-                                        "=item -> 1, =item -> 2, ... (each number once)")
+        ctx.error(
+            question.answer_line,
+            "an ordering question matches each item with its position: =item -> 1, =item -> 2, ... (each number once)",
+        )
         return _Answers(QuestionType.ORDERING, [])
     ordered = sorted(pairs, key=lambda pair: int(pair[1]))
-    return _Answers(QuestionType.ORDERING, [
-        RawAnswer(left, line, correct=True, position=int(right), feedback=feedback)
-        for left, right, line, feedback in ordered])
+    return _Answers(
+        QuestionType.ORDERING,
+        [
+            RawAnswer(left, line, correct=True, position=int(right), feedback=feedback)
+            for left, right, line, feedback in ordered
+        ],
+    )
 
 
 _IMPORTERS: dict[str, Callable[[_GiftQuestion, _Context], _Answers]] = {
@@ -814,12 +858,13 @@ _IMPORTERS: dict[str, Callable[[_GiftQuestion, _Context], _Answers]] = {
 }
 _NOT_MAPPED = {
     "numerical": "numerical questions ({#...}) cannot be imported: our quizzes have no "
-                 "numerical type; make it a short answer (=42) or a choice",
+    "numerical type; make it a short answer (=42) or a choice",
     "essay": "essay questions ({}) cannot be imported: our quizzes are marked automatically",
 }
 
 
 # --- import: GIFT -> our quiz file ----------------------------------------------------------
+
 
 def gift_to_quiz(
     text: str,
@@ -839,8 +884,7 @@ def gift_to_quiz(
     text = _newlines(text).removeprefix("\ufeff")
     for number, line in enumerate(text.split("\n"), start=1):
         if _RESERVED.search(line):
-            ctx.error(number,
-                "the line holds a private-use character (U+E000-U+E0FF), which cannot be imported")
+            ctx.error(number, "the line holds a private-use character (U+E000-U+E0FF), which cannot be imported")
     if ctx.errors:
         raise GiftError(ctx.errors)
 
@@ -871,23 +915,20 @@ def _question_id(question: _GiftQuestion, ctx: _Context) -> str:
     if question.id_token is not None:
         value, number = question.id_token
         if not ID_PATTERN.match(value):
-            ctx.error(number,
-                f"question id {value!r} must use lowercase letters, digits and hyphens")
+            ctx.error(number, f"question id {value!r} must use lowercase letters, digits and hyphens")
         return value
     if not question.name:
-        ctx.error(question.line,
-            "the question has no title: start it with ::question-id:: (the title is its stable id "
-            "here)")
+        ctx.error(
+            question.line, "the question has no title: start it with ::question-id:: (the title is its stable id here)"
+        )
         return ""
     if ID_PATTERN.match(question.name):
         return question.name
     slug = _slug(question.name)
     if not slug:
-        ctx.error(question.line,
-            f"the title {question.name!r} gives no id: use lowercase letters, digits and hyphens")
+        ctx.error(question.line, f"the title {question.name!r} gives no id: use lowercase letters, digits and hyphens")
     else:
-        ctx.note(question.line,
-            f"the title {question.name!r} is not an id; the question's id is {slug!r}")
+        ctx.note(question.line, f"the title {question.name!r} is not an id; the question's id is {slug!r}")
     return slug
 
 
@@ -896,8 +937,9 @@ def _slug(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
 
 
-def _to_raw_question(question: _GiftQuestion, unit_id: str, lessons: Mapping[str, Any] | None,
-                     ctx: _Context) -> RawQuestion | None:
+def _to_raw_question(
+    question: _GiftQuestion, unit_id: str, lessons: Mapping[str, Any] | None, ctx: _Context
+) -> RawQuestion | None:
     """A parsed GIFT question -> the quiz parser's record, with lesson, points and checks."""
     if question.kind in _NOT_MAPPED:
         ctx.error(question.answer_line, _NOT_MAPPED[question.kind])
@@ -907,14 +949,15 @@ def _to_raw_question(question: _GiftQuestion, unit_id: str, lessons: Mapping[str
     raw = RawQuestion(qid, question.line, type=found.type, type_given=True, answers=found.answers)
     declared, type_line = question.tags.get("type", ("", 0))
     if declared and declared != found.type.value:
-        ctx.error(type_line,
-            f"the tag says type {declared!r} but the answers make a {found.type.value} question")
+        ctx.error(type_line, f"the tag says type {declared!r} but the answers make a {found.type.value} question")
     lesson, raw.lesson_line = question.tags.get("lesson", ("", question.line))
     raw.lesson = lesson
     if not lesson:
-        ctx.error(question.line,
+        ctx.error(
+            question.line,
             f"question {qid!r} names no lesson: add '// [tag:lesson:LESSON-ID]' (or '// lesson: "
-            "LESSON-ID') on the line above it")
+            "LESSON-ID') on the line above it",
+        )
     elif lessons is not None:
         lesson_unit, lesson_id = resolve_lesson_ref(lesson, unit_id)
         if lesson_id not in lessons.get(lesson_unit, ()):
@@ -927,29 +970,38 @@ def _to_raw_question(question: _GiftQuestion, unit_id: str, lessons: Mapping[str
     if not question.prompt.strip():
         ctx.error(question.line, f"question {qid!r} has no question text")
     if not question.explanation.strip():
-        ctx.error(question.answer_line,
+        ctx.error(
+            question.answer_line,
             f"question {qid!r} has no general feedback: add ####explanation before the closing "
-            f"'}}'; it is the explanation learners see")
+            f"'}}'; it is the explanation learners see",
+        )
     raw.prompt = question.prompt.split("\n")
     raw.explanation = question.explanation.split("\n")
     return raw
 
 
-def _quiz_settings(header: list[tuple[int, str]], category: tuple[str, int] | None, unit_id: str,
-                   quizzes: Mapping[str, str] | None, ctx: _Context) -> dict[str, Any]:
+def _quiz_settings(
+    header: list[tuple[int, str]],
+    category: tuple[str, int] | None,
+    unit_id: str,
+    quizzes: Mapping[str, str] | None,
+    ctx: _Context,
+) -> dict[str, Any]:
     """Front matter from the ``// ---`` YAML comments at the top, with defaults for the rest."""
     meta = _header_yaml(header, ctx)
     line_of = meta.line_of if isinstance(meta, Meta) else (lambda _key: 1)
     settings: dict[str, Any] = {
-        "id": f"{unit_id}-quiz", "unit": unit_id,
+        "id": f"{unit_id}-quiz",
+        "unit": unit_id,
         "title": _category_title(category[0]) if category else f"{unit_id} quiz",
         **QUIZ_DEFAULTS,
     }
     for key, value in meta.items():
         settings[str(key)] = _plain(value)
     if settings["unit"] != unit_id:
-        ctx.note(line_of("unit"), f"the file's quiz was for unit {settings['unit']!r}; it goes to "
-                                  f"{unit_id!r} as --unit says")
+        ctx.note(
+            line_of("unit"), f"the file's quiz was for unit {settings['unit']!r}; it goes to {unit_id!r} as --unit says"
+        )
         settings["unit"] = unit_id
     checks = {
         "id": lambda v: isinstance(v, str) and ID_PATTERN.match(v),
@@ -964,8 +1016,10 @@ def _quiz_settings(header: list[tuple[int, str]], category: tuple[str, int] | No
             ctx.error(line_of(key), f"quiz setting {key}: {settings[key]!r} is not valid")
     owner = (quizzes or {}).get(settings["id"])
     if owner is not None and owner != unit_id:
-        ctx.error(line_of("id"), f"quiz id {settings['id']!r} belongs to unit {owner!r}'s quiz; "
-                                 "change 'id' in the file's settings")
+        ctx.error(
+            line_of("id"),
+            f"quiz id {settings['id']!r} belongs to unit {owner!r}'s quiz; change 'id' in the file's settings",
+        )
     return settings
 
 
@@ -978,8 +1032,10 @@ def _header_yaml(header: list[tuple[int, str]], ctx: _Context) -> Meta | dict:
     if len(marks) < 2:
         return {}
     first, last = header[marks[0]][0] + 1, header[marks[1]][0]
-    by_line = {number: comment[1:] if comment.startswith(" ") else comment
-               for number, comment in header[marks[0] + 1 : marks[1]]}
+    by_line = {
+        number: comment[1:] if comment.startswith(" ") else comment
+        for number, comment in header[marks[0] + 1 : marks[1]]
+    }
     yaml_text = "\n".join(by_line.get(number, "") for number in range(first, last))
     try:
         data = load_yaml(yaml_text, ctx.path, first_line=first)
@@ -1015,8 +1071,11 @@ class _Dumper(yaml.SafeDumper):
 
 def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     analysis = dumper.analyze_scalar(value)
-    plain = (analysis.allow_block_plain and not analysis.multiline
-             and dumper.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG)
+    plain = (
+        analysis.allow_block_plain
+        and not analysis.multiline
+        and dumper.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
+    )
     return dumper.represent_scalar(_STR_TAG, value, style=None if plain else '"')
 
 
@@ -1025,12 +1084,12 @@ _Dumper.add_representer(str, _represent_text)
 
 
 def _yaml(data: Mapping[str, Any]) -> str:
-    text = yaml.dump(dict(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=1_000_000)
+    text = yaml.dump(dict(data), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000)
     return text.rstrip("\n")
 
 
 # --- import: writing our quiz file, and checking that it reads back -------------------------
+
 
 class _Writer:
     """Quiz text lines, each remembering the GIFT line it came from."""
@@ -1093,8 +1152,7 @@ def _write_quiz(meta: Mapping[str, Any], intro: str, questions: list[RawQuestion
     return out
 
 
-def _verified_quiz_text(meta: dict[str, Any], intro: str, questions: list[RawQuestion],
-                        ctx: _Context) -> str:
+def _verified_quiz_text(meta: dict[str, Any], intro: str, questions: list[RawQuestion], ctx: _Context) -> str:
     """Write the quiz and parse it back: problems come out at GIFT lines, and a text that our
     format would read differently (a prompt line that looks like an answer) is refused."""
     out = _write_quiz(meta, intro, questions)
@@ -1111,15 +1169,16 @@ def _verified_quiz_text(meta: dict[str, Any], intro: str, questions: list[RawQue
         found = [p for p in parsed.questions if first <= p.line < last]
         if len(found) != 1 or _shape(found[0]) != _shape(q):
             misread.append((first, last))
-            ctx.error(q.line,
+            ctx.error(
+                q.line,
                 f"question {q.id!r} has a line that our quiz format would read as markup (an "
-                "answer, a '## ' heading or 'Explanation:'); reword that line")
+                "answer, a '## ' heading or 'Explanation:'); reword that line",
+            )
     if parsed.intro != intro:
         ctx.error(1, "the 'intro' setting has a line that our quiz format reads as a question")
     for error in errors:
         if not any(first <= error.line < last for first, last in misread):
-            message = _FIRST_AT.sub(lambda m: f"first at line {source(int(m.group(1)))}",
-                                    error.message)
+            message = _FIRST_AT.sub(lambda m: f"first at line {source(int(m.group(1)))}", error.message)
             ctx.error(source(error.line), message)
     if ctx.errors:
         raise GiftError(ctx.errors)
@@ -1134,6 +1193,5 @@ def _joined(lines: list[str]) -> str:
 
 
 def _shape(q: RawQuestion) -> tuple[Any, ...]:
-    answers = tuple((a.text, a.correct, a.match, a.position, _joined(a.feedback))
-                    for a in q.answers)
+    answers = tuple((a.text, a.correct, a.match, a.position, _joined(a.feedback)) for a in q.answers)
     return (q.id, q.type, q.lesson, q.points, _joined(q.prompt), answers, _joined(q.explanation))

@@ -57,12 +57,15 @@ class Block:
 
     @property
     def label(self) -> str:
-        return self.title or {
-            BlockKind.FACILITATOR_NOTES: "Facilitator notes",
-            BlockKind.DISCUSSION: "Discussion questions",
-            BlockKind.ACTIVITY: "Activity",
-            BlockKind.HANDOUT: "Handout",
-        }[self.kind]
+        return (
+            self.title
+            or {
+                BlockKind.FACILITATOR_NOTES: "Facilitator notes",
+                BlockKind.DISCUSSION: "Discussion questions",
+                BlockKind.ACTIVITY: "Activity",
+                BlockKind.HANDOUT: "Handout",
+            }[self.kind]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,6 @@ class Unit:
             if lesson.id == lesson_id:
                 return lesson
         raise KeyError(lesson_id)
-
 
     @property
     def workshop_minutes(self) -> int:
@@ -241,8 +243,7 @@ class Catalogue:
     version: str
     content_dir: Path
     _units_by_id: Mapping[str, Unit] = field(default_factory=dict, repr=False)
-    _neighbours: Mapping[tuple[str, str], tuple[Lesson | None, Lesson | None]] = field(
-        default_factory=dict, repr=False)
+    _neighbours: Mapping[tuple[str, str], tuple[Lesson | None, Lesson | None]] = field(default_factory=dict, repr=False)
 
     def unit(self, unit_id: str) -> Unit:
         return self._units_by_id[unit_id]

@@ -76,9 +76,7 @@ def parse_quiz_text(text: str, path: Path) -> tuple[RawQuiz | None, list[Content
     return parse_quiz_body(meta, body, body_line, path)
 
 
-def parse_quiz_body(
-    meta: Meta, body: str, body_line: int, path: Path
-) -> tuple[RawQuiz, list[ContentError]]:
+def parse_quiz_body(meta: Meta, body: str, body_line: int, path: Path) -> tuple[RawQuiz, list[ContentError]]:
     errors: list[ContentError] = []
     intro: list[str] = []
     questions: list[RawQuestion] = []
@@ -96,8 +94,9 @@ def parse_quiz_body(
             flush()
             qid = heading.group(1)
             if not ID_PATTERN.match(qid):
-                errors.append(ContentError(
-                    path, lineno, f"question id {qid!r} must use lowercase letters, digits and hyphens"))
+                errors.append(
+                    ContentError(path, lineno, f"question id {qid!r} must use lowercase letters, digits and hyphens")
+                )
             current_id, chunk = (qid, lineno), []
         elif current_id is None:
             intro.append(line)
@@ -108,9 +107,11 @@ def parse_quiz_body(
     seen: dict[str, int] = {}
     for question in questions:
         if question.id in seen:
-            errors.append(ContentError(
-                path, question.line,
-                f"duplicate question id {question.id!r} (first at line {seen[question.id]})"))
+            errors.append(
+                ContentError(
+                    path, question.line, f"duplicate question id {question.id!r} (first at line {seen[question.id]})"
+                )
+            )
         seen.setdefault(question.id, question.line)
     if not questions:
         errors.append(ContentError(path, body_line, "the quiz has no questions ('## question-id')"))
@@ -156,10 +157,14 @@ def _parse_question(
             question.prompt.append(text)
         elif text.strip():
             state = "after"
-            errors.append(ContentError(
-                path, lineno,
-                "unexpected text among the answers; feedback lines are indented and start with '>', "
-                "and the explanation starts with 'Explanation:'"))
+            errors.append(
+                ContentError(
+                    path,
+                    lineno,
+                    "unexpected text among the answers; feedback lines are indented and start with '>', "
+                    "and the explanation starts with 'Explanation:'",
+                )
+            )
     _check_shape(question, path, errors)
     return question
 

@@ -113,7 +113,6 @@ class _Fields:
     def error(self, key: str, message: str) -> None:
         self.errors.append(ContentError(self.path, self.meta.line_of(key), f"{self.where}{message}"))
 
-
     def text(self, key: str, required: bool = True, default: str = "") -> str:
         value = self.meta.get(key)
         if value is None:

@@ -43,10 +43,26 @@ from .plan import Agenda, Pause, Pending, PlanError, Slot, WorkshopOptions, plan
 from .render import render, templates_version
 
 __all__ = [
-    "Agenda", "PlanError", "UnknownUnit", "WorkshopOptions", "build_guide", "build_handout",
-    "build_participant_handouts", "build_quiz_sheet", "default_options", "describe_step", "glossary",
-    "guide_pdf", "handout_pdf", "participant_handouts_pdf", "plan_workshop", "quiz_pdf", "quiz_view",
-    "references", "select_units", "warm_guide_pdf",
+    "Agenda",
+    "PlanError",
+    "UnknownUnit",
+    "WorkshopOptions",
+    "build_guide",
+    "build_handout",
+    "build_participant_handouts",
+    "build_quiz_sheet",
+    "default_options",
+    "describe_step",
+    "glossary",
+    "guide_pdf",
+    "handout_pdf",
+    "participant_handouts_pdf",
+    "plan_workshop",
+    "quiz_pdf",
+    "quiz_view",
+    "references",
+    "select_units",
+    "warm_guide_pdf",
 ]
 
 QUESTION_SHEET_SEED = 0
@@ -75,6 +91,7 @@ def default_options(catalogue: Catalogue, **changes: object) -> WorkshopOptions:
 
 
 # --- glossary and references -----------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Definition:
@@ -152,6 +169,7 @@ def references(units: Sequence[Unit]) -> tuple[Reference, ...]:
 
 
 # --- the guide's view of a unit -------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class BlockView:
@@ -252,13 +270,16 @@ def quiz_view(catalogue: Catalogue, quiz: Quiz) -> QuizView:
             choices = tuple(ChoiceView(_letter(i), by_match[c.id]) for i, c in enumerate(public.choices))
             items = question.options
             letters = {c.option.match_id: c.letter for c in choices}
-            key = "; ".join(f"{n}–{letters[o.match_id]} ({o.text} → {o.match})"
-                            for n, o in enumerate(items, start=1))
+            key = "; ".join(f"{n}–{letters[o.match_id]} ({o.text} → {o.match})" for n, o in enumerate(items, start=1))
         elif question.type == QuestionType.ORDERING:
             choices = tuple(ChoiceView(_letter(i), question.option(c.id)) for i, c in enumerate(public.items))
             letters = {c.option.id: c.letter for c in choices}
-            key = ", ".join(letters[o.id] for o in question.options) + " (" + " → ".join(
-                o.text for o in question.options) + ")"
+            key = (
+                ", ".join(letters[o.id] for o in question.options)
+                + " ("
+                + " → ".join(o.text for o in question.options)
+                + ")"
+            )
         elif question.type == QuestionType.SHORT:
             key = QUESTION_TYPES[question.type].correct_answer(question)
         else:
@@ -324,8 +345,12 @@ def _blocks(unit: Unit, kind: BlockKind, anchors: _Anchors) -> tuple[BlockView, 
 
 def _unit_view(catalogue: Catalogue, unit: Unit, agenda: Agenda, anchors: _Anchors) -> UnitView:
     lessons = tuple(
-        LessonView(lesson, _lesson_number(unit, lesson), f"lesson-{unit.id}-{lesson.id}",
-                   _fragment(lesson.guide_html, top=3, prefix=f"{unit.id}-{lesson.id}-", anchors=anchors))
+        LessonView(
+            lesson,
+            _lesson_number(unit, lesson),
+            f"lesson-{unit.id}-{lesson.id}",
+            _fragment(lesson.guide_html, top=3, prefix=f"{unit.id}-{lesson.id}-", anchors=anchors),
+        )
         for lesson in unit.lessons
     )
     quiz = catalogue.quiz_for_unit(unit.id)
@@ -343,8 +368,14 @@ def _unit_view(catalogue: Catalogue, unit: Unit, agenda: Agenda, anchors: _Ancho
     )
 
 
-def build_guide(catalogue: Catalogue, units: Sequence[Unit] | None = None, plan: Agenda | None = None, *,
-                standalone: bool = True, stylesheet_href: str | None = None) -> str:
+def build_guide(
+    catalogue: Catalogue,
+    units: Sequence[Unit] | None = None,
+    plan: Agenda | None = None,
+    *,
+    standalone: bool = True,
+    stylesheet_href: str | None = None,
+) -> str:
     """The trainer's guide as HTML, for the chosen units (all by default) and a workshop plan
     (by default the course's workshop defaults, with as many days as the units need).
 
@@ -362,9 +393,15 @@ def build_guide(catalogue: Catalogue, units: Sequence[Unit] | None = None, plan:
         "whole_course": len(chosen) == len(catalogue.units),
         "glossary": glossary(chosen),
         "references": references(chosen),
-        "pages": tuple((p, _fragment(p.html, top=2, prefix=f"page-{p.id}-", anchors=anchors)
-                        .replace("<li>☐", '<li class="tick-item">☐'))  # checklists: the box is the bullet
-                       for p in catalogue.guide.pages),
+        "pages": tuple(
+            (
+                p,
+                _fragment(p.html, top=2, prefix=f"page-{p.id}-", anchors=anchors).replace(
+                    "<li>☐", '<li class="tick-item">☐'
+                ),
+            )  # checklists: the box is the bullet
+            for p in catalogue.guide.pages
+        ),
         "stylesheet_href": stylesheet_href,
         "describe": describe_step,
         "unit_of": catalogue.unit,
@@ -377,20 +414,36 @@ def build_handout(catalogue: Catalogue, unit: Unit) -> str:
     and the unit's key terms. Made from learner HTML only: no trainer material."""
     anchors = _Anchors((unit,))
     lessons = tuple(
-        LessonView(lesson, _lesson_number(unit, lesson), f"lesson-{unit.id}-{lesson.id}",
-                   _fragment(lesson.html, top=3, prefix=f"{unit.id}-{lesson.id}-", anchors=anchors))
+        LessonView(
+            lesson,
+            _lesson_number(unit, lesson),
+            f"lesson-{unit.id}-{lesson.id}",
+            _fragment(lesson.html, top=3, prefix=f"{unit.id}-{lesson.id}-", anchors=anchors),
+        )
         for lesson in unit.lessons
     )
-    return render("handout.html", catalogue=catalogue, guide=catalogue.guide, unit=unit, lessons=lessons,
-                  intro_html=_fragment(unit.html, top=3, prefix=f"{unit.id}-intro-", anchors=anchors),
-                  glossary=glossary((unit,)), references=references((unit,)))
+    return render(
+        "handout.html",
+        catalogue=catalogue,
+        guide=catalogue.guide,
+        unit=unit,
+        lessons=lessons,
+        intro_html=_fragment(unit.html, top=3, prefix=f"{unit.id}-intro-", anchors=anchors),
+        glossary=glossary((unit,)),
+        references=references((unit,)),
+    )
 
 
 def build_participant_handouts(catalogue: Catalogue, unit: Unit) -> str:
     """The unit's handout blocks alone, one per page, for photocopying."""
     anchors = _Anchors((unit,))
-    return render("handouts.html", catalogue=catalogue, guide=catalogue.guide, unit=unit,
-                  handouts=_blocks(unit, BlockKind.HANDOUT, anchors))
+    return render(
+        "handouts.html",
+        catalogue=catalogue,
+        guide=catalogue.guide,
+        unit=unit,
+        handouts=_blocks(unit, BlockKind.HANDOUT, anchors),
+    )
 
 
 def build_quiz_sheet(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> str:
@@ -398,11 +451,18 @@ def build_quiz_sheet(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> s
     quiz = catalogue.quiz_for_unit(unit.id)
     if quiz is None:
         raise UnknownUnit(f"{unit.id} has no quiz")
-    return render("quiz-sheet.html", catalogue=catalogue, guide=catalogue.guide, unit=unit,
-                  view=quiz_view(catalogue, quiz), answer_key=answer_key)
+    return render(
+        "quiz-sheet.html",
+        catalogue=catalogue,
+        guide=catalogue.guide,
+        unit=unit,
+        view=quiz_view(catalogue, quiz),
+        answer_key=answer_key,
+    )
 
 
 # --- PDFs, built once and cached ---------------------------------------------------------
+
 
 def _key(catalogue: Catalogue, kind: str, **parts: object) -> dict[str, object]:
     return {"kind": kind, "content": catalogue.version, "templates": templates_version(), **parts}
@@ -418,13 +478,18 @@ def _guide_key(catalogue: Catalogue, units: Sequence[Unit], options: WorkshopOpt
     return _key(catalogue, "guide", units=[u.id for u in units], options=options.key())
 
 
-def guide_pdf(catalogue: Catalogue, cache_dir: Path, units: Sequence[Unit] | None = None,
-              options: WorkshopOptions | None = None) -> Path:
+def guide_pdf(
+    catalogue: Catalogue, cache_dir: Path, units: Sequence[Unit] | None = None, options: WorkshopOptions | None = None
+) -> Path:
     """The guide as a PDF file in the cache (built on first request)."""
     chosen = tuple(units) if units is not None else catalogue.units
     options = options or default_options(catalogue)
-    return cached_file(cache_dir, _guide_key(catalogue, chosen, options), lambda: _typeset(
-        build_guide(catalogue, chosen, plan_workshop(chosen, options)), isolated=True), exclusive=True)
+    return cached_file(
+        cache_dir,
+        _guide_key(catalogue, chosen, options),
+        lambda: _typeset(build_guide(catalogue, chosen, plan_workshop(chosen, options)), isolated=True),
+        exclusive=True,
+    )
 
 
 _warming = threading.Lock()
@@ -452,15 +517,22 @@ def warm_guide_pdf(catalogue: Catalogue, cache_dir: Path) -> threading.Thread | 
 
 
 def handout_pdf(catalogue: Catalogue, cache_dir: Path, unit: Unit) -> Path:
-    return cached_file(cache_dir, _key(catalogue, "handout", unit=unit.id),
-                       lambda: _typeset(build_handout(catalogue, unit)))
+    return cached_file(
+        cache_dir, _key(catalogue, "handout", unit=unit.id), lambda: _typeset(build_handout(catalogue, unit))
+    )
 
 
 def participant_handouts_pdf(catalogue: Catalogue, cache_dir: Path, unit: Unit) -> Path:
-    return cached_file(cache_dir, _key(catalogue, "participant-handouts", unit=unit.id),
-                       lambda: _typeset(build_participant_handouts(catalogue, unit)))
+    return cached_file(
+        cache_dir,
+        _key(catalogue, "participant-handouts", unit=unit.id),
+        lambda: _typeset(build_participant_handouts(catalogue, unit)),
+    )
 
 
 def quiz_pdf(catalogue: Catalogue, cache_dir: Path, unit: Unit, *, answer_key: bool) -> Path:
-    return cached_file(cache_dir, _key(catalogue, "quiz-key" if answer_key else "quiz-sheet", unit=unit.id),
-                       lambda: _typeset(build_quiz_sheet(catalogue, unit, answer_key=answer_key)))
+    return cached_file(
+        cache_dir,
+        _key(catalogue, "quiz-key" if answer_key else "quiz-sheet", unit=unit.id),
+        lambda: _typeset(build_quiz_sheet(catalogue, unit, answer_key=answer_key)),
+    )

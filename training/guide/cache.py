@@ -48,8 +48,14 @@ def cached_path(folder: Path, parts: Mapping[str, object], suffix: str = ".pdf")
     return path if path.is_file() else None
 
 
-def cached_file(folder: Path, parts: Mapping[str, object], build: Callable[[], bytes], suffix: str = ".pdf",
-                *, exclusive: bool = False) -> Path:
+def cached_file(
+    folder: Path,
+    parts: Mapping[str, object],
+    build: Callable[[], bytes],
+    suffix: str = ".pdf",
+    *,
+    exclusive: bool = False,
+) -> Path:
     """The cached file for ``parts``, calling ``build`` only when it is not there yet."""
     key = cache_key(parts)
     path = folder / f"{key}{suffix}"
@@ -88,6 +94,7 @@ def _touch(path: Path) -> None:
 
 def _prune(folder: Path, suffix: str, keep: int = MAX_ENTRIES) -> None:
     """Remove the least recently used files beyond ``keep`` (with their lock files)."""
+
     def mtime(path: Path) -> float:
         try:
             return path.stat().st_mtime

@@ -20,8 +20,7 @@ _HEADING = re.compile(r"<(/?)h([1-6])\b")
 _TAG = re.compile(r"<[a-zA-Z][^>]*>")
 _ID_ATTR = re.compile(r'\b(id|aria-labelledby|aria-describedby)="([^"]*)"')
 _FRAGMENT_HREF = re.compile(r'\bhref="#([^"]*)"')
-_LESSON_LINK = re.compile(
-    r'<a href="/units/([\w-]+)(?:/([\w-]+))?/?(?:#([^"]*))?"([^>]*)>(.*?)</a>', re.DOTALL)
+_LESSON_LINK = re.compile(r'<a href="/units/([\w-]+)(?:/([\w-]+))?/?(?:#([^"]*))?"([^>]*)>(.*?)</a>', re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 
 LinkTarget = Callable[[str, str | None, str | None], str | None]

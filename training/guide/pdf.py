@@ -45,8 +45,9 @@ def html_to_pdf(html: str, stylesheets: Sequence[str] = ("guide.css", "print.css
     fetcher = _TemplatesOnly(TEMPLATES_DIR)
     base_url = TEMPLATES_DIR.as_uri() + "/"
     fonts = FontConfiguration()
-    css = [CSS(string=stylesheet(name), base_url=base_url, font_config=fonts, url_fetcher=fetcher)
-           for name in stylesheets]
+    css = [
+        CSS(string=stylesheet(name), base_url=base_url, font_config=fonts, url_fetcher=fetcher) for name in stylesheets
+    ]
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     return document.write_pdf(stylesheets=css, font_config=fonts, pdf_variant=PDF_VARIANT)
 

@@ -135,9 +135,13 @@ class WorkshopOptions:
     def key(self) -> dict[str, object]:
         """A plain dict for cache keys and URLs."""
         return {
-            "days": self.days, "day_start": self.day_start, "hours_per_day": self.hours_per_day,
-            "break_minutes": self.break_minutes, "lunch_minutes": self.lunch_minutes,
-            "session_minutes": self.session_minutes, "quizzes_online": self.quizzes_online,
+            "days": self.days,
+            "day_start": self.day_start,
+            "hours_per_day": self.hours_per_day,
+            "break_minutes": self.break_minutes,
+            "lunch_minutes": self.lunch_minutes,
+            "session_minutes": self.session_minutes,
+            "quizzes_online": self.quizzes_online,
         }
 
 
@@ -286,7 +290,7 @@ class Agenda:
             entries = day.entries
             positions = [i for i, e in enumerate(entries) if isinstance(e, Slot) and e.unit_id == unit_id]
             if positions:
-                rows.extend(entries[positions[0]:positions[-1] + 1])
+                rows.extend(entries[positions[0] : positions[-1] + 1])
         rows.extend(p for p in (*self.unplaced, *self.left_out) if p.unit_id == unit_id)
         return tuple(rows)
 
@@ -374,8 +378,18 @@ def _pack_day(steps: Sequence[_Step], position: int, number: int, options: Works
             lunch_due = False
         slots, moment = [], begin
         for item in steps[position:after]:
-            slots.append(Slot(number, moment, moment + item.step.minutes, item.unit.id, item.unit.title,
-                              item.unit.order, item.index, item.step))
+            slots.append(
+                Slot(
+                    number,
+                    moment,
+                    moment + item.step.minutes,
+                    item.unit.id,
+                    item.unit.title,
+                    item.unit.order,
+                    item.index,
+                    item.step,
+                )
+            )
             moment += item.step.minutes
         sessions.append(Session(number, begin, finish, tuple(slots)))
         clock, position = finish, after
@@ -387,49 +401,71 @@ def _fits(units: Sequence[Unit], options: WorkshopOptions) -> bool:
     return not _pack(steps, options)[1]
 
 
-def _suggest(units: Sequence[Unit], options: WorkshopOptions, rest: Sequence[_Step],
-             too_long: Sequence[Pending]) -> tuple[Suggestion, ...]:
+def _suggest(
+    units: Sequence[Unit], options: WorkshopOptions, rest: Sequence[_Step], too_long: Sequence[Pending]
+) -> tuple[Suggestion, ...]:
     """What the trainer could change, each checked by planning again."""
     found: list[Suggestion] = []
     for pending in too_long:
-        found.append(Suggestion(
-            f"Unit {pending.unit_order}, “{pending.step.title}” lasts {_duration(pending.step.minutes)}, longer "
-            f"than a whole day of {_duration(options.working_minutes)}: make the days longer or split the step "
-            "in the unit's session plan.", pending.step.minutes))
+        found.append(
+            Suggestion(
+                f"Unit {pending.unit_order}, “{pending.step.title}” lasts {_duration(pending.step.minutes)}, longer "
+                f"than a whole day of {_duration(options.working_minutes)}: make the days longer or split the step "
+                "in the unit's session plan.",
+                pending.step.minutes,
+            )
+        )
     if too_long:
         return tuple(found)
 
     if not options.quizzes_online:
         quiz_minutes = sum(s.minutes for u in units for s in u.session_plan if s.kind == StepKind.QUIZ)
         if quiz_minutes and _fits(units, replace(options, quizzes_online=True)):
-            found.append(Suggestion(
-                f"Have participants take the quizzes online before or after the workshop: this frees "
-                f"{_duration(quiz_minutes)} and everything fits.", quiz_minutes,
-                options=replace(options, quizzes_online=True)))
+            found.append(
+                Suggestion(
+                    f"Have participants take the quizzes online before or after the workshop: this frees "
+                    f"{_duration(quiz_minutes)} and everything fits.",
+                    quiz_minutes,
+                    options=replace(options, quizzes_online=True),
+                )
+            )
 
     if len(units) > 1:
         droppable = [u for u in units if _fits([v for v in units if v.id != u.id], options)]
         for unit in sorted(droppable, key=lambda u: (u.workshop_minutes, u.order))[:2]:
-            found.append(Suggestion(
-                f"Leave out unit {unit.order}, “{unit.title}” ({_duration(unit.workshop_minutes)}); "
-                "participants can study it online.", unit.workshop_minutes, drop_units=(unit.id,)))
+            found.append(
+                Suggestion(
+                    f"Leave out unit {unit.order}, “{unit.title}” ({_duration(unit.workshop_minutes)}); "
+                    "participants can study it online.",
+                    unit.workshop_minutes,
+                    drop_units=(unit.id,),
+                )
+            )
         if not droppable:
             for count in range(2, len(units)):
                 kept, dropped = units[:-count], units[-count:]
                 if _fits(kept, options):
                     numbers = ", ".join(str(u.order) for u in dropped)
-                    found.append(Suggestion(
-                        f"Leave out the last {count} units ({numbers}); participants can study them online.",
-                        sum(u.workshop_minutes for u in dropped), drop_units=tuple(u.id for u in dropped)))
+                    found.append(
+                        Suggestion(
+                            f"Leave out the last {count} units ({numbers}); participants can study them online.",
+                            sum(u.workshop_minutes for u in dropped),
+                            drop_units=tuple(u.id for u in dropped),
+                        )
+                    )
                     break
 
     if options.days is not None and options.days < MAX_DAYS:
         needed = len(_pack(_steps(units, options)[0], replace(options, days=None))[0])
         if needed <= MAX_DAYS:
             extra = needed - options.days
-            found.append(Suggestion(
-                f"Add {'one more day' if extra == 1 else f'{extra} more days'}: the chosen units need "
-                f"{needed} days of {options.hours_per_day:g} hours.", options=replace(options, days=needed)))
+            found.append(
+                Suggestion(
+                    f"Add {'one more day' if extra == 1 else f'{extra} more days'}: the chosen units need "
+                    f"{needed} days of {options.hours_per_day:g} hours.",
+                    options=replace(options, days=needed),
+                )
+            )
 
     hours = options.hours_per_day
     while hours < HOURS_RANGE[1]:
@@ -439,9 +475,13 @@ def _suggest(units: Sequence[Unit], options: WorkshopOptions, rest: Sequence[_St
         except PlanError:
             break
         if _fits(units, longer):
-            found.append(Suggestion(
-                f"Make the days {hours:g} hours long ({format_clock(longer.day_start)} to "
-                f"{format_clock(longer.day_end)}{' with lunch' if longer.has_lunch else ''}).", options=longer))
+            found.append(
+                Suggestion(
+                    f"Make the days {hours:g} hours long ({format_clock(longer.day_start)} to "
+                    f"{format_clock(longer.day_end)}{' with lunch' if longer.has_lunch else ''}).",
+                    options=longer,
+                )
+            )
             break
     if not found:
         shortfall = sum(s.step.minutes for s in rest)

@@ -9,14 +9,40 @@ from dataclasses import dataclass
 from .population import MonthRow, Overview, SegmentRow, UnitRow
 from .questions import QuestionRow
 
-OVERVIEW_COLUMNS = ("registered", "active in last 30 days", "started", "completed",
-                    "completion rate percent", "median days to complete")
+OVERVIEW_COLUMNS = (
+    "registered",
+    "active in last 30 days",
+    "started",
+    "completed",
+    "completion rate percent",
+    "median days to complete",
+)
 TIMELINE_COLUMNS = ("month", "completions", "cumulative completions")
-UNIT_COLUMNS = ("unit", "unit id", "learners", "started", "completed", "completion rate percent",
-                "quiz takers", "quiz passed", "quiz pass rate percent", "average best score percent")
+UNIT_COLUMNS = (
+    "unit",
+    "unit id",
+    "learners",
+    "started",
+    "completed",
+    "completion rate percent",
+    "quiz takers",
+    "quiz passed",
+    "quiz pass rate percent",
+    "average best score percent",
+)
 SEGMENT_COLUMNS = ("registered", "started", "completed", "completion rate percent")
-QUESTION_COLUMNS = ("unit", "quiz id", "question number", "question id", "question", "responses",
-                    "correct", "percent correct", "most chosen wrong answer", "times chosen")
+QUESTION_COLUMNS = (
+    "unit",
+    "quiz id",
+    "question number",
+    "question id",
+    "question",
+    "responses",
+    "correct",
+    "percent correct",
+    "most chosen wrong answer",
+    "times chosen",
+)
 
 
 def overview_record(o: Overview) -> tuple[object, ...]:
@@ -28,8 +54,18 @@ def timeline_record(m: MonthRow) -> tuple[object, ...]:
 
 
 def unit_record(u: UnitRow) -> tuple[object, ...]:
-    return (u.title, u.unit_id, u.learners, u.started, u.completed, u.completion_rate,
-            u.quiz_takers, u.quiz_passed, u.pass_rate, u.average_best_percent)
+    return (
+        u.title,
+        u.unit_id,
+        u.learners,
+        u.started,
+        u.completed,
+        u.completion_rate,
+        u.quiz_takers,
+        u.quiz_passed,
+        u.pass_rate,
+        u.average_best_percent,
+    )
 
 
 def segment_record(s: SegmentRow, label: str) -> tuple[object, ...]:
@@ -37,8 +73,18 @@ def segment_record(s: SegmentRow, label: str) -> tuple[object, ...]:
 
 
 def question_record(q: QuestionRow) -> tuple[object, ...]:
-    return (q.unit_order, q.quiz_id, q.number, q.question_id, q.prompt, q.responses, q.correct,
-            q.percent_correct, q.top_wrong, q.top_wrong_count or None)
+    return (
+        q.unit_order,
+        q.quiz_id,
+        q.number,
+        q.question_id,
+        q.prompt,
+        q.responses,
+        q.correct,
+        q.percent_correct,
+        q.top_wrong,
+        q.top_wrong_count or None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

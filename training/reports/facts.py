@@ -94,21 +94,32 @@ def _sources(shape: _Shape, learners: Select | None) -> sa.Subquery:
     lp, qa, uc = LessonProgress, QuizAttempt, UnitCompletion
     lesson_ids = sorted({lesson_id for _, lesson_id in shape.lessons})
     zero, none_float = sa.literal(0), sa.cast(sa.null(), sa.Float)
-    lessons = sa.select(
-        lp.user_id.label("user_id"),
-        lp.unit_id.label("unit_id"),
-        sa.func.count().label("opened"),
-        sa.func.count(lp.completed_at).label("read"),
-        sa.func.max(lp.completed_at).label("read_at"),
-        zero.label("attempts"), zero.label("passed"), zero.label("open"),
-        none_float.label("best"), _null_time().label("submitted_at"), _null_time().label("marked_at"),
-        _greatest(sa.func.max(lp.last_opened_at), sa.func.max(lp.completed_at)).label("activity"),
-    ).where(lp.lesson_id.in_(lesson_ids)).group_by(lp.user_id, lp.unit_id)
+    lessons = (
+        sa.select(
+            lp.user_id.label("user_id"),
+            lp.unit_id.label("unit_id"),
+            sa.func.count().label("opened"),
+            sa.func.count(lp.completed_at).label("read"),
+            sa.func.max(lp.completed_at).label("read_at"),
+            zero.label("attempts"),
+            zero.label("passed"),
+            zero.label("open"),
+            none_float.label("best"),
+            _null_time().label("submitted_at"),
+            _null_time().label("marked_at"),
+            _greatest(sa.func.max(lp.last_opened_at), sa.func.max(lp.completed_at)).label("activity"),
+        )
+        .where(lp.lesson_id.in_(lesson_ids))
+        .group_by(lp.user_id, lp.unit_id)
+    )
     submitted = qa.state == AttemptState.SUBMITTED
     quiz_unit = sa.case(shape.quiz_units, value=qa.quiz_id, else_=sa.null()) if shape.quiz_units else sa.null()
     quizzes = sa.select(
-        qa.user_id, quiz_unit,
-        zero, zero, _null_time(),
+        qa.user_id,
+        quiz_unit,
+        zero,
+        zero,
+        _null_time(),
         sa.func.count().filter(submitted),
         sa.func.max(sa.case((qa.passed.is_(True), 1), else_=0)),
         sa.func.count().filter(qa.state == AttemptState.IN_PROGRESS),
@@ -118,8 +129,18 @@ def _sources(shape: _Shape, learners: Select | None) -> sa.Subquery:
         sa.func.max(qa.submitted_at),
     ).group_by(qa.user_id, qa.quiz_id)
     marks = sa.select(
-        uc.user_id, uc.unit_id, zero, zero, _null_time(), zero, zero, zero, none_float,
-        _null_time(), uc.completed_at, uc.completed_at,
+        uc.user_id,
+        uc.unit_id,
+        zero,
+        zero,
+        _null_time(),
+        zero,
+        zero,
+        zero,
+        none_float,
+        _null_time(),
+        uc.completed_at,
+        uc.completed_at,
     )
     if learners is not None:
         lessons = lessons.where(lp.user_id.in_(learners))
@@ -132,19 +153,24 @@ def unit_facts(shape: _Shape, learners: Select | None) -> sa.Subquery:
     """One row per learner and unit they have any record for, with the unit's status decided
     as :func:`training.progress.unit_progress` decides it."""
     s = _sources(shape, learners)
-    per_unit = sa.select(
-        s.c.user_id, s.c.unit_id,
-        sa.func.sum(s.c.opened).label("opened"),
-        sa.func.sum(s.c.read).label("read"),
-        sa.func.max(s.c.read_at).label("read_at"),
-        sa.func.sum(s.c.attempts).label("attempts"),
-        sa.func.max(s.c.passed).label("passed"),
-        sa.func.sum(s.c.open).label("open"),
-        sa.func.max(s.c.best).label("best"),
-        sa.func.max(s.c.submitted_at).label("submitted_at"),
-        sa.func.max(s.c.marked_at).label("marked_at"),
-        sa.func.max(s.c.activity).label("activity"),
-    ).group_by(s.c.user_id, s.c.unit_id).subquery("per_unit")
+    per_unit = (
+        sa.select(
+            s.c.user_id,
+            s.c.unit_id,
+            sa.func.sum(s.c.opened).label("opened"),
+            sa.func.sum(s.c.read).label("read"),
+            sa.func.max(s.c.read_at).label("read_at"),
+            sa.func.sum(s.c.attempts).label("attempts"),
+            sa.func.max(s.c.passed).label("passed"),
+            sa.func.sum(s.c.open).label("open"),
+            sa.func.max(s.c.best).label("best"),
+            sa.func.max(s.c.submitted_at).label("submitted_at"),
+            sa.func.max(s.c.marked_at).label("marked_at"),
+            sa.func.max(s.c.activity).label("activity"),
+        )
+        .group_by(s.c.user_id, s.c.unit_id)
+        .subquery("per_unit")
+    )
 
     u = per_unit.c
     lesson_count = {unit.id: len(unit.lessons) for unit in shape.units}
@@ -158,13 +184,19 @@ def unit_facts(shape: _Shape, learners: Select | None) -> sa.Subquery:
     touched = sa.and_(known, sa.or_(u.opened > 0, u.attempts > 0, u.open > 0))
     items = n_lessons + sa.case((has_quiz, 1), else_=0)
     done = sa.case((~known, 0), (marked, items), else_=u.read + sa.case((quiz_passed, 1), else_=0))
-    done_at = _moment(sa.case(
-        (~complete, _null_time()), (marked, u.marked_at),
-        else_=_greatest(u.read_at, _moment(sa.case((has_quiz, u.submitted_at), else_=_null_time())))))
-    status = sa.case((complete, Status.COMPLETE.value), (touched, Status.IN_PROGRESS.value),
-                     else_=Status.NOT_STARTED.value)
+    done_at = _moment(
+        sa.case(
+            (~complete, _null_time()),
+            (marked, u.marked_at),
+            else_=_greatest(u.read_at, _moment(sa.case((has_quiz, u.submitted_at), else_=_null_time()))),
+        )
+    )
+    status = sa.case(
+        (complete, Status.COMPLETE.value), (touched, Status.IN_PROGRESS.value), else_=Status.NOT_STARTED.value
+    )
     return sa.select(
-        u.user_id, u.unit_id,
+        u.user_id,
+        u.unit_id,
         sa.case((complete, 1), else_=0).label("complete"),
         sa.case((sa.or_(complete, touched), 1), else_=0).label("started"),
         status.label("status"),
@@ -216,10 +248,13 @@ class _Bits:
         def mask(column: dict[str, int], keep) -> int:  # noqa: ANN001
             return sum(bit for unit_id, bit in column.items() if keep(units[unit_id]))
 
-        return cls(tuple(weights), tuple(mask(w, lambda u: True) for w in weights),
-                   tuple(mask(w, lambda u: not u.lessons) for w in weights),
-                   tuple(mask(w, lambda u: not u.quiz_id) for w in weights),
-                   tuple(mask(w, lambda u: not u.lessons and not u.quiz_id) for w in weights))
+        return cls(
+            tuple(weights),
+            tuple(mask(w, lambda u: True) for w in weights),
+            tuple(mask(w, lambda u: not u.lessons) for w in weights),
+            tuple(mask(w, lambda u: not u.quiz_id) for w in weights),
+            tuple(mask(w, lambda u: not u.lessons and not u.quiz_id) for w in weights),
+        )
 
     def bit(self, index: int, unit_id: ColumnElement) -> ColumnElement:
         return sa.case(self.weights[index], value=unit_id, else_=0)
@@ -238,10 +273,17 @@ def _lessons_by_learner(shape: _Shape, bits: _Bits, learners: Select | None) -> 
     lessons are read, when the last was read, and the latest lesson activity."""
     lp = LessonProgress
     lesson_ids = sorted({lesson_id for _, lesson_id in shape.lessons})
-    per_unit = (sa.select(lp.user_id, lp.unit_id, sa.func.count(lp.completed_at).label("read"),
-                          sa.func.max(lp.completed_at).label("read_at"),
-                          _greatest(sa.func.max(lp.last_opened_at), sa.func.max(lp.completed_at)).label("activity"))
-                .where(lp.lesson_id.in_(lesson_ids)).group_by(lp.user_id, lp.unit_id))
+    per_unit = (
+        sa.select(
+            lp.user_id,
+            lp.unit_id,
+            sa.func.count(lp.completed_at).label("read"),
+            sa.func.max(lp.completed_at).label("read_at"),
+            _greatest(sa.func.max(lp.last_opened_at), sa.func.max(lp.completed_at)).label("activity"),
+        )
+        .where(lp.lesson_id.in_(lesson_ids))
+        .group_by(lp.user_id, lp.unit_id)
+    )
     if learners is not None:
         per_unit = per_unit.where(lp.user_id.in_(learners))
     u = per_unit.subquery("lesson_units").c
@@ -250,14 +292,21 @@ def _lessons_by_learner(shape: _Shape, bits: _Bits, learners: Select | None) -> 
     full = u.read == sa.case(lessons, value=u.unit_id, else_=-1) if lessons else sa.false()
     columns = []
     for i in range(len(bits.weights)):
-        columns += [_packed(bits.bit(i, u.unit_id), f"opened_{i}"),
-                    _packed(sa.case((full, bits.bit(i, u.unit_id)), else_=0), f"full_{i}")]
-    return sa.select(
-        u.user_id, *columns,
-        sa.func.sum(sa.case((known, u.read), else_=0)).label("read"),
-        sa.func.max(sa.case((known, u.read_at))).label("read_at"),
-        sa.func.max(u.activity).label("activity"),
-    ).group_by(u.user_id).subquery("lessons_by_learner")
+        columns += [
+            _packed(bits.bit(i, u.unit_id), f"opened_{i}"),
+            _packed(sa.case((full, bits.bit(i, u.unit_id)), else_=0), f"full_{i}"),
+        ]
+    return (
+        sa.select(
+            u.user_id,
+            *columns,
+            sa.func.sum(sa.case((known, u.read), else_=0)).label("read"),
+            sa.func.max(sa.case((known, u.read_at))).label("read_at"),
+            sa.func.max(u.activity).label("activity"),
+        )
+        .group_by(u.user_id)
+        .subquery("lessons_by_learner")
+    )
 
 
 def _quizzes_by_learner(shape: _Shape, bits: _Bits, learners: Select | None) -> sa.Subquery:
@@ -265,12 +314,13 @@ def _quizzes_by_learner(shape: _Shape, bits: _Bits, learners: Select | None) -> 
     course quiz, and of any quiz."""
     qa = QuizAttempt
     submitted = qa.state == AttemptState.SUBMITTED
-    per_quiz = (sa.select(qa.user_id, qa.quiz_id,
-                          sa.func.count().filter(qa.state.in_([AttemptState.SUBMITTED, AttemptState.IN_PROGRESS]))
-                          .label("tries"),
-                          sa.func.max(sa.case((sa.and_(submitted, qa.passed.is_(True)), 1), else_=0)).label("passed"),
-                          sa.func.max(qa.submitted_at).label("submitted_at"))
-                .group_by(qa.user_id, qa.quiz_id))
+    per_quiz = sa.select(
+        qa.user_id,
+        qa.quiz_id,
+        sa.func.count().filter(qa.state.in_([AttemptState.SUBMITTED, AttemptState.IN_PROGRESS])).label("tries"),
+        sa.func.max(sa.case((sa.and_(submitted, qa.passed.is_(True)), 1), else_=0)).label("passed"),
+        sa.func.max(qa.submitted_at).label("submitted_at"),
+    ).group_by(qa.user_id, qa.quiz_id)
     if learners is not None:
         per_quiz = per_quiz.where(qa.user_id.in_(learners))
     q = per_quiz.subquery("quiz_tries").c
@@ -278,13 +328,20 @@ def _quizzes_by_learner(shape: _Shape, bits: _Bits, learners: Select | None) -> 
     in_course = q.quiz_id.in_(list(shape.quiz_units)) if shape.quiz_units else sa.false()
     columns = []
     for i in range(len(bits.weights)):
-        columns += [_packed(sa.case((q.tries > 0, bits.bit(i, unit_of)), else_=0), f"tried_{i}"),
-                    _packed(sa.case((q.passed == 1, bits.bit(i, unit_of)), else_=0), f"passed_{i}")]
-    return sa.select(
-        q.user_id, *columns,
-        sa.func.max(sa.case((in_course, q.submitted_at))).label("submitted_at"),
-        sa.func.max(q.submitted_at).label("activity"),
-    ).group_by(q.user_id).subquery("quizzes_by_learner")
+        columns += [
+            _packed(sa.case((q.tries > 0, bits.bit(i, unit_of)), else_=0), f"tried_{i}"),
+            _packed(sa.case((q.passed == 1, bits.bit(i, unit_of)), else_=0), f"passed_{i}"),
+        ]
+    return (
+        sa.select(
+            q.user_id,
+            *columns,
+            sa.func.max(sa.case((in_course, q.submitted_at))).label("submitted_at"),
+            sa.func.max(q.submitted_at).label("activity"),
+        )
+        .group_by(q.user_id)
+        .subquery("quizzes_by_learner")
+    )
 
 
 def _marks_by_learner(shape: _Shape, bits: _Bits, learners: Select | None) -> sa.Subquery:
@@ -293,7 +350,8 @@ def _marks_by_learner(shape: _Shape, bits: _Bits, learners: Select | None) -> sa
     items = {unit.id: len(unit.lessons) + (1 if unit.quiz_id else 0) for unit in shape.units}
     known = uc.unit_id.in_(list(items)) if items else sa.false()
     query = sa.select(
-        uc.user_id, *(_packed(bits.bit(i, uc.unit_id), f"marked_{i}") for i in range(len(bits.weights))),
+        uc.user_id,
+        *(_packed(bits.bit(i, uc.unit_id), f"marked_{i}") for i in range(len(bits.weights))),
         sa.func.sum(sa.case(items, value=uc.unit_id, else_=0) if items else sa.literal(0)).label("items"),
         sa.func.max(sa.case((known, uc.completed_at))).label("marked_at"),
         sa.func.max(uc.completed_at).label("activity"),
@@ -314,21 +372,33 @@ def _outside_marks_by_learner(shape: _Shape, learners: Select | None) -> sa.Subq
         marked_learners = marked_learners.where(uc.user_id.in_(learners))
     people = marked_learners.subquery("marked_learners")
     marked_here = sa.exists().where(uc.user_id == lp.user_id, uc.unit_id == lp.unit_id)
-    lessons = (sa.select(lp.user_id,
-                         sa.func.count(lp.completed_at).filter(marked_here).label("read_in_marked"),
-                         sa.func.max(lp.completed_at).filter(~marked_here).label("read_at"))
-               .where(lp.user_id.in_(sa.select(people.c.user_id)), lp.lesson_id.in_(lesson_ids),
-                      lp.unit_id.in_(known_units))
-               .group_by(lp.user_id).subquery("marked_lessons"))
+    lessons = (
+        sa.select(
+            lp.user_id,
+            sa.func.count(lp.completed_at).filter(marked_here).label("read_in_marked"),
+            sa.func.max(lp.completed_at).filter(~marked_here).label("read_at"),
+        )
+        .where(lp.user_id.in_(sa.select(people.c.user_id)), lp.lesson_id.in_(lesson_ids), lp.unit_id.in_(known_units))
+        .group_by(lp.user_id)
+        .subquery("marked_lessons")
+    )
     quiz_unit = sa.case(shape.quiz_units, value=qa.quiz_id, else_=sa.null()) if shape.quiz_units else sa.null()
-    quizzes = (sa.select(qa.user_id, sa.func.max(qa.submitted_at).label("submitted_at"))
-               .where(qa.user_id.in_(sa.select(people.c.user_id)), qa.quiz_id.in_(list(shape.quiz_units)),
-                      ~sa.exists().where(uc.user_id == qa.user_id, uc.unit_id == quiz_unit))
-               .group_by(qa.user_id).subquery("marked_quizzes"))
-    return (sa.select(people.c.user_id, lessons.c.read_in_marked, lessons.c.read_at, quizzes.c.submitted_at)
-            .outerjoin(lessons, lessons.c.user_id == people.c.user_id)
-            .outerjoin(quizzes, quizzes.c.user_id == people.c.user_id)
-            .subquery("outside_marks"))
+    quizzes = (
+        sa.select(qa.user_id, sa.func.max(qa.submitted_at).label("submitted_at"))
+        .where(
+            qa.user_id.in_(sa.select(people.c.user_id)),
+            qa.quiz_id.in_(list(shape.quiz_units)),
+            ~sa.exists().where(uc.user_id == qa.user_id, uc.unit_id == quiz_unit),
+        )
+        .group_by(qa.user_id)
+        .subquery("marked_quizzes")
+    )
+    return (
+        sa.select(people.c.user_id, lessons.c.read_in_marked, lessons.c.read_at, quizzes.c.submitted_at)
+        .outerjoin(lessons, lessons.c.user_id == people.c.user_id)
+        .outerjoin(quizzes, quizzes.c.user_id == people.c.user_id)
+        .subquery("outside_marks")
+    )
 
 
 def _latest(*moments: ColumnElement) -> ColumnElement:
@@ -360,8 +430,9 @@ class Learners:
         units = sum(int(b).bit_count() for b in complete_bits)
         read, read_in_marked, marked_items, *packed = (int(v or 0) for v in done_parts)
         columns = len(self.bits.weights)
-        passed_outside = sum((packed[i] & ~packed[columns + i] & ~self.bits.no_quiz[i]).bit_count()
-                             for i in range(columns))
+        passed_outside = sum(
+            (packed[i] & ~packed[columns + i] & ~self.bits.no_quiz[i]).bit_count() for i in range(columns)
+        )
         return units, read - read_in_marked + passed_outside + marked_items
 
 
@@ -383,31 +454,49 @@ def learners_select(catalogue: Catalogue, scope: Scope, filters: Filters) -> Lea
     for i in range(len(bits.weights)):
         marked, passed = zero(m[f"marked_{i}"]), zero(q[f"passed_{i}"])
         full = zero(les[f"full_{i}"]).bitwise_or(_int(bits.no_lessons[i]))
-        unit_complete = marked.bitwise_or(full.bitwise_and(passed.bitwise_or(_int(bits.no_quiz[i])))) \
-            .bitwise_or(_int(bits.vacuous[i]))
+        unit_complete = marked.bitwise_or(full.bitwise_and(passed.bitwise_or(_int(bits.no_quiz[i])))).bitwise_or(
+            _int(bits.vacuous[i])
+        )
         complete.append(unit_complete)
         started.append(unit_complete.bitwise_or(zero(les[f"opened_{i}"])).bitwise_or(zero(q[f"tried_{i}"])))
         done_bits.append(passed)
     done_bits += [zero(m[f"marked_{i}"]) for i in range(len(bits.weights))]
     if shape.units:
         all_complete = sa.and_(*(c == _int(bits.everything[i]) for i, c in enumerate(complete)))
-        status = sa.case((all_complete, Status.COMPLETE.value),
-                         (sa.or_(*(s != _int(0) for s in started)), Status.IN_PROGRESS.value),
-                         else_=Status.NOT_STARTED.value)
+        status = sa.case(
+            (all_complete, Status.COMPLETE.value),
+            (sa.or_(*(s != _int(0) for s in started)), Status.IN_PROGRESS.value),
+            else_=Status.NOT_STARTED.value,
+        )
     else:
         all_complete, status = sa.false(), sa.literal(Status.NOT_STARTED.value)
     has_marks = sa.or_(*(zero(m[f"marked_{i}"]) != _int(0) for i in range(len(bits.weights))))
-    completed_at = _moment(sa.case(
-        (~all_complete, _null_time()),
-        (has_marks, _latest(m.marked_at, o.read_at, o.submitted_at)),
-        else_=_greatest(les.read_at, q.submitted_at)))
+    completed_at = _moment(
+        sa.case(
+            (~all_complete, _null_time()),
+            (has_marks, _latest(m.marked_at, o.read_at, o.submitted_at)),
+            else_=_greatest(les.read_at, q.submitted_at),
+        )
+    )
     last_activity = _latest(les.activity, q.activity, m.activity)
-    query = (sa.select().select_from(User)
-             .outerjoin(lessons, les.user_id == User.id)
-             .outerjoin(quizzes, q.user_id == User.id)
-             .outerjoin(marks, m.user_id == User.id)
-             .outerjoin(outside, o.user_id == User.id)
-             .where(User.role == Role.LEARNER))
+    query = (
+        sa.select()
+        .select_from(User)
+        .outerjoin(lessons, les.user_id == User.id)
+        .outerjoin(quizzes, q.user_id == User.id)
+        .outerjoin(marks, m.user_id == User.id)
+        .outerjoin(outside, o.user_id == User.id)
+        .where(User.role == Role.LEARNER)
+    )
     done_parts = (zero(les.read), zero(o.read_in_marked), zero(m["items"]), *done_bits)
-    return Learners(_apply(query, scope, filters), status, completed_at, last_activity, tuple(complete),
-                    tuple(started), done_parts, shape, bits)
+    return Learners(
+        _apply(query, scope, filters),
+        status,
+        completed_at,
+        last_activity,
+        tuple(complete),
+        tuple(started),
+        done_parts,
+        shape,
+        bits,
+    )

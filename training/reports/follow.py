@@ -56,8 +56,16 @@ class MatrixRow:
     last_activity: datetime | None
 
 
-MATRIX_COLUMNS_FIXED = ("name", "email", "organisation", "country", "course status", "course percent",
-                        "units complete", "last activity")
+MATRIX_COLUMNS_FIXED = (
+    "name",
+    "email",
+    "organisation",
+    "country",
+    "course status",
+    "course percent",
+    "units complete",
+    "last activity",
+)
 
 
 def matrix_header(catalogue: Catalogue) -> tuple[str, ...]:
@@ -75,8 +83,17 @@ def matrix_record(catalogue: Catalogue, row: MatrixRow) -> tuple[object, ...]:
         cells.append(cell.status.value)
         if unit.quiz_id:
             cells.append(cell.best_percent)
-    return (row.name, row.email, row.organisation, row.country, row.status.value, row.percent,
-            row.units_complete, row.last_activity, *cells)
+    return (
+        row.name,
+        row.email,
+        row.organisation,
+        row.country,
+        row.status.value,
+        row.percent,
+        row.units_complete,
+        row.last_activity,
+        *cells,
+    )
 
 
 def group_matrix(catalogue: Catalogue, group_id: int) -> list[MatrixRow]:
@@ -84,16 +101,18 @@ def group_matrix(catalogue: Catalogue, group_id: int) -> list[MatrixRow]:
     Two queries: the per-unit facts and the learners."""
     prepare_session()
     shape = _Shape.of(catalogue)
-    members = sa.select(Membership.user_id).where(
-        Membership.group_id == group_id, Membership.role == GroupRole.LEARNER)
+    members = sa.select(Membership.user_id).where(Membership.group_id == group_id, Membership.role == GroupRole.LEARNER)
     f = unit_facts(shape, members).c
     facts: dict[int, dict[str, tuple]] = {}
     for uid, unit_id, status, read, attempts, best, marked, done, activity in db.session.execute(
-            sa.select(f.user_id, f.unit_id, f.status, f.read, f.attempts, f.best, f.marked, f.done, f.activity)):
+        sa.select(f.user_id, f.unit_id, f.status, f.read, f.attempts, f.best, f.marked, f.done, f.activity)
+    ):
         facts.setdefault(uid, {})[unit_id] = (status, read, attempts, best, marked, done, activity)
     people = db.session.execute(
         sa.select(User.id, User.name, User.email, User.organisation, User.country)
-        .where(User.id.in_(members), User.role == Role.LEARNER).order_by(sa.func.lower(User.name), User.id))
+        .where(User.id.in_(members), User.role == Role.LEARNER)
+        .order_by(sa.func.lower(User.name), User.id)
+    )
     rows = []
     for uid, name, email, organisation, country in people:
         mine = facts.get(uid, {})
@@ -103,8 +122,9 @@ def group_matrix(catalogue: Catalogue, group_id: int) -> list[MatrixRow]:
             if status is None:
                 status = Status.COMPLETE.value if not unit.lessons and not unit.quiz_id else Status.NOT_STARTED.value
             best_percent = None if best is None or not attempts else percent_of(best)
-            cells.append(Cell(Status(status), int(read or 0), best_percent,
-                              int(attempts or 0), bool(marked), int(done or 0)))
+            cells.append(
+                Cell(Status(status), int(read or 0), best_percent, int(attempts or 0), bool(marked), int(done or 0))
+            )
         done = sum(c.done for c in cells)
         complete = sum(1 for c in cells if c.status == Status.COMPLETE)
         if cells and complete == len(cells):
@@ -114,13 +134,25 @@ def group_matrix(catalogue: Catalogue, group_id: int) -> list[MatrixRow]:
         else:
             status = Status.NOT_STARTED
         activity = [row[6] for row in mine.values() if row[6] is not None]
-        rows.append(MatrixRow(uid, name, email, organisation, country, tuple(cells), complete,
-                              percent_of(done / shape.total_items) if shape.total_items else 0, status,
-                              max(activity) if activity else None))
+        rows.append(
+            MatrixRow(
+                uid,
+                name,
+                email,
+                organisation,
+                country,
+                tuple(cells),
+                complete,
+                percent_of(done / shape.total_items) if shape.total_items else 0,
+                status,
+                max(activity) if activity else None,
+            )
+        )
     return rows
 
 
 # --- one learner ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerView:
@@ -189,17 +221,32 @@ def learner_detail(catalogue: Catalogue, user_id: int) -> LearnerDetail:
     records = load_records(user_id)
     progress = course_progress(catalogue, records)
     lessons = tuple(
-        LessonView(unit.id, lesson.id, lesson.order, lesson.title, *(
-            (rec.opened_at, rec.completed_at) if (rec := records.lessons.get((unit.id, lesson.id))) else (None, None)))
-        for unit in catalogue.units for lesson in unit.lessons)
+        LessonView(
+            unit.id,
+            lesson.id,
+            lesson.order,
+            lesson.title,
+            *(
+                (rec.opened_at, rec.completed_at)
+                if (rec := records.lessons.get((unit.id, lesson.id)))
+                else (None, None)
+            ),
+        )
+        for unit in catalogue.units
+        for lesson in unit.lessons
+    )
     attempts = db.session.scalars(
-        sa.select(QuizAttempt).where(QuizAttempt.user_id == user_id)
-        .order_by(QuizAttempt.quiz_id, QuizAttempt.attempt_no)).all()
+        sa.select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id)
+        .order_by(QuizAttempt.quiz_id, QuizAttempt.attempt_no)
+    ).all()
     responses: dict[int, list[QuestionResponse]] = {}
     if attempts:
         for response in db.session.scalars(
-                sa.select(QuestionResponse).where(QuestionResponse.attempt_id.in_([a.id for a in attempts]))
-                .order_by(QuestionResponse.attempt_id, QuestionResponse.position)):
+            sa.select(QuestionResponse)
+            .where(QuestionResponse.attempt_id.in_([a.id for a in attempts]))
+            .order_by(QuestionResponse.attempt_id, QuestionResponse.position)
+        ):
             responses.setdefault(response.attempt_id, []).append(response)
     by_quiz: dict[str, list[AttemptView]] = {}
     for attempt in attempts:
@@ -213,20 +260,37 @@ def learner_detail(catalogue: Catalogue, user_id: int) -> LearnerDetail:
                 except KeyError:
                     prompt = "(a question no longer in the quiz)"
             answers.append(AnswerView(index, response.question_id, prompt, response.simple_answer, response.correct))
-        by_quiz.setdefault(attempt.quiz_id, []).append(AttemptView(
-            attempt.quiz_id, attempt.attempt_no,
-            None if attempt.score is None else percent_of(attempt.score), bool(attempt.passed),
-            round(attempt.pass_mark * 100), attempt.submitted_at, attempt.started_at, tuple(answers)))
+        by_quiz.setdefault(attempt.quiz_id, []).append(
+            AttemptView(
+                attempt.quiz_id,
+                attempt.attempt_no,
+                None if attempt.score is None else percent_of(attempt.score),
+                bool(attempt.passed),
+                round(attempt.pass_mark * 100),
+                attempt.submitted_at,
+                attempt.started_at,
+                tuple(answers),
+            )
+        )
     marker = aliased(User)
-    marks = tuple(MarkView(unit_id, completed_at, name or "(deleted account)", group or "", group_id)
-                  for unit_id, completed_at, name, group, group_id in db.session.execute(
-                      sa.select(UnitCompletion.unit_id, UnitCompletion.completed_at, marker.name, Group.name,
-                                UnitCompletion.group_id)
-                      .outerjoin(marker, marker.id == UnitCompletion.marked_by_id)
-                      .outerjoin(Group, Group.id == UnitCompletion.group_id)
-                      .where(UnitCompletion.user_id == user_id).order_by(UnitCompletion.completed_at)))
-    attendance = tuple(db.session.execute(
-        sa.select(Attendance.session_date, Attendance.unit_id, Group.id, Group.name)
-        .join(Group, Group.id == Attendance.group_id)
-        .where(Attendance.user_id == user_id).order_by(Attendance.session_date)).all())
+    marks = tuple(
+        MarkView(unit_id, completed_at, name or "(deleted account)", group or "", group_id)
+        for unit_id, completed_at, name, group, group_id in db.session.execute(
+            sa.select(
+                UnitCompletion.unit_id, UnitCompletion.completed_at, marker.name, Group.name, UnitCompletion.group_id
+            )
+            .outerjoin(marker, marker.id == UnitCompletion.marked_by_id)
+            .outerjoin(Group, Group.id == UnitCompletion.group_id)
+            .where(UnitCompletion.user_id == user_id)
+            .order_by(UnitCompletion.completed_at)
+        )
+    )
+    attendance = tuple(
+        db.session.execute(
+            sa.select(Attendance.session_date, Attendance.unit_id, Group.id, Group.name)
+            .join(Group, Group.id == Attendance.group_id)
+            .where(Attendance.user_id == user_id)
+            .order_by(Attendance.session_date)
+        ).all()
+    )
     return LearnerDetail(progress, lessons, {k: tuple(v) for k, v in by_quiz.items()}, marks, attendance)

@@ -40,14 +40,34 @@ class LearnerRow:
     active: bool
 
 
-COMPLETION_COLUMNS = ("name", "email", "organisation", "country", "groups", "units complete",
-                      "course status", "course percent", "completed at", "last activity")
+COMPLETION_COLUMNS = (
+    "name",
+    "email",
+    "organisation",
+    "country",
+    "groups",
+    "units complete",
+    "course status",
+    "course percent",
+    "completed at",
+    "last activity",
+)
 
 
 def completion_record(row: LearnerRow) -> tuple[object, ...]:
     """A learner as a completion.csv / JSON record, in :data:`COMPLETION_COLUMNS` order."""
-    return (row.name, row.email, row.organisation, row.country, row.groups, row.units_complete,
-            row.status.value, row.percent, row.completed_at, row.last_activity)
+    return (
+        row.name,
+        row.email,
+        row.organisation,
+        row.country,
+        row.groups,
+        row.units_complete,
+        row.status.value,
+        row.percent,
+        row.completed_at,
+        row.last_activity,
+    )
 
 
 SORTS = {
@@ -68,26 +88,45 @@ def _groups_subquery(scope: Scope) -> sa.Subquery:
         from sqlalchemy.dialects.postgresql import aggregate_order_by
 
         names = sa.func.string_agg(Group.name, aggregate_order_by(sa.literal(GROUP_SEPARATOR), Group.name))
-        return (sa.select(Membership.user_id, names.label("names"))
-                .join(Group, Group.id == Membership.group_id)
-                .where(*groups_in_scope)
-                .group_by(Membership.user_id).subquery("learner_groups"))
+        return (
+            sa.select(Membership.user_id, names.label("names"))
+            .join(Group, Group.id == Membership.group_id)
+            .where(*groups_in_scope)
+            .group_by(Membership.user_id)
+            .subquery("learner_groups")
+        )
     # SQLite before 3.44 has no ORDER BY inside aggregates; it concatenates in the order of an
     # ordered subquery.
-    ordered = (sa.select(Membership.user_id, Group.name)
-               .join(Group, Group.id == Membership.group_id)
-               .where(*groups_in_scope)
-               .order_by(Membership.user_id, Group.name).subquery("ordered_groups"))
-    return (sa.select(ordered.c.user_id, sa.func.group_concat(ordered.c.name, GROUP_SEPARATOR).label("names"))
-            .group_by(ordered.c.user_id).subquery("learner_groups"))
+    ordered = (
+        sa.select(Membership.user_id, Group.name)
+        .join(Group, Group.id == Membership.group_id)
+        .where(*groups_in_scope)
+        .order_by(Membership.user_id, Group.name)
+        .subquery("ordered_groups")
+    )
+    return (
+        sa.select(ordered.c.user_id, sa.func.group_concat(ordered.c.name, GROUP_SEPARATOR).label("names"))
+        .group_by(ordered.c.user_id)
+        .subquery("learner_groups")
+    )
 
 
 def _rows_query(learners: Learners, scope: Scope, search: str, sort: str, status: Status | None) -> Select:
     groups = _groups_subquery(scope)
     query = learners.query.outerjoin(groups, groups.c.user_id == User.id).add_columns(
-        User.id, User.name, User.email, User.organisation, User.country, groups.c.names,
-        learners.status, learners.completed_at, learners.last_activity, User.created_at, User.active,
-        *learners.complete_bits, *learners.done_parts,
+        User.id,
+        User.name,
+        User.email,
+        User.organisation,
+        User.country,
+        groups.c.names,
+        learners.status,
+        learners.completed_at,
+        learners.last_activity,
+        User.created_at,
+        User.active,
+        *learners.complete_bits,
+        *learners.done_parts,
     )
     query = _search(query, search)
     if status is not None:
@@ -96,20 +135,41 @@ def _rows_query(learners: Learners, scope: Scope, search: str, sort: str, status
 
 
 def _row(learners: Learners, values: Sequence) -> LearnerRow:
-    (uid, name, email, organisation, country, groups, status_value, completed_at, last_activity,
-     created_at, active) = values[:11]
+    (uid, name, email, organisation, country, groups, status_value, completed_at, last_activity, created_at, active) = (
+        values[:11]
+    )
     columns = len(learners.complete_bits)
-    units_complete, done = learners.tally(values[11:11 + columns],
-                                          values[11 + columns:11 + columns + len(learners.done_parts)])
+    units_complete, done = learners.tally(
+        values[11 : 11 + columns], values[11 + columns : 11 + columns + len(learners.done_parts)]
+    )
     total_items = learners.shape.total_items
     return LearnerRow(
-        uid, name, email, organisation, country, groups or "", units_complete, len(learners.shape.units),
-        Status(status_value), percent_of(done / total_items) if total_items else 0,
-        completed_at, last_activity, created_at, bool(active))
+        uid,
+        name,
+        email,
+        organisation,
+        country,
+        groups or "",
+        units_complete,
+        len(learners.shape.units),
+        Status(status_value),
+        percent_of(done / total_items) if total_items else 0,
+        completed_at,
+        last_activity,
+        created_at,
+        bool(active),
+    )
 
 
-def learner_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, *,
-                 search: str = "", sort: str = "name", status: Status | None = None) -> Iterator[LearnerRow]:
+def learner_rows(
+    catalogue: Catalogue,
+    scope: Scope,
+    filters: Filters = NO_FILTERS,
+    *,
+    search: str = "",
+    sort: str = "name",
+    status: Status | None = None,
+) -> Iterator[LearnerRow]:
     """Every learner with their course status, streamed from the database a thousand rows at
     a time: a CSV of 10,000 learners never sits in memory at once."""
     prepare_session()
@@ -119,9 +179,17 @@ def learner_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTE
         yield _row(learners, values)
 
 
-def learner_page(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, *, search: str = "",
-                 sort: str = "name", status: Status | None = None, page: int = 1,
-                 per_page: int = 50) -> tuple[list[LearnerRow], int]:
+def learner_page(
+    catalogue: Catalogue,
+    scope: Scope,
+    filters: Filters = NO_FILTERS,
+    *,
+    search: str = "",
+    sort: str = "name",
+    status: Status | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[LearnerRow], int]:
     """One page of :func:`learner_rows` and how many rows there are in all, in one query."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
@@ -131,8 +199,7 @@ def learner_page(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTE
         rows.append(_row(learners, values))
         total = values[-1]
     if not rows and page > 1:
-        total = learner_page(catalogue, scope, filters, search=search, sort=sort, status=status,
-                             page=1, per_page=1)[1]
+        total = learner_page(catalogue, scope, filters, search=search, sort=sort, status=status, page=1, per_page=1)[1]
     return rows, int(total)
 
 
@@ -141,5 +208,6 @@ def _search(query: Select, search: str) -> Select:
     if not search:
         return query
     pattern = "%" + search.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return query.where(sa.or_(sa.func.lower(User.name).like(pattern, escape="\\"),
-                              User.email.like(pattern, escape="\\")))
+    return query.where(
+        sa.or_(sa.func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
+    )

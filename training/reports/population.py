@@ -43,13 +43,28 @@ def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
     query = learners.query.add_columns(
-        User.organisation, User.country, User.created_at, learners.status, learners.completed_at,
-        learners.last_activity, *learners.complete_bits, *learners.started_bits)
+        User.organisation,
+        User.country,
+        User.created_at,
+        learners.status,
+        learners.completed_at,
+        learners.last_activity,
+        *learners.complete_bits,
+        *learners.started_bits,
+    )
     chunks = len(learners.complete_bits)
     for values in db.session.execute(query.execution_options(yield_per=1000)):
         organisation, country, registered, status, completed_at, last_activity = values[:6]
-        yield LearnerStatus(organisation or "", country or "", registered, Status(status), completed_at,
-                            last_activity, _unpack(values[6:6 + chunks]), _unpack(values[6 + chunks:]))
+        yield LearnerStatus(
+            organisation or "",
+            country or "",
+            registered,
+            Status(status),
+            completed_at,
+            last_activity,
+            _unpack(values[6 : 6 + chunks]),
+            _unpack(values[6 + chunks :]),
+        )
 
 
 def _unpack(columns: Sequence[int]) -> int:
@@ -57,6 +72,7 @@ def _unpack(columns: Sequence[int]) -> int:
 
 
 # --- overview -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Overview:
@@ -91,8 +107,9 @@ class OverviewReport:
     timeline: tuple[MonthRow, ...]
 
 
-def overview(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS,
-             now: datetime | None = None) -> OverviewReport:
+def overview(
+    catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, now: datetime | None = None
+) -> OverviewReport:
     """Registered, active in the last 30 days, started, completed, median days to complete,
     and completions per month."""
     return tally(catalogue, scope, filters, now).overview()
@@ -112,6 +129,7 @@ def _timeline(months: dict[date, int]) -> tuple[MonthRow, ...]:
 
 
 # --- by unit --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class UnitRow:
@@ -152,15 +170,27 @@ def quiz_stats(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
     the mean of their best scores. One query."""
     prepare_session()
     qa = QuizAttempt
-    best = (sa.select(qa.quiz_id, sa.func.max(qa.score).label("best"),
-                      sa.func.max(sa.case((qa.passed.is_(True), 1), else_=0)).label("passed"))
-            .where(qa.state == AttemptState.SUBMITTED, qa.quiz_id.in_(list(catalogue.quizzes)),
-                   qa.user_id.in_(scoped_learner_ids(scope, filters)))
-            .group_by(qa.user_id, qa.quiz_id).subquery())
-    query = sa.select(best.c.quiz_id, sa.func.count(), sa.func.sum(best.c.passed), sa.func.avg(best.c.best)) \
-        .group_by(best.c.quiz_id)
-    return {quiz_id: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
-            for quiz_id, n, passed, avg in db.session.execute(query)}
+    best = (
+        sa.select(
+            qa.quiz_id,
+            sa.func.max(qa.score).label("best"),
+            sa.func.max(sa.case((qa.passed.is_(True), 1), else_=0)).label("passed"),
+        )
+        .where(
+            qa.state == AttemptState.SUBMITTED,
+            qa.quiz_id.in_(list(catalogue.quizzes)),
+            qa.user_id.in_(scoped_learner_ids(scope, filters)),
+        )
+        .group_by(qa.user_id, qa.quiz_id)
+        .subquery()
+    )
+    query = sa.select(best.c.quiz_id, sa.func.count(), sa.func.sum(best.c.passed), sa.func.avg(best.c.best)).group_by(
+        best.c.quiz_id
+    )
+    return {
+        quiz_id: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
+        for quiz_id, n, passed, avg in db.session.execute(query)
+    }
 
 
 def unit_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS) -> list[UnitRow]:
@@ -170,6 +200,7 @@ def unit_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS)
 
 
 # --- by organisation, by country ----------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class SegmentRow:
@@ -193,6 +224,7 @@ def segment_rows(catalogue: Catalogue, scope: Scope, filters: Filters, by: str) 
 
 # --- everything at once, for the print view --------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     report: OverviewReport
@@ -204,11 +236,16 @@ class Summary:
 def summary(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, now: datetime | None = None) -> Summary:
     """The overview, unit, organisation and country reports from one pass over the learners."""
     counted = tally(catalogue, scope, filters, now)
-    return Summary(counted.overview(), counted.units(quiz_stats(catalogue, scope, filters)),
-                   counted.segments("organisation"), counted.segments("country"))
+    return Summary(
+        counted.overview(),
+        counted.units(quiz_stats(catalogue, scope, filters)),
+        counted.segments("organisation"),
+        counted.segments("country"),
+    )
 
 
 # --- the counting -----------------------------------------------------------------------------
+
 
 class Tally:
     """Counts learners as they stream by, for every aggregate report at once."""
@@ -247,16 +284,28 @@ class Tally:
     def overview(self) -> OverviewReport:
         median = round(statistics.median(self.durations), 1) if self.durations else None
         completed = sum(self.months.values())
-        return OverviewReport(Overview(self.registered, self.active, self.started, completed, median),
-                              _timeline(self.months))
+        return OverviewReport(
+            Overview(self.registered, self.active, self.started, completed, median), _timeline(self.months)
+        )
 
     def units(self, quizzes: dict[str, QuizStats]) -> list[UnitRow]:
         rows = []
         for index, unit in enumerate(self.catalogue.units):
             stats = quizzes.get(unit.quiz_id or "", QuizStats(0, 0, None))
-            rows.append(UnitRow(unit.id, unit.order, unit.title, self.registered, self.unit_started[index],
-                                self.unit_completed[index], stats.takers, stats.passed, stats.average_best,
-                                unit.quiz_id is not None))
+            rows.append(
+                UnitRow(
+                    unit.id,
+                    unit.order,
+                    unit.title,
+                    self.registered,
+                    self.unit_started[index],
+                    self.unit_completed[index],
+                    stats.takers,
+                    stats.passed,
+                    stats.average_best,
+                    unit.quiz_id is not None,
+                )
+            )
         return rows
 
     def segments(self, by: str) -> list[SegmentRow]:
@@ -269,4 +318,3 @@ def tally(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, now
     for row in population(catalogue, scope, filters):
         counted.add(row)
     return counted
-

@@ -47,9 +47,9 @@ def question_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILT
     right = qr.correct >= FULL_CREDIT
     wrong_answer = sa.case((right, sa.null()), else_=qr.simple_answer)  # right answers group together
     query = (
-        sa.select(qa.quiz_id, qr.question_id, wrong_answer, sa.func.count(),
-                  sa.func.sum(sa.case((right, 1), else_=0)))
-        .select_from(qr).join(qa, qa.id == qr.attempt_id)
+        sa.select(qa.quiz_id, qr.question_id, wrong_answer, sa.func.count(), sa.func.sum(sa.case((right, 1), else_=0)))
+        .select_from(qr)
+        .join(qa, qa.id == qr.attempt_id)
         .where(qa.state == AttemptState.SUBMITTED, qa.quiz_id.in_(list(catalogue.quizzes)))
         .group_by(qa.quiz_id, qr.question_id, wrong_answer)
     )
@@ -72,15 +72,26 @@ def question_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILT
         for number, question in enumerate(quiz.questions, start=1):
             responses, correct = totals.get((quiz.id, question.id), (0, 0))
             count, answer = wrong.get((quiz.id, question.id), (0, ""))
-            rows.append(QuestionRow(quiz.id, unit.order, unit.title, question.id, number,
-                                    question_text(question), responses, correct, answer, count))
+            rows.append(
+                QuestionRow(
+                    quiz.id,
+                    unit.order,
+                    unit.title,
+                    question.id,
+                    number,
+                    question_text(question),
+                    responses,
+                    correct,
+                    answer,
+                    count,
+                )
+            )
     return sorted(rows, key=_most_missed_first)
 
 
 def _most_missed_first(row: QuestionRow) -> tuple:
     unanswered = row.responses == 0
-    return (unanswered, row.correct / row.responses if row.responses else 0, -row.responses,
-            row.unit_order, row.number)
+    return (unanswered, row.correct / row.responses if row.responses else 0, -row.responses, row.unit_order, row.number)
 
 
 def question_text(question: Question) -> str:

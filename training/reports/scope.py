@@ -54,8 +54,7 @@ NO_FILTERS = Filters()
 
 def trainer_group_ids(trainer_id: int) -> Select:
     """The groups a trainer runs."""
-    return sa.select(Membership.group_id).where(
-        Membership.user_id == trainer_id, Membership.role == GroupRole.TRAINER)
+    return sa.select(Membership.group_id).where(Membership.user_id == trainer_id, Membership.role == GroupRole.TRAINER)
 
 
 def scoped_learner_ids(scope: Scope, filters: Filters | None = None) -> Select:
@@ -66,14 +65,21 @@ def scoped_learner_ids(scope: Scope, filters: Filters | None = None) -> Select:
 
 def _apply(query: Select, scope: Scope, filters: Filters) -> Select:
     if scope.trainer_id is not None:
-        query = query.where(User.id.in_(
-            sa.select(Membership.user_id).where(
-                Membership.role == GroupRole.LEARNER,
-                Membership.group_id.in_(trainer_group_ids(scope.trainer_id)))))
+        query = query.where(
+            User.id.in_(
+                sa.select(Membership.user_id).where(
+                    Membership.role == GroupRole.LEARNER, Membership.group_id.in_(trainer_group_ids(scope.trainer_id))
+                )
+            )
+        )
     if filters.group_id is not None:
-        query = query.where(User.id.in_(
-            sa.select(Membership.user_id).where(
-                Membership.group_id == filters.group_id, Membership.role == GroupRole.LEARNER)))
+        query = query.where(
+            User.id.in_(
+                sa.select(Membership.user_id).where(
+                    Membership.group_id == filters.group_id, Membership.role == GroupRole.LEARNER
+                )
+            )
+        )
     if filters.organisation:
         query = query.where(User.organisation == filters.organisation)
     if filters.country:

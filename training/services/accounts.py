@@ -105,8 +105,13 @@ def find_user(email: str) -> User | None:
 
 @transactional
 def create_user(
-    email: str, name: str, password: str, role: Role | str = Role.LEARNER,
-    organisation: str = "", country: str = "", must_change_password: bool = False,
+    email: str,
+    name: str,
+    password: str,
+    role: Role | str = Role.LEARNER,
+    organisation: str = "",
+    country: str = "",
+    must_change_password: bool = False,
 ) -> User:
     """Create an account; raises :class:`AccountError` with a message for the person."""
     problem = email_problem(email) or password_problem(password)
@@ -119,8 +124,13 @@ def create_user(
     if db.session.scalar(sa.select(User.id).where(User.email == normalised)) is not None:
         raise AccountError("An account with this email address already exists.")
     user = User(
-        email=normalised, name=name, organisation=organisation.strip(), country=country.strip().upper(),
-        role=Role(role), password_hash=hash_password(password), must_change_password=must_change_password,
+        email=normalised,
+        name=name,
+        organisation=organisation.strip(),
+        country=country.strip().upper(),
+        role=Role(role),
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
     )
     with unique_or(AccountError("An account with this email address already exists.")):
         db.session.add(user)
@@ -128,6 +138,7 @@ def create_user(
 
 
 # --- sign-in throttling ------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class SignIn:
@@ -200,6 +211,7 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
 
 # --- passwords and sessions ---------------------------------------------------------------
 
+
 @transactional
 def change_password(user_id: int, current: str | None, new: str) -> User:
     """Set a new password (checking the current one when given) and end every session."""
@@ -220,9 +232,7 @@ def change_password(user_id: int, current: str | None, new: str) -> User:
 @transactional
 def end_sessions(user_id: int) -> None:
     """Sign the person out everywhere: every cookie issued before now stops working."""
-    db.session.execute(
-        sa.update(User).where(User.id == user_id).values(session_version=User.session_version + 1)
-    )
+    db.session.execute(sa.update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
 
 
 # --- two-step sign-in (TOTP) ------------------------------------------------------------------
@@ -280,8 +290,8 @@ def verify_second_factor(user_id: int, code: str) -> bool:
     step = _matching_step(user.totp_secret, code)
     if step is not None:
         won = db.session.execute(
-            sa.update(User).where(User.id == user_id,
-                                  sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+            sa.update(User)
+            .where(User.id == user_id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
             .values(totp_last_step=step)
         ).rowcount
         return won == 1

@@ -77,6 +77,7 @@ class Actor:
 
 # --- audit ---------------------------------------------------------------------------------
 
+
 class AuditAction(StrEnum):
     ACCOUNT_CREATE = "account.create"
     ACCOUNT_UPDATE = "account.update"
@@ -104,8 +105,15 @@ def printable(text: str, limit: int = 300) -> str:
 
 
 def audit(actor: Actor, action: AuditAction, target: str = "", **detail: object) -> None:
-    db.session.add(AuditEvent(actor_id=actor.user_id, action=action.value, target=printable(target),
-                              detail=detail, ip=printable(actor.ip, 64)))
+    db.session.add(
+        AuditEvent(
+            actor_id=actor.user_id,
+            action=action.value,
+            target=printable(target),
+            detail=detail,
+            ip=printable(actor.ip, 64),
+        )
+    )
     log.info("audit %s actor=%s target=%r ip=%r", action.value, actor.user_id, printable(target), actor.ip)
 
 
@@ -120,6 +128,7 @@ def account_label(user: User) -> str:
 
 
 # --- reading --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Page:
@@ -138,15 +147,27 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def list_accounts(*, search: str = "", role: str = "", organisation: str = "", country: str = "",
-                  status: str = "", page: int = 1, per_page: int = 50) -> Page:
+def list_accounts(
+    *,
+    search: str = "",
+    role: str = "",
+    organisation: str = "",
+    country: str = "",
+    status: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
     """Accounts matching the filters, by name, a page at a time."""
     query = sa.select(User)
     if search.strip():
         pattern = _like(search.strip())
-        query = query.where(sa.or_(sa.func.lower(User.name).like(pattern, escape="\\"),
-                                   User.email.like(pattern, escape="\\"),
-                                   sa.func.lower(User.organisation).like(pattern, escape="\\")))
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.name).like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+                sa.func.lower(User.organisation).like(pattern, escape="\\"),
+            )
+        )
     if role in {r.value for r in Role}:
         query = query.where(User.role == Role(role))
     if organisation:
@@ -157,8 +178,9 @@ def list_accounts(*, search: str = "", role: str = "", organisation: str = "", c
         query = query.where(User.active.is_(status == "active"))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
-    items = db.session.scalars(query.order_by(sa.func.lower(User.name), User.id)
-                               .offset((page - 1) * per_page).limit(per_page)).all()
+    items = db.session.scalars(
+        query.order_by(sa.func.lower(User.name), User.id).offset((page - 1) * per_page).limit(per_page)
+    ).all()
     return Page(list(items), total, page, per_page)
 
 
@@ -198,20 +220,26 @@ def list_groups(viewer: Actor) -> list[GroupSummary]:
         query = query.where(Group.id.in_(_trainer_groups(viewer.user_id)))
     groups = list(db.session.scalars(query))
     ids = [g.id for g in groups]
-    learners = dict(db.session.execute(
-        sa.select(Membership.group_id, sa.func.count()).where(
-            Membership.group_id.in_(ids), Membership.role == GroupRole.LEARNER).group_by(Membership.group_id)).all())
+    learners = dict(
+        db.session.execute(
+            sa.select(Membership.group_id, sa.func.count())
+            .where(Membership.group_id.in_(ids), Membership.role == GroupRole.LEARNER)
+            .group_by(Membership.group_id)
+        ).all()
+    )
     trainers: dict[int, list[str]] = {}
     for group_id, name in db.session.execute(
-            sa.select(Membership.group_id, User.name).join(User, User.id == Membership.user_id)
-            .where(Membership.group_id.in_(ids), Membership.role == GroupRole.TRAINER).order_by(User.name)):
+        sa.select(Membership.group_id, User.name)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.group_id.in_(ids), Membership.role == GroupRole.TRAINER)
+        .order_by(User.name)
+    ):
         trainers.setdefault(group_id, []).append(name)
     return [GroupSummary(g, learners.get(g.id, 0), tuple(trainers.get(g.id, ()))) for g in groups]
 
 
 def _trainer_groups(trainer_id: int | None) -> sa.Select:
-    return sa.select(Membership.group_id).where(
-        Membership.user_id == trainer_id, Membership.role == GroupRole.TRAINER)
+    return sa.select(Membership.group_id).where(Membership.user_id == trainer_id, Membership.role == GroupRole.TRAINER)
 
 
 def group_for(viewer: Actor, group_id: int) -> Group:
@@ -220,8 +248,10 @@ def group_for(viewer: Actor, group_id: int) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
         raise NotFound(group_id)
-    if viewer.role != Role.ADMIN and db.session.scalar(
-            _trainer_groups(viewer.user_id).where(Membership.group_id == group_id)) is None:
+    if (
+        viewer.role != Role.ADMIN
+        and db.session.scalar(_trainer_groups(viewer.user_id).where(Membership.group_id == group_id)) is None
+    ):
         raise NotFound(group_id)
     return group
 
@@ -234,9 +264,15 @@ def learner_for(viewer: Actor, user_id: int) -> User:
         raise NotFound(user_id)
     if viewer.role == Role.ADMIN:
         return user
-    shared = db.session.scalar(sa.select(Membership.id).where(
-        Membership.user_id == user_id, Membership.role == GroupRole.LEARNER,
-        Membership.group_id.in_(_trainer_groups(viewer.user_id))).limit(1))
+    shared = db.session.scalar(
+        sa.select(Membership.id)
+        .where(
+            Membership.user_id == user_id,
+            Membership.role == GroupRole.LEARNER,
+            Membership.group_id.in_(_trainer_groups(viewer.user_id)),
+        )
+        .limit(1)
+    )
     if shared is None or user.role != Role.LEARNER:
         raise NotFound(user_id)
     return user
@@ -250,15 +286,23 @@ class Member:
 
 def group_members(group_id: int) -> list[Member]:
     rows = db.session.execute(
-        sa.select(User, Membership.role).join(Membership, Membership.user_id == User.id)
-        .where(Membership.group_id == group_id).order_by(Membership.role.desc(), sa.func.lower(User.name)))
+        sa.select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == group_id)
+        .order_by(Membership.role.desc(), sa.func.lower(User.name))
+    )
     return [Member(user, role) for user, role in rows]
 
 
 def groups_of(user_id: int) -> list[tuple[Group, GroupRole]]:
-    return list(db.session.execute(
-        sa.select(Group, Membership.role).join(Membership, Membership.group_id == Group.id)
-        .where(Membership.user_id == user_id).order_by(Group.name)).all())
+    return list(
+        db.session.execute(
+            sa.select(Group, Membership.role)
+            .join(Membership, Membership.group_id == Group.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Group.name)
+        ).all()
+    )
 
 
 def list_audit(*, action: str = "", page: int = 1, per_page: int = 50) -> Page:
@@ -268,12 +312,14 @@ def list_audit(*, action: str = "", page: int = 1, per_page: int = 50) -> Page:
         query = query.where(AuditEvent.action == action)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
-    rows = db.session.execute(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page)).all()
+    rows = db.session.execute(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
     return Page([tuple(r) for r in rows], total, page, per_page)
 
 
 # --- field rules ----------------------------------------------------------------------------
+
 
 def clean_text(text: str | None) -> str:
     return " ".join((text or "").split())
@@ -311,11 +357,13 @@ ASSIGNABLE_ROLES: dict[Role, frozenset[Role]] = {
 
 # --- passwords ------------------------------------------------------------------------------
 
+
 def new_temporary_password() -> str:
     """A random, readable one-time password, e.g. ``k7mq-2xdp-tn4a-h9ce``."""
     chars = [secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_GROUPS * TEMPORARY_GROUP_LENGTH)]
-    return "-".join("".join(chars[i:i + TEMPORARY_GROUP_LENGTH])
-                    for i in range(0, len(chars), TEMPORARY_GROUP_LENGTH))
+    return "-".join(
+        "".join(chars[i : i + TEMPORARY_GROUP_LENGTH]) for i in range(0, len(chars), TEMPORARY_GROUP_LENGTH)
+    )
 
 
 _TEMPORARY_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -331,6 +379,7 @@ def hash_temporary(password: str) -> str:
 
 # --- accounts -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class NewAccount:
     user: User
@@ -338,8 +387,10 @@ class NewAccount:
 
 
 def _check_fields(name: str, organisation: str) -> None:
-    for label, value, limit, required in (("The name", name, MAX_NAME, True),
-                                          ("The organisation", organisation, MAX_ORGANISATION, False)):
+    for label, value, limit, required in (
+        ("The name", name, MAX_NAME, True),
+        ("The organisation", organisation, MAX_ORGANISATION, False),
+    ):
         problem = text_problem(value, limit, required)
         if problem:
             raise AdminError(f"{label} {problem}")
@@ -358,8 +409,9 @@ def _check_assignable(actor: Actor, role: Role) -> None:
 
 
 @transactional
-def create_account(actor: Actor, email: str, name: str, role: Role | str = Role.LEARNER,
-                   organisation: str = "", country: str = "") -> NewAccount:
+def create_account(
+    actor: Actor, email: str, name: str, role: Role | str = Role.LEARNER, organisation: str = "", country: str = ""
+) -> NewAccount:
     """Create an account with a temporary password the person must change at first sign-in."""
     role = Role(role)
     _check_assignable(actor, role)
@@ -373,8 +425,15 @@ def create_account(actor: Actor, email: str, name: str, role: Role | str = Role.
     if db.session.scalar(sa.select(User.id).where(User.email == normalised)) is not None:
         raise AdminError("An account with this email address already exists.")
     password = new_temporary_password()
-    user = User(email=normalised, name=name, organisation=organisation, country=code, role=role,
-                password_hash=hash_temporary(password), must_change_password=True)
+    user = User(
+        email=normalised,
+        name=name,
+        organisation=organisation,
+        country=code,
+        role=role,
+        password_hash=hash_temporary(password),
+        must_change_password=True,
+    )
     with unique_or(AdminError("An account with this email address already exists.")):
         db.session.add(user)
     audit(actor, AuditAction.ACCOUNT_CREATE, account_label(user), role=role.value)
@@ -388,8 +447,11 @@ def update_account(actor: Actor, user_id: int, name: str, organisation: str, cou
     name, organisation = clean_text(name), clean_text(organisation)
     _check_fields(name, organisation)
     code = _check_country(country)
-    fields = (("name", user.name, name), ("organisation", user.organisation, organisation),
-              ("country", user.country, code))
+    fields = (
+        ("name", user.name, name),
+        ("organisation", user.organisation, organisation),
+        ("country", user.country, code),
+    )
     changed = [label for label, old, new in fields if old != new]
     user.name, user.organisation, user.country = name, organisation, code
     if changed:
@@ -398,16 +460,25 @@ def update_account(actor: Actor, user_id: int, name: str, organisation: str, cou
 
 
 def _active_admins_besides(user_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
-        User.role == Role.ADMIN, User.active.is_(True), User.id != user_id)) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user_id)
+        )
+        or 0
+    )
 
 
 def _end_sessions(user: User) -> None:
     """The same revocation as :func:`training.services.accounts.end_sessions`, inside this
     transaction: every session issued before now stops working."""
-    db.session.execute(sa.update(User).where(User.id == user.id)
-                       .values(session_version=User.session_version + 1)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
     db.session.expire(user, ["session_version"])
 
 
@@ -427,9 +498,12 @@ def change_role(actor: Actor, user_id: int, role: Role | str) -> User:
     old = user.role
     user.role = role
     if role == Role.LEARNER:
-        db.session.execute(sa.update(Membership).where(Membership.user_id == user.id,
-                                                       Membership.role == GroupRole.TRAINER)
-                           .values(role=GroupRole.LEARNER).execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(Membership)
+            .where(Membership.user_id == user.id, Membership.role == GroupRole.TRAINER)
+            .values(role=GroupRole.LEARNER)
+            .execution_options(synchronize_session=False)
+        )
     _end_sessions(user)
     audit(actor, AuditAction.ACCOUNT_ROLE, account_label(user), before=old.value, after=role.value)
     return user
@@ -478,6 +552,7 @@ def reset_password(actor: Actor, user_id: int) -> str:
 
 # --- groups ---------------------------------------------------------------------------------
 
+
 def _group_fields(name: str, description: str) -> tuple[str, str]:
     name = clean_text(name)
     problem = text_problem(name, MAX_GROUP_NAME, required=True)
@@ -517,8 +592,7 @@ def create_group(actor: Actor, name: str, description: str = "", starts_on: date
 
 
 @transactional
-def update_group(actor: Actor, group_id: int, name: str, description: str = "",
-                 starts_on: date | None = None) -> Group:
+def update_group(actor: Actor, group_id: int, name: str, description: str = "", starts_on: date | None = None) -> Group:
     group = group_for(actor, group_id)
     name, description = _group_fields(name, description)
     if _group_name_taken(name, but=group.id):
@@ -540,15 +614,19 @@ def membership_problem(account_role: Role, role: GroupRole) -> str | None:
 def upsert_memberships(group_id: int, members: Iterable[tuple[int, GroupRole]]) -> int:
     """Add people to a group (or change their role in it); returns how many rows changed."""
     changed = 0
-    existing = dict(db.session.execute(
-        sa.select(Membership.user_id, Membership.role).where(Membership.group_id == group_id)).all())
+    existing = dict(
+        db.session.execute(sa.select(Membership.user_id, Membership.role).where(Membership.group_id == group_id)).all()
+    )
     for user_id, role in members:
         if existing.get(user_id) == role:
             continue
         if user_id in existing:
-            db.session.execute(sa.update(Membership).where(Membership.group_id == group_id,
-                                                           Membership.user_id == user_id).values(role=role)
-                               .execution_options(synchronize_session=False))
+            db.session.execute(
+                sa.update(Membership)
+                .where(Membership.group_id == group_id, Membership.user_id == user_id)
+                .values(role=role)
+                .execution_options(synchronize_session=False)
+            )
         else:
             db.session.add(Membership(group_id=group_id, user_id=user_id, role=role))
         existing[user_id] = role
@@ -567,8 +645,13 @@ def add_member(actor: Actor, group_id: int, email: str, role: GroupRole | str = 
     if problem:
         raise AdminError(problem[0].upper() + problem[1:] + ".")
     if upsert_memberships(group.id, [(user.id, role)]):
-        audit(actor, AuditAction.GROUP_MEMBER_ADD, f"{group.name} (#{group.id})",
-               member=account_label(user), role=role.value)
+        audit(
+            actor,
+            AuditAction.GROUP_MEMBER_ADD,
+            f"{group.name} (#{group.id})",
+            member=account_label(user),
+            role=role.value,
+        )
     return user
 
 
@@ -577,13 +660,15 @@ def remove_member(actor: Actor, group_id: int, user_id: int) -> None:
     """Take someone out of a group. Their records stay; trainer marks keep their history."""
     group = group_for(actor, group_id)
     user = get_account(user_id)
-    removed = db.session.execute(sa.delete(Membership).where(
-        Membership.group_id == group.id, Membership.user_id == user.id)).rowcount
+    removed = db.session.execute(
+        sa.delete(Membership).where(Membership.group_id == group.id, Membership.user_id == user.id)
+    ).rowcount
     if removed:
         audit(actor, AuditAction.GROUP_MEMBER_REMOVE, f"{group.name} (#{group.id})", member=account_label(user))
 
 
 # --- trainers' workshop records --------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class AttendanceResult:
@@ -592,8 +677,13 @@ class AttendanceResult:
 
 
 def _group_learner_ids(group_id: int) -> set[int]:
-    return set(db.session.scalars(sa.select(Membership.user_id).join(User, User.id == Membership.user_id).where(
-        Membership.group_id == group_id, Membership.role == GroupRole.LEARNER, User.role == Role.LEARNER)))
+    return set(
+        db.session.scalars(
+            sa.select(Membership.user_id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.group_id == group_id, Membership.role == GroupRole.LEARNER, User.role == Role.LEARNER)
+        )
+    )
 
 
 def _moment_of(day: date, now: datetime) -> datetime:
@@ -602,9 +692,16 @@ def _moment_of(day: date, now: datetime) -> datetime:
 
 
 @transactional
-def record_attendance(actor: Actor, catalogue: Catalogue, group_id: int, unit_id: str, session_date: date,
-                      present: Sequence[int], mark_complete: bool = False,
-                      now: datetime | None = None) -> AttendanceResult:
+def record_attendance(
+    actor: Actor,
+    catalogue: Catalogue,
+    group_id: int,
+    unit_id: str,
+    session_date: date,
+    present: Sequence[int],
+    mark_complete: bool = False,
+    now: datetime | None = None,
+) -> AttendanceResult:
     """Record who attended a group's in-person session on a unit and, if asked, mark the unit
     complete for them (marked by this trainer, dated the session day). Marks already there
     stay as they were, so recording twice changes nothing."""
@@ -623,22 +720,51 @@ def record_attendance(actor: Actor, catalogue: Catalogue, group_id: int, unit_id
     if not set(chosen) <= learners:
         raise NotFound("learner")
     for user_id in chosen:
-        db.session.execute(insert(Attendance).values(
-            group_id=group.id, user_id=user_id, unit_id=unit.id, session_date=session_date,
-            marked_by_id=actor.user_id, recorded_at=now).on_conflict_do_nothing(
-            index_elements=["group_id", "user_id", "unit_id", "session_date"]))
-    audit(actor, AuditAction.ATTENDANCE, f"{group.name} (#{group.id})", unit=unit.id,
-           date=session_date.isoformat(), present=len(chosen))
+        db.session.execute(
+            insert(Attendance)
+            .values(
+                group_id=group.id,
+                user_id=user_id,
+                unit_id=unit.id,
+                session_date=session_date,
+                marked_by_id=actor.user_id,
+                recorded_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["group_id", "user_id", "unit_id", "session_date"])
+        )
+    audit(
+        actor,
+        AuditAction.ATTENDANCE,
+        f"{group.name} (#{group.id})",
+        unit=unit.id,
+        date=session_date.isoformat(),
+        present=len(chosen),
+    )
     marked = 0
     if mark_complete:
         for user_id in chosen:
-            added = db.session.execute(insert(UnitCompletion).values(
-                user_id=user_id, unit_id=unit.id, group_id=group.id, marked_by_id=actor.user_id,
-                completed_at=_moment_of(session_date, now)).on_conflict_do_nothing(
-                index_elements=["user_id", "unit_id"]).returning(UnitCompletion.id)).first()
+            added = db.session.execute(
+                insert(UnitCompletion)
+                .values(
+                    user_id=user_id,
+                    unit_id=unit.id,
+                    group_id=group.id,
+                    marked_by_id=actor.user_id,
+                    completed_at=_moment_of(session_date, now),
+                )
+                .on_conflict_do_nothing(index_elements=["user_id", "unit_id"])
+                .returning(UnitCompletion.id)
+            ).first()
             marked += added is not None
-        audit(actor, AuditAction.UNIT_COMPLETE, f"{group.name} (#{group.id})", unit=unit.id,
-               date=session_date.isoformat(), learners=len(chosen), newly_marked=marked)
+        audit(
+            actor,
+            AuditAction.UNIT_COMPLETE,
+            f"{group.name} (#{group.id})",
+            unit=unit.id,
+            date=session_date.isoformat(),
+            learners=len(chosen),
+            newly_marked=marked,
+        )
     return AttendanceResult(len(chosen), marked)
 
 
@@ -649,12 +775,13 @@ def undo_unit_completion(actor: Actor, group_id: int, unit_id: str, user_id: int
     group = group_for(actor, group_id)
     if user_id not in _group_learner_ids(group.id):
         raise NotFound(user_id)
-    removed = db.session.execute(sa.delete(UnitCompletion).where(
-        UnitCompletion.user_id == user_id, UnitCompletion.unit_id == unit_id,
-        UnitCompletion.group_id == group.id)).rowcount
+    removed = db.session.execute(
+        sa.delete(UnitCompletion).where(
+            UnitCompletion.user_id == user_id, UnitCompletion.unit_id == unit_id, UnitCompletion.group_id == group.id
+        )
+    ).rowcount
     if removed:
-        audit(actor, AuditAction.UNIT_COMPLETE_UNDO, f"{group.name} (#{group.id})", unit=unit_id,
-               learner=user_id)
+        audit(actor, AuditAction.UNIT_COMPLETE_UNDO, f"{group.name} (#{group.id})", unit=unit_id, learner=user_id)
     return bool(removed)
 
 
@@ -671,7 +798,6 @@ def attendance_sessions(group_id: int) -> list[AttendanceRow]:
         sa.select(Attendance.session_date, Attendance.unit_id, sa.func.count())
         .where(Attendance.group_id == group_id)
         .group_by(Attendance.session_date, Attendance.unit_id)
-        .order_by(Attendance.session_date.desc(), Attendance.unit_id))
+        .order_by(Attendance.session_date.desc(), Attendance.unit_id)
+    )
     return [AttendanceRow(d, u, int(n)) for d, u, n in rows]
-
-

@@ -32,23 +32,40 @@ class AttemptClosed(Exception):
 
 
 def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
-    return db.session.scalar(sa.select(QuizAttempt).where(
-        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id,
-        QuizAttempt.state == AttemptState.IN_PROGRESS))
+    return db.session.scalar(
+        sa.select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.state == AttemptState.IN_PROGRESS,
+        )
+    )
 
 
 def submitted_attempts(user_id: int, quiz_id: str) -> list[QuizAttempt]:
     """A learner's graded attempts at one quiz, first to last."""
-    return list(db.session.scalars(sa.select(QuizAttempt).where(
-        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id,
-        QuizAttempt.state == AttemptState.SUBMITTED).order_by(QuizAttempt.attempt_no)))
+    return list(
+        db.session.scalars(
+            sa.select(QuizAttempt)
+            .where(
+                QuizAttempt.user_id == user_id,
+                QuizAttempt.quiz_id == quiz_id,
+                QuizAttempt.state == AttemptState.SUBMITTED,
+            )
+            .order_by(QuizAttempt.attempt_no)
+        )
+    )
 
 
 def submitted_attempt(user_id: int, quiz_id: str, attempt_no: int) -> QuizAttempt | None:
     """One of a learner's own graded attempts, or None (someone else's is never found)."""
-    return db.session.scalar(sa.select(QuizAttempt).where(
-        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id,
-        QuizAttempt.attempt_no == attempt_no, QuizAttempt.state == AttemptState.SUBMITTED))
+    return db.session.scalar(
+        sa.select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.attempt_no == attempt_no,
+            QuizAttempt.state == AttemptState.SUBMITTED,
+        )
+    )
 
 
 @transactional
@@ -57,14 +74,28 @@ def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> Quiz
     existing = open_attempt(user_id, quiz.id)
     if existing is not None:
         return existing
-    last_no = db.session.scalar(sa.select(sa.func.max(QuizAttempt.attempt_no)).where(
-        QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id)) or 0
+    last_no = (
+        db.session.scalar(
+            sa.select(sa.func.max(QuizAttempt.attempt_no)).where(
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id
+            )
+        )
+        or 0
+    )
     if quiz.attempts and last_no >= quiz.attempts:
         raise AttemptsExhausted(quiz.id)
     attempt = QuizAttempt(
-        user_id=user_id, quiz_id=quiz.id, unit_id=quiz.unit_id, attempt_no=last_no + 1,
-        state=AttemptState.IN_PROGRESS, pass_mark=quiz.pass_mark / 100, content_version=quiz.version,
-        seed=secrets.randbelow(2**31), draft={}, draft_seq=0, started_at=now or utcnow(),
+        user_id=user_id,
+        quiz_id=quiz.id,
+        unit_id=quiz.unit_id,
+        attempt_no=last_no + 1,
+        state=AttemptState.IN_PROGRESS,
+        pass_mark=quiz.pass_mark / 100,
+        content_version=quiz.version,
+        seed=secrets.randbelow(2**31),
+        draft={},
+        draft_seq=0,
+        started_at=now or utcnow(),
     )
     try:
         with db.session.begin_nested():
@@ -84,8 +115,12 @@ def save_draft(user_id: int, attempt_id: int, answers: dict[str, Answer], seq: i
     (an older ``seq`` than the one stored), which changes nothing."""
     result = db.session.execute(
         sa.update(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id,
-               QuizAttempt.state == AttemptState.IN_PROGRESS, QuizAttempt.draft_seq < seq)
+        .where(
+            QuizAttempt.id == attempt_id,
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.state == AttemptState.IN_PROGRESS,
+            QuizAttempt.draft_seq < seq,
+        )
         .values(draft=answers, draft_seq=seq)
     )
     return result.rowcount == 1
@@ -98,8 +133,9 @@ class Submission:
     """None when this request did not grade (the attempt was already submitted)."""
 
 
-def submit_attempt(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer],
-                   now: datetime | None = None) -> Submission:
+def submit_attempt(
+    user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer], now: datetime | None = None
+) -> Submission:
     """Grade and close an attempt, exactly once. Grading happens before the write, so the
     database is held only for the two statements that record it."""
     attempt = db.session.get(QuizAttempt, attempt_id)
@@ -112,23 +148,40 @@ def submit_attempt(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str,
 
 
 @transactional
-def _record_submission(user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer],
-                       result: QuizResult, now: datetime) -> Submission:
+def _record_submission(
+    user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer], result: QuizResult, now: datetime
+) -> Submission:
     # Plain SQL statements on the session's connection: the write lock is held only as long
     # as they take (the attempt object is expired by the caller).
     connection = db.session.connection()
     won = connection.execute(
         sa.update(QuizAttempt.__table__)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id,
-               QuizAttempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.SUBMITTED, score=result.score, passed=result.passed,
-                submitted_at=now, draft=answers, content_version=quiz.version)
+        .where(
+            QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id, QuizAttempt.state == AttemptState.IN_PROGRESS
+        )
+        .values(
+            state=AttemptState.SUBMITTED,
+            score=result.score,
+            passed=result.passed,
+            submitted_at=now,
+            draft=answers,
+            content_version=quiz.version,
+        )
     ).rowcount
     if won != 1:
         return Submission(attempt_id, None)
-    connection.execute(sa.insert(QuestionResponse.__table__), [
-        {"attempt_id": attempt_id, "question_id": r.question.id, "position": index, "answer": r.answer,
-         "simple_answer": r.graded.simple_answer[:2000], "correct": r.graded.credit}
-        for index, r in enumerate(result.questions)
-    ])
+    connection.execute(
+        sa.insert(QuestionResponse.__table__),
+        [
+            {
+                "attempt_id": attempt_id,
+                "question_id": r.question.id,
+                "position": index,
+                "answer": r.answer,
+                "simple_answer": r.graded.simple_answer[:2000],
+                "correct": r.graded.credit,
+            }
+            for index, r in enumerate(result.questions)
+        ],
+    )
     return Submission(attempt_id, result)

@@ -56,17 +56,87 @@ COUNTRIES = {
     "UA": ("Ukraine", ["State Migration Service", "Ministry of Social Policy"]),
     "MD": ("Moldova", ["Bureau for Migration and Asylum", "Ministry of Labour and Social Protection"]),
 }
-FIRST = ["Amina", "Kwame", "Fatou", "Tesfaye", "Youssef", "Lina", "Maria", "José", "Nadia", "Oleksandr", "Ana",
-         "Rahim", "Sita", "Juan", "Grace", "Ibrahim", "Mercy", "Chinedu", "Aisha", "Mohammed", "Elena", "Luis",
-         "Priya", "Tomás", "Abena", "Samuel", "Leila", "Carlos", "Nguyen", "Olga", "Hassan", "Ruth", "Diego",
-         "Mariam", "Paolo", "Zainab", "Emmanuel", "Sofía", "Yaw", "Anjali"]
-LAST = ["Diallo", "Mensah", "Okafor", "Bekele", "El Amrani", "Haddad", "Santos", "Pérez", "Rahman", "Kovalenko",
-        "Popescu", "Sharma", "Gómez", "Otieno", "Abubakar", "Mwangi", "Ndiaye", "Tadesse", "Benali", "Reyes",
-        "Castillo", "Thapa", "Hossain", "Boateng", "Adeyemi", "Shevchenko", "Ciobanu", "Morales", "Quispe", "Nyambura"]
+FIRST = [
+    "Amina",
+    "Kwame",
+    "Fatou",
+    "Tesfaye",
+    "Youssef",
+    "Lina",
+    "Maria",
+    "José",
+    "Nadia",
+    "Oleksandr",
+    "Ana",
+    "Rahim",
+    "Sita",
+    "Juan",
+    "Grace",
+    "Ibrahim",
+    "Mercy",
+    "Chinedu",
+    "Aisha",
+    "Mohammed",
+    "Elena",
+    "Luis",
+    "Priya",
+    "Tomás",
+    "Abena",
+    "Samuel",
+    "Leila",
+    "Carlos",
+    "Nguyen",
+    "Olga",
+    "Hassan",
+    "Ruth",
+    "Diego",
+    "Mariam",
+    "Paolo",
+    "Zainab",
+    "Emmanuel",
+    "Sofía",
+    "Yaw",
+    "Anjali",
+]
+LAST = [
+    "Diallo",
+    "Mensah",
+    "Okafor",
+    "Bekele",
+    "El Amrani",
+    "Haddad",
+    "Santos",
+    "Pérez",
+    "Rahman",
+    "Kovalenko",
+    "Popescu",
+    "Sharma",
+    "Gómez",
+    "Otieno",
+    "Abubakar",
+    "Mwangi",
+    "Ndiaye",
+    "Tadesse",
+    "Benali",
+    "Reyes",
+    "Castillo",
+    "Thapa",
+    "Hossain",
+    "Boateng",
+    "Adeyemi",
+    "Shevchenko",
+    "Ciobanu",
+    "Morales",
+    "Quispe",
+    "Nyambura",
+]
 GROUPS = [
-    ("Nairobi regional workshop", "KE", 150), ("Accra induction cohort", "GH", 130),
-    ("Amman labour migration seminar", "JO", 100), ("Manila pre-departure trainers", "PH", 80),
-    ("Mexico City border management course", "MX", 55), ("Chişinău online cohort", "MD", 30),
+    ("Nairobi regional workshop", "KE", 150),
+    ("Accra induction cohort", "GH", 130),
+    ("Amman labour migration seminar", "JO", 100),
+    ("Manila pre-departure trainers", "PH", 80),
+    ("Mexico City border management course", "MX", 55),
+    ("Chişinău online cohort", "MD", 30),
 ]
 
 
@@ -92,8 +162,7 @@ class DemoExists(RuntimeError):
 
 
 @transactional
-def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026,
-                     now: datetime | None = None) -> DemoResult:
+def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026, now: datetime | None = None) -> DemoResult:
     """Fill the database with the demo cohort. Refuses when demo accounts already exist."""
     if db.session.scalar(sa.select(User.id).where(User.email.like(f"%@{DOMAIN}")).limit(1)) is not None:
         raise DemoExists(DOMAIN)
@@ -106,27 +175,47 @@ def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026,
 
     def staff(role: Role, email: str, name: str, organisation: str, country: str) -> User:
         secret = pyotp.random_base32()
-        user = User(email=email, name=name, organisation=organisation, country=country, role=role,
-                    password_hash=password_hash, totp_secret=secret, created_at=start - timedelta(days=30))
+        user = User(
+            email=email,
+            name=name,
+            organisation=organisation,
+            country=country,
+            role=role,
+            password_hash=password_hash,
+            totp_secret=secret,
+            created_at=start - timedelta(days=30),
+        )
         db.session.add(user)
         logins.append(DemoLogin(role.value, email, name, secret))
         return user
 
     staff(Role.ADMIN, f"admin@{DOMAIN}", "Demo Administrator", "Training Secretariat", "CH")
-    trainers = [staff(Role.TRAINER, f"trainer{i}@{DOMAIN}", name, "Training Secretariat", country)
-                for i, (name, country) in enumerate([("Helena Marsh", "GB"), ("Kofi Asante", "GH"),
-                                                     ("Lucía Fernández", "ES")], start=1)]
+    trainers = [
+        staff(Role.TRAINER, f"trainer{i}@{DOMAIN}", name, "Training Secretariat", country)
+        for i, (name, country) in enumerate(
+            [("Helena Marsh", "GB"), ("Kofi Asante", "GH"), ("Lucía Fernández", "ES")], start=1
+        )
+    ]
 
     learners: list[User] = []
     codes = list(COUNTRIES)
     for i in range(200):
         code = codes[i % len(codes)] if i < 150 else rng.choice(codes)
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        user = User(email=f"{first}.{last}.{i}@{DOMAIN}".lower().replace(" ", "").replace("é", "e")
-                    .replace("á", "a").replace("í", "i").replace("ó", "o"),
-                    name=f"{first} {last}", organisation=rng.choice(COUNTRIES[code][1]), country=code,
-                    role=Role.LEARNER, password_hash=password_hash,
-                    created_at=start + timedelta(days=rng.uniform(0, DAYS - 10), hours=rng.uniform(7, 18)))
+        user = User(
+            email=f"{first}.{last}.{i}@{DOMAIN}".lower()
+            .replace(" ", "")
+            .replace("é", "e")
+            .replace("á", "a")
+            .replace("í", "i")
+            .replace("ó", "o"),
+            name=f"{first} {last}",
+            organisation=rng.choice(COUNTRIES[code][1]),
+            country=code,
+            role=Role.LEARNER,
+            password_hash=password_hash,
+            created_at=start + timedelta(days=rng.uniform(0, DAYS - 10), hours=rng.uniform(7, 18)),
+        )
         learners.append(user)
     db.session.add_all(learners)
     db.session.flush()
@@ -139,13 +228,14 @@ def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026,
     pool = [u for u in learners]
     rng.shuffle(pool)
     for index, (name, country, days_ago) in enumerate(GROUPS):
-        group = Group(name=name, description=f"Demo group: a {name.lower()}.",
-                      starts_on=(now - timedelta(days=days_ago)).date())
+        group = Group(
+            name=name, description=f"Demo group: a {name.lower()}.", starts_on=(now - timedelta(days=days_ago)).date()
+        )
         db.session.add(group)
         db.session.flush()
         groups.append(group)
         db.session.add(Membership(group_id=group.id, user_id=trainers[index % 3].id, role=GroupRole.TRAINER))
-        members = by_country.get(country, [])[:8] + pool[index * 22:(index + 1) * 22]
+        members = by_country.get(country, [])[:8] + pool[index * 22 : (index + 1) * 22]
         for user in {u.id: u for u in members}.values():
             db.session.add(Membership(group_id=group.id, user_id=user.id, role=GroupRole.LEARNER))
     db.session.flush()
@@ -158,22 +248,48 @@ def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026,
     first_unit = catalogue.units[0]
     for group in groups[:2]:
         day = group.starts_on or now.date()
-        members = db.session.scalars(sa.select(Membership.user_id).where(
-            Membership.group_id == group.id, Membership.role == GroupRole.LEARNER)).all()
-        trainer_id = db.session.scalar(sa.select(Membership.user_id).where(
-            Membership.group_id == group.id, Membership.role == GroupRole.TRAINER))
+        members = db.session.scalars(
+            sa.select(Membership.user_id).where(Membership.group_id == group.id, Membership.role == GroupRole.LEARNER)
+        ).all()
+        trainer_id = db.session.scalar(
+            sa.select(Membership.user_id).where(Membership.group_id == group.id, Membership.role == GroupRole.TRAINER)
+        )
         present = [uid for uid in members if rng.random() < 0.8]
         for uid in present:
-            db.session.add(Attendance(group_id=group.id, user_id=uid, unit_id=first_unit.id, session_date=day,
-                                      marked_by_id=trainer_id, recorded_at=_at(day, 17)))
-            exists = db.session.scalar(sa.select(UnitCompletion.id).where(
-                UnitCompletion.user_id == uid, UnitCompletion.unit_id == first_unit.id))
+            db.session.add(
+                Attendance(
+                    group_id=group.id,
+                    user_id=uid,
+                    unit_id=first_unit.id,
+                    session_date=day,
+                    marked_by_id=trainer_id,
+                    recorded_at=_at(day, 17),
+                )
+            )
+            exists = db.session.scalar(
+                sa.select(UnitCompletion.id).where(
+                    UnitCompletion.user_id == uid, UnitCompletion.unit_id == first_unit.id
+                )
+            )
             if exists is None:
-                db.session.add(UnitCompletion(user_id=uid, unit_id=first_unit.id, group_id=group.id,
-                                              marked_by_id=trainer_id, completed_at=_at(day, 12)))
-        db.session.add(AuditEvent(actor_id=trainer_id, action="trainer.unit_complete",
-                                  target=f"{group.name} (#{group.id})", at=_at(day, 17),
-                                  detail={"unit": first_unit.id, "learners": len(present), "demo": True}))
+                db.session.add(
+                    UnitCompletion(
+                        user_id=uid,
+                        unit_id=first_unit.id,
+                        group_id=group.id,
+                        marked_by_id=trainer_id,
+                        completed_at=_at(day, 12),
+                    )
+                )
+        db.session.add(
+            AuditEvent(
+                actor_id=trainer_id,
+                action="trainer.unit_complete",
+                target=f"{group.name} (#{group.id})",
+                at=_at(day, 17),
+                detail={"unit": first_unit.id, "learners": len(present), "demo": True},
+            )
+        )
     return DemoResult(password, tuple(logins), len(learners), len(groups), attempts)
 
 
@@ -199,10 +315,17 @@ def _learn(catalogue: Catalogue, user: User, rng: random.Random, now: datetime) 
             if moment > now:
                 return attempts
             read = position < reads
-            db.session.add(LessonProgress(
-                user_id=user.id, unit_id=unit.id, lesson_id=lesson.id, first_opened_at=moment,
-                last_opened_at=moment, completed_at=moment + timedelta(minutes=lesson.duration) if read else None,
-                content_version=lesson.version if read else ""))
+            db.session.add(
+                LessonProgress(
+                    user_id=user.id,
+                    unit_id=unit.id,
+                    lesson_id=lesson.id,
+                    first_opened_at=moment,
+                    last_opened_at=moment,
+                    completed_at=moment + timedelta(minutes=lesson.duration) if read else None,
+                    content_version=lesson.version if read else "",
+                )
+            )
             moment += timedelta(days=rng.expovariate(1 / pace), minutes=lesson.duration)
             if not read:
                 return attempts
@@ -225,17 +348,35 @@ def _learn(catalogue: Catalogue, user: User, rng: random.Random, now: datetime) 
 def _attempt(quiz: Quiz, user_id: int, attempt_no: int, moment: datetime, skill: float, rng: random.Random) -> bool:
     answers = {q.id: _answer(q, rng.random() < skill, rng) for q in quiz.questions}
     result = grade(quiz, answers, pass_mark=quiz.pass_mark / 100)
-    attempt = QuizAttempt(user_id=user_id, quiz_id=quiz.id, unit_id=quiz.unit_id, attempt_no=attempt_no,
-                          state=AttemptState.SUBMITTED, score=result.score, passed=result.passed,
-                          pass_mark=quiz.pass_mark / 100, content_version=quiz.version, seed=rng.randrange(2**31),
-                          draft=answers, draft_seq=1, started_at=moment,
-                          submitted_at=moment + timedelta(minutes=rng.uniform(6, quiz.duration + 10)))
+    attempt = QuizAttempt(
+        user_id=user_id,
+        quiz_id=quiz.id,
+        unit_id=quiz.unit_id,
+        attempt_no=attempt_no,
+        state=AttemptState.SUBMITTED,
+        score=result.score,
+        passed=result.passed,
+        pass_mark=quiz.pass_mark / 100,
+        content_version=quiz.version,
+        seed=rng.randrange(2**31),
+        draft=answers,
+        draft_seq=1,
+        started_at=moment,
+        submitted_at=moment + timedelta(minutes=rng.uniform(6, quiz.duration + 10)),
+    )
     db.session.add(attempt)
     db.session.flush()
     db.session.add_all(
-        QuestionResponse(attempt_id=attempt.id, question_id=r.question.id, position=index, answer=r.answer,
-                         simple_answer=r.graded.simple_answer[:2000], correct=r.graded.credit)
-        for index, r in enumerate(result.questions))
+        QuestionResponse(
+            attempt_id=attempt.id,
+            question_id=r.question.id,
+            position=index,
+            answer=r.answer,
+            simple_answer=r.graded.simple_answer[:2000],
+            correct=r.graded.credit,
+        )
+        for index, r in enumerate(result.questions)
+    )
     return result.passed
 
 

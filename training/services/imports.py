@@ -132,15 +132,17 @@ class ImportRejected(AdminError):
 
 
 def _read_table(kind: ImportKind, text: str) -> CsvTable:
-    required, optional = ((USER_COLUMNS_REQUIRED, USER_COLUMNS_OPTIONAL) if kind == ImportKind.USERS
-                          else (MEMBER_COLUMNS_REQUIRED, MEMBER_COLUMNS_OPTIONAL))
-    return read_csv(text, required=required, optional=optional,
-                    max_rows=int(current_app.config["IMPORT_MAX_ROWS"]))
+    required, optional = (
+        (USER_COLUMNS_REQUIRED, USER_COLUMNS_OPTIONAL)
+        if kind == ImportKind.USERS
+        else (MEMBER_COLUMNS_REQUIRED, MEMBER_COLUMNS_OPTIONAL)
+    )
+    return read_csv(text, required=required, optional=optional, max_rows=int(current_app.config["IMPORT_MAX_ROWS"]))
 
 
 def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _users_by_email(emails: Sequence[str]) -> dict[str, User]:
@@ -155,8 +157,10 @@ def _group_names_of(user_ids: Sequence[int]) -> dict[int, set[str]]:
     names: dict[int, set[str]] = {}
     for chunk in _chunks(sorted(user_ids)):
         for user_id, name in db.session.execute(
-                sa.select(Membership.user_id, Group.name).join(Group, Group.id == Membership.group_id)
-                .where(Membership.user_id.in_(chunk))):
+            sa.select(Membership.user_id, Group.name)
+            .join(Group, Group.id == Membership.group_id)
+            .where(Membership.user_id.in_(chunk))
+        ):
             names.setdefault(user_id, set()).add(name.casefold())
     return names
 
@@ -165,8 +169,9 @@ def _groups_by_name() -> dict[str, Group]:
     return {g.name.casefold(): g for g in db.session.scalars(sa.select(Group))}
 
 
-def plan_import(actor: Actor, kind: ImportKind, text: str, filename: str = "",
-                group_id: int | None = None) -> ImportPlan:
+def plan_import(
+    actor: Actor, kind: ImportKind, text: str, filename: str = "", group_id: int | None = None
+) -> ImportPlan:
     """Read and check every row without changing anything: what would be created or updated,
     and every problem with its row number."""
     try:
@@ -200,8 +205,10 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
         else:
             seen[email] = row.number
         name, organisation = clean_text(v.get("name")), clean_text(v.get("organisation"))
-        for label, value, limit, required in (("name", name, MAX_NAME, True),
-                                              ("organisation", organisation, MAX_ORGANISATION, False)):
+        for label, value, limit, required in (
+            ("name", name, MAX_NAME, True),
+            ("organisation", organisation, MAX_ORGANISATION, False),
+        ):
             problem = text_problem(value, limit, required)
             if problem:
                 errors.append(f"{label}: {problem}")
@@ -223,8 +230,11 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
             if role is not None and role not in allowed:
                 errors.append(f"role: an import cannot create {role.value} accounts.")
         else:
-            fields = (("name", user.name, name), ("organisation", user.organisation, organisation),
-                      ("country", user.country, code))
+            fields = (
+                ("name", user.name, name),
+                ("organisation", user.organisation, organisation),
+                ("country", user.country, code),
+            )
             changes = [label for label, old, new in fields if new and old != new]
             current = memberships.get(user.id, set())
             new_groups = [g for g in group_names if g.casefold() not in current]
@@ -243,17 +253,30 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
             problem = membership_problem(effective, member_role)
             if problem:
                 errors.append(f"groups: {problem}.")
-        planned.append(PlannedRow(row.number, email or v.get("email", ""), name, organisation, code,
-                                  role.value if role else role_text, group_names, action, tuple(notes),
-                                  tuple(errors), user.id if user else None))
+        planned.append(
+            PlannedRow(
+                row.number,
+                email or v.get("email", ""),
+                name,
+                organisation,
+                code,
+                role.value if role else role_text,
+                group_names,
+                action,
+                tuple(notes),
+                tuple(errors),
+                user.id if user else None,
+            )
+        )
     return planned
 
 
 def _plan_members(table: CsvTable, group_id: int | None) -> list[PlannedRow]:
     emails = [normalise_email(r.values.get("email", "")) for r in table.rows]
     existing = _users_by_email([e for e in emails if e])
-    current = dict(db.session.execute(sa.select(Membership.user_id, Membership.role)
-                                      .where(Membership.group_id == group_id)).all())
+    current = dict(
+        db.session.execute(sa.select(Membership.user_id, Membership.role).where(Membership.group_id == group_id)).all()
+    )
     seen: dict[str, int] = {}
     planned = []
     for row, email in zip(table.rows, emails, strict=True):
@@ -279,15 +302,28 @@ def _plan_members(table: CsvTable, group_id: int | None) -> list[PlannedRow]:
         action = RowAction.ADD
         if user is not None and current.get(user.id) == role:
             action = RowAction.UNCHANGED
-        planned.append(PlannedRow(row.number, email, user.name if user else "", user.organisation if user else "",
-                                  user.country if user else "", role_text, (), action, (), tuple(errors),
-                                  user.id if user else None))
+        planned.append(
+            PlannedRow(
+                row.number,
+                email,
+                user.name if user else "",
+                user.organisation if user else "",
+                user.country if user else "",
+                role_text,
+                (),
+                action,
+                (),
+                tuple(errors),
+                user.id if user else None,
+            )
+        )
     return planned
 
 
 @transactional
-def preview_import(actor: Actor, kind: ImportKind | str, data: bytes, filename: str = "",
-                   group_id: int | None = None) -> ImportPlan:
+def preview_import(
+    actor: Actor, kind: ImportKind | str, data: bytes, filename: str = "", group_id: int | None = None
+) -> ImportPlan:
     """Check an uploaded file. When every row is valid the file is kept, under a random token,
     for :func:`confirm_import`; otherwise nothing is kept and the plan lists the problems."""
     kind = ImportKind(kind)
@@ -303,15 +339,26 @@ def preview_import(actor: Actor, kind: ImportKind | str, data: bytes, filename: 
     if not plan.ok or actor.user_id is None:
         return plan
     token = secrets.token_urlsafe(32)
-    db.session.add(PendingImport(token=token, created_by_id=actor.user_id, kind=kind.value, group_id=group_id,
-                                 filename=filename, content=text))
+    db.session.add(
+        PendingImport(
+            token=token,
+            created_by_id=actor.user_id,
+            kind=kind.value,
+            group_id=group_id,
+            filename=filename,
+            content=text,
+        )
+    )
     return ImportPlan(plan.kind, plan.filename, plan.rows, plan.problems, group_id, token)
 
 
 def _pending(actor: Actor, token: str) -> PendingImport:
     pending = db.session.scalar(sa.select(PendingImport).where(PendingImport.token == token))
-    if (pending is None or pending.created_by_id != actor.user_id
-            or pending.created_at < utcnow() - PENDING_IMPORT_LIFETIME):
+    if (
+        pending is None
+        or pending.created_by_id != actor.user_id
+        or pending.created_at < utcnow() - PENDING_IMPORT_LIFETIME
+    ):
         raise NotFound(token)
     return pending
 
@@ -339,8 +386,9 @@ def confirm_import(actor: Actor, token: str) -> ImportResult:
     return result
 
 
-def import_file(actor: Actor, kind: ImportKind | str, data: bytes, filename: str = "",
-                group_id: int | None = None) -> ImportResult:
+def import_file(
+    actor: Actor, kind: ImportKind | str, data: bytes, filename: str = "", group_id: int | None = None
+) -> ImportResult:
     """Check and apply a file in one go (the command line): all rows or, with any problem,
     none (raises :class:`ImportRejected`)."""
     kind = ImportKind(kind)
@@ -368,8 +416,15 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
         user = existing.get(row.email)
         if user is None:
             password = new_temporary_password()
-            user = User(email=row.email, name=row.name, organisation=row.organisation, country=row.country,
-                        role=Role(row.role), password_hash=hash_temporary(password), must_change_password=True)
+            user = User(
+                email=row.email,
+                name=row.name,
+                organisation=row.organisation,
+                country=row.country,
+                role=Role(row.role),
+                password_hash=hash_temporary(password),
+                must_change_password=True,
+            )
             db.session.add(user)
             db.session.flush()
             created.append(NewAccount(user, password))
@@ -384,14 +439,28 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
             member_role = GroupRole.TRAINER if user.role in (Role.TRAINER, Role.ADMIN) else GroupRole.LEARNER
             for name in row.groups:
                 memberships += upsert_memberships(groups[name.casefold()].id, [(user.id, member_role)])
-    audit(actor, AuditAction.IMPORT_USERS, plan.filename or "(file)", rows=len(plan.rows),
-           created=len(created), updated=updated, unchanged=unchanged, memberships=memberships)
+    audit(
+        actor,
+        AuditAction.IMPORT_USERS,
+        plan.filename or "(file)",
+        rows=len(plan.rows),
+        created=len(created),
+        updated=updated,
+        unchanged=unchanged,
+        memberships=memberships,
+    )
     return ImportResult(ImportKind.USERS, tuple(created), updated, unchanged, memberships, len(plan.rows))
 
 
 def _apply_members(actor: Actor, plan: ImportPlan) -> ImportResult:
     group = db.session.get(Group, plan.group_id)
     changed = upsert_memberships(group.id, [(r.user_id, GroupRole(r.role)) for r in plan.rows])
-    audit(actor, AuditAction.IMPORT_MEMBERS, f"{group.name} (#{group.id})", file=plan.filename or "(file)",
-           rows=len(plan.rows), memberships=changed)
+    audit(
+        actor,
+        AuditAction.IMPORT_MEMBERS,
+        f"{group.name} (#{group.id})",
+        file=plan.filename or "(file)",
+        rows=len(plan.rows),
+        memberships=changed,
+    )
     return ImportResult(ImportKind.MEMBERS, (), 0, len(plan.rows) - changed, changed, len(plan.rows))

@@ -20,9 +20,12 @@ def load_records(user_id: int) -> LearnerRecords:
     lessons = {
         (row.unit_id, row.lesson_id): LessonRecord(row.last_opened_at, row.completed_at)
         for row in db.session.execute(
-            sa.select(LessonProgress.unit_id, LessonProgress.lesson_id,
-                      LessonProgress.last_opened_at, LessonProgress.completed_at)
-            .where(LessonProgress.user_id == user_id)
+            sa.select(
+                LessonProgress.unit_id,
+                LessonProgress.lesson_id,
+                LessonProgress.last_opened_at,
+                LessonProgress.completed_at,
+            ).where(LessonProgress.user_id == user_id)
         )
     }
     submitted = QuizAttempt.state == AttemptState.SUBMITTED
@@ -34,22 +37,28 @@ def load_records(user_id: int) -> LearnerRecords:
             sa.func.max(sa.case((QuizAttempt.passed.is_(True), 1), else_=0)),
             sa.func.max(QuizAttempt.submitted_at),
             sa.func.count().filter(QuizAttempt.state == AttemptState.IN_PROGRESS),
-        ).where(QuizAttempt.user_id == user_id).group_by(QuizAttempt.quiz_id)
+        )
+        .where(QuizAttempt.user_id == user_id)
+        .group_by(QuizAttempt.quiz_id)
     )
     quizzes = {
         quiz_id: QuizRecord(attempts, best, bool(passed), last, bool(open_count))
         for quiz_id, attempts, best, passed, last, open_count in quiz_rows
     }
     completed = {
-        unit_id: moment for unit_id, moment in db.session.execute(
-            sa.select(UnitCompletion.unit_id, UnitCompletion.completed_at).where(UnitCompletion.user_id == user_id))
+        unit_id: moment
+        for unit_id, moment in db.session.execute(
+            sa.select(UnitCompletion.unit_id, UnitCompletion.completed_at).where(UnitCompletion.user_id == user_id)
+        )
     }
     return LearnerRecords(lessons, quizzes, completed)
 
 
 _LESSON_RECORD = sa.select(LessonProgress.last_opened_at, LessonProgress.completed_at).where(
-    LessonProgress.user_id == sa.bindparam("user_id"), LessonProgress.unit_id == sa.bindparam("unit_id"),
-    LessonProgress.lesson_id == sa.bindparam("lesson_id"))
+    LessonProgress.user_id == sa.bindparam("user_id"),
+    LessonProgress.unit_id == sa.bindparam("unit_id"),
+    LessonProgress.lesson_id == sa.bindparam("lesson_id"),
+)
 """Built once: the lesson page is the most requested page, and building a query costs more
 than running it."""
 
@@ -71,11 +80,16 @@ def record_lesson_opened(user_id: int, unit_id: str, lesson_id: str, now: dateti
     """Note that a learner opened a lesson: one row per learner and lesson, upserted."""
     now = now or utcnow()
     stmt = insert(LessonProgress).values(
-        user_id=user_id, unit_id=unit_id, lesson_id=lesson_id,
-        first_opened_at=now, last_opened_at=now, content_version="",
+        user_id=user_id,
+        unit_id=unit_id,
+        lesson_id=lesson_id,
+        first_opened_at=now,
+        last_opened_at=now,
+        content_version="",
     )
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["user_id", "unit_id", "lesson_id"], set_={"last_opened_at": now}))
+    db.session.execute(
+        stmt.on_conflict_do_update(index_elements=["user_id", "unit_id", "lesson_id"], set_={"last_opened_at": now})
+    )
 
 
 @transactional
@@ -83,16 +97,24 @@ def record_lesson_read(user_id: int, unit_id: str, lesson_id: str, version: str,
     """Mark a lesson read. The first time counts: ``completed_at`` and the version stay as set."""
     now = now or utcnow()
     stmt = insert(LessonProgress).values(
-        user_id=user_id, unit_id=unit_id, lesson_id=lesson_id,
-        first_opened_at=now, last_opened_at=now, completed_at=now, content_version=version,
+        user_id=user_id,
+        unit_id=unit_id,
+        lesson_id=lesson_id,
+        first_opened_at=now,
+        last_opened_at=now,
+        completed_at=now,
+        content_version=version,
     )
     table = LessonProgress.__table__
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["user_id", "unit_id", "lesson_id"],
-        set_={
-            "last_opened_at": now,
-            "completed_at": sa.func.coalesce(table.c.completed_at, stmt.excluded.completed_at),
-            "content_version": sa.case(
-                (table.c.completed_at.is_(None), stmt.excluded.content_version), else_=table.c.content_version),
-        },
-    ))
+    db.session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["user_id", "unit_id", "lesson_id"],
+            set_={
+                "last_opened_at": now,
+                "completed_at": sa.func.coalesce(table.c.completed_at, stmt.excluded.completed_at),
+                "content_version": sa.case(
+                    (table.c.completed_at.is_(None), stmt.excluded.content_version), else_=table.c.content_version
+                ),
+            },
+        )
+    )

@@ -40,9 +40,15 @@ STAFF = Rule(frozenset({Role.TRAINER, Role.ADMIN}))
 ADMIN = Rule(frozenset({Role.ADMIN}))
 
 # Pages a signed-in person may reach while an account step is pending.
-ACCOUNT_STEPS = frozenset({
-    "auth.logout", "auth.change_password", "auth.mfa_setup", "auth.mfa_recovery_codes", "static",
-})
+ACCOUNT_STEPS = frozenset(
+    {
+        "auth.logout",
+        "auth.change_password",
+        "auth.mfa_setup",
+        "auth.mfa_recovery_codes",
+        "static",
+    }
+)
 
 
 def access(rule: Rule) -> Callable[[F], F]:

@@ -24,19 +24,23 @@ def progress():
     units = []
     for unit, unit_progress in zip(catalogue.units, course.units, strict=True):
         quiz = unit_progress.quiz
-        units.append({
-            "id": unit.id,
-            "title": unit.title,
-            "status": unit_progress.status.value,
-            "lessons_complete": unit_progress.lessons_complete,
-            "lessons_total": unit_progress.lessons_total,
-            "quiz": None if quiz is None else {
-                "id": quiz.quiz_id,
-                "attempts": quiz.attempts,
-                "best_score": quiz.best_percent,
-                "passed": quiz.passed,
-            },
-        })
+        units.append(
+            {
+                "id": unit.id,
+                "title": unit.title,
+                "status": unit_progress.status.value,
+                "lessons_complete": unit_progress.lessons_complete,
+                "lessons_total": unit_progress.lessons_total,
+                "quiz": None
+                if quiz is None
+                else {
+                    "id": quiz.quiz_id,
+                    "attempts": quiz.attempts,
+                    "best_score": quiz.best_percent,
+                    "passed": quiz.passed,
+                },
+            }
+        )
     return jsonify({"course": {"status": course.status.value, "percent": course.percent}, "units": units})
 
 

@@ -52,6 +52,8 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     app.config.setdefault("COMPRESS_LEVEL", 6)
     app.config.setdefault("COMPRESS_MIN_SIZE", 1024)
-    app.config.setdefault("COMPRESS_MIMETYPES", [
-        "text/html", "text/css", "text/csv", "application/javascript", "application/json", "image/svg+xml"])
+    app.config.setdefault(
+        "COMPRESS_MIMETYPES",
+        ["text/html", "text/css", "text/csv", "application/javascript", "application/json", "image/svg+xml"],
+    )
     compress.init_app(app)

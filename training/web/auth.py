@@ -26,8 +26,14 @@ def safe_next(target: str | None, default: str = "learn.course_map") -> str:
     if target:
         target = target.strip()
         parts = urlsplit(target)
-        if (target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
-                and not parts.scheme and not parts.netloc and all(ord(c) > 31 for c in target)):
+        if (
+            target.startswith("/")
+            and not target.startswith(("//", "/\\"))
+            and "\\" not in target
+            and not parts.scheme
+            and not parts.netloc
+            and all(ord(c) > 31 for c in target)
+        ):
             return target
     return url_for(default)
 
@@ -49,15 +55,20 @@ def login():
             user = outcome.user
             if user.mfa_enabled:
                 session.clear()
-                session[PENDING_MFA] = {"uid": user.id, "sv": user.session_version, "at": int(time.time()),
-                                        "next": safe_next(request.args.get("next"))}
+                session[PENDING_MFA] = {
+                    "uid": user.id,
+                    "sv": user.session_version,
+                    "at": int(time.time()),
+                    "next": safe_next(request.args.get("next")),
+                }
                 return redirect(url_for("auth.login_verify"))
             start_session(user)
             return redirect(safe_next(request.args.get("next")))
         if outcome.locked_until is not None:
             minutes = max(1, int((outcome.locked_until.timestamp() - time.time()) // 60) + 1)
             form.form_errors.append(
-                f"Too many failed attempts. For your security, signing in is paused for {minutes} minutes.")
+                f"Too many failed attempts. For your security, signing in is paused for {minutes} minutes."
+            )
             status = 429
         else:
             form.form_errors.append("The email address or password is not correct.")
@@ -83,8 +94,12 @@ def login_verify():
         if accounts.locked_until(email, client_ip()) is not None:
             form.form_errors.append("Too many failed attempts. Please wait 15 minutes and try again.")
             status = 429
-        elif user and user.active and user.session_version == pending["sv"] and \
-                accounts.verify_second_factor(user.id, form.code.data):
+        elif (
+            user
+            and user.active
+            and user.session_version == pending["sv"]
+            and accounts.verify_second_factor(user.id, form.code.data)
+        ):
             target = pending.get("next") or url_for("learn.course_map")
             start_session(user)
             return redirect(safe_next(target))
@@ -115,8 +130,13 @@ def register():
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                form.email.data, form.name.data, form.password.data, Role.LEARNER,
-                organisation=form.organisation.data or "", country=form.country.data or "")
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                Role.LEARNER,
+                organisation=form.organisation.data or "",
+                country=form.country.data or "",
+            )
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc)) if "email" in str(exc).lower() else form.form_errors.append(str(exc))
         else:

@@ -41,8 +41,9 @@ def _valid_new_password(_form: FlaskForm, field: PasswordField) -> None:
 
 class LoginForm(FlaskForm):
     email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
-                                                     Length(max=MAX_PASSWORD_LENGTH)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     submit = SubmitField("Sign in")
 
 
@@ -56,26 +57,34 @@ class RegisterForm(FlaskForm):
     email = EmailField("Email address", validators=[_valid_email, Length(max=254)])
     organisation = StringField("Organisation or ministry", validators=[Optional(), Length(max=160)])
     country = SelectField("Country", choices=country_choices(), validators=[Optional()])
-    password = PasswordField("Password", validators=[_valid_new_password],
-                             description="At least 8 characters. A short sentence works well.")
-    confirm = PasswordField("Repeat the password",
-                            validators=[EqualTo("password", "The two passwords are not the same.")])
+    password = PasswordField(
+        "Password", validators=[_valid_new_password], description="At least 8 characters. A short sentence works well."
+    )
+    confirm = PasswordField(
+        "Repeat the password", validators=[EqualTo("password", "The two passwords are not the same.")]
+    )
     submit = SubmitField("Create account")
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired("Enter your current password."),
-                                                           Length(max=MAX_PASSWORD_LENGTH)])
-    password = PasswordField("New password", validators=[_valid_new_password],
-                             description="At least 8 characters. A short sentence works well.")
-    confirm = PasswordField("Repeat the new password",
-                            validators=[EqualTo("password", "The two passwords are not the same.")])
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[_valid_new_password],
+        description="At least 8 characters. A short sentence works well.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password", validators=[EqualTo("password", "The two passwords are not the same.")]
+    )
     submit = SubmitField("Change password")
 
 
 class ReauthForm(FlaskForm):
-    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
-                                                     Length(max=MAX_PASSWORD_LENGTH)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)]
+    )
     submit = SubmitField("Continue")
 
 
@@ -84,6 +93,7 @@ class ActionForm(FlaskForm):
 
 
 class ProfileMfaForm(FlaskForm):
-    code = StringField("Code from your authenticator app",
-                       validators=[DataRequired("Enter the 6-digit code."), Length(max=10)])
+    code = StringField(
+        "Code from your authenticator app", validators=[DataRequired("Enter the 6-digit code."), Length(max=10)]
+    )
     submit = SubmitField("Turn on two-step sign-in")

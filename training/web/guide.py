@@ -138,8 +138,6 @@ def _send_pdf(path: Path, name: str) -> Response:
     return send_file(path, mimetype="application/pdf", download_name=name, as_attachment=False, max_age=0)
 
 
-
-
 @bp.route("/guide")
 @access(STAFF)
 def index():

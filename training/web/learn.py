@@ -21,8 +21,9 @@ bp = Blueprint("learn", __name__)
 def course_map():
     catalogue = get_catalogue()
     records = learning.load_records(current_user.id)
-    return render_template("learn/course_map.html", catalogue=catalogue,
-                           progress=course_progress(catalogue, records), records=records)
+    return render_template(
+        "learn/course_map.html", catalogue=catalogue, progress=course_progress(catalogue, records), records=records
+    )
 
 
 @bp.route("/units/<unit_id>")
@@ -33,8 +34,13 @@ def unit(unit_id: str):
     records = learning.load_records(current_user.id)
     progress = course_progress(catalogue, records)
     statuses = {le.id: lesson_status(records.lessons.get((unit.id, le.id))) for le in unit.lessons}
-    return render_template("learn/unit.html", unit=unit, quiz=catalogue.quiz_for_unit(unit.id),
-                           progress=progress.unit(unit.id), statuses=statuses)
+    return render_template(
+        "learn/unit.html",
+        unit=unit,
+        quiz=catalogue.quiz_for_unit(unit.id),
+        progress=progress.unit(unit.id),
+        statuses=statuses,
+    )
 
 
 @bp.route("/units/<unit_id>/<lesson_id>")
@@ -104,5 +110,4 @@ def complete(unit_id: str, lesson_id: str):
 def dashboard():
     catalogue = get_catalogue()
     records = learning.load_records(current_user.id)
-    return render_template("learn/dashboard.html", catalogue=catalogue,
-                           progress=course_progress(catalogue, records))
+    return render_template("learn/dashboard.html", catalogue=catalogue, progress=course_progress(catalogue, records))

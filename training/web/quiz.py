@@ -50,8 +50,13 @@ def take(quiz_id: str):
     unit, progress, _ = _unit_progress(quiz)
     attempt = attempts.open_attempt(current_user.id, quiz.id)
     if attempt is None:
-        return render_template("quiz/start.html", quiz=quiz, unit=unit, progress=progress.quiz,
-                               history=attempts.submitted_attempts(current_user.id, quiz.id))
+        return render_template(
+            "quiz/start.html",
+            quiz=quiz,
+            unit=unit,
+            progress=progress.quiz,
+            history=attempts.submitted_attempts(current_user.id, quiz.id),
+        )
     draft = attempt.draft or {}
     pending = session.get(PENDING_ANSWERS)
     if pending and pending.get("quiz") == quiz.id and pending.get("owner") == current_user.id:
@@ -65,11 +70,19 @@ def take(quiz_id: str):
     return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft), progress.quiz)
 
 
-def _render_form(quiz: Quiz, unit: Unit, attempt: QuizAttempt, values: dict, quiz_progress: QuizProgress,
-                 saved: bool = False) -> str:
+def _render_form(
+    quiz: Quiz, unit: Unit, attempt: QuizAttempt, values: dict, quiz_progress: QuizProgress, saved: bool = False
+) -> str:
     return render_template(
-        "quiz/take.html", quiz=quiz, unit=unit, attempt=attempt, questions=public_view(quiz, attempt.seed),
-        values=values, progress=quiz_progress, saved=saved, seq=attempt.draft_seq + 1,
+        "quiz/take.html",
+        quiz=quiz,
+        unit=unit,
+        attempt=attempt,
+        questions=public_view(quiz, attempt.seed),
+        values=values,
+        progress=quiz_progress,
+        saved=saved,
+        seq=attempt.draft_seq + 1,
     )
 
 
@@ -122,6 +135,13 @@ def result(quiz_id: str, attempt_no: int):
     graded = grade(quiz, attempt.draft or {}, pass_mark=attempt.pass_mark)
     reveal = bool(attempt.passed) or not unit_progress.quiz.can_attempt
     return render_template(
-        "quiz/result.html", quiz=quiz, unit=unit, attempt=attempt, graded=graded, reveal=reveal,
-        progress=unit_progress, course=course, catalogue=get_catalogue(),
+        "quiz/result.html",
+        quiz=quiz,
+        unit=unit,
+        attempt=attempt,
+        graded=graded,
+        reveal=reveal,
+        progress=unit_progress,
+        course=course,
+        catalogue=get_catalogue(),
     )

@@ -26,8 +26,9 @@ from .forms import AccountEditForm, AccountFilterForm, AccountForm, RoleForm
 def index():
     if current_user.role != Role.ADMIN:
         return render_template("admin/trainer_home.html", groups=service.list_groups(actor()))
-    return render_template("admin/index.html", groups=service.list_groups(actor()),
-                           recent=service.list_audit(per_page=8).items)
+    return render_template(
+        "admin/index.html", groups=service.list_groups(actor()), recent=service.list_audit(per_page=8).items
+    )
 
 
 @bp.route("/users")
@@ -35,13 +36,19 @@ def index():
 def users():
     form = AccountFilterForm(request.args)
     form.organisation.choices = [*form.organisation.choices, *(SelectChoice(o, o) for o in service.organisations())]
-    form.country.choices = [*form.country.choices, *sorted((SelectChoice(c, country_name(c) or c)
-                                                             for c in service.countries()), key=lambda c: c.label)]
+    form.country.choices = [
+        *form.country.choices,
+        *sorted((SelectChoice(c, country_name(c) or c) for c in service.countries()), key=lambda c: c.label),
+    ]
     filters = form.data if form.validate() else {}
-    page = service.list_accounts(search=filters.get("q") or "", role=filters.get("role") or "",
-                                 organisation=filters.get("organisation") or "",
-                                 country=filters.get("country") or "", status=filters.get("status") or "",
-                                 page=page_number())
+    page = service.list_accounts(
+        search=filters.get("q") or "",
+        role=filters.get("role") or "",
+        organisation=filters.get("organisation") or "",
+        country=filters.get("country") or "",
+        status=filters.get("status") or "",
+        page=page_number(),
+    )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/users.html", form=form, page=page, args=args)
 
@@ -52,13 +59,20 @@ def user_new():
     form = AccountForm()
     if form.validate_on_submit():
         try:
-            created = service.create_account(actor(), form.email.data, form.name.data, form.role.data,
-                                             form.organisation.data or "", form.country.data or "")
+            created = service.create_account(
+                actor(),
+                form.email.data,
+                form.name.data,
+                form.role.data,
+                form.organisation.data or "",
+                form.country.data or "",
+            )
         except service.AdminError as exc:
             form.form_errors.append(str(exc))
         else:
-            return render_template("admin/password_issued.html", user=created.user,
-                                   password=created.temporary_password, created=True)
+            return render_template(
+                "admin/password_issued.html", user=created.user, password=created.temporary_password, created=True
+            )
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_new.html", form=form), status
 
@@ -70,20 +84,27 @@ def user(user_id: int):
     form = AccountEditForm(obj=account)
     if form.validate_on_submit():
         try:
-            service.update_account(actor(), account.id, form.name.data, form.organisation.data or "",
-                                   form.country.data or "")
+            service.update_account(
+                actor(), account.id, form.name.data, form.organisation.data or "", form.country.data or ""
+            )
         except service.AdminError as exc:
             form.form_errors.append(str(exc))
         else:
             flash("The account is saved.", "success")
             return redirect(url_for("admin.user", user_id=account.id), code=303)
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/user.html", account=account, form=form,
-                           memberships=service.groups_of(account.id)), status
+    return render_template(
+        "admin/user.html", account=account, form=form, memberships=service.groups_of(account.id)
+    ), status
 
 
-def _account_action(user_id: int, template: str, action: Callable[[User], str | None], success: str,
-                    make_form: Callable[[User], FlaskForm] = lambda _account: ActionForm()):  # noqa: ANN202
+def _account_action(
+    user_id: int,
+    template: str,
+    action: Callable[[User], str | None],
+    success: str,
+    make_form: Callable[[User], FlaskForm] = lambda _account: ActionForm(),
+):  # noqa: ANN202
     """A confirmation page (GET) and the action itself (POST), shared by the account actions.
     An action that returns a temporary password shows it once instead of redirecting."""
     account = or_404(lambda: service.get_account(user_id))
@@ -108,10 +129,13 @@ def user_role(user_id: int):
     def change(account: User) -> None:
         service.change_role(actor(), account.id, request.form.get("role", ""))
 
-    return _account_action(user_id, "admin/user_role.html", change,
-                           "The role is changed; the person's sessions were ended.",
-                           lambda account: RoleForm(data=None if request.method == "POST"
-                                                    else {"role": account.role.value}))
+    return _account_action(
+        user_id,
+        "admin/user_role.html",
+        change,
+        "The role is changed; the person's sessions were ended.",
+        lambda account: RoleForm(data=None if request.method == "POST" else {"role": account.role.value}),
+    )
 
 
 @bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
@@ -120,8 +144,9 @@ def user_deactivate(user_id: int):
     def deactivate(account: User) -> None:
         service.deactivate_account(actor(), account.id)
 
-    return _account_action(user_id, "admin/user_deactivate.html", deactivate,
-                           "The account is deactivated and its sessions have ended.")
+    return _account_action(
+        user_id, "admin/user_deactivate.html", deactivate, "The account is deactivated and its sessions have ended."
+    )
 
 
 @bp.route("/users/<int:user_id>/reactivate", methods=["GET", "POST"])
@@ -136,5 +161,6 @@ def user_reactivate(user_id: int):
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
 @access(ADMIN.recent())
 def user_password(user_id: int):
-    return _account_action(user_id, "admin/user_password.html",
-                           lambda account: service.reset_password(actor(), account.id), "")
+    return _account_action(
+        user_id, "admin/user_password.html", lambda account: service.reset_password(actor(), account.id), ""
+    )

@@ -18,12 +18,14 @@ def audit():
     if action not in {a.value for a in service.AuditAction}:
         action = ""
     page = service.list_audit(action=action, page=page_number())
-    return render_template("admin/audit.html", page=page, action=action, actions=list(service.AuditAction),
-                           describe=describe)
+    return render_template(
+        "admin/audit.html", page=page, action=action, actions=list(service.AuditAction), describe=describe
+    )
 
 
 def describe(detail: dict) -> str:
     """An audit event's details in words: ``rows: 12; filters: country=KE``."""
+
     def value(v: object) -> str:
         if isinstance(v, dict):
             return ", ".join(f"{k}={value(x)}" for k, x in v.items()) or "none"

@@ -26,8 +26,11 @@ from ...services.accounts import email_problem
 from ..forms import country_choices
 
 C = SelectChoice
-ROLE_CHOICES = [C(Role.LEARNER.value, "Learner"), C(Role.TRAINER.value, "Trainer"),
-                C(Role.ADMIN.value, "Administrator")]
+ROLE_CHOICES = [
+    C(Role.LEARNER.value, "Learner"),
+    C(Role.TRAINER.value, "Trainer"),
+    C(Role.ADMIN.value, "Administrator"),
+]
 GROUP_ROLE_CHOICES = [C(GroupRole.LEARNER.value, "Learner"), C(GroupRole.TRAINER.value, "Trainer")]
 
 
@@ -47,12 +50,20 @@ class GetForm(FlaskForm):
 class AccountFilterForm(GetForm):
     q = SearchField("Name, email or organisation", validators=[Optional(), Length(max=100)])
     role = SelectField("Role", choices=[C("", "Any role"), *ROLE_CHOICES], validators=[Optional()])
-    organisation = SelectField("Organisation", choices=[C("", "Any organisation")], validate_choice=False,
-                               validators=[Optional(), Length(max=160)])
-    country = SelectField("Country", choices=[C("", "Any country")], validate_choice=False,
-                          validators=[Optional(), Length(max=2)])
-    status = SelectField("Status", choices=[C("", "Active and deactivated"), C("active", "Active"),
-                                            C("inactive", "Deactivated")], validators=[Optional()])
+    organisation = SelectField(
+        "Organisation",
+        choices=[C("", "Any organisation")],
+        validate_choice=False,
+        validators=[Optional(), Length(max=160)],
+    )
+    country = SelectField(
+        "Country", choices=[C("", "Any country")], validate_choice=False, validators=[Optional(), Length(max=2)]
+    )
+    status = SelectField(
+        "Status",
+        choices=[C("", "Active and deactivated"), C("active", "Active"), C("inactive", "Deactivated")],
+        validators=[Optional()],
+    )
 
 
 class ProfileFields(FlaskForm):
@@ -77,8 +88,11 @@ class RoleForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=120)],
-                       description="For example: Nairobi workshop, March 2026.")
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Enter a name."), Length(max=120)],
+        description="For example: Nairobi workshop, March 2026.",
+    )
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
     starts_on = DateField("Starts on", validators=[Optional()])
     submit = SubmitField("Save the group")
@@ -98,11 +112,13 @@ class ImportForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     unit = SelectField("Unit", validators=[DataRequired("Choose a unit.")])
     session_date = DateField("Session date", validators=[DataRequired("Enter the date of the session.")])
-    present = SelectMultipleField("Learners present", coerce=int, widget=ListWidget(prefix_label=False),
-                                  option_widget=CheckboxInput())
-    mark_complete = BooleanField("Mark the unit complete for the learners present",
-                                 description="Use this when the workshop session covered the whole unit. "
-                                             "Reports show that a trainer marked it.")
+    present = SelectMultipleField(
+        "Learners present", coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )
+    mark_complete = BooleanField(
+        "Mark the unit complete for the learners present",
+        description="Use this when the workshop session covered the whole unit. Reports show that a trainer marked it.",
+    )
     submit = SubmitField("Record attendance")
 
 
@@ -113,21 +129,41 @@ class UndoMarkForm(FlaskForm):
 
 
 class ReportFilterForm(GetForm):
-    group = SelectField("Group", choices=[C("", "All groups")], validate_choice=False,
-                        validators=[Optional(), Length(max=12)])
-    organisation = SelectField("Organisation", choices=[C("", "All organisations")], validate_choice=False,
-                               validators=[Optional(), Length(max=160)])
-    country = SelectField("Country", choices=[C("", "All countries")], validate_choice=False,
-                          validators=[Optional(), Length(max=2)])
+    group = SelectField(
+        "Group", choices=[C("", "All groups")], validate_choice=False, validators=[Optional(), Length(max=12)]
+    )
+    organisation = SelectField(
+        "Organisation",
+        choices=[C("", "All organisations")],
+        validate_choice=False,
+        validators=[Optional(), Length(max=160)],
+    )
+    country = SelectField(
+        "Country", choices=[C("", "All countries")], validate_choice=False, validators=[Optional(), Length(max=2)]
+    )
     registered_from = DateField("Registered from", validators=[Optional()])
     registered_to = DateField("Registered until", validators=[Optional()])
 
 
 class LearnerListForm(GetForm):
     q = SearchField("Name or email", validators=[Optional(), Length(max=100)])
-    status = SelectField("Course status", choices=[C("", "Any status"), C("complete", "Complete"),
-                                                   C("in_progress", "In progress"), C("not_started", "Not started")],
-                         validators=[Optional()])
-    sort = SelectField("Sort by", choices=[C("name", "Name"), C("organisation", "Organisation"),
-                                           C("country", "Country"), C("registered", "Newest first")],
-                       validators=[Optional()])
+    status = SelectField(
+        "Course status",
+        choices=[
+            C("", "Any status"),
+            C("complete", "Complete"),
+            C("in_progress", "In progress"),
+            C("not_started", "Not started"),
+        ],
+        validators=[Optional()],
+    )
+    sort = SelectField(
+        "Sort by",
+        choices=[
+            C("name", "Name"),
+            C("organisation", "Organisation"),
+            C("country", "Country"),
+            C("registered", "Newest first"),
+        ],
+        validators=[Optional()],
+    )

@@ -49,9 +49,16 @@ def group(group_id: int):
     group = or_404(lambda: service.group_for(actor(), group_id))
     catalogue = get_catalogue()
     return render_template(
-        "admin/group.html", group=group, catalogue=catalogue, matrix=group_matrix(catalogue, group.id),
-        members=service.group_members(group.id), sessions=service.attendance_sessions(group.id),
-        units={u.id: u for u in catalogue.units}, member_form=MemberForm(), remove_form=ActionForm())
+        "admin/group.html",
+        group=group,
+        catalogue=catalogue,
+        matrix=group_matrix(catalogue, group.id),
+        members=service.group_members(group.id),
+        sessions=service.attendance_sessions(group.id),
+        units={u.id: u for u in catalogue.units},
+        member_form=MemberForm(),
+        remove_form=ActionForm(),
+    )
 
 
 @bp.route("/groups/<int:group_id>/matrix.csv")
@@ -61,8 +68,9 @@ def group_matrix_csv(group_id: int):
     catalogue = get_catalogue()
     rows = group_matrix(catalogue, group.id)
     service.record_export(actor(), "group matrix", {"group": str(group.id)})
-    return csv_response(f"group-{group.id}-progress", matrix_header(catalogue),
-                        (matrix_record(catalogue, row) for row in rows))
+    return csv_response(
+        f"group-{group.id}-progress", matrix_header(catalogue), (matrix_record(catalogue, row) for row in rows)
+    )
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
@@ -73,8 +81,9 @@ def group_edit(group_id: int):
     if form.validate_on_submit():
         try:
             with found():
-                service.update_group(actor(), group.id, form.name.data, form.description.data or "",
-                                     form.starts_on.data)
+                service.update_group(
+                    actor(), group.id, form.name.data, form.description.data or "", form.starts_on.data
+                )
         except service.AdminError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -116,17 +125,27 @@ def group_member_remove(group_id: int, user_id: int):  # the form's CSRF token i
 def group_attendance(group_id: int):
     group = or_404(lambda: service.group_for(actor(), group_id))
     catalogue = get_catalogue()
-    learners = [m.user for m in service.group_members(group.id) if m.role.value == "learner"
-                and m.user.role == Role.LEARNER]
+    learners = [
+        m.user for m in service.group_members(group.id) if m.role.value == "learner" and m.user.role == Role.LEARNER
+    ]
     form = AttendanceForm(data=None if request.method == "POST" else {"session_date": date.today()})
-    form.unit.choices = [SelectChoice("", "Choose a unit"),
-                         *(SelectChoice(u.id, f"Unit {u.order}: {u.title}") for u in catalogue.units)]
+    form.unit.choices = [
+        SelectChoice("", "Choose a unit"),
+        *(SelectChoice(u.id, f"Unit {u.order}: {u.title}") for u in catalogue.units),
+    ]
     form.present.choices = [SelectChoice(u.id, u.name) for u in learners]
     if form.validate_on_submit():
         try:
             with found():
-                result = service.record_attendance(actor(), catalogue, group.id, form.unit.data,
-                                                   form.session_date.data, form.present.data, form.mark_complete.data)
+                result = service.record_attendance(
+                    actor(),
+                    catalogue,
+                    group.id,
+                    form.unit.data,
+                    form.session_date.data,
+                    form.present.data,
+                    form.mark_complete.data,
+                )
         except service.AdminError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -147,8 +166,10 @@ def group_unmark(group_id: int):
         abort(400)
     with found():
         removed = service.undo_unit_completion(actor(), group_id, form.unit.data, int(form.learner.data))
-    flash("The trainer's mark is removed." if removed else "There was no mark from this group to remove.",
-          "success" if removed else "info")
+    flash(
+        "The trainer's mark is removed." if removed else "There was no mark from this group to remove.",
+        "success" if removed else "info",
+    )
     return redirect(url_for("admin.learner", user_id=int(form.learner.data), group=group_id), code=303)
 
 
@@ -165,7 +186,14 @@ def learner(user_id: int):
     # A trainer sees the learner through their own groups only: other groups are not named.
     mine = {g.group.id for g in service.list_groups(actor())}
     memberships = [(g, r) for g, r in service.groups_of(person.id) if g.id in mine]
-    return render_template("admin/learner.html", person=person, catalogue=catalogue,
-                           detail=learner_detail(catalogue, person.id), from_group=from_group,
-                           units={u.id: u for u in catalogue.units}, my_groups=mine,
-                           memberships=memberships, undo_form=UndoMarkForm())
+    return render_template(
+        "admin/learner.html",
+        person=person,
+        catalogue=catalogue,
+        detail=learner_detail(catalogue, person.id),
+        from_group=from_group,
+        units={u.id: u for u in catalogue.units},
+        my_groups=mine,
+        memberships=memberships,
+        undo_form=UndoMarkForm(),
+    )

@@ -28,13 +28,20 @@ def _upload(kind: imports.ImportKind, group=None):  # noqa: ANN001, ANN202
     if form.validate_on_submit():
         upload = form.file.data
         with found():
-            plan = imports.preview_import(actor(), kind, upload.read(), upload.filename or "",
-                                          group.id if group else None)
+            plan = imports.preview_import(
+                actor(), kind, upload.read(), upload.filename or "", group.id if group else None
+            )
         if plan.ok:
             return redirect(url_for("admin.import_preview", token=plan.token), code=303)
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/import.html", form=form, plan=plan, kind=kind.value, group=group,
-                           max_rows=current_app.config["IMPORT_MAX_ROWS"]), status
+    return render_template(
+        "admin/import.html",
+        form=form,
+        plan=plan,
+        kind=kind.value,
+        group=group,
+        max_rows=current_app.config["IMPORT_MAX_ROWS"],
+    ), status
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -82,5 +89,7 @@ def import_preview(token: str):
 def _summary(result: imports.ImportResult) -> str:
     if result.kind == imports.ImportKind.MEMBERS:
         return f"Imported {result.rows} row(s): {result.memberships} membership(s) added or changed."
-    return (f"Imported {result.rows} row(s): {len(result.created)} account(s) created, {result.updated} updated, "
-            f"{result.unchanged} unchanged, {result.memberships} group membership(s) added.")
+    return (
+        f"Imported {result.rows} row(s): {len(result.created)} account(s) created, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.memberships} group membership(s) added."
+    )

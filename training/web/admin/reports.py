@@ -46,10 +46,14 @@ def _context() -> Context:
     groups = service.list_groups(actor())
     form = ReportFilterForm(request.args)
     form.group.choices = [*form.group.choices, *(SelectChoice(str(g.group.id), g.group.name) for g in groups)]
-    form.organisation.choices = [*form.organisation.choices,
-                                 *(SelectChoice(o, o) for o in service.organisations(everyone))]
-    form.country.choices = [*form.country.choices, *sorted(
-        (SelectChoice(c, country_name(c) or c) for c in service.countries(everyone)), key=lambda c: c.label)]
+    form.organisation.choices = [
+        *form.organisation.choices,
+        *(SelectChoice(o, o) for o in service.organisations(everyone)),
+    ]
+    form.country.choices = [
+        *form.country.choices,
+        *sorted((SelectChoice(c, country_name(c) or c) for c in service.countries(everyone)), key=lambda c: c.label),
+    ]
     if not form.validate():
         return Context(scope, reports.Filters(), form, groups)
     group_id = None
@@ -57,8 +61,13 @@ def _context() -> Context:
         if not form.group.data.isdigit() or int(form.group.data) not in {g.group.id for g in groups}:
             abort(404)
         group_id = int(form.group.data)
-    filters = reports.Filters(group_id, form.organisation.data or None, (form.country.data or "").upper() or None,
-                              form.registered_from.data, form.registered_to.data)
+    filters = reports.Filters(
+        group_id,
+        form.organisation.data or None,
+        (form.country.data or "").upper() or None,
+        form.registered_from.data,
+        form.registered_to.data,
+    )
     return Context(scope, filters, form, groups)
 
 
@@ -66,17 +75,25 @@ def _chips(context: Context) -> list[tuple[str, str]]:
     """The filters in force, in words, for the line above the report (and on paper)."""
     f = context.filters
     names = {g.group.id: g.group.name for g in context.groups}
-    chips = [("Group", names.get(f.group_id, "")) if f.group_id else None,
-             ("Organisation", f.organisation) if f.organisation else None,
-             ("Country", country_name(f.country) or f.country) if f.country else None,
-             ("Registered from", f.registered_from.strftime("%-d %b %Y")) if f.registered_from else None,
-             ("Registered until", f.registered_to.strftime("%-d %b %Y")) if f.registered_to else None]
+    chips = [
+        ("Group", names.get(f.group_id, "")) if f.group_id else None,
+        ("Organisation", f.organisation) if f.organisation else None,
+        ("Country", country_name(f.country) or f.country) if f.country else None,
+        ("Registered from", f.registered_from.strftime("%-d %b %Y")) if f.registered_from else None,
+        ("Registered until", f.registered_to.strftime("%-d %b %Y")) if f.registered_to else None,
+    ]
     return [c for c in chips if c]
 
 
 def _render(template: str, context: Context, **values):  # noqa: ANN003, ANN202
-    return render_template(template, filters=context.filters, form=context.form, query=context.filters.query_args(),
-                           chips=_chips(context), **values)
+    return render_template(
+        template,
+        filters=context.filters,
+        form=context.form,
+        query=context.filters.query_args(),
+        chips=_chips(context),
+        **values,
+    )
 
 
 def _unit_chart(rows: list[reports.UnitRow]):  # noqa: ANN202
@@ -85,8 +102,10 @@ def _unit_chart(rows: list[reports.UnitRow]):  # noqa: ANN202
 
 def _country_chart(rows: list[reports.SegmentRow]):  # noqa: ANN202
     top = [r for r in rows if r.key][:15]
-    return bar_chart("Completion rate by country" + (" (the 15 with most learners)" if len(rows) > 15 else ""),
-                     [(country_name(r.key) or r.key, r.completion_rate) for r in top])
+    return bar_chart(
+        "Completion rate by country" + (" (the 15 with most learners)" if len(rows) > 15 else ""),
+        [(country_name(r.key) or r.key, r.completion_rate) for r in top],
+    )
 
 
 def _timeline_chart(rows: tuple[reports.MonthRow, ...]):  # noqa: ANN202
@@ -112,8 +131,9 @@ def report(name: str):
     if name == "completion":
         return _learners(context)
     if name in ("organisations", "countries"):
-        rows = reports.segment_rows(catalogue, context.scope, context.filters,
-                                    "organisation" if name == "organisations" else "country")
+        rows = reports.segment_rows(
+            catalogue, context.scope, context.filters, "organisation" if name == "organisations" else "country"
+        )
         chart = _country_chart(rows) if name == "countries" else None
         return _render("admin/reports/segments.html", context, rows=rows, name=name, chart=chart)
     rows = reports.question_rows(catalogue, context.scope, context.filters)
@@ -131,13 +151,23 @@ def _learner_query() -> tuple[LearnerListForm, dict]:
 def _learners(context: Context):  # noqa: ANN202
     catalogue = get_catalogue()
     list_form, query = _learner_query()
-    rows, total = reports.learner_page(catalogue, context.scope, context.filters, page=page_number(),
-                                       per_page=PER_PAGE, **query)
+    rows, total = reports.learner_page(
+        catalogue, context.scope, context.filters, page=page_number(), per_page=PER_PAGE, **query
+    )
     pages = max(1, -(-total // PER_PAGE))
     page = min(page_number(), pages)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return _render("admin/reports/completion.html", context, rows=rows, total=total, page=page, pages=pages,
-                   list_form=list_form, args=args, units_total=len(catalogue.units))
+    return _render(
+        "admin/reports/completion.html",
+        context,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        list_form=list_form,
+        args=args,
+        units_total=len(catalogue.units),
+    )
 
 
 @bp.route("/reports/print")
@@ -147,10 +177,18 @@ def report_print():
     the learners (the quiz questions print from their own page)."""
     context = _context()
     result = reports.summary(get_catalogue(), context.scope, context.filters)
-    return _render("admin/reports/print.html", context, report=result.report, units=result.units,
-                   organisations=result.organisations, countries=result.countries, now=utcnow(),
-                   timeline_chart=_timeline_chart(result.report.timeline), unit_chart=_unit_chart(result.units),
-                   country_chart=_country_chart(result.countries))
+    return _render(
+        "admin/reports/print.html",
+        context,
+        report=result.report,
+        units=result.units,
+        organisations=result.organisations,
+        countries=result.countries,
+        now=utcnow(),
+        timeline_chart=_timeline_chart(result.report.timeline),
+        unit_chart=_unit_chart(result.units),
+        country_chart=_country_chart(result.countries),
+    )
 
 
 @bp.route(f"/reports/<any({AGGREGATE_CSVS}):name>.csv")
@@ -161,16 +199,23 @@ def report_csv(name: str):
     info = reports.REPORTS[name]
     if name in ("overview", "timeline"):
         result = reports.overview(catalogue, context.scope, context.filters)
-        rows = ([reports.overview_record(result.overview)] if name == "overview"
-                else [reports.timeline_record(m) for m in result.timeline])
+        rows = (
+            [reports.overview_record(result.overview)]
+            if name == "overview"
+            else [reports.timeline_record(m) for m in result.timeline]
+        )
     elif name == "units":
         rows = [reports.unit_record(r) for r in reports.unit_rows(catalogue, context.scope, context.filters)]
     elif name == "organisations":
-        rows = [reports.segment_record(r, r.key) for r in
-                reports.segment_rows(catalogue, context.scope, context.filters, "organisation")]
+        rows = [
+            reports.segment_record(r, r.key)
+            for r in reports.segment_rows(catalogue, context.scope, context.filters, "organisation")
+        ]
     elif name == "countries":
-        rows = [(country_name(r.key), *reports.segment_record(r, r.key)) for r in
-                reports.segment_rows(catalogue, context.scope, context.filters, "country")]
+        rows = [
+            (country_name(r.key), *reports.segment_record(r, r.key))
+            for r in reports.segment_rows(catalogue, context.scope, context.filters, "country")
+        ]
     else:
         rows = [reports.question_record(r) for r in reports.question_rows(catalogue, context.scope, context.filters)]
     service.record_export(actor(), name, context.filters.query_args())
@@ -184,6 +229,7 @@ def completion_csv():
     context = _context()
     _, query = _learner_query()
     rows = reports.learner_rows(get_catalogue(), context.scope, context.filters, **query)
-    service.record_export(actor(), "completion", {**context.filters.query_args(),
-                                                  **{k: str(v) for k, v in query.items() if v}})
+    service.record_export(
+        actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}}
+    )
     return csv_response("completion", reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows))
