@@ -12,6 +12,7 @@ from training.content import build_catalogue
 from training.content.model import QuestionType
 from training.quiz import (
     FORM_PREFIX,
+    GONE,
     InvalidSubmission,
     answers_to_form,
     grade,
@@ -57,15 +58,15 @@ def test_no_answers_score_0_and_fail():
 
 
 def test_multiple_choice_partial_credit_subtracts_wrong_choices():
-    q = QUIZ.question("pick-many")  # two correct options (a, b), one wrong (c)
+    q = QUIZ.question("pick-many")  # two correct options (alpha, beta), one wrong (apple)
 
     def credit(choices):  # noqa: ANN001, ANN202
         return grade(QUIZ, parse_answers(QUIZ, {FORM_PREFIX + q.id: choices})).questions[1].graded.credit
 
-    assert credit(["a", "b"]) == 1.0
-    assert credit(["a"]) == 0.5
-    assert credit(["a", "c"]) == 0.0  # one right minus one wrong
-    assert credit(["c"]) == 0.0  # never below zero
+    assert credit(["alpha", "beta"]) == 1.0
+    assert credit(["alpha"]) == 0.5
+    assert credit(["alpha", "apple"]) == 0.0  # one right minus one wrong
+    assert credit(["apple"]) == 0.0  # never below zero
 
 
 @pytest.mark.parametrize(
@@ -107,12 +108,13 @@ def test_matching_and_ordering_give_credit_per_pair_and_position():
     "form",
     [
         {FORM_PREFIX + "pick-one": ["zz"]},  # not an option of that question
-        {FORM_PREFIX + "pick-one": ["a", "b"]},  # two answers to a single-choice question
-        {FORM_PREFIX + "pick-many": ["a", "a"]},
-        {FORM_PREFIX + "nope": ["a"]},  # no such question
+        {FORM_PREFIX + "pick-one": ["alpha", "beta"]},  # two answers to a single-choice question
+        {FORM_PREFIX + "pick-many": ["alpha", "alpha"]},
+        {FORM_PREFIX + "nope": ["alpha"]},  # no such question
+        {FORM_PREFIX + "pick-one": ["a"]},  # a letter is no longer an option id
         {"score": ["100"]},  # a client-sent score is refused, never trusted
         {FORM_PREFIX + "sequence-" + QUIZ.question("sequence").options[0].id: ["9"]},
-        {FORM_PREFIX + "pairs-a": ["not-a-choice"]},
+        {FORM_PREFIX + "pairs-alpha": ["not-a-choice"]},
         {FORM_PREFIX + "word": ["x" * 201]},
     ],
 )
@@ -136,6 +138,21 @@ def test_public_view_holds_no_answer_key_and_hides_authored_order():
         assert [i.id for i in ordering.items] != [o.id for o in QUIZ.question("sequence").options]
         matching = next(q for q in view if q.type == QuestionType.MATCHING)
         assert [c.id for c in matching.choices] == sorted(c.id for c in matching.choices)
+
+
+def test_option_ids_are_the_authored_ones():
+    assert [o.id for o in QUIZ.question("pick-one").options] == ["alpha", "beta", "gamma"]
+    assert [o.id for o in QUIZ.question("is-true").options] == ["true", "false"]
+    assert [o.id for o in QUIZ.question("sequence").options] == ["alpha", "beta", "gamma"]
+
+
+def test_a_stored_answer_whose_option_was_removed_grades_as_wrong_and_says_so():
+    """An attempt saved before an author removed the chosen option still has a result page."""
+    result = grade(QUIZ, {"pick-one": {"choice": "delta"}, "pick-many": {"choices": ["alpha", "delta"]}})
+    single, multiple = result.questions[0].graded, result.questions[1].graded
+    assert (single.credit, single.answered, single.simple_answer) == (0.0, True, GONE)
+    assert multiple.credit == 0.0  # one right, one that is no longer in the question
+    assert [f.label for f in multiple.feedback] == ["Alpha", GONE]
 
 
 def test_saved_answers_fill_the_form_again():

@@ -30,6 +30,10 @@ ALLOWED_EXTRA_FIELDS = frozenset({"csrf_token", "attempt", "seq", "action"})
 Form = Mapping[str, Sequence[str]]
 Answer = dict[str, Any]
 
+GONE = "(an answer no longer in this question)"
+"""How a stored option id that the quiz no longer has is shown: option ids are stable, so this
+happens only when an author removes an option after learners chose it."""
+
 
 class InvalidSubmission(ValueError):
     """The form does not fit the quiz: an unknown field or option, or a malformed value."""
@@ -144,6 +148,8 @@ def _grade_single(q: Question, answer: Answer) -> Graded:
     choice = answer.get("choice")
     if choice is None:
         return Graded(0.0, (), "", False)
+    if choice not in _option_ids(q):
+        return Graded(0.0, (Feedback(GONE, "", False),), GONE, True)
     option = q.option(choice)
     return Graded(
         1.0 if option.correct else 0.0,
@@ -161,15 +167,17 @@ def _parse_multiple(q: Question, form: Form) -> Answer:
 
 
 def _grade_multiple(q: Question, answer: Answer) -> Graded:
-    chosen = [q.option(c) for c in answer.get("choices", [])]
-    if not chosen:
+    given = answer.get("choices", [])
+    chosen = [q.option(c) for c in given if c in _option_ids(q)]
+    if not given:
         return Graded(0.0, (), "", False)
     right = sum(1 for o in chosen if o.correct)
-    wrong = len(chosen) - right
+    wrong = len(given) - right
     total = sum(1 for o in q.options if o.correct)
     credit = max(0.0, (right - wrong) / total)
-    feedback = tuple(Feedback(o.text, o.feedback_html, o.correct) for o in q.options if o in chosen)
-    return Graded(credit, feedback, "; ".join(o.text for o in q.options if o in chosen), True)
+    gone = (Feedback(GONE, "", False),) if len(chosen) < len(given) else ()
+    feedback = tuple(Feedback(o.text, o.feedback_html, o.correct) for o in q.options if o in chosen) + gone
+    return Graded(credit, feedback, "; ".join(f.label for f in feedback), True)
 
 
 def normalise_text(text: str) -> str:

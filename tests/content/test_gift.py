@@ -115,18 +115,22 @@ def test_export_writes_gift_that_moodle_reads(tmp_path: Path):
     gift = quiz_to_gift(raw)
     assert "$CATEGORY: $course$/top/Alpha quiz" in gift
     assert "// ---\n// id: alpha-quiz\n// unit: alpha\n// title: Alpha quiz\n" in gift
-    assert ("// [id:pick-one] [tag:lesson:first-steps]\n::pick-one::[markdown]Which comes first?{\n") in gift
-    assert "\t=Alpha#Right\\: alpha is first.\n\t~Beta#No\\: beta is second.\n" in gift
+    assert (
+        "// [id:pick-one] [tag:lesson:first-steps] [tag:objective:1]\n::pick-one::[markdown]Which comes first?{\n"
+    ) in gift
+    # Each option's id on a comment line under it: Moodle skips the line, our import reads it.
+    assert "\t=Alpha#Right\\: alpha is first.\n\t// id: alpha\n\t~Beta#No\\: beta is second.\n\t// id: beta\n" in gift
     assert "\t####The alphabet starts with alpha.\n}" in gift
     # Multiple choice: equal shares that Moodle adds up to our partial-credit rule.
-    assert "\t~%50%Alpha#Yes.\n\t~%50%Beta#Yes.\n\t~%-50%Apple#No, a fruit.\n" in gift
+    assert "\t~%50%Alpha#Yes.\n\t// id: alpha\n\t~%50%Beta#Yes.\n\t// id: beta\n\t~%-50%Apple#No, a fruit.\n" in gift
     # True/false: the right answer, then the feedback for a wrong answer, then for a right one.
-    assert "\tTRUE\n\t#It is a long step.\n\t#Correct.\n" in gift
+    assert "\tTRUE\n\t#It is a long step.\n\t// id: false\n\t#Correct.\n\t// id: true\n" in gift
     # Short answer: accepted, known wrong (0%) and Moodle's '*' for any other answer.
     assert "\t=stride#Correct.\n\t=Schritt#Accepted.\n\t=%0%step#" in gift
     assert '\t=%0%*#The word is "stride".\n' in gift
     # Matching: the pairs, with their feedback on comment lines Moodle skips.
-    assert "\t=Alpha -> First\n\t// feedback: Alpha is first.\n" in gift
+    assert "\t=Alpha -> First\n\t// feedback: Alpha is first.\n\t// id: alpha\n" in gift
+    assert "[id:sequence] [tag:lesson:alpha/second-steps] [tag:objective:1] [tag:objective:3]" in gift
     # No blank line inside a question: Moodle would end the question there.
     for block in gift.split("\n\n"):
         assert block.count("{") <= 1
@@ -150,13 +154,13 @@ lesson: first-steps
 
 Pick three.
 
-- [x] a
+- [x] a {#alef}
   > yes
-- [x] b
+- [x] b {#bet}
   > yes
-- [x] c
+- [x] c {#gimel}
   > yes
-- [ ] d
+- [ ] d {#dalet}
   > no
 
 Explanation: Three of four.
@@ -164,7 +168,12 @@ Explanation: Three of four.
     gift = quiz_to_gift(quiz)
     assert "~%33.33333%a#yes" in gift and "~%-33.33333%d#no" in gift
     question = one(gift)
-    assert [a.correct for a in question.answers] == [True, True, True, False]
+    assert [(a.id, a.correct) for a in question.answers] == [
+        ("alef", True),
+        ("bet", True),
+        ("gimel", True),
+        ("dalet", False),
+    ]
 
 
 FRONT = "id: alpha-quiz\nunit: alpha\ntitle: T\npass_mark: 70\n"
@@ -187,9 +196,9 @@ points: 2
 Braces {like this}, a tilde ~, equals = and a hash # sign; a colon: and a back\slash.
 A URL: https://example.org/a//b and `\n` in code.
 
-- [x] %50% of {all} = 1:2
+- [x] %50% of {all} = 1:2 {#half-of-all}
   > Right ~ *really* #1.
-- [ ] [html] is not a format here
+- [ ] [html] is not a format here {#html-marker}
   > Wrong: \\ two backslashes.
   > A second feedback line.
 
@@ -220,11 +229,11 @@ lesson: second-steps
 
 Order = these {three}.
 
-1. first: one
+1. first: one {#one}
    > #1
-2. second ~ two
+2. second ~ two {#two}
    > #2
-3. third \ three
+3. third \ three {#three}
    > #3
 
 Explanation: In order.
@@ -250,8 +259,8 @@ def test_special_characters_survive_the_round_trip():
         assert (got.type, got.lesson, got.points) == (want.type, want.lesson, want.points)
         assert text(got.prompt) == text(want.prompt)
         assert text(got.explanation) == text(want.explanation)
-        assert [(a.text, a.correct, a.position) for a in got.answers] == [
-            (a.text, a.correct, a.position) for a in want.answers
+        assert [(a.text, a.correct, a.position, a.id) for a in got.answers] == [
+            (a.text, a.correct, a.position, a.id) for a in want.answers
         ]
     short = questions[1]
     assert text(short.answers[0].feedback) == r"The star is literal: a -\> b."  # renders as "->"
@@ -340,9 +349,9 @@ def test_any_text_in_a_question_round_trips(prompt, option, feedback, explanatio
             "",
             *prompt,
             "",
-            f"- [x] {option}",
+            f"- [x] {option} {{#given}}",
             *(f"  > {line}" for line in feedback),
-            "- [ ] other",
+            "- [ ] other {#other}",
             "  > no",
             "",
             f"Explanation: {explanation[0]}",
@@ -400,8 +409,10 @@ def test_multiple_choice_with_percentage_weights():
     assert question.type == QuestionType.MULTIPLE
     assert [(a.text, a.correct) for a in question.answers] == [("Alpha", True), ("Beta", True), ("Apple", False)]
     assert notes == [
+        "sample.gift:3: note: option ids made from the option texts: alpha, beta, apple (saved answers point "
+        "at them: keep them once learners answer)",
         "sample.gift:4: note: scored here as 50% for each correct option chosen and "
-        "-50% for each wrong one, never below 0"
+        "-50% for each wrong one, never below 0",
     ]
 
 
@@ -475,7 +486,9 @@ def test_matching_with_feedback_lines_and_without():
         ("Gamma", "Third", "Gamma is third."),
     ]
     assert notes == [
-        "sample.gift:4: note: 1 pair(s) without a '// feedback:' line get feedback that states the right answer"
+        "sample.gift:3: note: option ids made from the option texts: alpha, beta, gamma (saved answers point "
+        "at them: keep them once learners answer)",
+        "sample.gift:4: note: 1 pair(s) without a '// feedback:' line get feedback that states the right answer",
     ]
 
 
@@ -530,7 +543,10 @@ $CATEGORY: $course$/top/Unit A//B quiz
     [question] = questions
     assert (question.id, question.lesson, question.points) == ("refugee-definition", "beta/only-lesson", 3)
     assert text(question.explanation) == ("See the lesson. Links keep their slashes: https://example.org//x")
-    assert notes == []
+    assert notes == [
+        "sample.gift:6: note: option ids made from the option texts: 1951-convention, geneva-conventions (saved "
+        "answers point at them: keep them once learners answer)"
+    ]
 
 
 def test_quiz_settings_come_from_the_yaml_comments_at_the_top():
@@ -556,7 +572,8 @@ def test_quiz_settings_come_from_the_yaml_comments_at_the_top():
         "shuffle": False,
         "duration": 20,
     }
-    assert notes == ["sample.gift:3: note: the file's quiz was for unit 'beta'; it goes to 'alpha' as --unit says"]
+    assert notes[0] == "sample.gift:3: note: the file's quiz was for unit 'beta'; it goes to 'alpha' as --unit says"
+    assert notes[1].startswith("sample.gift:13: note: option ids made from the option texts: option-")
     result = gift_to_quiz(
         "// ---\n// intro: Read the lessons first.\n// ---\n\n// lesson: first-steps\n::q::Q?{=a#y ~b#n####E.}",
         "alpha",
@@ -610,8 +627,86 @@ def test_images_cannot_be_imported():
 def test_a_title_that_is_not_an_id_becomes_one():
     _meta, [question], notes = convert("// lesson: first-steps\n::Grant's Tomb (1)::Who?{=a#y ~b#n####E.}")
     assert question.id == "grant-s-tomb-1"
-    assert notes == [
+    assert notes[1:] == [
         "sample.gift:2: note: the title \"Grant's Tomb (1)\" is not an id; the question's id is 'grant-s-tomb-1'"
+    ]
+
+
+def test_option_ids_come_from_the_id_line_under_each_answer():
+    _meta, questions, notes = convert("""// lesson: first-steps
+::single::Which comes first?{
+  ~Beta#No.
+  // id: beta
+  =Alpha#Yes.
+  // id: alpha
+  ####Alpha.
+}
+
+// lesson: second-steps
+::tf::A stride is short.{FALSE
+  #It is long.
+  // id: says-true
+  #Right.
+  // id: says-false
+  ####Long.
+}
+
+// [tag:type:ordering] [tag:lesson:first-steps]
+::order::Put them in order.{
+  =Second -> 2
+  // feedback: Two.
+  // id: second-item
+  =First -> 1
+  // feedback: One.
+  // id: first-item
+  =Third -> 3
+  // feedback: Three.
+  // id: third-item
+  ####One, two, three.
+}""")
+    assert notes == []
+    single, true_false, ordering = questions
+    assert [(a.text, a.id) for a in single.answers] == [("Beta", "beta"), ("Alpha", "alpha")]
+    assert [(a.text, a.correct, a.id) for a in true_false.answers] == [
+        ("True", False, "says-true"),
+        ("False", True, "says-false"),
+    ]
+    assert [(a.text, a.id) for a in ordering.answers] == [
+        ("First", "first-item"),
+        ("Second", "second-item"),
+        ("Third", "third-item"),
+    ]
+
+
+def test_option_ids_made_from_texts_stay_unique_and_never_positional():
+    _meta, [question], notes = convert("// lesson: first-steps\n::q::Pick.{=Same text#y ~Same text!#n ~b#n####E.}")
+    assert [a.id for a in question.answers][:2] == ["same-text", "same-text-2"]
+    assert question.answers[2].id.startswith("option-")  # "b" would be a letter id
+    assert notes == [
+        f"sample.gift:2: note: option ids made from the option texts: same-text, same-text-2, "
+        f"{question.answers[2].id} (saved answers point at them: keep them once learners answer)"
+    ]
+
+
+def test_option_ids_that_are_letters_or_repeated_are_refused_at_their_line():
+    assert problems("// lesson: first-steps\n::q::Pick.{\n=Alpha#y\n// id: a\n~Beta#n\n// id: beta\n####E.}") == [
+        "sample.gift:3: option id 'a' is a letter or a position; use words that name the option"
+    ]
+    assert problems("// lesson: first-steps\n::q::Pick.{\n=Alpha#y\n// id: greek\n~Beta#n\n// id: greek\n####E.}") == [
+        "sample.gift:5: duplicate option id 'greek' in question 'q' (first at line 3)"
+    ]
+
+
+def test_objectives_come_from_tags_or_a_comment():
+    _meta, questions, _notes = convert("""// [tag:lesson:first-steps] [tag:objective:2] [tag:objective:3]
+::one::Q?{=yes#y ~no#n####E.}
+
+// lesson: first-steps
+// objective: 1
+::two::Q2?{=yes#y ~no#n####E.}""")
+    assert [q.objective for q in questions] == [(2, 3), (1,)]
+    assert problems("// [tag:lesson:first-steps] [tag:objective:two]\n::q::Q?{=yes#y ~no#n####E.}") == [
+        "sample.gift:1: the objective tag needs the number of a unit objective: [tag:objective:2]"
     ]
 
 

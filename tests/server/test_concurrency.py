@@ -102,7 +102,7 @@ def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
         for _ in range(3):
             page = started(tabs[i])
             if 'name="attempt"' in page:
-                tabs[i].post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", "q-pick-one": "b"})
+                tabs[i].post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", "q-pick-one": "beta"})
 
     race(10, start_and_submit)
     attempts = rows(

@@ -31,7 +31,7 @@ def submit(client, page: str, answers: dict, quiz_id: str = "alpha-quiz", action
 
 
 def wrong_form() -> dict:
-    return {"q-pick-one": ["b"], "q-is-true": ["b"], "q-word": ["walk"]}
+    return {"q-pick-one": ["beta"], "q-is-true": ["false"], "q-word": ["walk"]}
 
 
 def test_quiz_page_holds_no_answer_key(app, client, login_as):
@@ -107,7 +107,7 @@ def test_double_submit_grades_once_and_answers_the_second_with_a_redirect(app, c
 def test_forged_submissions_are_refused_and_change_nothing(app, client, login_as):
     user = login_as("learner")
     page = start(client)
-    for forged in ({"q-pick-one": ["zz"]}, {"score": ["100"]}, {"q-other-quiz-question": ["a"]}):
+    for forged in ({"q-pick-one": ["zz"]}, {"score": ["100"]}, {"q-other-quiz-question": ["alpha"]}):
         assert submit(client, page, forged).status_code == 400
     attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id))
     db.session.refresh(attempt)
@@ -145,12 +145,12 @@ def test_attempts_limit_is_enforced(app, client, login_as):
 def test_saved_answers_come_back_after_signing_out(app, client, login_as, auth):
     user = login_as("learner")
     page = start(client)
-    saved = submit(client, page, {"q-pick-one": ["a"], "q-word": ["stride"]}, action="save")
+    saved = submit(client, page, {"q-pick-one": ["alpha"], "q-word": ["stride"]}, action="save")
     assert saved.status_code == 200 and "Your answers are saved" in saved.get_data(as_text=True)
     auth.logout()
     auth.login(user.email)
     page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
-    assert re.search(r'value="a" checked', page)
+    assert re.search(r'value="alpha" checked', page)
     assert 'value="stride"' in page
 
 
@@ -177,9 +177,9 @@ def test_answers_survive_an_expired_session(app, client, login_as, auth):
         auth.login(user.email)
         page = start(client)
         clock.tick(timedelta(hours=2))  # a long pause: the session has ended
-        response = submit(client, page, {"q-word": ["stride"], "q-pick-one": ["a"]})
+        response = submit(client, page, {"q-word": ["stride"], "q-pick-one": ["alpha"]})
         assert response.status_code == 302 and "/login" in response.headers["Location"]
         auth.login(user.email)
         page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
     assert "Your answers were kept" in page
-    assert 'value="stride"' in page and re.search(r'value="a" checked', page)
+    assert 'value="stride"' in page and re.search(r'value="alpha" checked', page)

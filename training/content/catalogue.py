@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from .blocks import PLACEHOLDER, RawBlock
 from .errors import ContentError, ContentInvalid
+from .lint import lint
 from .loader import RawDocument, load_course
 from .markdown import render, render_inline, word_count
 from .model import (
@@ -25,7 +26,6 @@ from .model import (
     Lesson,
     Option,
     Question,
-    QuestionType,
     Quiz,
     SessionStep,
     Unit,
@@ -40,6 +40,7 @@ def build_catalogue(content_dir: Path | str) -> Catalogue:
     raw, errors = load_course(content_dir)
     spec, more = validate(raw)
     errors.extend(more)
+    errors.extend(lint(spec))
     catalogue, render_errors = _render(spec)
     errors.extend(render_errors)
     if errors:
@@ -239,16 +240,6 @@ def _render_unit(spec: UnitSpec, quiz: QuizSpec | None, links: _Links, errors: l
     )
 
 
-def option_letter(index: int) -> str:
-    """0 -> a, 25 -> z, 26 -> aa: option ids that read well in exports."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("a") + rest) + letters
-    return letters
-
-
 def opaque_id(question_id: str, text: str) -> str:
     """An id derived from the text only, so it says nothing about the correct position."""
     return hashlib.sha256(f"{question_id}\0{text}".encode()).hexdigest()[:8]
@@ -259,14 +250,11 @@ def _render_quiz(spec: QuizSpec, text: str) -> Quiz:
     questions = []
     for q in raw.questions:
         options = []
-        for index, answer in enumerate(q.answers):
-            if q.type == QuestionType.ORDERING:
-                option_id = opaque_id(q.id, answer.text)
-            else:
-                option_id = option_letter(index)
+        for answer in q.answers:
             options.append(
                 Option(
-                    id=option_id,
+                    # Authored ids (docs/authoring.md); short answers are matched by their text.
+                    id=answer.id or opaque_id(q.id, answer.text),
                     text=answer.text,
                     html=render_inline(answer.text) if answer.text != FALLBACK else "",
                     correct=answer.correct,
@@ -286,6 +274,7 @@ def _render_quiz(spec: QuizSpec, text: str) -> Quiz:
                 lesson_ref=resolve_lesson_ref(q.lesson, spec.unit_id),
                 points=q.points,
                 line=q.line,
+                objectives=q.objective,
             )
         )
     return Quiz(

@@ -14,7 +14,8 @@ the last ``####`` in them starts the general feedback; the answers decide the ty
 numerical, any ``~`` multiple choice, ``=`` with ``->`` matching, ``T``/``TRUE``/``F``/
 ``FALSE`` true-false, anything else short answer); ``[markdown]``, ``[html]``, ``[plain]`` or
 ``[moodle]`` in front of a text gives its format. What our format needs and GIFT has no place
-for travels in comments: Moodle keeps ``// [id:...] [tag:...]`` and ignores the rest.
+for travels in comments: Moodle keeps ``// [id:...] [tag:...]`` and ignores the rest, such as
+the ``// id: ...`` line under each answer that carries its option id.
 
 Both directions go through the quiz parser's own records (:class:`RawQuestion`), with one
 function per question type in a registry each way (``_EXPORTERS``, ``_IMPORTERS``), and an
@@ -24,6 +25,7 @@ import is only accepted once the quiz text it wrote parses back to the same ques
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -37,7 +39,16 @@ import yaml
 from .errors import ContentError
 from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
 from .model import QuestionType
-from .quizfile import FALLBACK, ID_PATTERN, RawAnswer, RawQuestion, RawQuiz, parse_quiz_body
+from .quizfile import (
+    FALLBACK,
+    ID_PATTERN,
+    OPTION_ID_TYPES,
+    RawAnswer,
+    RawQuestion,
+    RawQuiz,
+    option_id_problem,
+    parse_quiz_body,
+)
 from .validate import resolve_lesson_ref
 
 ESCAPABLE = "~=#{}:"
@@ -48,14 +59,15 @@ QUIZ_DEFAULTS: dict[str, Any] = {"pass_mark": 70, "attempts": 3, "shuffle": True
 
 FORMATS = ("moodle", "html", "plain", "markdown")
 MOODLE_TRUE, MOODLE_FALSE = ("T", "TRUE"), ("F", "FALSE")
-_TAG_KEYS = ("lesson", "points", "type")
+_TAG_KEYS = ("lesson", "points", "type", "objective")
 _WEIGHT = re.compile(r"^%-*[0-9]{1,2}\.?[0-9]*%")
 """Moodle's test for a ``%weight%`` in front of an answer, loose as it is there."""
 _FORMAT_PREFIX = re.compile(r"^\[(?:moodle|html|plain|markdown)\]")
 _ID_TOKEN = re.compile(r"\[id:((?:\\\]|[^\]\[\x00-\x1f\x7f])+)\]")
 _TAG_TOKEN = re.compile(r"\[tag:((?:\\\]|[^\]<>\x00-\x1f\x7f])+)\]")
-_KEY_COMMENT = re.compile(r"^\s*(lesson|points|type)\s*:\s*(.*?)\s*$")
+_KEY_COMMENT = re.compile(r"^\s*(lesson|points|type|objective)\s*:\s*(.*?)\s*$")
 _FEEDBACK_COMMENT = re.compile(r"^\s*feedback\s*:\s?(.*?)\s*$")
+_OPTION_ID_COMMENT = re.compile(r"^\s*id\s*:\s*(.*?)\s*$")
 _MOODLE_TRIM = " \t\n\r\0\x0b"
 """What PHP's trim() removes; Python's strip() would also eat no-break spaces."""
 
@@ -159,7 +171,8 @@ def quiz_to_gift(raw: RawQuiz) -> str:
         "// Exported from the training platform in Moodle's GIFT format. Import it into Moodle,",
         "// or back into the platform with: training quiz import-gift FILE --unit UNIT --out FILE",
         "// The platform's import reads the quiz settings below, the [id:...] and [tag:...]",
-        "// markers (Moodle keeps these too) and the '// feedback:' lines of matching questions.",
+        "// markers (Moodle keeps these too), the '// feedback:' lines of matching questions and",
+        "// the '// id:' line under each answer (its option id, which saved answers point at).",
         "// ---",
         *(f"// {line}".rstrip() for line in _yaml(settings).split("\n")),
         "// ---",
@@ -177,6 +190,7 @@ def quiz_to_gift(raw: RawQuiz) -> str:
             errors.append(ContentError(raw.path, problem.line or question.line, problem.message))
             continue
         tags = [f"[id:{question.id}]", f"[tag:lesson:{question.lesson}]"]
+        tags += [f"[tag:objective:{number}]" for number in question.objective]
         if question.points != 1:
             tags.append(f"[tag:points:{question.points}]")
         if question.type == QuestionType.ORDERING:
@@ -204,12 +218,18 @@ def _feedback(answer: RawAnswer) -> str:
     return _joined(answer.feedback)
 
 
+def _id_line(answer: RawAnswer) -> list[str]:
+    """The option id on a comment line under its answer: Moodle skips it, our import reads it."""
+    return [f"// id: {answer.id}"] if answer.id else []
+
+
 def _export_single(question: RawQuestion) -> list[str]:
     """``=right#feedback`` and ``~wrong#feedback``; ``~%0%`` keeps a leading ``%5%`` text a text."""
     lines = []
     for answer in question.answers:
         marker = "=" if answer.correct else ("~%0%" if _WEIGHT.match(answer.text) else "~")
         lines.append(f"{marker}{_text(answer.text)}#{_text(_feedback(answer))}")
+        lines += _id_line(answer)
     return lines
 
 
@@ -221,15 +241,17 @@ def _export_multiple(question: RawQuestion) -> list[str]:
     for answer in question.answers:
         weight = _percent(share if answer.correct else -share)
         lines.append(f"~%{weight}%{_text(answer.text)}#{_text(_feedback(answer))}")
+        lines += _id_line(answer)
     return lines
 
 
 def _export_true_false(question: RawQuestion) -> list[str]:
-    """``TRUE`` or ``FALSE``, then the feedback for a wrong answer, then for a right one."""
+    """``TRUE`` or ``FALSE``, then the feedback for a wrong answer, then for a right one, each
+    followed by its option's id."""
     right = next(a for a in question.answers if a.correct)
     wrong = next(a for a in question.answers if not a.correct)
     value = "TRUE" if right.text.lower() == "true" else "FALSE"
-    return [value, f"#{_text(_feedback(wrong))}", f"#{_text(_feedback(right))}"]
+    return [value, f"#{_text(_feedback(wrong))}", *_id_line(wrong), f"#{_text(_feedback(right))}", *_id_line(right)]
 
 
 def _export_short(question: RawQuestion) -> list[str]:
@@ -264,6 +286,7 @@ def _export_matching(question: RawQuestion) -> list[str]:
     for answer in question.answers:
         lines.append(f"={_text(answer.text)} -> {escape(answer.match)}")
         lines.append(f"// feedback: {escape(_feedback(answer))}")
+        lines += _id_line(answer)
     return lines
 
 
@@ -274,6 +297,7 @@ def _export_ordering(question: RawQuestion) -> list[str]:
     for position, answer in enumerate(question.answers, start=1):
         lines.append(f"={_text(answer.text)} -> {position}")
         lines.append(f"// feedback: {escape(_feedback(answer))}")
+        lines += _id_line(answer)
     return lines
 
 
@@ -510,6 +534,10 @@ def _read_tags(block: _Block, ctx: _Context) -> tuple[dict[str, tuple[str, int]]
         if plain := _KEY_COMMENT.match(comment):
             found.append((plain.group(1), plain.group(2)))
         for key, value in found:
+            if key == "objective" and key in tags:  # a question may test several objectives
+                value = f"{tags[key][0]}, {value}"
+                tags[key] = (value, tags[key][1])
+                continue
             if key in tags and tags[key][0] != value:
                 ctx.error(
                     number,
@@ -666,6 +694,16 @@ def _needs_feedback(feedback: str, text: str, line: int, ctx: _Context, how: str
     return feedback.split("\n")
 
 
+def _comment_id(question: _GiftQuestion, segment: _Segment | None) -> str:
+    """The option id from the ``// id:`` comment line under an answer, or "" without one."""
+    if segment is None:
+        return ""
+    for offset, _number, comment in question.block.comments:
+        if segment.start <= offset < segment.end and (found := _OPTION_ID_COMMENT.match(comment)):
+            return found.group(1)
+    return ""
+
+
 def _import_multichoice(question: _GiftQuestion, ctx: _Context) -> _Answers:
     """``=`` marks the one right answer (single choice); without ``=``, ``~%w%`` weights make it
     multiple choice, where every positive weight must be the same (our scoring gives each correct
@@ -689,7 +727,15 @@ def _import_multichoice(question: _GiftQuestion, ctx: _Context) -> _Answers:
         elif single and weight < 0:
             ctx.note(line, f"the penalty {_percent(weight)}% is dropped: a wrong single-choice answer scores 0")
         weights.append(weight)
-        answers.append(RawAnswer(text, line, correct=weight > 0, feedback=_needs_feedback(feedback, text, line, ctx)))
+        answers.append(
+            RawAnswer(
+                text,
+                line,
+                correct=weight > 0,
+                id=_comment_id(question, segment),
+                feedback=_needs_feedback(feedback, text, line, ctx),
+            )
+        )
     if not single:
         _check_multiple_weights(question, weights, ctx)
     return _Answers(QuestionType.SINGLE if single else QuestionType.MULTIPLE, answers)
@@ -729,12 +775,25 @@ def _import_true_false(question: _GiftQuestion, ctx: _Context) -> _Answers:
     wrong, right = texts
     how = "write {TRUE#feedback for a wrong answer#feedback for a right answer}"
     true_feedback, false_feedback = (right, wrong) if is_true else (wrong, right)
+    parts = [segment for segment in question.segments("#") if segment.marker == "#"] + [None, None]
+    wrong_id, right_id = _comment_id(question, parts[0]), _comment_id(question, parts[1])
+    true_id, false_id = (right_id, wrong_id) if is_true else (wrong_id, right_id)
     return _Answers(
         QuestionType.TRUE_FALSE,
         [
-            RawAnswer("True", line, correct=is_true, feedback=_needs_feedback(true_feedback, "True", line, ctx, how)),
             RawAnswer(
-                "False", line, correct=not is_true, feedback=_needs_feedback(false_feedback, "False", line, ctx, how)
+                "True",
+                line,
+                correct=is_true,
+                id=true_id,
+                feedback=_needs_feedback(true_feedback, "True", line, ctx, how),
+            ),
+            RawAnswer(
+                "False",
+                line,
+                correct=not is_true,
+                id=false_id,
+                feedback=_needs_feedback(false_feedback, "False", line, ctx, how),
             ),
         ],
     )
@@ -778,7 +837,7 @@ def _import_match(question: _GiftQuestion, ctx: _Context) -> _Answers:
     """``=left -> right`` pairs; feedback comes from ``// feedback:`` lines under a pair, else it
     states the pair. With ``[tag:type:ordering]`` the right sides are positions 1..n."""
     ordering = question.tags.get("type", ("", 0))[0] == QuestionType.ORDERING.value
-    pairs: list[tuple[str, str, int, list[str]]] = []
+    pairs: list[tuple[str, str, int, list[str], str]] = []
     derived = 0
     for segment in question.segments("="):
         line = segment.line
@@ -810,13 +869,13 @@ def _import_match(question: _GiftQuestion, ctx: _Context) -> _Answers:
         if not any(f.strip() for f in feedback):
             derived += 1
             feedback = [f"Position {right_text}." if ordering else f"{left_text} → {right_text}."]
-        pairs.append((left_text, right_text, line, "\n".join(feedback).split("\n")))
+        pairs.append((left_text, right_text, line, "\n".join(feedback).split("\n"), _comment_id(question, segment)))
     if derived:
         ctx.note(
             question.answer_line,
             f"{derived} pair(s) without a '// feedback:' line get feedback that states the right answer",
         )
-    positions = [right for _l, right, _n, _f in pairs]
+    positions = [pair[1] for pair in pairs]
     is_sequence = sorted(positions, key=lambda p: int(p) if p.isdigit() else 0) == [
         str(n) for n in range(1, len(pairs) + 1)
     ]
@@ -830,8 +889,8 @@ def _import_match(question: _GiftQuestion, ctx: _Context) -> _Answers:
         return _Answers(
             QuestionType.MATCHING,
             [
-                RawAnswer(left, line, correct=True, match=right, feedback=feedback)
-                for left, right, line, feedback in pairs
+                RawAnswer(left, line, correct=True, match=right, feedback=feedback, id=option_id)
+                for left, right, line, feedback, option_id in pairs
             ],
         )
     if not is_sequence:
@@ -844,8 +903,8 @@ def _import_match(question: _GiftQuestion, ctx: _Context) -> _Answers:
     return _Answers(
         QuestionType.ORDERING,
         [
-            RawAnswer(left, line, correct=True, position=int(right), feedback=feedback)
-            for left, right, line, feedback in ordered
+            RawAnswer(left, line, correct=True, position=int(right), feedback=feedback, id=option_id)
+            for left, right, line, feedback, option_id in ordered
         ],
     )
 
@@ -908,7 +967,7 @@ def gift_to_quiz(
         raise GiftError(ctx.errors)
     intro = str(meta.pop("intro", "") or "").strip()
     quiz_text = _verified_quiz_text(meta, intro, questions, ctx)
-    return GiftImport(quiz_text, str(meta["id"]), len(questions), tuple(ctx.notes))
+    return GiftImport(quiz_text, str(meta["id"]), len(questions), tuple(sorted(ctx.notes)))
 
 
 def _question_id(question: _GiftQuestion, ctx: _Context) -> str:
@@ -967,6 +1026,13 @@ def _to_raw_question(
         raw.points = int(points)
     else:
         ctx.error(points_line, "points must be a whole number above 0")
+    objective, raw.objective_line = question.tags.get("objective", ("", 0))
+    numbers = [part.strip() for part in objective.split(",")] if objective else []
+    if all(n.isdigit() and int(n) > 0 for n in numbers):
+        raw.objective = tuple(dict.fromkeys(int(n) for n in numbers))
+    else:
+        ctx.error(raw.objective_line, "the objective tag needs the number of a unit objective: [tag:objective:2]")
+    _option_ids(raw, ctx)
     if not question.prompt.strip():
         ctx.error(question.line, f"question {qid!r} has no question text")
     if not question.explanation.strip():
@@ -978,6 +1044,42 @@ def _to_raw_question(
     raw.prompt = question.prompt.split("\n")
     raw.explanation = question.explanation.split("\n")
     return raw
+
+
+def _option_ids(raw: RawQuestion, ctx: _Context) -> None:
+    """Check the ``// id:`` option ids, and make ids from the option texts where there are none
+    (Moodle drops comment lines, so GIFT that has been through Moodle carries no option ids)."""
+    if raw.type not in OPTION_ID_TYPES:
+        return
+    taken = {a.id for a in raw.answers if a.id}
+    made = []
+    for answer in raw.answers:
+        if answer.id:
+            if problem := option_id_problem(answer.id):
+                ctx.error(answer.line, problem)
+            continue
+        base = _option_slug(raw.id, answer.text)
+        candidate, number = base, 2
+        while candidate in taken:
+            candidate, number = f"{base}-{number}", number + 1
+        answer.id = candidate
+        taken.add(candidate)
+        made.append(candidate)
+    if made:
+        ctx.note(
+            raw.line,
+            f"option ids made from the option texts: {', '.join(made)} (saved answers point at them: "
+            "keep them once learners answer)",
+        )
+
+
+def _option_slug(question_id: str, text: str) -> str:
+    """An option id from the first words of its text; a hash of the text when those words cannot
+    be an id (a letter, a number, a word that tells the answer)."""
+    slug = "-".join(_slug(text).split("-")[:4])[:40].strip("-")
+    if slug and option_id_problem(slug) is None:
+        return slug
+    return "option-" + hashlib.sha256(f"{question_id}\0{text}".encode()).hexdigest()[:6]
 
 
 def _quiz_settings(
@@ -1125,6 +1227,8 @@ def _write_quiz(meta: Mapping[str, Any], intro: str, questions: list[RawQuestion
         out.add(f"## {q.id}", q.line)
         out.add(f"type: {q.type}", q.line)
         out.add(f"lesson: {q.lesson}", q.lesson_line)
+        if q.objective:
+            out.add(f"objective: {', '.join(map(str, q.objective))}", q.objective_line or q.line)
         if q.points != 1:
             out.add(f"points: {q.points}", q.line)
         out.add("", q.line)
@@ -1132,14 +1236,15 @@ def _write_quiz(meta: Mapping[str, Any], intro: str, questions: list[RawQuestion
             out.add(line, q.line)
         out.add("", q.line)
         for answer in q.answers:
+            option_id = f" {{#{answer.id}}}" if answer.id else ""
             if q.type == QuestionType.MATCHING:
-                out.add(f"- {answer.text} -> {answer.match}", answer.line)
+                out.add(f"- {answer.text} -> {answer.match}{option_id}", answer.line)
                 indent = "  "
             elif q.type == QuestionType.ORDERING:
-                out.add(f"{answer.position}. {answer.text}", answer.line)
+                out.add(f"{answer.position}. {answer.text}{option_id}", answer.line)
                 indent = "   "
             else:
-                out.add(f"- [{'x' if answer.correct else ' '}] {answer.text}", answer.line)
+                out.add(f"- [{'x' if answer.correct else ' '}] {answer.text}{option_id}", answer.line)
                 indent = "  "
             for line in _joined(answer.feedback).split("\n"):
                 out.add(f"{indent}> {line}".rstrip(), answer.line)
@@ -1193,5 +1298,5 @@ def _joined(lines: list[str]) -> str:
 
 
 def _shape(q: RawQuestion) -> tuple[Any, ...]:
-    answers = tuple((a.text, a.correct, a.match, a.position, _joined(a.feedback)) for a in q.answers)
-    return (q.id, q.type, q.lesson, q.points, _joined(q.prompt), answers, _joined(q.explanation))
+    answers = tuple((a.text, a.correct, a.match, a.position, a.id, _joined(a.feedback)) for a in q.answers)
+    return (q.id, q.type, q.lesson, q.points, q.objective, _joined(q.prompt), answers, _joined(q.explanation))

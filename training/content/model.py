@@ -145,7 +145,9 @@ class Option:
 
     ``text`` is the option (single/multiple/true-false), an accepted or known-wrong answer
     (short; ``"*"`` is the fallback), the left side of a pair (matching, with ``match`` the
-    right side) or an item (ordering, listed in the correct order).
+    right side) or an item (ordering, listed in the correct order). ``id`` is the id the
+    author gave the option (``{#id}``), which saved answers point at; a short answer's is
+    derived from its text, since learners' answers to it are stored as text.
     """
 
     id: str
@@ -170,6 +172,8 @@ class Question:
     """(unit id, lesson id) of the lesson that teaches the question."""
     points: int = 1
     line: int = 0
+    objectives: tuple[int, ...] = ()
+    """1-based numbers of the unit objectives the question tests."""
 
     def option(self, option_id: str) -> Option:
         for option in self.options:

@@ -17,7 +17,15 @@ from .model import QuestionType
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _HEADING = re.compile(r"^##\s+(.*?)\s*$")
-_FIELD = re.compile(r"^(type|lesson|points)\s*:\s*(.*?)\s*$")
+_FIELD = re.compile(r"^(type|lesson|points|objective)\s*:\s*(.*?)\s*$")
+_OPTION_ID = re.compile(r"^(.*?)\s*\{#([^{}]*)\}\s*$")
+"""An option's id at the end of its line: ``- [x] As a short-term migrant {#short-term}``."""
+_POSITIONAL_ID = re.compile(
+    r"^(?:[a-z]|[0-9-]+|(?:option|choice|answer|item|pair|step)-?[a-z0-9]|"
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)$"
+)
+_TELLING_IDS = frozenset({"correct", "incorrect", "wrong", "right", "key", "distractor", "answer"})
+_TELLING_WORDS = frozenset({"correct", "incorrect", "wrong", "distractor"})
 _CHOICE = re.compile(r"^[-*]\s+\[([ xX])\]\s+(.*?)\s*$")
 _PAIR = re.compile(r"^[-*]\s+(.*?)\s*->\s*(.*?)\s*$")
 _ITEM = re.compile(r"^(\d+)[.)]\s+(.*?)\s*$")
@@ -25,7 +33,28 @@ _FEEDBACK = re.compile(r"^\s+>\s?(.*?)\s*$")
 _EXPLANATION = re.compile(r"^Explanation\s*:\s*(.*?)\s*$")
 
 CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.SHORT}
+OPTION_ID_TYPES = frozenset(
+    {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE, QuestionType.MATCHING, QuestionType.ORDERING}
+)
+"""Question types whose options carry an authored id (short answers are compared by text)."""
 FALLBACK = "*"
+
+
+def option_id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be an option id, or None.
+
+    Option ids are what a learner's saved answer points at, and translations of a quiz carry
+    the same ids, so they are words that name the option: never letters or positions, which
+    re-map when options are inserted, and never words that tell the answer (the ids show in
+    the quiz page's form).
+    """
+    if not ID_PATTERN.match(value):
+        return f"option id {value!r} must use lowercase letters, digits and hyphens"
+    if _POSITIONAL_ID.match(value):
+        return f"option id {value!r} is a letter or a position; use words that name the option"
+    if value in _TELLING_IDS or _TELLING_WORDS & set(value.split("-")):
+        return f"option id {value!r} tells whether the option is right; use words that name the option"
+    return None
 
 
 @dataclass(slots=True)
@@ -33,6 +62,7 @@ class RawAnswer:
     text: str
     line: int
     correct: bool = False
+    id: str = ""
     match: str = ""
     position: int = 0
     feedback: list[str] = field(default_factory=list)
@@ -47,6 +77,9 @@ class RawQuestion:
     lesson: str = ""
     lesson_line: int = 0
     points: int = 1
+    objective: tuple[int, ...] = ()
+    """1-based numbers of the unit objectives the question tests (checked in :mod:`lint`)."""
+    objective_line: int = 0
     prompt: list[str] = field(default_factory=list)
     answers: list[RawAnswer] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
@@ -184,9 +217,36 @@ def _set_field(q: RawQuestion, key: str, value: str, lineno: int, path: Path, er
             q.points = int(value)
         else:
             errors.append(ContentError(path, lineno, "points must be a whole number above 0"))
+    elif key == "objective":
+        q.objective_line = lineno
+        numbers = [part.strip() for part in value.split(",")]
+        if all(n.isdigit() and int(n) > 0 for n in numbers):
+            q.objective = tuple(int(n) for n in numbers)
+        else:
+            errors.append(
+                ContentError(
+                    path, lineno, "objective must be the number of a unit objective (1, 2, ...), or several: '1, 3'"
+                )
+            )
 
 
 def _match_answer(qtype: QuestionType | None, text: str, lineno: int) -> RawAnswer | None:
+    answer = _answer_line(qtype, text, lineno)
+    if answer is not None:
+        # The id ends the line: after the right side of a pair, after an option's text.
+        if answer.match:
+            answer.match, answer.id = _split_id(answer.match)
+        else:
+            answer.text, answer.id = _split_id(answer.text)
+    return answer
+
+
+def _split_id(text: str) -> tuple[str, str]:
+    found = _OPTION_ID.match(text)
+    return (found.group(1), found.group(2).strip()) if found else (text, "")
+
+
+def _answer_line(qtype: QuestionType | None, text: str, lineno: int) -> RawAnswer | None:
     if qtype in CHOICE_TYPES:
         found = _CHOICE.match(text)
         if found:
@@ -222,6 +282,7 @@ def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError]) -> None
             error(answer.line, "every answer needs feedback: an indented line starting with '>'")
         if not answer.text:
             error(answer.line, "answer has no text")
+    _check_option_ids(q, error)
 
     correct = [a for a in q.answers if a.correct]
     if q.type == QuestionType.SINGLE:
@@ -265,6 +326,32 @@ def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError]) -> None
         _unique(q.answers, lambda a: a.text.lower(), "item", error)
         if len(q.answers) < 3:
             error(q.line, "an ordering question needs at least three items")
+
+
+def _check_option_ids(q: RawQuestion, error) -> None:  # noqa: ANN001
+    """Ids on every option of the types that need them, unique within the question."""
+    if q.type not in OPTION_ID_TYPES:
+        for answer in q.answers:
+            if answer.id:
+                error(answer.line, "short-answer answers take no id: they are compared by their text")
+        return
+    seen: dict[str, int] = {}
+    for answer in q.answers:
+        if not answer.id:
+            error(
+                answer.line,
+                "option needs an id that names it, at the end of the line: {#a-word-id} "
+                "(saved answers point at it, so it never changes)",
+            )
+            continue
+        problem = option_id_problem(answer.id)
+        if problem:
+            error(answer.line, problem)
+        elif answer.id in seen:
+            error(
+                answer.line, f"duplicate option id {answer.id!r} in question {q.id!r} (first at line {seen[answer.id]})"
+            )
+        seen.setdefault(answer.id, answer.line)
 
 
 def _unique(answers: list[RawAnswer], key, what: str, error) -> None:  # noqa: ANN001
