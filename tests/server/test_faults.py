@@ -99,7 +99,7 @@ def learner_load(site, count: int, prefix: str) -> tuple[list[Browser], callable
                 "quiz",
                 b.post(
                     "/quizzes/beta-quiz",
-                    {**form_fields(page), "action": "submit", "q-beta-one": "a", "q-beta-two": "a"},
+                    {**form_fields(page), "action": "submit", "q-beta-one": "second-letter", "q-beta-two": "true"},
                 ).status_code,
             )
         )
