@@ -206,14 +206,16 @@ def _grade_short(q: Question, answer: Answer) -> Graded:
 
 
 def _parse_matching(q: Question, form: Form) -> Answer:
-    rights = {o.match_id for o in q.options}
+    """The form offers right sides by ``match_id``; the answer stores the id of the pair whose
+    right side was chosen, which stays the same when the right side is reworded."""
+    pair_of = {o.match_id: o.id for o in q.options}
     pairs = {}
     for option in q.options:
         value = _one(form, f"{FORM_PREFIX}{q.id}-{option.id}")
         if value is not None:
-            if value not in rights:
+            if value not in pair_of:
                 raise InvalidSubmission(f"{q.id}: unknown choice")
-            pairs[option.id] = value
+            pairs[option.id] = pair_of[value]
     return {"pairs": pairs}
 
 
@@ -221,13 +223,15 @@ def _grade_matching(q: Question, answer: Answer) -> Graded:
     pairs = answer.get("pairs", {})
     if not pairs:
         return Graded(0.0, (), "", False)
-    by_id = {o.match_id: o for o in q.options}
+    by_id = {o.id: o for o in q.options}
+    by_match = {o.match_id: o for o in q.options}  # answers stored by match_id (demo data)
     feedback, words, right = [], [], 0
     for option in q.options:
-        chosen = by_id.get(pairs.get(option.id, ""))
+        given = pairs.get(option.id, "")
+        chosen = by_id.get(given) or by_match.get(given)
         ok = chosen is option
         right += ok
-        label = f"{option.text} → {chosen.match if chosen else '(no answer)'}"
+        label = f"{option.text} → {chosen.match if chosen else (GONE if given else '(no answer)')}"
         words.append(label)
         feedback.append(Feedback(label, option.feedback_html, ok))
     return Graded(right / len(q.options), tuple(feedback), "; ".join(words), True)
@@ -349,8 +353,9 @@ def answers_to_form(quiz: Quiz, answers: Mapping[str, Answer]) -> dict[str, list
             form[name] = list(answer["choices"])
         if answer.get("text"):
             form[name] = [answer["text"]]
+        match_of = {o.id: o.match_id for o in q.options}
         for left, right in (answer.get("pairs") or {}).items():
-            form[f"{name}-{left}"] = [right]
+            form[f"{name}-{left}"] = [match_of.get(right, right)]
         for item, position in (answer.get("positions") or {}).items():
             form[f"{name}-{item}"] = [str(position)]
     return form

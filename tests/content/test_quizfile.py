@@ -17,7 +17,7 @@ from training.content.lint import BUNCH_MIN_QUESTIONS, lint_quiz, visible
 from training.content.model import QuestionType
 from training.content.quizfile import RawQuestion, option_id_problem, parse_quiz_body, parse_quiz_file
 from training.content.validate import QuizSpec
-from training.quiz import grade
+from training.quiz import answers_to_form, grade, parse_answers
 
 from ..conftest import MINIMAL, ROOT
 
@@ -100,16 +100,38 @@ def _course_with(tmp_path: Path, old: str, new: str) -> Path:
         ),
         # another option removed
         ("- [ ] Beta {#beta}\n  > No: beta is second.\n", ""),
+        # matching pairs reordered, a right side reworded, ordering items moved
+        (
+            "- Alpha -> First {#alpha}\n  > Alpha is first.\n- Beta -> Second {#beta}",
+            "- Beta -> Second place {#beta}\n  > Beta is second.\n- Alpha -> First {#alpha}",
+        ),
+        (
+            "1. Alpha {#alpha}\n   > First.\n2. Beta {#beta}",
+            "1. Alpha {#alpha}\n   > First.\n2. Beta, the second {#beta}",
+        ),
     ],
-    ids=["inserted", "reordered", "removed"],
+    ids=["inserted", "reordered", "removed", "pairs-edited", "item-reworded"],
 )
 def test_editing_a_quiz_keeps_what_saved_answers_point_at(tmp_path: Path, edit: tuple[str, str]):
-    saved = {"pick-one": {"choice": "alpha"}, "pick-many": {"choices": ["alpha", "beta"]}}
-    before = grade(build_catalogue(MINIMAL).quiz("alpha-quiz"), saved)
-    after = grade(build_catalogue(_course_with(tmp_path, *edit)).quiz("alpha-quiz"), saved)
-    for old, new in zip(before.questions[:2], after.questions[:2], strict=True):
-        assert new.graded.credit == old.graded.credit == 1.0
-        assert [f.label for f in new.graded.feedback] == [f.label for f in old.graded.feedback]
+    """Saved answers (as the quiz page stores them) grade the same after the quiz is edited."""
+    original = build_catalogue(MINIMAL).quiz("alpha-quiz")
+    form = {
+        "q-pick-one": ["alpha"],
+        "q-pick-many": ["alpha", "beta"],
+        **{f"q-pairs-{o.id}": [o.match_id] for o in original.question("pairs").options},
+        **{f"q-sequence-{o.id}": [str(n)] for n, o in enumerate(original.question("sequence").options, start=1)},
+    }
+    saved = parse_answers(original, form)
+    edited = build_catalogue(_course_with(tmp_path, *edit)).quiz("alpha-quiz")
+    for qid in ("pick-one", "pick-many", "pairs", "sequence"):
+        before, after = grade(original, saved).questions, grade(edited, saved).questions
+        old = next(r for r in before if r.question.id == qid)
+        new = next(r for r in after if r.question.id == qid)
+        assert new.graded.credit == old.graded.credit == 1.0, qid
+        assert sorted(f.correct for f in new.graded.feedback) == sorted(f.correct for f in old.graded.feedback)
+    # ... and the quiz page shows the same choices ticked again
+    refilled = parse_answers(edited, answers_to_form(edited, saved))
+    assert refilled == saved
 
 
 def test_visible_text_drops_markdown_marks():

@@ -138,7 +138,8 @@ def test_many_learners_writing_at_once_lose_nothing(site):
         page = started(b, "beta-quiz")
         codes.append(
             b.post(
-                "/quizzes/beta-quiz", {**form_fields(page), "action": "submit", "q-beta-one": "second-letter", "q-beta-two": "true"}
+                "/quizzes/beta-quiz",
+                {**form_fields(page), "action": "submit", "q-beta-one": "second-letter", "q-beta-two": "true"},
             ).status_code
         )
         return codes
