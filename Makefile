@@ -6,7 +6,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install system-deps lint clean
+# Message catalogues: the .po files are the sources (committed), the .mo files are built.
+CATALOGUES := training/translations
+PO_FILES   := $(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po)
+MO_FILES   := $(PO_FILES:.po=.mo)
+
+.PHONY: run test test-sqlite test-postgres install system-deps lint clean messages
 
 $(BIN)/training: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +19,21 @@ $(BIN)/training: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(BIN)/training
+install: $(BIN)/training $(MO_FILES)
+
+# Compile one language's catalogue; --statistics prints how much of it is translated.
+$(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po $(BIN)/training
+	$(BIN)/pybabel compile --statistics -D messages -d $(CATALOGUES) -l $*
+
+# After changing a message in the code or the templates: collect every message into the
+# template (messages.pot), merge it into each language's .po (new ones empty, changed ones
+# marked fuzzy for a translator), then compile. See docs/translating.md.
+messages: $(BIN)/training
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
+	  --add-location=file --sort-by-file --project=training --copyright-holder="the training platform's authors" \
+	  -o $(CATALOGUES)/messages.pot .
+	$(BIN)/pybabel update --quiet -D messages -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
+	$(MAKE) --no-print-directory $(MO_FILES)
 
 run: install
 	$(BIN)/training db upgrade
@@ -48,4 +67,4 @@ lint: install
 	$(BIN)/bandit -q -r training -ll
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info $(MO_FILES)

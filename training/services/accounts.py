@@ -112,6 +112,7 @@ def create_user(
     organisation: str = "",
     country: str = "",
     must_change_password: bool = False,
+    language: str | None = None,
 ) -> User:
     """Create an account; raises :class:`AccountError` with a message for the person."""
     problem = email_problem(email) or password_problem(password)
@@ -131,6 +132,7 @@ def create_user(
         role=Role(role),
         password_hash=hash_password(password),
         must_change_password=must_change_password,
+        language=language or None,
     )
     with unique_or(AccountError("An account with this email address already exists.")):
         db.session.add(user)
@@ -227,6 +229,12 @@ def change_password(user_id: int, current: str | None, new: str) -> User:
     user.must_change_password = False
     user.session_version += 1
     return user
+
+
+@transactional
+def set_language(user_id: int, language: str | None) -> None:
+    """Keep the interface language the person chose (None: their browser's)."""
+    db.session.execute(sa.update(User).where(User.id == user_id).values(language=language or None))
 
 
 @transactional

@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from .. import i18n
 from ..models import Role
 from ..security import mark_reauthenticated, start_session
 from ..services import accounts
 from .access import PUBLIC, SIGNED_IN, access
-from .forms import ChangePasswordForm, LoginForm, ProfileMfaForm, ReauthForm, RegisterForm, TotpForm
+from .forms import ChangePasswordForm, LanguageForm, LoginForm, ProfileMfaForm, ReauthForm, RegisterForm, TotpForm
 
 bp = Blueprint("auth", __name__)
 
@@ -126,7 +127,7 @@ def logout():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.course_map"))
-    form = RegisterForm()
+    form = RegisterForm(language=i18n.current_language())
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -136,15 +137,30 @@ def register():
                 Role.LEARNER,
                 organisation=form.organisation.data or "",
                 country=form.country.data or "",
+                language=form.language.data,
             )
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc)) if "email" in str(exc).lower() else form.form_errors.append(str(exc))
         else:
             start_session(user)
+            i18n.choose(user.language)
             flash("Welcome! Your account is ready. Start with the first unit below.", "success")
             return redirect(url_for("learn.course_map"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def account():
+    form = LanguageForm(language=current_user.language or i18n.current_language())
+    if form.validate_on_submit():
+        accounts.set_language(current_user.id, form.language.data)
+        i18n.choose(form.language.data)
+        flash(i18n.gettext("Your language is saved."), "success")
+        return redirect(url_for("auth.account"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/account.html", form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-import pycountry
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from .. import i18n
+from ..i18n import country_name, lazy_gettext
 from ..services.accounts import MAX_PASSWORD_LENGTH, email_problem, password_problem
 
-
-@cache
-def country_choices() -> tuple[SelectChoice, ...]:
-    """ISO 3166-1 countries by name, with their alpha-2 codes as values."""
-    countries = sorted(
-        (SelectChoice(c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
-        key=lambda choice: choice.label,
-    )
-    return (SelectChoice("", "Choose a country"), *countries)
+__all__ = ["country_choices", "country_name", "language_choices"]
 
 
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    return (getattr(country, "common_name", None) or country.name) if country else ""
+def country_choices() -> list[SelectChoice]:
+    """ISO 3166-1 countries by name in the reader's language, with their alpha-2 codes as
+    values. Passed to a field as a function, so each request gets its own language."""
+    return [
+        SelectChoice("", i18n.gettext("Choose a country")),
+        *(SelectChoice(code, name) for code, name in i18n.country_choices()),
+    ]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.language_choices()]
 
 
 def _valid_email(_form: FlaskForm, field: StringField) -> None:
@@ -56,7 +55,8 @@ class RegisterForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)])
     email = EmailField("Email address", validators=[_valid_email, Length(max=254)])
     organisation = StringField("Organisation or ministry", validators=[Optional(), Length(max=160)])
-    country = SelectField("Country", choices=country_choices(), validators=[Optional()])
+    country = SelectField("Country", choices=country_choices, validators=[Optional()])
+    language = SelectField(lazy_gettext("Language"), choices=language_choices, validators=[Optional()])
     password = PasswordField(
         "Password", validators=[_valid_new_password], description="At least 8 characters. A short sentence works well."
     )
@@ -86,6 +86,16 @@ class ReauthForm(FlaskForm):
         "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)]
     )
     submit = SubmitField("Continue")
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(
+        lazy_gettext("Language of the platform"),
+        choices=language_choices,
+        validators=[InputRequired()],
+        description=lazy_gettext("Pages, messages and, where a translation exists, the course itself."),
+    )
+    submit = SubmitField(lazy_gettext("Save"))
 
 
 class ActionForm(FlaskForm):

@@ -69,7 +69,7 @@ class AccountFilterForm(GetForm):
 class ProfileFields(FlaskForm):
     name = StringField("Full name", validators=[DataRequired("Enter a name."), Length(max=120)])
     organisation = StringField("Organisation or ministry", validators=[Optional(), Length(max=160)])
-    country = SelectField("Country", choices=country_choices(), validators=[Optional()])
+    country = SelectField("Country", choices=country_choices, validators=[Optional()])
 
 
 class AccountForm(ProfileFields):
