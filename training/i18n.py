@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 import pycountry
 from babel import Locale, UnknownLocaleError
 from babel.core import default_locale
+from babel.dates import format_skeleton
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel, force_locale, get_babel, get_locale, refresh
@@ -85,9 +86,13 @@ def init_app(app: Flask) -> None:
     )
     env.filters.update(
         date=format_moment,
+        month=format_month,
+        minutes=format_minutes,
         number=format_number,
         pct=format_percent,
         country=country_name,
+        language_name=language_name,
+        role=role_name,
     )
 
 
@@ -210,10 +215,21 @@ def text_direction(code: str | None = None) -> str:
     return _locale(code or current_language()).text_direction
 
 
-def language_name(code: str) -> str:
+def language_name(code: str | None) -> str:
     """A language's name in that language, as a person looking for it expects: "Français"."""
+    if not code:
+        return ""
     name = _locale(code).get_display_name(_locale(code)) or code
     return name[:1].upper() + name[1:]
+
+
+ROLE_NAMES = {"learner": N_("Learner"), "trainer": N_("Trainer"), "admin": N_("Administrator")}
+
+
+def role_name(role: object) -> str:
+    """A role (account or group membership) as the reader calls it: "Formateur"."""
+    value = str(getattr(role, "value", role))
+    return gettext(ROLE_NAMES[value]) if value in ROLE_NAMES else value
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -238,6 +254,23 @@ def format_moment(moment: date | datetime | None, with_time: bool = False) -> st
     if with_time and isinstance(moment, datetime):
         return babel_format_datetime(moment, "medium") + " UTC"
     return babel_format_date(moment, "medium")
+
+
+def format_month(moment: date | None) -> str:
+    """A month and year: "Nov 2026", "nov. 2026", "nov 2026"."""
+    if moment is None:
+        return "—"
+    return format_skeleton("yMMM", moment, locale=get_locale())
+
+
+def format_minutes(minutes: int | None) -> str:
+    """A duration: "45 min", "1 h 30 min" (the abbreviations are the catalogue's)."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if hours and rest:
+        return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    if hours:
+        return gettext("%(hours)d h", hours=hours)
+    return gettext("%(minutes)d min", minutes=rest)
 
 
 def format_number(value: float | int | None) -> str:

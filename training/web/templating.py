@@ -9,7 +9,6 @@ from flask import Flask
 from flask_login import current_user
 
 from ..catalogue import get_catalogue
-from ..guide.render import format_minutes
 from ..models import Role
 from ..progress import percent_of
 from .access import is_staff
@@ -17,7 +16,6 @@ from .assets import asset_url
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["percent"] = percent_of
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.add_extension("jinja2.ext.do")
