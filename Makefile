@@ -29,7 +29,7 @@ $(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po
 # template (messages.pot), merge it into each language's .po (new ones empty, changed ones
 # marked fuzzy for a translator), then compile. See docs/translating.md.
 messages: $(BIN)/training
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
 	  --add-location=file --sort-by-file --project=training --copyright-holder="the training platform's authors" \
 	  -o $(CATALOGUES)/messages.pot .
 	$(BIN)/pybabel update --quiet -D messages -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete

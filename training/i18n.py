@@ -44,7 +44,10 @@ from flask_login import current_user
 from pyuca import Collator
 from werkzeug import Response
 
+from .translatable import N_
+
 __all__ = [
+    "N_",
     "gettext",
     "lazy_gettext",
     "ngettext",
@@ -60,12 +63,6 @@ LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 babel = Babel()
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    """Mark a message for the catalogue where it is defined (pure modules, constants); it is
-    translated where it is shown, with ``gettext(message)`` or ``_(message)`` in a template."""
-    return message
 
 
 def init_app(app: Flask) -> None:
@@ -117,7 +114,12 @@ def offered_language(value: str | None) -> str | None:
 
 
 def select_language() -> str:
-    """Flask-Babel's locale selector: the language of this request (see the module's docstring)."""
+    """Flask-Babel's locale selector: the language of this request (see the module's docstring),
+    as Babel spells it (``pt_BR`` for ``pt-BR``)."""
+    return choose_language().replace("-", "_")
+
+
+def choose_language() -> str:
     if not has_request_context():
         return language_for_cli()
     requested = g.get("requested_language")
@@ -182,7 +184,7 @@ def remember_language(response: Response) -> Response:
 def current_language() -> str:
     """The language of what is being rendered now (``fr``), in a request or under ``force_locale``."""
     locale = get_locale()
-    return str(locale) if locale is not None else current_app.config["DEFAULT_LANGUAGE"]
+    return str(locale).replace("_", "-") if locale is not None else current_app.config["DEFAULT_LANGUAGE"]
 
 
 def language_for_cli() -> str:
@@ -195,7 +197,7 @@ def language_for_cli() -> str:
 def cli_language() -> Iterator[str]:
     """Run command-line output in the terminal's language."""
     language = language_for_cli()
-    with force_locale(language):
+    with force_locale(language.replace("-", "_")):
         yield language
 
 

@@ -88,7 +88,7 @@ def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
     log.warning("database unavailable: %s", type(error.orig).__name__)
     code = ServiceUnavailable.code
     language = i18n.language_without_account()
-    with i18n.force_locale(language):
+    with i18n.force_locale(language.replace("-", "_")):
         title, message = (str(text) for text in MESSAGES[code])
         if _wants_json():
             response = make_response(jsonify({"error": title, "status": code}), code)
