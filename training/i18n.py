@@ -34,16 +34,26 @@ from babel.core import default_locale
 from babel.dates import format_skeleton
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
-from flask_babel import Babel, force_locale, get_babel, get_locale, refresh
+from flask_babel import (
+    Babel,
+    force_locale,
+    get_babel,
+    get_locale,
+    get_translations,
+    gettext,
+    lazy_gettext,
+    ngettext,
+    refresh,
+)
 from flask_babel import format_date as babel_format_date
 from flask_babel import format_datetime as babel_format_datetime
 from flask_babel import format_decimal as babel_format_decimal
 from flask_babel import format_percent as babel_format_percent
-from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from pyuca import Collator
 from werkzeug import Response
 
+from . import translatable
 from .translatable import N_
 
 __all__ = [
@@ -62,6 +72,9 @@ LANGUAGE_PARAM = "lang"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
+NO_LANGUAGE = "none"
+"""In filters: the people who chose no language (their browser's applies)."""
+
 babel = Babel()
 
 
@@ -72,6 +85,7 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS_DIR),
         locale_selector=select_language,
     )
+    translatable.install(_translate, _translate_plural, lambda: str(get_locale() or "en"))
     app.before_request(take_requested_language)
     app.after_request(remember_language)
     env = app.jinja_env
@@ -91,6 +105,14 @@ def init_app(app: Flask) -> None:
         language_name=language_name,
         role=role_name,
     )
+
+
+def _translate(message: str) -> str:
+    return get_translations().ugettext(message)
+
+
+def _translate_plural(singular: str, plural: str, n: int) -> str:
+    return get_translations().ungettext(singular, plural, n)
 
 
 # --- choosing -----------------------------------------------------------------------------
@@ -179,6 +201,23 @@ def remember_language(response: Response) -> Response:
     if request.endpoint != "static":
         response.vary.update(("Accept-Language", "Cookie"))
     return response
+
+
+def import_language(raw: str) -> str | None:
+    """A language from an import file: a code (``fr``) or the language's name in English or in
+    itself ("French", "Français"); "" for blank; None when it names no offered language."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    code = offered_language(raw)
+    if code:
+        return code
+    wanted = raw.casefold()
+    for code in offered():
+        names = {language_name(code), _locale(code).get_display_name("en") or ""}
+        if wanted in {name.casefold() for name in names}:
+            return code
+    return None
 
 
 def current_language() -> str:

@@ -419,6 +419,7 @@ def test_csv_downloads_are_attachments_not_cached_and_audited(client, auth, coho
         "course percent",
         "completed at",
         "last activity",
+        "language",
     ]
     fresh()
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "report.export")).all()

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, get_template_attribute, redirect, render_tem
 from flask_login import current_user
 
 from ..catalogue import get_catalogue, lesson_or_404, unit_or_404
-from ..i18n import N_, current_language
+from ..i18n import N_, current_language, gettext
 from ..progress import course_progress, lesson_status
 from ..services import learning
 from .access import SIGNED_IN, access
@@ -101,7 +101,7 @@ def complete(unit_id: str, lesson_id: str):
     if after is not None and after.unit_id == unit.id:
         return redirect(url_for("learn.lesson", unit_id=unit.id, lesson_id=after.id), code=303)
     quiz = catalogue.quiz_for_unit(unit.id)
-    flash(f"You have read every lesson of “{unit.title}”.", "success")
+    flash(gettext("You have read every lesson of “%(unit)s”.", unit=unit.title), "success")
     if quiz is not None:
         return redirect(url_for("quiz.take", quiz_id=quiz.id), code=303)
     return redirect(url_for("learn.unit", unit_id=unit.id), code=303)
