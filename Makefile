@@ -32,7 +32,7 @@ messages: $(BIN)/training
 	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
 	  --add-location=file --sort-by-file --project=training --copyright-holder="the training platform's authors" \
 	  -o $(CATALOGUES)/messages.pot .
-	$(BIN)/pybabel update --quiet -D messages -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
+	$(BIN)/pybabel update --no-fuzzy-matching -D messages -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
 	$(MAKE) --no-print-directory $(MO_FILES)
 
 run: install

@@ -22,6 +22,7 @@ from typing import Any
 from .content.model import Question, QuestionType, Quiz
 from .content.quizfile import FALLBACK
 from .progress import percent_of
+from .translatable import gettext
 
 MAX_TEXT_ANSWER = 200
 FORM_PREFIX = "q-"
@@ -219,7 +220,7 @@ def _grade_matching(q: Question, answer: Answer) -> Graded:
         chosen = by_id.get(pairs.get(option.id, ""))
         ok = chosen is option
         right += ok
-        label = f"{option.text} → {chosen.match if chosen else '(no answer)'}"
+        label = f"{option.text} → {chosen.match if chosen else gettext('(no answer)')}"
         words.append(label)
         feedback.append(Feedback(label, option.feedback_html, ok))
     return Graded(right / len(q.options), tuple(feedback), "; ".join(words), True)
@@ -245,7 +246,9 @@ def _grade_ordering(q: Question, answer: Answer) -> Graded:
         given = positions.get(option.id)
         ok = given == index
         right += ok
-        label = f"{option.text}: position {given if given else '(none)'}"
+        label = gettext(
+            "%(item)s: position %(position)s", item=option.text, position=given if given else gettext("(none)")
+        )
         feedback.append(Feedback(label, option.feedback_html, ok))
     order = sorted((p, o.text) for o in q.options if (p := positions.get(o.id)))
     return Graded(right / len(q.options), tuple(feedback), " | ".join(f"{p}. {t}" for p, t in order), True)

@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po
 from training.catalogue import get_catalogue
 from training.i18n import TRANSLATIONS_DIR
 from training.models import Group, User
+from training.services.admin import AuditAction
 
 from ..cohort import build_cohort
 from ..conftest import Auth, get_csrf
@@ -146,7 +147,9 @@ def known_strings(users: list[User], groups: list[Group]) -> list[str]:
             quiz = catalogue.quiz(unit.quiz_id)
             items.add(quiz.title)
             for question in quiz.questions:
-                items.update(re.sub(r"<[^>]+>", " ", question.prompt_html).split("  "))
+                html = [question.prompt_html, question.explanation_html]
+                html.extend(option.feedback_html for option in question.options)
+                items.update(fragment for text in html for fragment in re.split(r"<[^>]+>", text))
                 items.update(option.text for option in question.options)
                 items.update(getattr(option, "match", None) or "" for option in question.options)
     for user in users:
@@ -154,9 +157,12 @@ def known_strings(users: list[User], groups: list[Group]) -> list[str]:
     items.update(group.name for group in groups)
     locale = Locale.parse(PSEUDO, sep="-")
     items.update(locale.months["format"]["abbreviated"].values())
+    items.update(locale.day_periods["format"]["abbreviated"].values())
     items.update(locale.territories.values())
     items.update(Locale.parse(code).get_display_name(code).title() for code in ("en", "fr", "es"))
     items.update(["UTC", "IM", PSEUDO, "CSV", "PDF"])
+    # The audit log's action names are identifiers, shown as such (in <code> in its table).
+    items.update(action.value for action in AuditAction)
     return sorted((item.strip() for item in items if item and item.strip()), key=len, reverse=True)
 
 
