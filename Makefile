@@ -11,7 +11,7 @@ CATALOGUES := training/translations
 PO_FILES   := $(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
 
-.PHONY: run test test-sqlite test-postgres install system-deps lint clean messages
+.PHONY: run test test-sqlite test-postgres install system-deps lint clean messages messages-template
 
 $(BIN)/training: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +26,17 @@ $(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po
 	$(BIN)/pybabel compile --statistics -D messages -d $(CATALOGUES) -l $*
 
 # After changing a message in the code or the templates: collect every message into the
-# template (messages.pot), merge it into each language's .po (new ones empty, changed ones
-# marked fuzzy for a translator), then compile. See docs/translating.md.
-messages: $(BIN)/training
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
+# template (messages.pot), merge it into each language's .po (new and changed messages come in
+# empty, for a translator), then compile. See docs/translating.md.
+POT ?= $(CATALOGUES)/messages.pot
+
+messages-template: $(BIN)/training
+	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
 	  --add-location=file --sort-by-file --project=training --copyright-holder="the training platform's authors" \
-	  -o $(CATALOGUES)/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -D messages -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --ignore-obsolete
+	  -o $(POT) . > /dev/null
+
+messages: messages-template
+	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -D messages -i $(POT) -d $(CATALOGUES)
 	$(MAKE) --no-print-directory $(MO_FILES)
 
 run: install
