@@ -33,7 +33,10 @@ def ids(messages) -> set:  # noqa: ANN001
 def test_the_template_lists_exactly_the_messages_in_use(tmp_path: Path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        ["make", "--no-print-directory", "-s", "messages-template", f"POT={fresh}"], cwd=ROOT, check=True, capture_output=True
+        ["make", "--no-print-directory", "-s", "messages-template", f"POT={fresh}"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     current, committed = ids(catalogue(fresh)), ids(catalogue(TRANSLATIONS_DIR / "messages.pot"))
     assert len(current) > 600

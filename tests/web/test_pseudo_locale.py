@@ -218,7 +218,9 @@ def test_every_page_speaks_only_through_the_catalogue(app, client, cohort, who: 
     person = getattr(cohort, who)
     client.set_cookie("lang", PSEUDO)
     assert Auth(client).login(person.email).status_code == 302
-    known = known_strings([*cohort.learners, cohort.admin, cohort.trainer_north, cohort.trainer_south], [cohort.north, cohort.south])
+    known = known_strings(
+        [*cohort.learners, cohort.admin, cohort.trainer_north, cohort.trainer_south], [cohort.north, cohort.south]
+    )
     urls = pages(app, cohort)
     assert len(urls) > 30
     assert check_pages(client, urls, known) == {}
