@@ -6,7 +6,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install system-deps lint clean
+# Message catalogues: the .po files are the sources (committed), the .mo files are built.
+CATALOGUES := training/translations
+PO_FILES   := $(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po)
+MO_FILES   := $(PO_FILES:.po=.mo)
+
+.PHONY: run test test-sqlite test-postgres install system-deps lint clean messages messages-template
 
 $(BIN)/training: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +19,25 @@ $(BIN)/training: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(BIN)/training
+install: $(BIN)/training $(MO_FILES)
+
+# Compile one language's catalogue; --statistics prints how much of it is translated.
+$(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po $(BIN)/training
+	$(BIN)/pybabel compile --statistics -D messages -d $(CATALOGUES) -l $*
+
+# After changing a message in the code or the templates: collect every message into the
+# template (messages.pot), merge it into each language's .po (new and changed messages come in
+# empty, for a translator), then compile. See docs/translating.md.
+POT ?= $(CATALOGUES)/messages.pot
+
+messages-template: $(BIN)/training
+	$(BIN)/pybabel extract --no-wrap -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 \
+	  --add-location=file --sort-by-file --project=training --copyright-holder="the training platform's authors" \
+	  -o $(POT) . > /dev/null
+
+messages: messages-template
+	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -D messages -i $(POT) -d $(CATALOGUES)
+	$(MAKE) --no-print-directory $(MO_FILES)
 
 run: install
 	$(BIN)/training db upgrade
@@ -48,4 +71,4 @@ lint: install
 	$(BIN)/bandit -q -r training -ll
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info
+	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info $(MO_FILES)

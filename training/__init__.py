@@ -9,8 +9,9 @@ from flask import Flask
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: config, database, catalogue, security, blueprints, errors, CLI."""
-    from . import catalogue, cli, config, database, security
+    """Build the application: config, database, catalogue, security, languages, blueprints,
+    errors, CLI."""
+    from . import catalogue, cli, config, database, i18n, security
     from .web import errors, register_blueprints
 
     app = Flask(__name__, instance_relative_config=True)
@@ -18,6 +19,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     database.init_app(app)
     catalogue.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
     register_blueprints(app)
     errors.init_app(app)
     cli.init_app(app)

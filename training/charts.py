@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal, format_percent
+
+from .translatable import gettext, locale
+
 WIDTH = 640
 LABEL_WIDTH = 210
 VALUE_WIDTH = 56
@@ -74,8 +78,8 @@ def bar_chart(
     for index, (label, value) in enumerate(items):
         y = TOP + index * (BAR_HEIGHT + BAR_GAP)
         length = max(0.0, min(1.0, value / scale)) * plot_width
-        bars.append(Bar(short(label), label, value, _number(value) + unit, y, round(length, 1)))
-    ticks = tuple(Tick(round(plot_width * step / 4, 1), _number(max_value * step / 4) + unit) for step in range(5))
+        bars.append(Bar(short(label), label, value, _number(value, unit), y, round(length, 1)))
+    ticks = tuple(Tick(round(plot_width * step / 4, 1), _number(max_value * step / 4, unit)) for step in range(5))
     height = TOP + len(bars) * (BAR_HEIGHT + BAR_GAP) + 4
     return BarChart(title, description or _describe(title, items, unit), tuple(bars), ticks, height=height)
 
@@ -136,16 +140,26 @@ def _nice_ceiling(value: float) -> float:
     return ceiling
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+def _number(value: float, unit: str = "") -> str:
+    """A value as the reader's language writes it: 42%, 42 %; 1,5 for 1.5."""
+    if unit == "%":
+        pattern = None if float(value).is_integer() else "#,##0.#%"
+        return format_percent(value / 100, pattern, locale=locale())
+    return format_decimal(value, "#,##0.#", locale=locale())
 
 
 def _describe(title: str, items: Sequence[tuple[str, float]], unit: str) -> str:
     if not items:
-        return f"{title}: no data yet."
+        return gettext("%(title)s: no data yet.", title=title)
     high = max(items, key=lambda item: item[1])
     low = min(items, key=lambda item: item[1])
-    return (
-        f"{title}, {len(items)} values. Highest: {high[0]}, {_number(high[1])}{unit}. "
-        f"Lowest: {low[0]}, {_number(low[1])}{unit}. The table beside the chart lists every value."
+    return gettext(
+        "%(title)s, %(count)s values. Highest: %(high)s, %(high_value)s. Lowest: %(low)s, %(low_value)s. "
+        "The table beside the chart lists every value.",
+        title=title,
+        count=len(items),
+        high=high[0],
+        high_value=_number(high[1], unit),
+        low=low[0],
+        low_value=_number(low[1], unit),
     )

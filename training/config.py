@@ -67,6 +67,10 @@ class Config:
     GUIDE_PREWARM = True  # opening /guide starts building the whole-course PDF in the background
     TRUSTED_PROXIES = 0  # number of proxies in front whose X-Forwarded-* headers we trust
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static files have fingerprinted URLs
+    # Languages the interface answers in (each needs a catalogue in training/translations),
+    # and the one used when neither the person nor their browser names one of them.
+    LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
+    DEFAULT_LANGUAGE = "en"
     FAULT_INJECTION = False  # tests only: see training.services.fault_point
 
 

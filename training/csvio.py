@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from .translatable import gettext
+
 BOM = "\ufeff"
 GUARD = "'"
 TRIGGERS = frozenset({"=", "+", "-", "@", "\t", "\r", "\n", "\0"})
@@ -111,7 +113,11 @@ class CsvProblem:
     message: str
 
     def __str__(self) -> str:
-        return f"Row {self.row}: {self.message}" if self.row is not None else self.message
+        return (
+            gettext("Row %(row)s: %(message)s", row=self.row, message=self.message)
+            if self.row is not None
+            else self.message
+        )
 
 
 class CsvInvalid(ValueError):
@@ -151,17 +157,29 @@ def decode_upload(data: bytes, max_bytes: int) -> str:
     """Bytes to text: at most ``max_bytes``, UTF-8 (with or without BOM), no NUL bytes."""
     if len(data) > max_bytes:
         raise CsvInvalid(
-            [CsvProblem(None, f"The file is larger than {max_bytes // 1024} KB. Split it into smaller files.")]
+            [
+                CsvProblem(
+                    None,
+                    gettext(
+                        "The file is larger than %(size)s KB. Split it into smaller files.", size=max_bytes // 1024
+                    ),
+                )
+            ]
         )
     if b"\x00" in data:
         raise CsvInvalid(
-            [CsvProblem(None, "This is not a CSV text file. Save the sheet as “CSV UTF-8” and try again.")]
+            [CsvProblem(None, gettext("This is not a CSV text file. Save the sheet as “CSV UTF-8” and try again."))]
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CsvInvalid(
-            [CsvProblem(None, "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and try again.")]
+            [
+                CsvProblem(
+                    None,
+                    gettext("The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and try again."),
+                )
+            ]
         ) from None
 
 
@@ -180,7 +198,7 @@ def read_csv(text: str, *, required: Collection[str], optional: Collection[str] 
     Blank rows are skipped. Raises :class:`CsvInvalid` listing every structural problem."""
     text = text.removeprefix(BOM)
     if not text.strip():
-        raise CsvInvalid([CsvProblem(None, "The file is empty.")])
+        raise CsvInvalid([CsvProblem(None, gettext("The file is empty."))])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]), strict=True)
     problems: list[CsvProblem] = []
     rows: list[CsvRow] = []
@@ -195,29 +213,51 @@ def read_csv(text: str, *, required: Collection[str], optional: Collection[str] 
             expected = ", ".join([*required, *optional])
             parts = []
             if missing:
-                parts.append(f"missing column(s) {', '.join(missing)}")
+                parts.append(gettext("missing column(s) %(columns)s", columns=", ".join(missing)))
             if unknown:
-                parts.append(f"unknown column(s) {', '.join(repr(u.strip()) for u in unknown)}")
+                parts.append(
+                    gettext("unknown column(s) %(columns)s", columns=", ".join(repr(u.strip()) for u in unknown))
+                )
             if duplicates:
-                parts.append(f"repeated column(s) {', '.join(duplicates)}")
-            raise CsvInvalid([CsvProblem(1, f"The header row has {'; '.join(parts)}. Expected: {expected}.")])
+                parts.append(gettext("repeated column(s) %(columns)s", columns=", ".join(duplicates)))
+            message = gettext(
+                "The header row has %(problems)s. Expected: %(columns)s.", problems="; ".join(parts), columns=expected
+            )
+            raise CsvInvalid([CsvProblem(1, message)])
         for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= max_rows:
                 raise CsvInvalid(
-                    [CsvProblem(None, f"The file has more than {max_rows} rows. Split it into smaller files.")]
+                    [
+                        CsvProblem(
+                            None,
+                            gettext("The file has more than %(max)s rows. Split it into smaller files.", max=max_rows),
+                        )
+                    ]
                 )
             if len(cells) != len(columns):
-                problems.append(CsvProblem(number, f"expected {len(columns)} values, found {len(cells)}."))
+                problems.append(
+                    CsvProblem(
+                        number,
+                        gettext(
+                            "expected %(expected)s values, found %(found)s.", expected=len(columns), found=len(cells)
+                        ),
+                    )
+                )
                 continue
             rows.append(CsvRow(number, {key: unguard(cell) for key, cell in zip(columns, cells, strict=True)}))
     except csv.Error as exc:
-        problems.append(CsvProblem(None, f"Line {reader.line_num}: the file is not valid CSV here ({exc})."))
+        problems.append(
+            CsvProblem(
+                None,
+                gettext("Line %(line)s: the file is not valid CSV here (%(error)s).", line=reader.line_num, error=exc),
+            )
+        )
     except StopIteration:
-        raise CsvInvalid([CsvProblem(None, "The file is empty.")]) from None
+        raise CsvInvalid([CsvProblem(None, gettext("The file is empty."))]) from None
     if problems:
         raise CsvInvalid(problems)
     if not rows:
-        raise CsvInvalid([CsvProblem(None, "The file has a header row but no data rows.")])
+        raise CsvInvalid([CsvProblem(None, gettext("The file has a header row but no data rows."))])
     return CsvTable(columns, tuple(rows))

@@ -96,6 +96,8 @@ class User(Base):
     organisation: Mapped[str] = mapped_column(sa.String(160), default="")
     country: Mapped[str] = mapped_column(sa.String(2), default="")
     """ISO 3166-1 alpha-2 code, or empty."""
+    language: Mapped[str | None] = mapped_column(sa.String(16))
+    """The interface language the person chose (``fr``), or None: their browser's then."""
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.LEARNER)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from .content.model import Catalogue, Unit
+from .translatable import N_
 
 
 class Status(StrEnum):
@@ -23,7 +24,10 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"not_started": "Not started", "in_progress": "In progress", "complete": "Complete"}[self.value]
+        """In English; shown translated (``_(status.label)``)."""
+        return {"not_started": N_("Not started"), "in_progress": N_("In progress"), "complete": N_("Complete")}[
+            self.value
+        ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from typing import Any
 from .content.model import Question, QuestionType, Quiz
 from .content.quizfile import FALLBACK
 from .progress import percent_of
+from .translatable import N_, gettext
 
 MAX_TEXT_ANSWER = 200
 FORM_PREFIX = "q-"
@@ -30,7 +31,7 @@ ALLOWED_EXTRA_FIELDS = frozenset({"csrf_token", "attempt", "seq", "action"})
 Form = Mapping[str, Sequence[str]]
 Answer = dict[str, Any]
 
-GONE = "(an answer no longer in this question)"
+GONE = N_("(an answer no longer in this question)")
 """How a stored option id that the quiz no longer has is shown: option ids are stable, so this
 happens only when an author removes an option after learners chose it."""
 
@@ -149,7 +150,7 @@ def _grade_single(q: Question, answer: Answer) -> Graded:
     if choice is None:
         return Graded(0.0, (), "", False)
     if choice not in _option_ids(q):
-        return Graded(0.0, (Feedback(GONE, "", False),), GONE, True)
+        return Graded(0.0, (Feedback(gettext(GONE), "", False),), gettext(GONE), True)
     option = q.option(choice)
     return Graded(
         1.0 if option.correct else 0.0,
@@ -175,7 +176,7 @@ def _grade_multiple(q: Question, answer: Answer) -> Graded:
     wrong = len(given) - right
     total = sum(1 for o in q.options if o.correct)
     credit = max(0.0, (right - wrong) / total)
-    gone = (Feedback(GONE, "", False),) if len(chosen) < len(given) else ()
+    gone = (Feedback(gettext(GONE), "", False),) if len(chosen) < len(given) else ()
     feedback = tuple(Feedback(o.text, o.feedback_html, o.correct) for o in q.options if o in chosen) + gone
     return Graded(credit, feedback, "; ".join(f.label for f in feedback), True)
 
@@ -231,7 +232,7 @@ def _grade_matching(q: Question, answer: Answer) -> Graded:
         chosen = by_id.get(given) or by_match.get(given)
         ok = chosen is option
         right += ok
-        label = f"{option.text} → {chosen.match if chosen else (GONE if given else '(no answer)')}"
+        label = f"{option.text} → {chosen.match if chosen else (gettext(GONE) if given else gettext('(no answer)'))}"
         words.append(label)
         feedback.append(Feedback(label, option.feedback_html, ok))
     return Graded(right / len(q.options), tuple(feedback), "; ".join(words), True)
@@ -257,7 +258,9 @@ def _grade_ordering(q: Question, answer: Answer) -> Graded:
         given = positions.get(option.id)
         ok = given == index
         right += ok
-        label = f"{option.text}: position {given if given else '(none)'}"
+        label = gettext(
+            "%(item)s: position %(position)s", item=option.text, position=given if given else gettext("(none)")
+        )
         feedback.append(Feedback(label, option.feedback_html, ok))
     order = sorted((p, o.text) for o in q.options if (p := positions.get(o.id)))
     return Graded(right / len(q.options), tuple(feedback), " | ".join(f"{p}. {t}" for p, t in order), True)

@@ -18,6 +18,7 @@ from flask import Flask, Response, current_app, flash, request, session
 from flask_login import login_user, logout_user
 
 from .extensions import csrf, db, login_manager
+from .i18n import gettext, lazy_gettext
 from .models import User
 
 AUTH_AT, SEEN_AT = "auth_at", "seen_at"
@@ -35,7 +36,7 @@ CONTENT_SECURITY_POLICY = (
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the session version and timeouts do this job
     login_manager.user_loader(load_user)
@@ -89,7 +90,7 @@ def enforce_session_limits() -> None:
         logout_user()
         session.clear()
         session[EXPIRED_USER] = int(user_id) if user_id.isdigit() else None
-        flash("Your session ended after a period without activity. Please sign in again.", "info")
+        flash(gettext("Your session ended after a period without activity. Please sign in again."), "info")
         return
     if now - seen_at >= SEEN_RESOLUTION:
         session[SEEN_AT] = now

@@ -419,6 +419,7 @@ def test_csv_downloads_are_attachments_not_cached_and_audited(client, auth, coho
         "course percent",
         "completed at",
         "last activity",
+        "language",
     ]
     fresh()
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "report.export")).all()
@@ -426,12 +427,13 @@ def test_csv_downloads_are_attachments_not_cached_and_audited(client, auth, coho
 
 
 def screen_rows(html: str) -> dict[str, tuple[str, str, str]]:
-    """Per learner on the 'by learner' page: units complete, status, percent."""
+    """Per learner on the 'by learner' page (name, organisation, country, language, groups, ...): units
+    complete, status, percent."""
     found = {}
     for row in re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", html, re.S):
         email = re.search(r'class="cell-sub">([^<]+)<', row).group(1)
         cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-        found[unescape(email)] = (cells[3].split(" / ")[0], cells[4], cells[5].rstrip("%"))
+        found[unescape(email)] = (cells[4].split(" / ")[0], cells[5], cells[6].rstrip("%"))
     return found
 
 
@@ -561,7 +563,7 @@ def test_import_in_two_steps_through_the_web(client, auth, cohort):
     assert upload.status_code == 303
     preview_url = upload.headers["Location"]
     preview = client.get(preview_url).get_data(as_text=True)
-    assert "new1@example.org" in preview and "1 new account(s), 0 to update, 1 unchanged" in preview
+    assert "new1@example.org" in preview and "new accounts: 1; to update: 0; unchanged: 1." in preview
     assert db.session.scalar(sa.select(User).where(User.email == "new1@example.org")) is None
     done = client.post(preview_url, data={"csrf_token": csrf_from(preview)})
     assert done.status_code == 200 and "Temporary passwords" in done.get_data(as_text=True)

@@ -106,6 +106,7 @@ def _registry() -> dict[str, ReportInfo]:
         ReportInfo("completion", "By learner", COMPLETION_COLUMNS, personal=True),
         ReportInfo("organisations", "By organisation", ("organisation", *SEGMENT_COLUMNS)),
         ReportInfo("countries", "By country", ("country", "country code", *SEGMENT_COLUMNS)),
+        ReportInfo("languages", "By language", ("language", "language code", *SEGMENT_COLUMNS)),
         ReportInfo("questions", "Quiz questions", QUESTION_COLUMNS),
     )
     return {info.name: info for info in infos}

@@ -23,6 +23,7 @@ from ..models import (
     User,
 )
 from ..progress import CourseProgress, Status, course_progress, percent_of
+from ..translatable import N_
 from .facts import _Shape, unit_facts
 from .questions import FULL_CREDIT, question_text
 from .scope import prepare_session
@@ -164,9 +165,12 @@ class AnswerView:
 
     @property
     def verdict(self) -> str:
+        """In English (it names a CSS class too); shown translated (``_(answer.verdict)``)."""
         if self.credit >= FULL_CREDIT:
-            return "correct"
-        return "partly correct" if self.credit > 0 else ("not answered" if not self.answer else "not correct")
+            return N_("correct")
+        return (
+            N_("partly correct") if self.credit > 0 else (N_("not answered") if not self.answer else N_("not correct"))
+        )
 
 
 @dataclass(frozen=True, slots=True)

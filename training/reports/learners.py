@@ -38,6 +38,8 @@ class LearnerRow:
     last_activity: datetime | None
     registered_at: datetime
     active: bool
+    language: str = ""
+    """The interface language the learner chose, or "" (their browser's)."""
 
 
 COMPLETION_COLUMNS = (
@@ -51,7 +53,9 @@ COMPLETION_COLUMNS = (
     "course percent",
     "completed at",
     "last activity",
+    "language",
 )
+"""``language`` comes last, so spreadsheets built on the earlier columns keep working."""
 
 
 def completion_record(row: LearnerRow) -> tuple[object, ...]:
@@ -67,6 +71,7 @@ def completion_record(row: LearnerRow) -> tuple[object, ...]:
         row.percent,
         row.completed_at,
         row.last_activity,
+        row.language,
     )
 
 
@@ -125,6 +130,7 @@ def _rows_query(learners: Learners, scope: Scope, search: str, sort: str, status
         learners.last_activity,
         User.created_at,
         User.active,
+        User.language,
         *learners.complete_bits,
         *learners.done_parts,
     )
@@ -135,12 +141,23 @@ def _rows_query(learners: Learners, scope: Scope, search: str, sort: str, status
 
 
 def _row(learners: Learners, values: Sequence) -> LearnerRow:
-    (uid, name, email, organisation, country, groups, status_value, completed_at, last_activity, created_at, active) = (
-        values[:11]
-    )
+    (
+        uid,
+        name,
+        email,
+        organisation,
+        country,
+        groups,
+        status_value,
+        completed_at,
+        last_activity,
+        created_at,
+        active,
+        language,
+    ) = values[:12]
     columns = len(learners.complete_bits)
     units_complete, done = learners.tally(
-        values[11 : 11 + columns], values[11 + columns : 11 + columns + len(learners.done_parts)]
+        values[12 : 12 + columns], values[12 + columns : 12 + columns + len(learners.done_parts)]
     )
     total_items = learners.shape.total_items
     return LearnerRow(
@@ -158,6 +175,7 @@ def _row(learners: Learners, values: Sequence) -> LearnerRow:
         last_activity,
         created_at,
         bool(active),
+        language or "",
     )
 
 

@@ -29,6 +29,7 @@ class LearnerStatus:
 
     organisation: str
     country: str
+    language: str
     registered_at: datetime
     status: Status
     completed_at: datetime | None
@@ -45,6 +46,7 @@ def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
     query = learners.query.add_columns(
         User.organisation,
         User.country,
+        User.language,
         User.created_at,
         learners.status,
         learners.completed_at,
@@ -54,16 +56,17 @@ def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
     )
     chunks = len(learners.complete_bits)
     for values in db.session.execute(query.execution_options(yield_per=1000)):
-        organisation, country, registered, status, completed_at, last_activity = values[:6]
+        organisation, country, language, registered, status, completed_at, last_activity = values[:7]
         yield LearnerStatus(
             organisation or "",
             country or "",
+            language or "",
             registered,
             Status(status),
             completed_at,
             last_activity,
-            _unpack(values[6 : 6 + chunks]),
-            _unpack(values[6 + chunks :]),
+            _unpack(values[7 : 7 + chunks]),
+            _unpack(values[7 + chunks :]),
         )
 
 
@@ -217,8 +220,8 @@ class SegmentRow:
 
 
 def segment_rows(catalogue: Catalogue, scope: Scope, filters: Filters, by: str) -> list[SegmentRow]:
-    """Counts per organisation (``by="organisation"``) or country (``by="country"``), the
-    largest first."""
+    """Counts per organisation (``by="organisation"``), country (``by="country"``) or chosen
+    interface language (``by="language"``), the largest first."""
     return tally(catalogue, scope, filters).segments(by)
 
 
@@ -258,7 +261,7 @@ class Tally:
         self.months: dict[date, int] = {}
         self.unit_started = [0] * len(catalogue.units)
         self.unit_completed = [0] * len(catalogue.units)
-        self.by = {"organisation": {}, "country": {}}
+        self.by: dict[str, dict[str, list[int]]] = {"organisation": {}, "country": {}, "language": {}}
 
     def add(self, row: LearnerStatus) -> None:
         self.registered += 1
@@ -275,7 +278,7 @@ class Tally:
             bit = 1 << index
             self.unit_started[index] += bool(row.started_units & bit)
             self.unit_completed[index] += bool(row.complete_units & bit)
-        for by, key in (("organisation", row.organisation), ("country", row.country)):
+        for by, key in (("organisation", row.organisation), ("country", row.country), ("language", row.language)):
             counts = self.by[by].setdefault(key, [0, 0, 0])
             counts[0] += 1
             counts[1] += row.status != Status.NOT_STARTED

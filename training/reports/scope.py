@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
+from ..i18n import NO_LANGUAGE
 from ..models import GroupRole, Membership, Role, User
 
 
@@ -32,6 +33,8 @@ class Filters:
     registered_from: date | None = None
     registered_to: date | None = None
     """Inclusive: a learner registered at any time on this day is included."""
+    language: str | None = None
+    """The interface language the learner chose (``fr``), or :data:`NO_LANGUAGE` for none."""
 
     def query_args(self) -> dict[str, str]:
         """The filters as URL query arguments (for links and CSV downloads)."""
@@ -41,6 +44,7 @@ class Filters:
             "country": self.country or "",
             "registered_from": self.registered_from.isoformat() if self.registered_from else "",
             "registered_to": self.registered_to.isoformat() if self.registered_to else "",
+            "language": self.language or "",
         }
         return {k: v for k, v in args.items() if v}
 
@@ -84,6 +88,10 @@ def _apply(query: Select, scope: Scope, filters: Filters) -> Select:
         query = query.where(User.organisation == filters.organisation)
     if filters.country:
         query = query.where(User.country == filters.country)
+    if filters.language == NO_LANGUAGE:
+        query = query.where(User.language.is_(None))
+    elif filters.language:
+        query = query.where(User.language == filters.language)
     if filters.registered_from:
         query = query.where(User.created_at >= _day_start(filters.registered_from))
     if filters.registered_to:

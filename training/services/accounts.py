@@ -19,6 +19,7 @@ from flask import current_app
 
 from ..database import transactional, unique_or
 from ..extensions import db
+from ..i18n import gettext
 from ..models import LoginThrottle, RecoveryCode, Role, User, utcnow
 
 MAX_EMAIL_LENGTH = 254
@@ -40,11 +41,11 @@ def email_problem(raw: str) -> str | None:
     """Why an address cannot be used, or None. The length is checked before any pattern."""
     email = normalise_email(raw)
     if not email:
-        return "Enter an email address."
+        return gettext("Enter an email address.")
     if len(email) > MAX_EMAIL_LENGTH:
-        return f"An email address has at most {MAX_EMAIL_LENGTH} characters."
+        return gettext("An email address has at most %(max)s characters.", max=MAX_EMAIL_LENGTH)
     if not EMAIL_PATTERN.match(email):
-        return "Enter a valid email address, like name@ministry.gov."
+        return gettext("Enter a valid email address, like name@ministry.gov.")
     return None
 
 
@@ -58,11 +59,13 @@ def password_problem(password: str) -> str | None:
     """Why a new password is refused, or None. No composition rules; length and a list of
     common passwords, as NIST SP 800-63B and OWASP ASVS advise."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters; a short sentence is easy to remember."
+        return gettext(
+            "Use at least %(min)s characters; a short sentence is easy to remember.", min=MIN_PASSWORD_LENGTH
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
+        return gettext("Use at most %(max)s characters.", max=MAX_PASSWORD_LENGTH)
     if password.casefold() in _common_passwords():
-        return "This password is too common and easy to guess. Choose another."
+        return gettext("This password is too common and easy to guess. Choose another.")
     return None
 
 
@@ -112,6 +115,7 @@ def create_user(
     organisation: str = "",
     country: str = "",
     must_change_password: bool = False,
+    language: str | None = None,
 ) -> User:
     """Create an account; raises :class:`AccountError` with a message for the person."""
     problem = email_problem(email) or password_problem(password)
@@ -119,10 +123,10 @@ def create_user(
         raise AccountError(problem)
     name = name.strip()
     if not name:
-        raise AccountError("Enter your name.")
+        raise AccountError(gettext("Enter your name."))
     normalised = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == normalised)) is not None:
-        raise AccountError("An account with this email address already exists.")
+        raise AccountError(gettext("An account with this email address already exists."))
     user = User(
         email=normalised,
         name=name,
@@ -131,8 +135,9 @@ def create_user(
         role=Role(role),
         password_hash=hash_password(password),
         must_change_password=must_change_password,
+        language=language or None,
     )
-    with unique_or(AccountError("An account with this email address already exists.")):
+    with unique_or(AccountError(gettext("An account with this email address already exists."))):
         db.session.add(user)
     return user
 
@@ -217,9 +222,9 @@ def change_password(user_id: int, current: str | None, new: str) -> User:
     """Set a new password (checking the current one when given) and end every session."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise AccountError("No such account.")
+        raise AccountError(gettext("No such account."))
     if current is not None and not verify_password(user, current):
-        raise AccountError("Your current password is not correct.")
+        raise AccountError(gettext("Your current password is not correct."))
     problem = password_problem(new)
     if problem:
         raise AccountError(problem)
@@ -227,6 +232,12 @@ def change_password(user_id: int, current: str | None, new: str) -> User:
     user.must_change_password = False
     user.session_version += 1
     return user
+
+
+@transactional
+def set_language(user_id: int, language: str | None) -> None:
+    """Keep the interface language the person chose (None: their browser's)."""
+    db.session.execute(sa.update(User).where(User.id == user_id).values(language=language or None))
 
 
 @transactional

@@ -23,6 +23,7 @@ from argon2 import PasswordHasher
 from ..content.model import Catalogue
 from ..database import insert, transactional, unique_or
 from ..extensions import db
+from ..i18n import NO_LANGUAGE, gettext
 from ..models import (
     Attendance,
     AuditEvent,
@@ -153,6 +154,7 @@ def list_accounts(
     role: str = "",
     organisation: str = "",
     country: str = "",
+    language: str = "",
     status: str = "",
     page: int = 1,
     per_page: int = 50,
@@ -174,6 +176,10 @@ def list_accounts(
         query = query.where(User.organisation == organisation)
     if country:
         query = query.where(User.country == country)
+    if language == NO_LANGUAGE:
+        query = query.where(User.language.is_(None))
+    elif language:
+        query = query.where(User.language == language)
     if status in ("active", "inactive"):
         query = query.where(User.active.is_(status == "active"))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
@@ -190,6 +196,14 @@ def organisations(learner_ids: sa.Select | None = None) -> list[str]:
     if learner_ids is not None:
         query = query.where(User.id.in_(learner_ids))
     return list(db.session.scalars(query))
+
+
+def languages(learner_ids: sa.Select | None = None) -> list[str]:
+    """The interface languages people chose (codes), for a filter."""
+    query = sa.select(User.language).where(User.language.is_not(None)).distinct().order_by(User.language)
+    if learner_ids is not None:
+        query = query.where(User.id.in_(learner_ids))
+    return [code for code in db.session.scalars(query) if code]
 
 
 def countries(learner_ids: sa.Select | None = None) -> list[str]:
@@ -326,14 +340,35 @@ def clean_text(text: str | None) -> str:
 
 
 def text_problem(value: str, limit: int, required: bool = False) -> str | None:
-    """What is wrong with a text field, said after its name ("name is required.")."""
+    """What is wrong with a text field: "required", "long" or "control"; None when nothing is.
+    :func:`field_problem` and :func:`column_problem` say it in the reader's language."""
     if required and not value:
-        return "is required."
+        return "required"
     if len(value) > limit:
-        return f"has more than {limit} characters."
+        return "long"
     if any(not ch.isprintable() for ch in value):
-        return "contains control characters."
+        return "control"
     return None
+
+
+def field_problem(problem: str, field: str, limit: int) -> str:
+    """A form field's problem as a sentence: "The name is required." (``field`` translated)."""
+    messages = {
+        "required": gettext("%(field)s is required.", field=field),
+        "long": gettext("%(field)s has more than %(limit)s characters.", field=field, limit=limit),
+        "control": gettext("%(field)s contains control characters.", field=field),
+    }
+    return messages[problem]
+
+
+def column_problem(problem: str, column: str, limit: int) -> str:
+    """A CSV cell's problem after its column's name: "name: is required."."""
+    messages = {
+        "required": gettext("%(column)s: is required.", column=column),
+        "long": gettext("%(column)s: has more than %(limit)s characters.", column=column, limit=limit),
+        "control": gettext("%(column)s: contains control characters.", column=column),
+    }
+    return messages[problem]
 
 
 def country_code(raw: str) -> str | None:
@@ -388,29 +423,35 @@ class NewAccount:
 
 def _check_fields(name: str, organisation: str) -> None:
     for label, value, limit, required in (
-        ("The name", name, MAX_NAME, True),
-        ("The organisation", organisation, MAX_ORGANISATION, False),
+        (gettext("The name"), name, MAX_NAME, True),
+        (gettext("The organisation"), organisation, MAX_ORGANISATION, False),
     ):
         problem = text_problem(value, limit, required)
         if problem:
-            raise AdminError(f"{label} {problem}")
+            raise AdminError(field_problem(problem, label, limit))
 
 
 def _check_country(country: str) -> str:
     code = country_code(country)
     if code is None:
-        raise AdminError("Choose a country from the list.")
+        raise AdminError(gettext("Choose a country from the list."))
     return code
 
 
 def _check_assignable(actor: Actor, role: Role) -> None:
     if role not in ASSIGNABLE_ROLES.get(actor.role, frozenset()):
-        raise AdminError("You may not give this role.")
+        raise AdminError(gettext("You may not give this role."))
 
 
 @transactional
 def create_account(
-    actor: Actor, email: str, name: str, role: Role | str = Role.LEARNER, organisation: str = "", country: str = ""
+    actor: Actor,
+    email: str,
+    name: str,
+    role: Role | str = Role.LEARNER,
+    organisation: str = "",
+    country: str = "",
+    language: str | None = None,
 ) -> NewAccount:
     """Create an account with a temporary password the person must change at first sign-in."""
     role = Role(role)
@@ -423,37 +464,43 @@ def create_account(
     code = _check_country(country)
     normalised = normalise_email(email)
     if db.session.scalar(sa.select(User.id).where(User.email == normalised)) is not None:
-        raise AdminError("An account with this email address already exists.")
+        raise AdminError(gettext("An account with this email address already exists."))
     password = new_temporary_password()
     user = User(
         email=normalised,
         name=name,
         organisation=organisation,
         country=code,
+        language=language or None,
         role=role,
         password_hash=hash_temporary(password),
         must_change_password=True,
     )
-    with unique_or(AdminError("An account with this email address already exists.")):
+    with unique_or(AdminError(gettext("An account with this email address already exists."))):
         db.session.add(user)
     audit(actor, AuditAction.ACCOUNT_CREATE, account_label(user), role=role.value)
     return NewAccount(user, password)
 
 
 @transactional
-def update_account(actor: Actor, user_id: int, name: str, organisation: str, country: str) -> User:
-    """Change a person's name, organisation and country (the fields they could give themselves)."""
+def update_account(
+    actor: Actor, user_id: int, name: str, organisation: str, country: str, language: str | None = None
+) -> User:
+    """Change a person's name, organisation, country and interface language (the fields they
+    could give themselves); ``language=None`` leaves the language as it is, "" clears it."""
     user = get_account(user_id)
     name, organisation = clean_text(name), clean_text(organisation)
     _check_fields(name, organisation)
     code = _check_country(country)
+    new_language = user.language if language is None else (language or None)
     fields = (
         ("name", user.name, name),
         ("organisation", user.organisation, organisation),
         ("country", user.country, code),
+        ("language", user.language, new_language),
     )
     changed = [label for label, old, new in fields if old != new]
-    user.name, user.organisation, user.country = name, organisation, code
+    user.name, user.organisation, user.country, user.language = name, organisation, code, new_language
     if changed:
         audit(actor, AuditAction.ACCOUNT_UPDATE, account_label(user), fields=changed)
     return user
@@ -490,11 +537,11 @@ def change_role(actor: Actor, user_id: int, role: Role | str) -> User:
     _check_assignable(actor, role)
     user = get_account(user_id)
     if user.id == actor.user_id:
-        raise AdminError("You cannot change your own role; ask another administrator.")
+        raise AdminError(gettext("You cannot change your own role; ask another administrator."))
     if user.role == role:
         return user
     if user.role == Role.ADMIN and _active_admins_besides(user.id) == 0:
-        raise AdminError("This is the last active administrator; make someone else an administrator first.")
+        raise AdminError(gettext("This is the last active administrator; make someone else an administrator first."))
     old = user.role
     user.role = role
     if role == Role.LEARNER:
@@ -514,11 +561,11 @@ def deactivate_account(actor: Actor, user_id: int) -> User:
     """Stop an account from signing in and end its sessions at once. Records stay."""
     user = get_account(user_id)
     if user.id == actor.user_id:
-        raise AdminError("You cannot deactivate your own account.")
+        raise AdminError(gettext("You cannot deactivate your own account."))
     if not user.active:
         return user
     if user.role == Role.ADMIN and _active_admins_besides(user.id) == 0:
-        raise AdminError("This is the last active administrator.")
+        raise AdminError(gettext("This is the last active administrator."))
     user.active = False
     _end_sessions(user)
     audit(actor, AuditAction.ACCOUNT_DEACTIVATE, account_label(user))
@@ -541,7 +588,7 @@ def reset_password(actor: Actor, user_id: int) -> str:
     their sessions, and make them choose a new password at their next sign-in."""
     user = get_account(user_id)
     if user.id == actor.user_id:
-        raise AdminError("Change your own password from your account page.")
+        raise AdminError(gettext("Change your own password from your account page."))
     password = new_temporary_password()
     user.password_hash = hash_temporary(password)
     user.must_change_password = True
@@ -557,12 +604,12 @@ def _group_fields(name: str, description: str) -> tuple[str, str]:
     name = clean_text(name)
     problem = text_problem(name, MAX_GROUP_NAME, required=True)
     if problem:
-        raise AdminError(f"The name {problem}")
+        raise AdminError(field_problem(problem, gettext("The name"), MAX_GROUP_NAME))
     if GROUP_LIST_SEPARATOR in name:
-        raise AdminError(f"A group name cannot contain “{GROUP_LIST_SEPARATOR}”.")
+        raise AdminError(gettext("A group name cannot contain “%(separator)s”.", separator=GROUP_LIST_SEPARATOR))
     description = (description or "").strip()
     if len(description) > 2000:
-        raise AdminError("The description has more than 2000 characters.")
+        raise AdminError(field_problem("long", gettext("The description"), 2000))
     return name, description
 
 
@@ -576,7 +623,7 @@ def _group_name_taken(name: str, but: int | None = None) -> bool:
 
 
 def _save_group(group: Group) -> None:
-    with unique_or(AdminError("A group with this name already exists.")):
+    with unique_or(AdminError(gettext("A group with this name already exists."))):
         db.session.add(group)
 
 
@@ -584,7 +631,7 @@ def _save_group(group: Group) -> None:
 def create_group(actor: Actor, name: str, description: str = "", starts_on: date | None = None) -> Group:
     name, description = _group_fields(name, description)
     if _group_name_taken(name):
-        raise AdminError("A group with this name already exists.")
+        raise AdminError(gettext("A group with this name already exists."))
     group = Group(name=name, description=description, starts_on=starts_on)
     _save_group(group)
     audit(actor, AuditAction.GROUP_CREATE, f"{group.name} (#{group.id})")
@@ -596,7 +643,7 @@ def update_group(actor: Actor, group_id: int, name: str, description: str = "", 
     group = group_for(actor, group_id)
     name, description = _group_fields(name, description)
     if _group_name_taken(name, but=group.id):
-        raise AdminError("A group with this name already exists.")
+        raise AdminError(gettext("A group with this name already exists."))
     group.name, group.description, group.starts_on = name, description, starts_on
     _save_group(group)
     audit(actor, AuditAction.GROUP_UPDATE, f"{group.name} (#{group.id})")
@@ -604,10 +651,11 @@ def update_group(actor: Actor, group_id: int, name: str, description: str = "", 
 
 
 def membership_problem(account_role: Role, role: GroupRole) -> str | None:
+    """Why an account cannot take this role in a group, as a sentence; None when it can."""
     if role == GroupRole.TRAINER and account_role not in (Role.TRAINER, Role.ADMIN):
-        return "only trainer or administrator accounts can be a group's trainer"
+        return gettext("Only trainer or administrator accounts can be a group's trainer.")
     if role == GroupRole.LEARNER and account_role != Role.LEARNER:
-        return "only learner accounts can be a group's learners"
+        return gettext("Only learner accounts can be a group's learners.")
     return None
 
 
@@ -640,10 +688,10 @@ def add_member(actor: Actor, group_id: int, email: str, role: GroupRole | str = 
     role = GroupRole(role)
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None:
-        raise AdminError("There is no account with this email address. Create or import it first.")
+        raise AdminError(gettext("There is no account with this email address. Create or import it first."))
     problem = membership_problem(user.role, role)
     if problem:
-        raise AdminError(problem[0].upper() + problem[1:] + ".")
+        raise AdminError(problem)
     if upsert_memberships(group.id, [(user.id, role)]):
         audit(
             actor,
@@ -710,13 +758,13 @@ def record_attendance(
     try:
         unit = catalogue.unit(unit_id)
     except KeyError:
-        raise AdminError("Choose a unit.") from None
+        raise AdminError(gettext("Choose a unit.")) from None
     if session_date > now.date():
-        raise AdminError("The session date is in the future.")
+        raise AdminError(gettext("The session date is in the future."))
     learners = _group_learner_ids(group.id)
     chosen = sorted(set(present))
     if not chosen:
-        raise AdminError("Tick at least one learner who was present.")
+        raise AdminError(gettext("Tick at least one learner who was present."))
     if not set(chosen) <= learners:
         raise NotFound("learner")
     for user_id in chosen:

@@ -22,6 +22,7 @@ from flask import current_app
 from ..csvio import CsvInvalid, CsvProblem, CsvTable, decode_upload, read_csv
 from ..database import transactional
 from ..extensions import db
+from ..i18n import N_, gettext, import_language, ngettext
 from ..models import Group, GroupRole, Membership, PendingImport, Role, User, utcnow
 from .accounts import email_problem, normalise_email
 from .admin import (
@@ -35,6 +36,7 @@ from .admin import (
     NotFound,
     audit,
     clean_text,
+    column_problem,
     country_code,
     group_for,
     hash_temporary,
@@ -62,7 +64,7 @@ class ImportKind(StrEnum):
 
 
 USER_COLUMNS_REQUIRED = ("email", "name")
-USER_COLUMNS_OPTIONAL = ("organisation", "country", "role", "groups")
+USER_COLUMNS_OPTIONAL = ("organisation", "country", "language", "role", "groups")
 MEMBER_COLUMNS_REQUIRED = ("email",)
 MEMBER_COLUMNS_OPTIONAL = ("role",)
 
@@ -72,6 +74,12 @@ class RowAction(StrEnum):
     UPDATE = "update"
     UNCHANGED = "unchanged"
     ADD = "add"
+
+    @property
+    def label(self) -> str:
+        """In English; shown translated (``_(action.label)``)."""
+        labels = {"create": N_("create"), "update": N_("update"), "unchanged": N_("unchanged"), "add": N_("add")}
+        return labels[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +97,8 @@ class PlannedRow:
     notes: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     user_id: int | None = None
+    language: str = ""
+    """The interface language the file gives the person (``fr``), or "" for none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +137,13 @@ class ImportRejected(AdminError):
     """The file has problems; nothing was imported. ``plan`` lists them row by row."""
 
     def __init__(self, plan: ImportPlan) -> None:
-        super().__init__(f"{len(plan.errors)} problem(s); nothing was imported.")
+        super().__init__(
+            ngettext(
+                "%(num)d problem in the file; nothing was imported.",
+                "%(num)d problems in the file; nothing was imported.",
+                len(plan.errors),
+            )
+        )
         self.plan = plan
 
 
@@ -199,9 +215,9 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
         notes: list[str] = []
         problem = email_problem(v.get("email", ""))
         if problem:
-            errors.append(f"email: {problem}")
+            errors.append(gettext("email: %(problem)s", problem=problem))
         elif email in seen:
-            errors.append(f"email: the same address as row {seen[email]}.")
+            errors.append(gettext("email: the same address as row %(row)s.", row=seen[email]))
         else:
             seen[email] = row.number
         name, organisation = clean_text(v.get("name")), clean_text(v.get("organisation"))
@@ -211,48 +227,68 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
         ):
             problem = text_problem(value, limit, required)
             if problem:
-                errors.append(f"{label}: {problem}")
+                errors.append(column_problem(problem, label, limit))
         code = country_code(v.get("country", ""))
         if code is None:
-            errors.append(f"country: {printable(v.get('country', ''), 60)!r} is not an ISO 3166 country code or name.")
+            errors.append(
+                gettext(
+                    "country: %(value)r is not an ISO 3166 country code or name.",
+                    value=printable(v.get("country", ""), 60),
+                )
+            )
             code = ""
+        language = import_language(v.get("language", ""))
+        if language is None:
+            errors.append(
+                gettext(
+                    "language: %(value)r is not one of %(languages)s.",
+                    value=printable(v.get("language", ""), 30),
+                    languages=", ".join(current_app.config["LANGUAGES"]),
+                )
+            )
+            language = ""
         role_text = v.get("role", "").strip().casefold() or Role.LEARNER.value
         role = Role(role_text) if role_text in {r.value for r in Role} else None
         if role is None:
-            errors.append(f"role: {printable(role_text, 30)!r} is not one of learner, trainer.")
+            errors.append(gettext("role: %(value)r is not one of learner, trainer.", value=printable(role_text, 30)))
         group_names = tuple(clean_text(g) for g in v.get("groups", "").split(GROUP_LIST_SEPARATOR) if clean_text(g))
         for gname in group_names:
             if gname.casefold() not in groups:
-                errors.append(f"groups: there is no group named {printable(gname, 60)!r}; create it first.")
+                errors.append(
+                    gettext("groups: there is no group named %(name)r; create it first.", name=printable(gname, 60))
+                )
         user = existing.get(email)
         if user is None:
             action = RowAction.CREATE
             if role is not None and role not in allowed:
-                errors.append(f"role: an import cannot create {role.value} accounts.")
+                errors.append(gettext("role: an import cannot create %(role)s accounts.", role=role.value))
         else:
             fields = (
                 ("name", user.name, name),
                 ("organisation", user.organisation, organisation),
                 ("country", user.country, code),
+                ("language", user.language or "", language),
             )
             changes = [label for label, old, new in fields if new and old != new]
             current = memberships.get(user.id, set())
             new_groups = [g for g in group_names if g.casefold() not in current]
             action = RowAction.UPDATE if changes or new_groups else RowAction.UNCHANGED
             if changes:
-                notes.append("changes " + ", ".join(changes))
+                notes.append(gettext("changes %(columns)s", columns=", ".join(changes)))
             if new_groups:
-                notes.append("joins " + ", ".join(new_groups))
+                notes.append(gettext("joins %(groups)s", groups=", ".join(new_groups)))
             if role is not None and role != user.role:
-                notes.append(f"role stays {user.role.value} (roles are changed on the account page)")
+                notes.append(
+                    gettext("role stays %(role)s (roles are changed on the account page)", role=user.role.value)
+                )
             if not user.active:
-                notes.append("the account is deactivated and stays so")
+                notes.append(gettext("the account is deactivated and stays so"))
         if role is not None and group_names:
             effective = user.role if user is not None else role
             member_role = GroupRole.TRAINER if effective in (Role.TRAINER, Role.ADMIN) else GroupRole.LEARNER
             problem = membership_problem(effective, member_role)
             if problem:
-                errors.append(f"groups: {problem}.")
+                errors.append(gettext("groups: %(problem)s", problem=problem))
         planned.append(
             PlannedRow(
                 row.number,
@@ -266,6 +302,7 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
                 tuple(notes),
                 tuple(errors),
                 user.id if user else None,
+                language,
             )
         )
     return planned
@@ -283,22 +320,22 @@ def _plan_members(table: CsvTable, group_id: int | None) -> list[PlannedRow]:
         errors: list[str] = []
         problem = email_problem(row.values.get("email", ""))
         if problem:
-            errors.append(f"email: {problem}")
+            errors.append(gettext("email: %(problem)s", problem=problem))
         elif email in seen:
-            errors.append(f"email: the same address as row {seen[email]}.")
+            errors.append(gettext("email: the same address as row %(row)s.", row=seen[email]))
         else:
             seen[email] = row.number
         role_text = row.values.get("role", "").strip().casefold() or GroupRole.LEARNER.value
         role = GroupRole(role_text) if role_text in {r.value for r in GroupRole} else None
         if role is None:
-            errors.append(f"role: {printable(role_text, 30)!r} is not one of learner, trainer.")
+            errors.append(gettext("role: %(value)r is not one of learner, trainer.", value=printable(role_text, 30)))
         user = existing.get(email)
         if user is None and not problem:
-            errors.append("email: there is no account with this address; import the accounts first.")
+            errors.append(gettext("email: there is no account with this address; import the accounts first."))
         elif user is not None and role is not None:
             problem = membership_problem(user.role, role)
             if problem:
-                errors.append(f"role: {problem}.")
+                errors.append(gettext("role: %(problem)s", problem=problem))
         action = RowAction.ADD
         if user is not None and current.get(user.id) == role:
             action = RowAction.UNCHANGED
@@ -421,6 +458,7 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
                 name=row.name,
                 organisation=row.organisation,
                 country=row.country,
+                language=row.language or None,
                 role=Role(row.role),
                 password_hash=hash_temporary(password),
                 must_change_password=True,
@@ -432,6 +470,7 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
             user.name = row.name or user.name
             user.organisation = row.organisation or user.organisation
             user.country = row.country or user.country
+            user.language = row.language or user.language
             updated += 1
         else:
             unchanged += 1

@@ -1,5 +1,6 @@
 // Saves quiz answers in the background as the learner goes. The page works without this
-// file: the "Save my answers" button does the same through a normal form post.
+// file: the "Save my answers" button does the same through a normal form post. Its messages
+// come translated from the page (data-*-message on the form).
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
@@ -16,12 +17,15 @@
     }).then(function (response) {
       if (response.ok) {
         seqField.value = String(Number(seqField.value) + 1);
-        if (status) { status.textContent = "Answers saved " + new Date().toLocaleTimeString() + "."; }
+        if (status) {
+          var time = new Date().toLocaleTimeString(document.documentElement.lang || undefined);
+          status.textContent = form.getAttribute("data-saved-message").replace("%(time)s", time);
+        }
       } else if (status) {
-        status.textContent = "Could not save automatically. Use \u201cSave my answers\u201d.";
+        status.textContent = form.getAttribute("data-failed-message");
       }
     }).catch(function () {
-      if (status) { status.textContent = "You seem to be offline. Your answers will be saved when you submit."; }
+      if (status) { status.textContent = form.getAttribute("data-offline-message"); }
     });
   }
 

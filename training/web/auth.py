@@ -9,11 +9,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from .. import i18n
+from ..i18n import gettext, ngettext
 from ..models import Role
 from ..security import mark_reauthenticated, start_session
 from ..services import accounts
 from .access import PUBLIC, SIGNED_IN, access
-from .forms import ChangePasswordForm, LoginForm, ProfileMfaForm, ReauthForm, RegisterForm, TotpForm
+from .forms import ChangePasswordForm, LanguageForm, LoginForm, ProfileMfaForm, ReauthForm, RegisterForm, TotpForm
 
 bp = Blueprint("auth", __name__)
 
@@ -67,11 +69,15 @@ def login():
         if outcome.locked_until is not None:
             minutes = max(1, int((outcome.locked_until.timestamp() - time.time()) // 60) + 1)
             form.form_errors.append(
-                f"Too many failed attempts. For your security, signing in is paused for {minutes} minutes."
+                ngettext(
+                    "Too many failed attempts. For your security, signing in is paused for %(num)d minute.",
+                    "Too many failed attempts. For your security, signing in is paused for %(num)d minutes.",
+                    minutes,
+                )
             )
             status = 429
         else:
-            form.form_errors.append("The email address or password is not correct.")
+            form.form_errors.append(gettext("The email address or password is not correct."))
             status = 401
     elif request.method == "POST":
         status = 400
@@ -84,7 +90,7 @@ def login_verify():
     pending = session.get(PENDING_MFA)
     if not pending or time.time() - pending.get("at", 0) > PENDING_MFA_SECONDS:
         session.pop(PENDING_MFA, None)
-        flash("Please sign in again.", "info")
+        flash(gettext("Please sign in again."), "info")
         return redirect(url_for("auth.login"))
     form = TotpForm()
     status = 200
@@ -92,7 +98,7 @@ def login_verify():
         user = accounts.db.session.get(accounts.User, pending["uid"])
         email = user.email if user else ""
         if accounts.locked_until(email, client_ip()) is not None:
-            form.form_errors.append("Too many failed attempts. Please wait 15 minutes and try again.")
+            form.form_errors.append(gettext("Too many failed attempts. Please wait 15 minutes and try again."))
             status = 429
         elif (
             user
@@ -105,7 +111,7 @@ def login_verify():
             return redirect(safe_next(target))
         else:
             accounts.record_failed_sign_in(email, client_ip())
-            form.form_errors.append("That code is not correct, or it was already used.")
+            form.form_errors.append(gettext("That code is not correct, or it was already used."))
             status = 401
     return render_template("auth/login_verify.html", form=form), status
 
@@ -117,7 +123,7 @@ def logout():
         accounts.end_sessions(current_user.id)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -126,7 +132,7 @@ def logout():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.course_map"))
-    form = RegisterForm()
+    form = RegisterForm(language=i18n.current_language())
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -136,15 +142,30 @@ def register():
                 Role.LEARNER,
                 organisation=form.organisation.data or "",
                 country=form.country.data or "",
+                language=form.language.data,
             )
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc)) if "email" in str(exc).lower() else form.form_errors.append(str(exc))
         else:
             start_session(user)
-            flash("Welcome! Your account is ready. Start with the first unit below.", "success")
+            i18n.choose(user.language)
+            flash(gettext("Welcome! Your account is ready. Start with the first unit below."), "success")
             return redirect(url_for("learn.course_map"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def account():
+    form = LanguageForm(language=current_user.language or i18n.current_language())
+    if form.validate_on_submit():
+        accounts.set_language(current_user.id, form.language.data)
+        i18n.choose(form.language.data)
+        flash(gettext("Your language is saved."), "success")
+        return redirect(url_for("auth.account"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/account.html", form=form), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -158,7 +179,7 @@ def change_password():
             form.current.errors.append(str(exc))
         else:
             start_session(user)  # this browser continues; every other session has ended
-            flash("Your password is changed. You were signed out everywhere else.", "success")
+            flash(gettext("Your password is changed. You were signed out everywhere else."), "success")
             return redirect(url_for("learn.dashboard"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/change_password.html", form=form), status
@@ -172,14 +193,14 @@ def reauthenticate():
     if form.validate_on_submit():
         email = current_user.email
         if accounts.locked_until(email, client_ip()) is not None:
-            form.password.errors.append("Too many failed attempts. Please wait and try again.")
+            form.password.errors.append(gettext("Too many failed attempts. Please wait and try again."))
             status = 429
         elif accounts.verify_password(current_user, form.password.data):
             mark_reauthenticated()
             return redirect(safe_next(request.args.get("next")))
         else:
             accounts.record_failed_sign_in(email, client_ip())
-            form.password.errors.append("The password is not correct.")
+            form.password.errors.append(gettext("The password is not correct."))
             status = 401
     return render_template("auth/reauthenticate.html", form=form), status
 
@@ -195,7 +216,7 @@ def mfa_setup():
     if form.validate_on_submit():
         codes = accounts.enable_totp(current_user.id, secret, form.code.data)
         if codes is None:
-            form.code.errors.append("That code is not correct. Check the time on your phone and try again.")
+            form.code.errors.append(gettext("That code is not correct. Check the time on your phone and try again."))
         else:
             session.pop("totp_setup", None)
             session["recovery_codes"] = codes

@@ -9,31 +9,34 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from .. import i18n
 from ..catalogue import get_catalogue
 from ..extensions import db
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
 from .assets import asset_url
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (
-        "The request could not be understood",
-        "Something in the form was not as expected. Go back, reload the page and try again.",
+        _l("The request could not be understood"),
+        _l("Something in the form was not as expected. Go back, reload the page and try again."),
     ),
-    401: ("Please sign in", "You need to sign in to see this."),
+    401: (_l("Please sign in"), _l("You need to sign in to see this.")),
     403: (
-        "You do not have access to this page",
-        "Your account does not have permission to open this page. If you think it should, ask your administrator.",
+        _l("You do not have access to this page"),
+        _l("Your account does not have permission to open this page. If you think it should, ask your administrator."),
     ),
-    404: ("Page not found", "There is no page at this address. It may have moved, or the link may be wrong."),
-    405: ("Not allowed", "This page cannot be used that way."),
-    409: ("Already done", "This was already saved."),
-    413: ("The file is too large", "Choose a smaller file and try again."),
-    429: ("Too many attempts", "Please wait a few minutes and try again."),
-    500: ("Something went wrong", "The error has been logged. Please try again in a moment."),
+    404: (_l("Page not found"), _l("There is no page at this address. It may have moved, or the link may be wrong.")),
+    405: (_l("Not allowed"), _l("This page cannot be used that way.")),
+    409: (_l("Already done"), _l("This was already saved.")),
+    413: (_l("The file is too large"), _l("Choose a smaller file and try again.")),
+    429: (_l("Too many attempts"), _l("Please wait a few minutes and try again.")),
+    500: (_l("Something went wrong"), _l("The error has been logged. Please try again in a moment.")),
     503: (
-        "Temporarily unavailable",
-        "The platform is busy or restarting. Nothing you saved is lost. Please try again in a moment.",
+        _l("Temporarily unavailable"),
+        _l("The platform is busy or restarting. Nothing you saved is lost. Please try again in a moment."),
     ),
 }
 
@@ -50,9 +53,9 @@ def _wants_json() -> bool:
 
 
 def render_error(code: int, detail: str | None = None):  # noqa: ANN201
-    title, message = MESSAGES.get(code, (f"Error {code}", ""))
+    title, message = MESSAGES.get(code, (gettext("Error %(code)s", code=code), ""))
     if _wants_json():
-        return jsonify({"error": title, "status": code}), code
+        return jsonify({"error": str(title), "status": code}), code
     return make_response(render_template("errors/error.html", code=code, title=title, message=detail or message)), code
 
 
@@ -68,7 +71,10 @@ def handle_http(error: HTTPException):  # noqa: ANN201
 
 def handle_csrf(error: CSRFError):  # noqa: ANN201
     return render_error(
-        400, "The form had expired or was sent from another site. Reload the page and try again; nothing was changed."
+        400,
+        gettext(
+            "The form had expired or was sent from another site. Reload the page and try again; nothing was changed."
+        ),
     )
 
 
@@ -81,18 +87,22 @@ def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
         pass
     log.warning("database unavailable: %s", type(error.orig).__name__)
     code = ServiceUnavailable.code
-    title, message = MESSAGES[code]
-    if _wants_json():
-        response = make_response(jsonify({"error": title, "status": code}), code)
-    else:
-        html = current_app.jinja_env.get_template("errors/unavailable.html").render(
-            code=code,
-            title=title,
-            message=message,
-            course_title=get_catalogue().guide.title,
-            stylesheet=asset_url("site.css"),
-        )
-        response = make_response(html, code)
+    language = i18n.language_without_account()
+    with i18n.force_locale(language.replace("-", "_")):
+        title, message = (str(text) for text in MESSAGES[code])
+        if _wants_json():
+            response = make_response(jsonify({"error": title, "status": code}), code)
+        else:
+            html = current_app.jinja_env.get_template("errors/unavailable.html").render(
+                code=code,
+                title=title,
+                message=message,
+                course_title=get_catalogue().guide.title,
+                stylesheet=asset_url("site.css"),
+                lang=language,
+                dir=i18n.text_direction(language),
+            )
+            response = make_response(html, code)
     response.headers["Retry-After"] = "5"
     return response
 

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from functools import cache
-
-import pycountry
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
+from .. import i18n
+from ..i18n import country_name
+from ..i18n import lazy_gettext as _l
 from ..services.accounts import MAX_PASSWORD_LENGTH, email_problem, password_problem
 
-
-@cache
-def country_choices() -> tuple[SelectChoice, ...]:
-    """ISO 3166-1 countries by name, with their alpha-2 codes as values."""
-    countries = sorted(
-        (SelectChoice(c.alpha_2, getattr(c, "common_name", None) or c.name) for c in pycountry.countries),
-        key=lambda choice: choice.label,
-    )
-    return (SelectChoice("", "Choose a country"), *countries)
+__all__ = ["country_choices", "country_name", "language_choices"]
 
 
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    return (getattr(country, "common_name", None) or country.name) if country else ""
+def country_choices() -> list[SelectChoice]:
+    """ISO 3166-1 countries by name in the reader's language, with their alpha-2 codes as
+    values. Passed to a field as a function, so each request gets its own language."""
+    return [
+        SelectChoice("", i18n.gettext("Choose a country")),
+        *(SelectChoice(code, name) for code, name in i18n.country_choices()),
+    ]
+
+
+def language_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.language_choices()]
 
 
 def _valid_email(_form: FlaskForm, field: StringField) -> None:
@@ -40,52 +40,66 @@ def _valid_new_password(_form: FlaskForm, field: PasswordField) -> None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address."), Length(max=254)])
+    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254)])
     password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)]
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)]
     )
-    submit = SubmitField("Sign in")
+    submit = SubmitField(_l("Sign in"))
 
 
 class TotpForm(FlaskForm):
-    code = StringField("Authentication code", validators=[DataRequired("Enter the code."), Length(max=20)])
-    submit = SubmitField("Verify")
+    code = StringField(_l("Authentication code"), validators=[DataRequired(_l("Enter the code.")), Length(max=20)])
+    submit = SubmitField(_l("Verify"))
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter your name."), Length(max=120)])
-    email = EmailField("Email address", validators=[_valid_email, Length(max=254)])
-    organisation = StringField("Organisation or ministry", validators=[Optional(), Length(max=160)])
-    country = SelectField("Country", choices=country_choices(), validators=[Optional()])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
+    email = EmailField(_l("Email address"), validators=[_valid_email, Length(max=254)])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=160)])
+    country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
+    language = SelectField(_l("Language"), choices=language_choices, validators=[Optional()])
     password = PasswordField(
-        "Password", validators=[_valid_new_password], description="At least 8 characters. A short sentence works well."
+        _l("Password"),
+        validators=[_valid_new_password],
+        description=_l("At least 8 characters. A short sentence works well."),
     )
     confirm = PasswordField(
-        "Repeat the password", validators=[EqualTo("password", "The two passwords are not the same.")]
+        _l("Repeat the password"), validators=[EqualTo("password", _l("The two passwords are not the same."))]
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_PASSWORD_LENGTH)]
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=MAX_PASSWORD_LENGTH)],
     )
     password = PasswordField(
-        "New password",
+        _l("New password"),
         validators=[_valid_new_password],
-        description="At least 8 characters. A short sentence works well.",
+        description=_l("At least 8 characters. A short sentence works well."),
     )
     confirm = PasswordField(
-        "Repeat the new password", validators=[EqualTo("password", "The two passwords are not the same.")]
+        _l("Repeat the new password"), validators=[EqualTo("password", _l("The two passwords are not the same."))]
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class ReauthForm(FlaskForm):
     password = PasswordField(
-        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)]
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)]
     )
-    submit = SubmitField("Continue")
+    submit = SubmitField(_l("Continue"))
+
+
+class LanguageForm(FlaskForm):
+    language = SelectField(
+        _l("Language of the platform"),
+        choices=language_choices,
+        validators=[InputRequired()],
+        description=_l("Pages, messages and, where a translation exists, the course itself."),
+    )
+    submit = SubmitField(_l("Save"))
 
 
 class ActionForm(FlaskForm):
@@ -94,6 +108,6 @@ class ActionForm(FlaskForm):
 
 class ProfileMfaForm(FlaskForm):
     code = StringField(
-        "Code from your authenticator app", validators=[DataRequired("Enter the 6-digit code."), Length(max=10)]
+        _l("Code from your authenticator app"), validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=10)]
     )
-    submit = SubmitField("Turn on two-step sign-in")
+    submit = SubmitField(_l("Turn on two-step sign-in"))

@@ -40,6 +40,8 @@ from .. import guide
 from ..catalogue import get_catalogue, unit_or_404
 from ..guide import plan as planner
 from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
 from .access import SIGNED_IN, STAFF, access
 
 bp = Blueprint("guide", __name__)
@@ -56,32 +58,32 @@ class PlannerForm(Form):
     """The workshop planner's options; empty fields take the course's workshop defaults."""
 
     units = MultiCheckboxField(
-        "Units", choices=[], validate_choice=True, description="Leave all unticked for the whole course."
+        _l("Units"), choices=[], validate_choice=True, description=_l("Leave all unticked for the whole course.")
     )
     days = IntegerField(
-        "Number of days",
+        _l("Number of days"),
         validators=[Optional(), NumberRange(1, planner.MAX_DAYS)],
-        description="Leave empty for as many days as the units need.",
+        description=_l("Leave empty for as many days as the units need."),
     )
-    start = TimeField("Start time", validators=[Optional()])
+    start = TimeField(_l("Start time"), validators=[Optional()])
     hours = DecimalField(
-        "Hours per day",
+        _l("Hours per day"),
         places=None,
         validators=[Optional(), NumberRange(*planner.HOURS_RANGE)],
-        description="From the start to the end of the day, not counting lunch.",
+        description=_l("From the start to the end of the day, not counting lunch."),
     )
-    break_minutes = IntegerField("Break (minutes)", validators=[Optional(), NumberRange(*planner.BREAK_RANGE)])
+    break_minutes = IntegerField(_l("Break (minutes)"), validators=[Optional(), NumberRange(*planner.BREAK_RANGE)])
     lunch = IntegerField(
-        "Lunch (minutes)",
+        _l("Lunch (minutes)"),
         validators=[Optional(), NumberRange(*planner.LUNCH_RANGE)],
-        description="Days of four hours or less have no lunch.",
+        description=_l("Days of four hours or less have no lunch."),
     )
     session = IntegerField(
-        "Longest session (minutes)",
+        _l("Longest session (minutes)"),
         validators=[Optional(), NumberRange(*planner.SESSION_RANGE)],
-        description="Steps run back to back for at most this long before a break.",
+        description=_l("Steps run back to back for at most this long before a break."),
     )
-    quizzes_online = BooleanField("Participants take the quizzes online (leave them out of the agenda)")
+    quizzes_online = BooleanField(_l("Participants take the quizzes online (leave them out of the agenda)"))
 
     def options(self) -> planner.WorkshopOptions:
         """The planner options the form asks for (raises PlanError if they make no day)."""
@@ -126,7 +128,7 @@ def _plan_or_none(form: PlannerForm) -> tuple[tuple, planner.WorkshopOptions | N
     try:
         return guide.select_units(catalogue, form.units.data), form.options()
     except planner.PlanError as exc:
-        form.form_errors.append(f"These options make no workshop day: {exc}.")
+        form.form_errors.append(gettext("These options make no workshop day: %(reason)s.", reason=exc))
         return catalogue.units, None
 
 

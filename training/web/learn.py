@@ -9,6 +9,7 @@ from flask import Blueprint, flash, get_template_attribute, redirect, render_tem
 from flask_login import current_user
 
 from ..catalogue import get_catalogue, lesson_or_404, unit_or_404
+from ..i18n import N_, current_language, gettext
 from ..progress import course_progress, lesson_status
 from ..services import learning
 from .access import SIGNED_IN, access
@@ -51,7 +52,7 @@ def lesson(unit_id: str, lesson_id: str):
     record = learning.lesson_record(current_user.id, unit.id, lesson.id)
     if learning.lesson_needs_opening(record):
         learning.record_lesson_opened(current_user.id, unit.id, lesson.id)
-    parts = lesson_parts(catalogue.version, unit.id, lesson.id)
+    parts = lesson_parts(catalogue.version, unit.id, lesson.id, current_language())
     return render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts, status=lesson_status(record))
 
 
@@ -70,7 +71,8 @@ class LessonParts:
 
 
 @lru_cache(maxsize=512)
-def lesson_parts(version: str, unit_id: str, lesson_id: str) -> LessonParts:
+def lesson_parts(version: str, unit_id: str, lesson_id: str, language: str) -> LessonParts:
+    """``language`` is part of the cache key: the parts carry translated labels."""
     catalogue = get_catalogue()
     unit = catalogue.unit(unit_id)
     lesson = unit.lesson(lesson_id)
@@ -84,7 +86,7 @@ def lesson_parts(version: str, unit_id: str, lesson_id: str) -> LessonParts:
         body=str(macro("body")(lesson)),
         pager=str(macro("pager")(before, after)),
         complete_url=url_for("learn.complete", unit_id=unit_id, lesson_id=lesson_id),
-        complete_label="Mark as read and go to the quiz" if to_quiz else "Mark as read and continue",
+        complete_label=N_("Mark as read and go to the quiz") if to_quiz else N_("Mark as read and continue"),
         position=position,
     )
 
@@ -99,7 +101,7 @@ def complete(unit_id: str, lesson_id: str):
     if after is not None and after.unit_id == unit.id:
         return redirect(url_for("learn.lesson", unit_id=unit.id, lesson_id=after.id), code=303)
     quiz = catalogue.quiz_for_unit(unit.id)
-    flash(f"You have read every lesson of “{unit.title}”.", "success")
+    flash(gettext("You have read every lesson of “%(unit)s”.", unit=unit.title), "success")
     if quiz is not None:
         return redirect(url_for("quiz.take", quiz_id=quiz.id), code=303)
     return redirect(url_for("learn.unit", unit_id=unit.id), code=303)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..catalogue import get_catalogue, quiz_or_404
 from ..content.model import Quiz, Unit
 from ..extensions import db
+from ..i18n import gettext
 from ..models import AttemptState, QuizAttempt
 from ..progress import CourseProgress, QuizProgress, UnitProgress, course_progress
 from ..quiz import InvalidSubmission, answers_to_form, grade, parse_answers, public_view
@@ -64,7 +65,7 @@ def take(quiz_id: str):
         try:
             draft = parse_answers(quiz, pending["form"])
             attempts.save_draft(current_user.id, attempt.id, draft, attempt.draft_seq + 1)
-            flash("Your answers were kept while you signed in again. Check them, then submit.", "info")
+            flash(gettext("Your answers were kept while you signed in again. Check them, then submit."), "info")
         except InvalidSubmission:
             pass
     return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft), progress.quiz)
@@ -93,7 +94,7 @@ def start(quiz_id: str):
     try:
         attempts.start_attempt(current_user.id, quiz)
     except attempts.AttemptsExhausted:
-        flash("You have used every attempt this quiz allows.", "warning")
+        flash(gettext("You have used every attempt this quiz allows."), "warning")
     return redirect(url_for("quiz.take", quiz_id=quiz.id), code=303)
 
 

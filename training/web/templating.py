@@ -1,32 +1,22 @@
-"""What every template can use: the catalogue, fingerprinted static URLs, small filters."""
+"""What every template can use: the catalogue, fingerprinted static URLs, small filters.
+
+Dates, numbers, percentages and country names are formatted for the reader's language by
+:mod:`training.i18n`, which also installs ``_()`` and the language switch."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from flask import Flask
 from flask_login import current_user
 
 from ..catalogue import get_catalogue
-from ..guide.render import format_minutes
 from ..models import Role
 from ..progress import percent_of
 from .access import is_staff
 from .assets import asset_url
-from .forms import country_name
-
-
-def format_date(moment: datetime | None, with_time: bool = False) -> str:
-    if moment is None:
-        return "—"
-    return moment.strftime("%-d %b %Y, %H:%M UTC" if with_time else "%-d %b %Y")
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["percent"] = percent_of
-    app.jinja_env.filters["date"] = format_date
-    app.jinja_env.filters["country"] = country_name
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True

@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
+from ...i18n import N_, gettext, sorted_for_reading
 from ...models import Role, User
 from ...services import admin as service
 from ..access import ADMIN, STAFF, access
@@ -38,7 +39,10 @@ def users():
     form.organisation.choices = [*form.organisation.choices, *(SelectChoice(o, o) for o in service.organisations())]
     form.country.choices = [
         *form.country.choices,
-        *sorted((SelectChoice(c, country_name(c) or c) for c in service.countries()), key=lambda c: c.label),
+        *(
+            SelectChoice(c, name)
+            for c, name in sorted_for_reading((c, country_name(c) or c) for c in service.countries())
+        ),
     ]
     filters = form.data if form.validate() else {}
     page = service.list_accounts(
@@ -46,6 +50,7 @@ def users():
         role=filters.get("role") or "",
         organisation=filters.get("organisation") or "",
         country=filters.get("country") or "",
+        language=filters.get("language") or "",
         status=filters.get("status") or "",
         page=page_number(),
     )
@@ -66,6 +71,7 @@ def user_new():
                 form.role.data,
                 form.organisation.data or "",
                 form.country.data or "",
+                form.language.data or None,
             )
         except service.AdminError as exc:
             form.form_errors.append(str(exc))
@@ -81,16 +87,21 @@ def user_new():
 @access(ADMIN)
 def user(user_id: int):
     account = or_404(lambda: service.get_account(user_id))
-    form = AccountEditForm(obj=account)
+    form = AccountEditForm(obj=account, language=account.language or "")
     if form.validate_on_submit():
         try:
             service.update_account(
-                actor(), account.id, form.name.data, form.organisation.data or "", form.country.data or ""
+                actor(),
+                account.id,
+                form.name.data,
+                form.organisation.data or "",
+                form.country.data or "",
+                form.language.data or "",
             )
         except service.AdminError as exc:
             form.form_errors.append(str(exc))
         else:
-            flash("The account is saved.", "success")
+            flash(gettext("The account is saved."), "success")
             return redirect(url_for("admin.user", user_id=account.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template(
@@ -117,7 +128,7 @@ def _account_action(
         else:
             if password is not None:
                 return render_template("admin/password_issued.html", user=account, password=password, created=False)
-            flash(success, "success")
+            flash(gettext(success), "success")
             return redirect(url_for("admin.user", user_id=account.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template(template, account=account, form=form), status
@@ -133,7 +144,7 @@ def user_role(user_id: int):
         user_id,
         "admin/user_role.html",
         change,
-        "The role is changed; the person's sessions were ended.",
+        N_("The role is changed; the person's sessions were ended."),
         lambda account: RoleForm(data=None if request.method == "POST" else {"role": account.role.value}),
     )
 
@@ -145,7 +156,7 @@ def user_deactivate(user_id: int):
         service.deactivate_account(actor(), account.id)
 
     return _account_action(
-        user_id, "admin/user_deactivate.html", deactivate, "The account is deactivated and its sessions have ended."
+        user_id, "admin/user_deactivate.html", deactivate, N_("The account is deactivated and its sessions have ended.")
     )
 
 
@@ -155,7 +166,7 @@ def user_reactivate(user_id: int):
     def reactivate(account: User) -> None:
         service.reactivate_account(actor(), account.id)
 
-    return _account_action(user_id, "admin/user_reactivate.html", reactivate, "The account is active again.")
+    return _account_action(user_id, "admin/user_reactivate.html", reactivate, N_("The account is active again."))
 
 
 @bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])

@@ -21,23 +21,33 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...i18n import NO_LANGUAGE
+from ...i18n import lazy_gettext as _l
 from ...models import GroupRole, Role
 from ...services.accounts import email_problem
-from ..forms import country_choices
+from ..forms import country_choices, language_choices
 
 C = SelectChoice
 ROLE_CHOICES = [
-    C(Role.LEARNER.value, "Learner"),
-    C(Role.TRAINER.value, "Trainer"),
-    C(Role.ADMIN.value, "Administrator"),
+    C(Role.LEARNER.value, _l("Learner")),
+    C(Role.TRAINER.value, _l("Trainer")),
+    C(Role.ADMIN.value, _l("Administrator")),
 ]
-GROUP_ROLE_CHOICES = [C(GroupRole.LEARNER.value, "Learner"), C(GroupRole.TRAINER.value, "Trainer")]
+GROUP_ROLE_CHOICES = [C(GroupRole.LEARNER.value, _l("Learner")), C(GroupRole.TRAINER.value, _l("Trainer"))]
 
 
 def _valid_email(_form: FlaskForm, field: StringField) -> None:
     problem = email_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
+
+
+def account_language_choices() -> list[SelectChoice]:
+    return [C("", _l("The browser's language")), *language_choices()]
+
+
+def language_filter_choices() -> list[SelectChoice]:
+    return [C("", _l("Any language")), *language_choices(), C(NO_LANGUAGE, _l("None chosen"))]
 
 
 class GetForm(FlaskForm):
@@ -48,122 +58,135 @@ class GetForm(FlaskForm):
 
 
 class AccountFilterForm(GetForm):
-    q = SearchField("Name, email or organisation", validators=[Optional(), Length(max=100)])
-    role = SelectField("Role", choices=[C("", "Any role"), *ROLE_CHOICES], validators=[Optional()])
+    q = SearchField(_l("Name, email or organisation"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), choices=[C("", _l("Any role")), *ROLE_CHOICES], validators=[Optional()])
     organisation = SelectField(
-        "Organisation",
-        choices=[C("", "Any organisation")],
+        _l("Organisation"),
+        choices=[C("", _l("Any organisation"))],
         validate_choice=False,
         validators=[Optional(), Length(max=160)],
     )
     country = SelectField(
-        "Country", choices=[C("", "Any country")], validate_choice=False, validators=[Optional(), Length(max=2)]
+        _l("Country"), choices=[C("", _l("Any country"))], validate_choice=False, validators=[Optional(), Length(max=2)]
     )
+    language = SelectField(_l("Language"), choices=language_filter_choices, validators=[Optional()])
     status = SelectField(
-        "Status",
-        choices=[C("", "Active and deactivated"), C("active", "Active"), C("inactive", "Deactivated")],
+        _l("Status"),
+        choices=[C("", _l("Active and deactivated")), C("active", _l("Active")), C("inactive", _l("Deactivated"))],
         validators=[Optional()],
     )
 
 
 class ProfileFields(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired("Enter a name."), Length(max=120)])
-    organisation = StringField("Organisation or ministry", validators=[Optional(), Length(max=160)])
-    country = SelectField("Country", choices=country_choices(), validators=[Optional()])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=160)])
+    country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
+    language = SelectField(
+        _l("Language of the platform"),
+        choices=account_language_choices,
+        validators=[Optional()],
+        description=_l("Until the person chooses, pages follow the language of their browser."),
+    )
 
 
 class AccountForm(ProfileFields):
-    email = EmailField("Email address", validators=[_valid_email, Length(max=254)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.LEARNER.value)
-    submit = SubmitField("Create the account")
+    email = EmailField(_l("Email address"), validators=[_valid_email, Length(max=254)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.LEARNER.value)
+    submit = SubmitField(_l("Create the account"))
 
 
 class AccountEditForm(ProfileFields):
-    submit = SubmitField("Save changes")
+    submit = SubmitField(_l("Save changes"))
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("New role", choices=ROLE_CHOICES)
-    submit = SubmitField("Change the role")
+    role = SelectField(_l("New role"), choices=ROLE_CHOICES)
+    submit = SubmitField(_l("Change the role"))
 
 
 class GroupForm(FlaskForm):
     name = StringField(
-        "Name",
-        validators=[DataRequired("Enter a name."), Length(max=120)],
-        description="For example: Nairobi workshop, March 2026.",
+        _l("Name"),
+        validators=[DataRequired(_l("Enter a name.")), Length(max=120)],
+        description=_l("For example: Nairobi workshop, March 2026."),
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
-    starts_on = DateField("Starts on", validators=[Optional()])
-    submit = SubmitField("Save the group")
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    submit = SubmitField(_l("Save the group"))
 
 
 class MemberForm(FlaskForm):
-    email = EmailField("Email address of the account", validators=[_valid_email, Length(max=254)])
-    role = SelectField("Role in the group", choices=GROUP_ROLE_CHOICES, default=GroupRole.LEARNER.value)
-    submit = SubmitField("Add to the group")
+    email = EmailField(_l("Email address of the account"), validators=[_valid_email, Length(max=254)])
+    role = SelectField(_l("Role in the group"), choices=GROUP_ROLE_CHOICES, default=GroupRole.LEARNER.value)
+    submit = SubmitField(_l("Add to the group"))
 
 
 class ImportForm(FlaskForm):
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")])
-    submit = SubmitField("Check the file")
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
+    submit = SubmitField(_l("Check the file"))
 
 
 class AttendanceForm(FlaskForm):
-    unit = SelectField("Unit", validators=[DataRequired("Choose a unit.")])
-    session_date = DateField("Session date", validators=[DataRequired("Enter the date of the session.")])
+    unit = SelectField(_l("Unit"), validators=[DataRequired(_l("Choose a unit."))])
+    session_date = DateField(_l("Session date"), validators=[DataRequired(_l("Enter the date of the session."))])
     present = SelectMultipleField(
-        "Learners present", coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+        _l("Learners present"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
     )
     mark_complete = BooleanField(
-        "Mark the unit complete for the learners present",
-        description="Use this when the workshop session covered the whole unit. Reports show that a trainer marked it.",
+        _l("Mark the unit complete for the learners present"),
+        description=_l(
+            "Use this when the workshop session covered the whole unit. Reports show that a trainer marked it."
+        ),
     )
-    submit = SubmitField("Record attendance")
+    submit = SubmitField(_l("Record attendance"))
 
 
 class UndoMarkForm(FlaskForm):
     unit = HiddenField(validators=[DataRequired(), Length(max=64)])
     learner = HiddenField(validators=[DataRequired(), Length(max=12)])
-    submit = SubmitField("Remove mark")
+    submit = SubmitField(_l("Remove mark"))
 
 
 class ReportFilterForm(GetForm):
     group = SelectField(
-        "Group", choices=[C("", "All groups")], validate_choice=False, validators=[Optional(), Length(max=12)]
+        _l("Group"), choices=[C("", _l("All groups"))], validate_choice=False, validators=[Optional(), Length(max=12)]
     )
     organisation = SelectField(
-        "Organisation",
-        choices=[C("", "All organisations")],
+        _l("Organisation"),
+        choices=[C("", _l("All organisations"))],
         validate_choice=False,
         validators=[Optional(), Length(max=160)],
     )
     country = SelectField(
-        "Country", choices=[C("", "All countries")], validate_choice=False, validators=[Optional(), Length(max=2)]
+        _l("Country"),
+        choices=[C("", _l("All countries"))],
+        validate_choice=False,
+        validators=[Optional(), Length(max=2)],
     )
-    registered_from = DateField("Registered from", validators=[Optional()])
-    registered_to = DateField("Registered until", validators=[Optional()])
+    language = SelectField(_l("Language"), choices=language_filter_choices, validators=[Optional()])
+    registered_from = DateField(_l("Registered from"), validators=[Optional()])
+    registered_to = DateField(_l("Registered until"), validators=[Optional()])
 
 
 class LearnerListForm(GetForm):
-    q = SearchField("Name or email", validators=[Optional(), Length(max=100)])
+    q = SearchField(_l("Name or email"), validators=[Optional(), Length(max=100)])
     status = SelectField(
-        "Course status",
+        _l("Course status"),
         choices=[
-            C("", "Any status"),
-            C("complete", "Complete"),
-            C("in_progress", "In progress"),
-            C("not_started", "Not started"),
+            C("", _l("Any status")),
+            C("complete", _l("Complete")),
+            C("in_progress", _l("In progress")),
+            C("not_started", _l("Not started")),
         ],
         validators=[Optional()],
     )
     sort = SelectField(
-        "Sort by",
+        _l("Sort by"),
         choices=[
-            C("name", "Name"),
-            C("organisation", "Organisation"),
-            C("country", "Country"),
-            C("registered", "Newest first"),
+            C("name", _l("Name")),
+            C("organisation", _l("Organisation")),
+            C("country", _l("Country")),
+            C("registered", _l("Newest first")),
         ],
         validators=[Optional()],
     )

@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
 from ...catalogue import get_catalogue
+from ...i18n import gettext, ngettext
 from ...models import Role
 from ...reports import group_matrix, learner_detail, matrix_header, matrix_record
 from ...services import admin as service
@@ -37,7 +38,7 @@ def group_new():
         except service.AdminError as exc:
             form.name.errors.append(str(exc))
         else:
-            flash("The group is created. Now add its trainers and learners.", "success")
+            flash(gettext("The group is created. Now add its trainers and learners."), "success")
             return redirect(url_for("admin.group", group_id=group.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/group_form.html", form=form, group=None), status
@@ -87,7 +88,7 @@ def group_edit(group_id: int):
         except service.AdminError as exc:
             form.name.errors.append(str(exc))
         else:
-            flash("The group is saved.", "success")
+            flash(gettext("The group is saved."), "success")
             return redirect(url_for("admin.group", group_id=group.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/group_form.html", form=form, group=group), status
@@ -104,7 +105,7 @@ def group_member_add(group_id: int):
         except service.AdminError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"{user.name} is in the group.", "success")
+            flash(gettext("%(name)s is in the group.", name=user.name), "success")
     else:
         for errors in form.errors.values():
             flash(errors[0], "error")
@@ -116,7 +117,7 @@ def group_member_add(group_id: int):
 def group_member_remove(group_id: int, user_id: int):  # the form's CSRF token is checked before any view
     with found():
         service.remove_member(actor(), group_id, user_id)
-    flash("Removed from the group. Their records are kept.", "success")
+    flash(gettext("Removed from the group. Their records are kept."), "success")
     return redirect(url_for("admin.group", group_id=group_id) + "#members", code=303)
 
 
@@ -130,8 +131,11 @@ def group_attendance(group_id: int):
     ]
     form = AttendanceForm(data=None if request.method == "POST" else {"session_date": date.today()})
     form.unit.choices = [
-        SelectChoice("", "Choose a unit"),
-        *(SelectChoice(u.id, f"Unit {u.order}: {u.title}") for u in catalogue.units),
+        SelectChoice("", gettext("Choose a unit")),
+        *(
+            SelectChoice(u.id, gettext("Unit %(number)s: %(title)s", number=u.order, title=u.title))
+            for u in catalogue.units
+        ),
     ]
     form.present.choices = [SelectChoice(u.id, u.name) for u in learners]
     if form.validate_on_submit():
@@ -149,9 +153,15 @@ def group_attendance(group_id: int):
         except service.AdminError as exc:
             form.form_errors.append(str(exc))
         else:
-            message = f"Attendance recorded for {result.present} learner(s)."
+            message = ngettext(
+                "Attendance recorded for %(num)d learner.", "Attendance recorded for %(num)d learners.", result.present
+            )
             if form.mark_complete.data:
-                message += f" The unit is now marked complete for {result.marked_complete} more learner(s)."
+                message += " " + ngettext(
+                    "The unit is now marked complete for %(num)d more learner.",
+                    "The unit is now marked complete for %(num)d more learners.",
+                    result.marked_complete,
+                )
             flash(message, "success")
             return redirect(url_for("admin.group", group_id=group.id), code=303)
     status = 400 if request.method == "POST" else 200
@@ -167,7 +177,9 @@ def group_unmark(group_id: int):
     with found():
         removed = service.undo_unit_completion(actor(), group_id, form.unit.data, int(form.learner.data))
     flash(
-        "The trainer's mark is removed." if removed else "There was no mark from this group to remove.",
+        gettext("The trainer's mark is removed.")
+        if removed
+        else gettext("There was no mark from this group to remove."),
         "success" if removed else "info",
     )
     return redirect(url_for("admin.learner", user_id=int(form.learner.data), group=group_id), code=303)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from ...csvio import write_csv
+from ...i18n import gettext
 from ...services import admin as service
 from ...services import imports
 from ..access import ADMIN, access
@@ -88,8 +89,17 @@ def import_preview(token: str):
 
 def _summary(result: imports.ImportResult) -> str:
     if result.kind == imports.ImportKind.MEMBERS:
-        return f"Imported {result.rows} row(s): {result.memberships} membership(s) added or changed."
-    return (
-        f"Imported {result.rows} row(s): {len(result.created)} account(s) created, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.memberships} group membership(s) added."
+        return gettext(
+            "Imported rows: %(rows)s. Memberships added or changed: %(memberships)s.",
+            rows=result.rows,
+            memberships=result.memberships,
+        )
+    return gettext(
+        "Rows: %(rows)s. Accounts created: %(created)s; updated: %(updated)s; unchanged: %(unchanged)s. "
+        "Group memberships added: %(memberships)s.",
+        rows=result.rows,
+        created=len(result.created),
+        updated=result.updated,
+        unchanged=result.unchanged,
+        memberships=result.memberships,
     )

@@ -1,5 +1,5 @@
 """Reports at ``/admin/reports``: overview, by unit, by learner, by organisation, by country,
-quiz questions, a print view, and each as CSV at ``/admin/reports/<name>.csv``.
+by interface language, quiz questions, a print view, and each as CSV at ``/admin/reports/<name>.csv``.
 
 Administrators see every learner, trainers the learners of their own groups. The screen and
 the CSV are made from the same rows, so their numbers are the same. The per-learner CSV
@@ -17,6 +17,7 @@ from wtforms import SelectChoice
 from ... import reports
 from ...catalogue import get_catalogue
 from ...charts import bar_chart, line_chart
+from ...i18n import N_, format_moment, format_month, gettext, language_name, sorted_for_reading
 from ...models import utcnow
 from ...progress import Status
 from ...services import admin as service
@@ -26,8 +27,9 @@ from .blueprint import bp
 from .common import PER_PAGE, actor, csv_response, page_number
 from .forms import LearnerListForm, ReportFilterForm
 
-PAGES = "units,completion,organisations,countries,questions"
-AGGREGATE_CSVS = "overview,timeline,units,organisations,countries,questions"
+PAGES = "units,completion,organisations,countries,languages,questions"
+AGGREGATE_CSVS = "overview,timeline,units,organisations,countries,languages,questions"
+SEGMENTS = {"organisations": "organisation", "countries": "country", "languages": "language"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,10 @@ def _context() -> Context:
     ]
     form.country.choices = [
         *form.country.choices,
-        *sorted((SelectChoice(c, country_name(c) or c) for c in service.countries(everyone)), key=lambda c: c.label),
+        *(
+            SelectChoice(c, name)
+            for c, name in sorted_for_reading((c, country_name(c) or c) for c in service.countries(everyone))
+        ),
     ]
     if not form.validate():
         return Context(scope, reports.Filters(), form, groups)
@@ -67,6 +72,7 @@ def _context() -> Context:
         (form.country.data or "").upper() or None,
         form.registered_from.data,
         form.registered_to.data,
+        form.language.data or None,
     )
     return Context(scope, filters, form, groups)
 
@@ -76,11 +82,12 @@ def _chips(context: Context) -> list[tuple[str, str]]:
     f = context.filters
     names = {g.group.id: g.group.name for g in context.groups}
     chips = [
-        ("Group", names.get(f.group_id, "")) if f.group_id else None,
-        ("Organisation", f.organisation) if f.organisation else None,
-        ("Country", country_name(f.country) or f.country) if f.country else None,
-        ("Registered from", f.registered_from.strftime("%-d %b %Y")) if f.registered_from else None,
-        ("Registered until", f.registered_to.strftime("%-d %b %Y")) if f.registered_to else None,
+        (N_("Group"), names.get(f.group_id, "")) if f.group_id else None,
+        (N_("Organisation"), f.organisation) if f.organisation else None,
+        (N_("Country"), country_name(f.country) or f.country) if f.country else None,
+        (N_("Language"), language_name(f.language) or gettext("None chosen")) if f.language else None,
+        (N_("Registered from"), format_moment(f.registered_from)) if f.registered_from else None,
+        (N_("Registered until"), format_moment(f.registered_to)) if f.registered_to else None,
     ]
     return [c for c in chips if c]
 
@@ -97,19 +104,24 @@ def _render(template: str, context: Context, **values):  # noqa: ANN003, ANN202
 
 
 def _unit_chart(rows: list[reports.UnitRow]):  # noqa: ANN202
-    return bar_chart("Completion by unit", [(f"Unit {r.order}: {r.title}", r.completion_rate) for r in rows])
+    return bar_chart(
+        gettext("Completion by unit"),
+        [(gettext("Unit %(number)s: %(title)s", number=r.order, title=r.title), r.completion_rate) for r in rows],
+    )
 
 
 def _country_chart(rows: list[reports.SegmentRow]):  # noqa: ANN202
     top = [r for r in rows if r.key][:15]
-    return bar_chart(
-        "Completion rate by country" + (" (the 15 with most learners)" if len(rows) > 15 else ""),
-        [(country_name(r.key) or r.key, r.completion_rate) for r in top],
+    title = (
+        gettext("Completion rate by country (the 15 with most learners)")
+        if len(rows) > 15
+        else gettext("Completion rate by country")
     )
+    return bar_chart(title, [(country_name(r.key) or r.key, r.completion_rate) for r in top])
 
 
 def _timeline_chart(rows: tuple[reports.MonthRow, ...]):  # noqa: ANN202
-    return line_chart("Course completions per month", [(r.label, r.completions) for r in rows])
+    return line_chart(gettext("Course completions per month"), [(format_month(r.month), r.completions) for r in rows])
 
 
 @bp.route("/reports")
@@ -130,10 +142,8 @@ def report(name: str):
         return _render("admin/reports/units.html", context, rows=rows, chart=_unit_chart(rows))
     if name == "completion":
         return _learners(context)
-    if name in ("organisations", "countries"):
-        rows = reports.segment_rows(
-            catalogue, context.scope, context.filters, "organisation" if name == "organisations" else "country"
-        )
+    if name in SEGMENTS:
+        rows = reports.segment_rows(catalogue, context.scope, context.filters, SEGMENTS[name])
         chart = _country_chart(rows) if name == "countries" else None
         return _render("admin/reports/segments.html", context, rows=rows, name=name, chart=chart)
     rows = reports.question_rows(catalogue, context.scope, context.filters)
@@ -215,6 +225,11 @@ def report_csv(name: str):
         rows = [
             (country_name(r.key), *reports.segment_record(r, r.key))
             for r in reports.segment_rows(catalogue, context.scope, context.filters, "country")
+        ]
+    elif name == "languages":
+        rows = [
+            (language_name(r.key), *reports.segment_record(r, r.key))
+            for r in reports.segment_rows(catalogue, context.scope, context.filters, "language")
         ]
     else:
         rows = [reports.question_record(r) for r in reports.question_rows(catalogue, context.scope, context.filters)]

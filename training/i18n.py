@@ -1,0 +1,393 @@
+"""Which language answers, and everything shown in it: the one place that decides.
+
+The language of a page, in order:
+
+1. ``?lang=xx`` on this request (any page): it answers in that language, remembers it for
+   the browser in a cookie, and saves it as a signed-in person's preference;
+2. the signed-in person's preference (``User.language``, set at registration and on the
+   account page);
+3. the language this browser chose before (the cookie);
+4. the browser's ``Accept-Language``;
+5. the course default (``DEFAULT_LANGUAGE``).
+
+A value that names no offered language (``LANGUAGES``) is ignored at every step, so a bad
+``?lang=``, cookie or header falls through to the next one and never fails.
+
+Messages come from the catalogues in ``training/translations`` (``make messages`` updates
+them; see docs/translating.md); dates, numbers, percentages and country names are formatted
+for the language by Babel. Code that renders outside a request (the command line, the
+trainer's guide) uses :func:`translations_for` and :func:`language_for_cli`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pycountry
+from babel import Locale, UnknownLocaleError
+from babel.core import default_locale
+from babel.dates import format_skeleton
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask_babel import (
+    Babel,
+    force_locale,
+    get_babel,
+    get_locale,
+    get_translations,
+    gettext,
+    lazy_gettext,
+    ngettext,
+    refresh,
+)
+from flask_babel import format_date as babel_format_date
+from flask_babel import format_datetime as babel_format_datetime
+from flask_babel import format_decimal as babel_format_decimal
+from flask_babel import format_percent as babel_format_percent
+from flask_login import current_user
+from pyuca import Collator
+from werkzeug import Response
+
+from . import translatable
+from .translatable import N_
+
+__all__ = [
+    "N_",
+    "gettext",
+    "lazy_gettext",
+    "ngettext",
+    "force_locale",
+    "current_language",
+    "translations_for",
+    "language_for_cli",
+]
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+LANGUAGE_PARAM = "lang"
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+NO_LANGUAGE = "none"
+"""In filters: the people who chose no language (their browser's applies)."""
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        default_locale=app.config["DEFAULT_LANGUAGE"],
+        default_translation_directories=str(TRANSLATIONS_DIR),
+        locale_selector=select_language,
+    )
+    translatable.install(_translate, _translate_plural, lambda: str(get_locale() or "en"))
+    app.before_request(take_requested_language)
+    app.after_request(remember_language)
+    env = app.jinja_env
+    env.globals.update(
+        current_language=current_language,
+        text_direction=text_direction,
+        language_choices=language_choices,
+        switch_url=switch_url,
+    )
+    env.filters.update(
+        date=format_moment,
+        month=format_month,
+        minutes=format_minutes,
+        number=format_number,
+        pct=format_percent,
+        country=country_name,
+        language_name=language_name,
+        role=role_name,
+    )
+
+
+def _translate(message: str) -> str:
+    return get_translations().ugettext(message)
+
+
+def _translate_plural(singular: str, plural: str, n: int) -> str:
+    return get_translations().ungettext(singular, plural, n)
+
+
+# --- choosing -----------------------------------------------------------------------------
+
+
+def offered() -> tuple[str, ...]:
+    """The languages the platform answers in (``LANGUAGES``), the default first among equals."""
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def offered_language(value: str | None) -> str | None:
+    """``value`` if it names an offered language (``fr``, ``FR``, ``fr-CA`` → ``fr``), else None."""
+    if not value:
+        return None
+    value = value.strip().replace("_", "-").lower()[:35]
+    languages = offered()
+    if value in languages:
+        return value
+    primary = value.split("-", 1)[0]
+    return primary if primary in languages else None
+
+
+def select_language() -> str:
+    """Flask-Babel's locale selector: the language of this request (see the module's docstring),
+    as Babel spells it (``pt_BR`` for ``pt-BR``)."""
+    return choose_language().replace("-", "_")
+
+
+def choose_language() -> str:
+    if not has_request_context():
+        return language_for_cli()
+    requested = g.get("requested_language")
+    if requested:
+        return requested
+    if current_user.is_authenticated:
+        preferred = offered_language(current_user.language)
+        if preferred:
+            return preferred
+    return language_without_account()
+
+
+def language_without_account() -> str:
+    """The language from the request alone (``?lang=``, cookie, browser, default), without
+    looking up the signed-in person: for answers that must not touch the database."""
+    requested = g.get("requested_language") or offered_language(request.args.get(LANGUAGE_PARAM))
+    if requested:
+        return requested
+    remembered = offered_language(request.cookies.get(LANGUAGE_COOKIE))
+    if remembered:
+        return remembered
+    return request.accept_languages.best_match(offered()) or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def take_requested_language() -> None:
+    """``?lang=`` on any page: answer in it; a signed-in person keeps it as their preference."""
+    requested = offered_language(request.args.get(LANGUAGE_PARAM))
+    if requested is None:
+        return
+    g.requested_language = requested
+    if current_user.is_authenticated and current_user.language != requested:
+        from .services import accounts
+
+        accounts.set_language(current_user.id, requested)
+
+
+def choose(language: str | None) -> None:
+    """Answer the rest of this request in ``language`` and remember it for the browser."""
+    language = offered_language(language)
+    if language:
+        g.requested_language = language
+        refresh()
+
+
+def remember_language(response: Response) -> Response:
+    requested = g.get("requested_language")
+    if requested and request.cookies.get(LANGUAGE_COOKIE) != requested:
+        config = current_app.config
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            requested,
+            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            secure=config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+    if request.endpoint != "static":
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def import_language(raw: str) -> str | None:
+    """A language from an import file: a code (``fr``) or the language's name in English or in
+    itself ("French", "Français"); "" for blank; None when it names no offered language."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    code = offered_language(raw)
+    if code:
+        return code
+    wanted = raw.casefold()
+    for code in offered():
+        names = {language_name(code), _locale(code).get_display_name("en") or ""}
+        if wanted in {name.casefold() for name in names}:
+            return code
+    return None
+
+
+def current_language() -> str:
+    """The language of what is being rendered now (``fr``), in a request or under ``force_locale``."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale is not None else current_app.config["DEFAULT_LANGUAGE"]
+
+
+def language_for_cli() -> str:
+    """The command line speaks the language of the terminal (``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``) when it is offered, else the course default."""
+    return offered_language(default_locale("LC_MESSAGES")) or current_app.config["DEFAULT_LANGUAGE"]
+
+
+@contextmanager
+def cli_language() -> Iterator[str]:
+    """Run command-line output in the terminal's language."""
+    language = language_for_cli()
+    with force_locale(language.replace("-", "_")):
+        yield language
+
+
+# --- describing ---------------------------------------------------------------------------
+
+
+@cache
+def _locale(code: str) -> Locale:
+    try:
+        return Locale.parse(code, sep="-") if "-" in code else Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return Locale.parse("en")
+
+
+def text_direction(code: str | None = None) -> str:
+    """``rtl`` for right-to-left languages (Arabic, Hebrew, ...), else ``ltr``."""
+    return _locale(code or current_language()).text_direction
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in that language, as a person looking for it expects: "Français"."""
+    if not code:
+        return ""
+    name = _locale(code).get_display_name(_locale(code)) or code
+    return name[:1].upper() + name[1:]
+
+
+ROLE_NAMES = {"learner": N_("Learner"), "trainer": N_("Trainer"), "admin": N_("Administrator")}
+
+
+def role_name(role: object) -> str:
+    """A role (account or group membership) as the reader calls it: "Formateur"."""
+    value = str(getattr(role, "value", role))
+    return gettext(ROLE_NAMES[value]) if value in ROLE_NAMES else value
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, own name) for every offered language, for selects and the language switch."""
+    return [(code, language_name(code)) for code in offered()]
+
+
+def switch_url(code: str) -> str:
+    """This page's address in another language: the same path and query, ``lang`` replaced."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != LANGUAGE_PARAM]
+    args.append((LANGUAGE_PARAM, code))
+    return f"{request.path}?{urlencode(args)}"
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def format_moment(moment: date | datetime | None, with_time: bool = False) -> str:
+    """A date (or date and time, UTC) written the way the language writes it."""
+    if moment is None:
+        return "—"
+    if with_time and isinstance(moment, datetime):
+        return babel_format_datetime(moment, "medium") + " UTC"
+    return babel_format_date(moment, "medium")
+
+
+def format_month(moment: date | None) -> str:
+    """A month and year: "Nov 2026", "nov. 2026", "nov 2026"."""
+    if moment is None:
+        return "—"
+    return format_skeleton("yMMM", moment, locale=get_locale())
+
+
+def format_minutes(minutes: int | None) -> str:
+    """A duration: "45 min", "1 h 30 min" (the abbreviations are the catalogue's)."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if hours and rest:
+        return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    if hours:
+        return gettext("%(hours)d h", hours=hours)
+    return gettext("%(minutes)d min", minutes=rest)
+
+
+def format_number(value: float | int | None) -> str:
+    """1,234 · 1 234 · 1.234: grouping and decimal signs of the language."""
+    return "—" if value is None else babel_format_decimal(value)
+
+
+def format_percent(value: float | int | None) -> str:
+    """A whole percent (``42``) written for the language: 42% · 42 % · 42 %."""
+    return "—" if value is None else babel_format_percent(value / 100)
+
+
+# --- countries ----------------------------------------------------------------------------
+
+# ISO 3166-1 is the list of codes (pycountry); the names come from CLDR through Babel, in the
+# reader's language. Sorting uses the Unicode Collation Algorithm (pyuca's default table, the
+# root collation CLDR tailors per language): "Côte d'Ivoire" sorts with the Cs, before
+# "Czechia", where code-point order put every accented letter after "z". The tailorings of
+# English, French and Spanish change nothing in a list of country names (Spanish "ñ" only
+# sorts apart in the traditional tailoring, and no name starts with it), so the root table
+# is right for the languages offered, without the ICU C library that full tailoring needs.
+_COLLATOR = Collator()
+
+
+def collation_key(text: str) -> tuple[int, ...]:
+    return _COLLATOR.sort_key(text)
+
+
+def sorted_for_reading(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(value, label) pairs in the order a reader expects, by label."""
+    return sorted(items, key=lambda item: collation_key(item[1]))
+
+
+def country_name(code: str | None, language: str | None = None) -> str:
+    """The country's name in the reader's language, or "" for no or an unknown code."""
+    if not code:
+        return ""
+    return _country_names(language or current_language()).get(code.upper(), "")
+
+
+@cache
+def _country_names(language: str) -> dict[str, str]:
+    territories = _locale(language).territories
+    names = {}
+    for country in pycountry.countries:
+        names[country.alpha_2] = territories.get(country.alpha_2) or getattr(country, "common_name", country.name)
+    return names
+
+
+@cache
+def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted_for_reading(_country_names(language).items()))
+
+
+def country_choices(language: str | None = None) -> tuple[tuple[str, str], ...]:
+    """Every ISO 3166-1 country as (alpha-2 code, name), sorted for the reader's language."""
+    return _country_choices(language or current_language())
+
+
+# --- outside a request ------------------------------------------------------------------------
+
+
+@cache
+def _catalogue(directories: tuple[str, ...], language: str) -> NullTranslations:
+    merged: NullTranslations = NullTranslations()
+    for directory in directories:
+        found = Translations.load(directory, [language], domain="messages")
+        if isinstance(merged, Translations):
+            merged.merge(found)  # type: ignore[arg-type]
+        else:
+            merged = found
+    return merged
+
+
+def translations_for(language: str) -> NullTranslations:
+    """The message catalogue of a language, for a Jinja environment that renders outside a
+    request (``env.install_gettext_translations(translations_for("fr"), newstyle=True)``)."""
+    directories = tuple(get_babel().translation_directories) if has_app_context() else (str(TRANSLATIONS_DIR),)
+    return _catalogue(directories, language)
