@@ -31,6 +31,8 @@ from .factories import make_user  # noqa: F401 - re-exported for tests
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL = FIXTURES / "content" / "minimal"
+TRANSLATED = FIXTURES / "content" / "translated"
+"""The minimal course (with a few more figures) in French, partly in Spanish, two lessons in Arabic."""
 POSTGRES_URL = os.environ.get("TRAINING_TEST_DATABASE_URL")
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -47,6 +47,7 @@ def make_unit(order: int, steps: list[SessionStep]) -> Unit:
         duration=0,
         version="v",
         path=Path(f"u{order}.md"),
+        language="en",
     )
 
 

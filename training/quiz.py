@@ -200,7 +200,11 @@ def _grade_short(q: Question, answer: Answer) -> Graded:
     text = answer.get("text", "")
     if not normalise_text(text):
         return Graded(0.0, (), "", False)
-    match = next((o for o in q.options if o.text != FALLBACK and normalise_text(o.text) == normalise_text(text)), None)
+    wanted = normalise_text(text)
+    match = next((o for o in q.options if o.text != FALLBACK and normalise_text(o.text) == wanted), None)
+    if match is None and any(normalise_text(other) == wanted for other in q.also_accepted):
+        # accepted in another language of the course: the same grade, this language's feedback
+        match = next(o for o in q.options if o.correct)
     if match is None:
         match = next(o for o in q.options if o.text == FALLBACK)
     return Graded(1.0 if match.correct else 0.0, (Feedback(text, match.feedback_html, match.correct),), text, True)

@@ -16,10 +16,11 @@ BROKEN = FIXTURES / "content" / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
 
 
-def broken_course(case: str, tmp_path: Path) -> Path:
+def broken_course(case: str, tmp_path: Path, cases: Path = BROKEN, base: Path = MINIMAL) -> Path:
+    """A copy of ``base`` with the files of ``cases/case`` laid over it (and overlay.txt's deletions)."""
     course = tmp_path / "course"
-    shutil.copytree(MINIMAL, course)
-    overlay = BROKEN / case
+    shutil.copytree(base, course)
+    overlay = cases / case
     for path in overlay.rglob("*"):
         relative = path.relative_to(overlay)
         if path.is_file() and relative.name not in ("expected.txt", "overlay.txt"):

@@ -1,37 +1,57 @@
 """load -> validate -> render -> an immutable :class:`Catalogue`.
 
 Each stage returns a new value; every problem from every stage is collected and raised
-together as :class:`ContentInvalid`, so an author sees them all at once.
+together as :class:`ContentInvalid`, so an author sees them all at once. The course is
+rendered once in its own language and once per declared translation; every view shares the
+source's ids, order, durations, answer keys, pass marks and versions, and items without a
+translation are the source's own objects.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from .blocks import PLACEHOLDER, RawBlock
 from .errors import ContentError, ContentInvalid
+from .languages import language_name, translation_name
 from .lint import lint
-from .loader import RawDocument, load_course
-from .markdown import render, render_inline, word_count
+from .loader import RawDocument, file_version, load_course
+from .markdown import LinkResolver, render, render_inline, word_count
 from .model import (
     Block,
     BlockKind,
     Catalogue,
     GuidePage,
     GuideParts,
+    LanguageCoverage,
     Lesson,
     Option,
     Question,
+    QuestionType,
     Quiz,
     SessionStep,
+    StepKind,
     Unit,
 )
-from .quizfile import FALLBACK
-from .validate import CourseSpec, LessonSpec, QuizSpec, UnitSpec, resolve_lesson_ref, validate
+from .quizfile import FALLBACK, RawQuestion
+from .status import coverage
+from .translation import Translation, validate_translations
+from .validate import (
+    CourseSpec,
+    LessonSpec,
+    LessonText,
+    QuizSpec,
+    QuizText,
+    UnitSpec,
+    UnitText,
+    resolve_lesson_ref,
+    validate,
+)
 
 
 def build_catalogue(content_dir: Path | str) -> Catalogue:
@@ -40,11 +60,15 @@ def build_catalogue(content_dir: Path | str) -> Catalogue:
     raw, errors = load_course(content_dir)
     spec, more = validate(raw)
     errors.extend(more)
+    translations, more = validate_translations(raw, spec, broken={e.path for e in errors})
+    errors.extend(more)
     errors.extend(lint(spec))
-    catalogue, render_errors = _render(spec)
+    languages = spec.guide.translations if spec.guide else ()
+    catalogue, render_errors = _render(spec, translations, coverage(raw, languages))
     errors.extend(render_errors)
     if errors:
         raise ContentInvalid(errors)
+    assert catalogue is not None  # no errors means the guide was there
     return catalogue
 
 
@@ -65,13 +89,13 @@ def _digest(chunks: Iterable[bytes], size: int = 12) -> str:
     return h.hexdigest()[:size]
 
 
-def _text_version(text: str) -> str:
-    """A file's version: a digest of its text (as read once by the loader)."""
-    return _digest([text.encode()])
-
-
 class _Links:
-    """Maps lesson and unit files to their platform URLs, for links between lessons."""
+    """Maps lesson and unit files to their platform URLs, for links between lessons.
+
+    A link names a file in the linking file's own language: ``02-trends/01-how-many.md`` from
+    the source, ``02-trends/01-how-many.fr.md`` from a French translation (the URL is the same;
+    the learner's language picks the text). A link into another language is reported.
+    """
 
     def __init__(self, spec: CourseSpec):
         self.urls: dict[Path, str] = {}
@@ -79,46 +103,252 @@ class _Links:
             self.urls[unit.doc.path.resolve()] = f"/units/{unit.id}"
             for lesson in unit.lessons:
                 self.urls[lesson.doc.path.resolve()] = f"/units/{unit.id}/{lesson.id}"
+        self.source_language = spec.guide.language if spec.guide else "en"
 
-    def __call__(self, target: Path) -> str | None:
-        return self.urls.get(target)
+    def resolver(self, language: str, wrong: list[tuple[Path, str]]):  # noqa: ANN201 - a LinkResolver
+        def resolve(target: Path) -> str | None:
+            name = translation_name(target)
+            source = target.with_name(name.source_name()) if name else target
+            url = self.urls.get(source)
+            linked = name.language if name else self.source_language
+            if url is not None and linked != language:
+                wrong.append((target, linked))
+            return url
+
+        return resolve
 
 
-def _render(spec: CourseSpec) -> tuple[Catalogue | None, list[ContentError]]:
-    errors: list[ContentError] = []
-    links = _Links(spec)
-    quizzes = {q.unit_id: q for q in spec.quizzes}
-    units = []
-    for unit_spec in spec.units:
-        quiz = quizzes.get(unit_spec.id)
-        units.append(_render_unit(unit_spec, quiz, links, errors))
-    rendered_quizzes = {q.id: _render_quiz(q, spec.sources[q.raw.path]) for q in spec.quizzes if q.id}
-    guide = None
-    if spec.guide is not None:
-        g = spec.guide
-        pages = tuple(
-            GuidePage(page_id, title, render(_checkboxes(text), source=path, id_prefix=f"{page_id}-").html)
-            for page_id, title, path, text in g.pages
+class _View:
+    """Renders the course in one language; the source view first, then each translation."""
+
+    def __init__(self, spec: CourseSpec, links: _Links, language: str, errors: list[ContentError]):
+        self.spec, self.links, self.language, self.errors = spec, links, language, errors
+        self.source_language = links.source_language
+
+    def document(
+        self,
+        learner_md: str,
+        guide_md: str,
+        blocks: tuple[RawBlock, ...],
+        doc: RawDocument,
+        prefix: str,
+    ):  # noqa: ANN202 - a private (learner, guide, blocks) triple
+        wrong: list[tuple[Path, str]] = []
+        resolve = self.links.resolver(self.language, wrong)
+        path = doc.path
+        learner = render(learner_md, source=path, resolve=resolve)
+        _report_broken(learner.broken_links, doc, self.errors)
+        guide = render(guide_md, source=path, resolve=resolve, id_prefix=prefix)
+        rendered_blocks = tuple(_render_block(b, path, prefix, index, resolve) for index, b in enumerate(blocks))
+        self._report_wrong_language(wrong, doc)
+        guide_html = guide.html
+        for index, block in enumerate(rendered_blocks):
+            guide_html = guide_html.replace(f"<p>{PLACEHOLDER.format(index)}</p>", _wrap_block(block, prefix, index))
+        return learner, guide_html, rendered_blocks
+
+    def _report_wrong_language(self, wrong: list[tuple[Path, str]], doc: RawDocument) -> None:
+        lines = doc.text.split("\n")
+        for target, linked in dict.fromkeys(wrong):
+            line = next((n for n, text in enumerate(lines, start=1) if target.name in text), 0)
+            name = translation_name(target)
+            suffix = "" if self.language == self.links.source_language else f".{self.language}"
+            own = f"{name.stem if name else target.stem}{suffix}.md"
+            self.errors.append(
+                ContentError(
+                    doc.path,
+                    line,
+                    f"link to {target.name}, the {language_name(linked)} text, in a {language_name(self.language)} "
+                    f"file: link {own} instead",
+                )
+            )
+
+    def language_of(self, spec: object, text: object) -> str:
+        """A spec is its own source text; any other text is this view's translation."""
+        return self.source_language if text is spec else self.language
+
+    def lesson(self, spec: LessonSpec, text: LessonText) -> Lesson:
+        prefix = f"{spec.unit_id}-{spec.id}-"
+        learner, guide_html, blocks = self.document(
+            text.learner_markdown, text.guide_markdown, text.blocks, text.doc, prefix
         )
-        guide = GuideParts(g.title, g.subtitle, g.edition, g.publisher, g.language, g.workshop, pages)
-    if guide is None:
+        return Lesson(
+            id=spec.id,
+            unit_id=spec.unit_id,
+            title=text.title,
+            order=spec.order,
+            duration=spec.duration,
+            objectives=text.objectives,
+            key_terms=text.key_terms,
+            sources_html=tuple(render_inline(s) for s in text.sources),
+            html=learner.html,
+            guide_html=guide_html,
+            blocks=blocks,
+            toc=learner.toc,
+            word_count=word_count(learner.html),
+            version=file_version(spec.doc.text),
+            path=text.doc.path,
+            language=self.language_of(spec, text),
+        )
+
+    def unit(self, spec: UnitSpec, text: UnitText, lessons: tuple[Lesson, ...], quiz: QuizSpec | None) -> Unit:
+        learner, guide_html, blocks = self.document(
+            text.learner_markdown, text.guide_markdown, text.blocks, text.doc, f"{spec.id}-"
+        )
+        activities = {b.id: b.title or "" for b in (*blocks, *(b for le in lessons for b in le.blocks)) if b.id}
+        titles = {le.id: le.title for le in lessons}
+        steps = []
+        for step, words in zip(spec.steps, text.steps, strict=True):
+            title = {
+                StepKind.STEP: words.title,
+                StepKind.LESSON: titles.get(step.ref or "", step.title),
+                StepKind.ACTIVITY: activities.get(step.ref or "", step.title),
+            }.get(step.kind, step.title)
+            steps.append(SessionStep(step.kind, title, step.minutes or 0, words.method, words.materials, step.ref))
+        duration = sum(le.duration for le in lessons) + (quiz.duration if quiz else 0)
+        version = _digest([file_version(spec.doc.text).encode(), *(le.version.encode() for le in lessons)])
+        return Unit(
+            id=spec.id,
+            title=text.title,
+            order=spec.order,
+            summary=text.summary,
+            objectives=text.objectives,
+            html=learner.html,
+            guide_html=guide_html,
+            blocks=blocks,
+            lessons=lessons,
+            materials=text.materials,
+            key_messages=text.key_messages,
+            session_plan=tuple(steps),
+            quiz_id=quiz.id if quiz else None,
+            duration=duration,
+            version=version,
+            path=text.doc.path,
+            language=self.language_of(spec, text),
+        )
+
+    def quiz(self, spec: QuizSpec, text: QuizText | QuizSpec, accepted: _Accepted) -> Quiz:
+        language = self.language_of(spec, text)
+        version = file_version(self.spec.sources[spec.raw.path])
+        return _render_quiz(spec, text, accepted.elsewhere(spec.id, language), version, language)
+
+
+def _render(
+    spec: CourseSpec, translations: tuple[Translation, ...], languages: tuple[LanguageCoverage, ...]
+) -> tuple[Catalogue | None, list[ContentError]]:
+    errors: list[ContentError] = []
+    if spec.guide is None:
         return None, errors
+    links = _Links(spec)
+    source_language = spec.guide.language
+    accepted = _accepted_answers(spec, translations)
     version = _digest(
         [
             str(p.relative_to(spec.content_dir)).encode() + b"\0" + text.encode()
             for p, text in sorted(spec.sources.items())
         ]
     )
-    catalogue = Catalogue(
+    views: dict[str, Catalogue] = {}
+    shared = _Shared(
+        spec.content_dir, (source_language, *(t.language for t in translations)), languages, MappingProxyType(views)
+    )
+    source = _render_source(spec, _View(spec, links, source_language, errors), accepted, version, shared)
+    views[source_language] = source
+    for translation in translations:
+        view = _View(spec, links, translation.language, errors)
+        views[translation.language] = _render_translation(spec, source, translation, view, accepted, shared)
+    return source, errors
+
+
+class _Shared(NamedTuple):
+    """What every language's view of the course has in common."""
+
+    content_dir: Path
+    languages: tuple[str, ...]
+    coverage: tuple[LanguageCoverage, ...]
+    views: Mapping[str, Catalogue]
+
+
+def _catalogue(
+    units: list[Unit], quizzes: dict[str, Quiz], guide: GuideParts, version: str, language: str, shared: _Shared
+) -> Catalogue:
+    return Catalogue(
         units=tuple(units),
-        quizzes=MappingProxyType(rendered_quizzes),
+        quizzes=MappingProxyType(quizzes),
         guide=guide,
         version=version,
-        content_dir=spec.content_dir,
+        content_dir=shared.content_dir,
+        language=language,
+        languages=shared.languages,
+        coverage=shared.coverage,
         _units_by_id=MappingProxyType({u.id: u for u in units}),
         _neighbours=MappingProxyType(_neighbour_index(units)),
+        _views=shared.views,
     )
-    return catalogue, errors
+
+
+def _render_source(spec: CourseSpec, view: _View, accepted: _Accepted, version: str, shared: _Shared) -> Catalogue:
+    language = view.language
+    quizzes = {q.unit_id: q for q in spec.quizzes}
+    units = []
+    for unit_spec in spec.units:
+        lessons = tuple(view.lesson(le, le) for le in unit_spec.lessons)
+        units.append(view.unit(unit_spec, unit_spec, lessons, quizzes.get(unit_spec.id)))
+    rendered_quizzes = {q.id: view.quiz(q, q, accepted) for q in spec.quizzes if q.id}
+    assert spec.guide is not None
+    g = spec.guide
+    pages = tuple(_render_page(page_id, title, path, text, language) for page_id, title, path, text in g.pages)
+    guide = GuideParts(g.title, g.subtitle, g.edition, g.publisher, language, g.workshop, pages)
+    return _catalogue(units, rendered_quizzes, guide, version, language, shared)
+
+
+def _render_translation(
+    spec: CourseSpec, source: Catalogue, t: Translation, view: _View, accepted: _Accepted, shared: _Shared
+) -> Catalogue:
+    """The course in ``t.language``: translated items rendered, the source's objects elsewhere."""
+    quizzes = {q.unit_id: q for q in spec.quizzes}
+    units = []
+    for unit_spec, src_unit in zip(spec.units, source.units, strict=True):
+        lessons = tuple(
+            view.lesson(le, t.lessons[(unit_spec.id, le.id)]) if (unit_spec.id, le.id) in t.lessons else src_le
+            for le, src_le in zip(unit_spec.lessons, src_unit.lessons, strict=True)
+        )
+        unit_words = t.units.get(unit_spec.id)
+        if unit_words is None and all(a is b for a, b in zip(lessons, src_unit.lessons, strict=True)):
+            units.append(src_unit)
+            continue
+        units.append(view.unit(unit_spec, unit_words or unit_spec, lessons, quizzes.get(unit_spec.id)))
+    rendered_quizzes = {}
+    for q in spec.quizzes:
+        if not q.id:
+            continue
+        quiz_words = t.quizzes.get(q.id)
+        rendered_quizzes[q.id] = source.quizzes[q.id] if quiz_words is None else view.quiz(q, quiz_words, accepted)
+    guide = source.guide
+    titles = t.guide.page_titles if t.guide else {}
+    pages = []
+    for page in guide.pages:
+        page_words = t.pages.get(page.id)
+        if page_words is None:
+            pages.append(page)
+        else:
+            title = titles.get(page.id) or page.title
+            pages.append(_render_page(page.id, title, page_words.path, page_words.markdown, t.language))
+    own = t.guide
+    parts = GuideParts(
+        own.title if own else guide.title,
+        own.subtitle if own else guide.subtitle,
+        guide.edition,
+        own.publisher if own else guide.publisher,
+        t.language if own else guide.language,
+        guide.workshop,
+        tuple(pages),
+    )
+    return _catalogue(units, rendered_quizzes, parts, f"{source.version}-{t.language}", t.language, shared)
+
+
+def _render_page(page_id: str, title: str, path: Path, text: str, language: str) -> GuidePage:
+    html = render(_checkboxes(text), source=path, id_prefix=f"{page_id}-").html
+    return GuidePage(page_id, title, html, language)
 
 
 def _neighbour_index(units: list[Unit]) -> dict[tuple[str, str], tuple[Lesson | None, Lesson | None]]:
@@ -132,26 +362,6 @@ def _neighbour_index(units: list[Unit]) -> dict[tuple[str, str], tuple[Lesson | 
     }
 
 
-def _render_document(
-    learner_md: str,
-    guide_md: str,
-    blocks: tuple[RawBlock, ...],
-    doc: RawDocument,
-    prefix: str,
-    links: _Links,
-    errors: list[ContentError],
-):  # noqa: ANN202 - a private (learner, guide, blocks) triple
-    path = doc.path
-    learner = render(learner_md, source=path, resolve=links)
-    _report_broken(learner.broken_links, doc, errors)
-    guide = render(guide_md, source=path, resolve=links, id_prefix=prefix)
-    rendered_blocks = tuple(_render_block(b, path, prefix, index, links) for index, b in enumerate(blocks))
-    guide_html = guide.html
-    for index, block in enumerate(rendered_blocks):
-        guide_html = guide_html.replace(f"<p>{PLACEHOLDER.format(index)}</p>", _wrap_block(block, prefix, index))
-    return learner, guide_html, rendered_blocks
-
-
 def _report_broken(broken: Iterable[str], doc: RawDocument, errors: list[ContentError]) -> None:
     lines = doc.text.split("\n")
     for href in broken:
@@ -159,8 +369,8 @@ def _report_broken(broken: Iterable[str], doc: RawDocument, errors: list[Content
         errors.append(ContentError(doc.path, line, f"broken link {href!r}: no such lesson file"))
 
 
-def _render_block(block: RawBlock, path: Path, prefix: str, index: int, links: _Links) -> Block:
-    rendered = render(block.markdown, source=path, resolve=links, id_prefix=f"{prefix}b{index}-")
+def _render_block(block: RawBlock, path: Path, prefix: str, index: int, resolve: LinkResolver) -> Block:
+    rendered = render(block.markdown, source=path, resolve=resolve, id_prefix=f"{prefix}b{index}-")
     minutes = block.attrs.get("minutes", "")
     return Block(
         kind=block.kind,
@@ -188,107 +398,105 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _render_lesson(spec: LessonSpec, links: _Links, errors: list[ContentError]) -> Lesson:
-    prefix = f"{spec.unit_id}-{spec.id}-"
-    learner, guide_html, blocks = _render_document(
-        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, prefix, links, errors
-    )
-    return Lesson(
-        id=spec.id,
-        unit_id=spec.unit_id,
-        title=spec.title,
-        order=spec.order,
-        duration=spec.duration,
-        objectives=spec.objectives,
-        key_terms=spec.key_terms,
-        sources_html=tuple(render_inline(s) for s in spec.sources),
-        html=learner.html,
-        guide_html=guide_html,
-        blocks=blocks,
-        toc=learner.toc,
-        word_count=word_count(learner.html),
-        version=_text_version(spec.doc.text),
-        path=spec.doc.path,
-    )
-
-
-def _render_unit(spec: UnitSpec, quiz: QuizSpec | None, links: _Links, errors: list[ContentError]) -> Unit:
-    lessons = tuple(_render_lesson(le, links, errors) for le in spec.lessons)
-    learner, guide_html, blocks = _render_document(
-        spec.learner_markdown, spec.guide_markdown, spec.blocks, spec.doc, f"{spec.id}-", links, errors
-    )
-    steps = tuple(SessionStep(s.kind, s.title, s.minutes or 0, s.method, s.materials, s.ref) for s in spec.steps)
-    duration = sum(le.duration for le in lessons) + (quiz.duration if quiz else 0)
-    version = _digest([_text_version(spec.doc.text).encode(), *(le.version.encode() for le in lessons)])
-    return Unit(
-        id=spec.id,
-        title=spec.title,
-        order=spec.order,
-        summary=spec.summary,
-        objectives=spec.objectives,
-        html=learner.html,
-        guide_html=guide_html,
-        blocks=blocks,
-        lessons=lessons,
-        materials=spec.materials,
-        key_messages=spec.key_messages,
-        session_plan=steps,
-        quiz_id=quiz.id if quiz else None,
-        duration=duration,
-        version=version,
-        path=spec.doc.path,
-    )
-
-
 def opaque_id(question_id: str, text: str) -> str:
     """An id derived from the text only, so it says nothing about the correct position."""
     return hashlib.sha256(f"{question_id}\0{text}".encode()).hexdigest()[:8]
 
 
-def _render_quiz(spec: QuizSpec, text: str) -> Quiz:
-    raw = spec.raw
+def option_ids(q: RawQuestion) -> list[str]:
+    """A question's option ids: the authored ``{#id}`` (a translation carries the source's), or
+    for a short answer, which has none, one derived from its text."""
+    return [answer.id or opaque_id(q.id, answer.text) for answer in q.answers]
+
+
+class _Accepted:
+    """Short answers accepted in each language, so a quiz grades alike in all of them."""
+
+    def __init__(self) -> None:
+        self.by_question: dict[tuple[str, str], dict[str, list[str]]] = {}
+
+    def add(self, quiz_id: str, raw: Iterable[RawQuestion], language: str) -> None:
+        for q in raw:
+            if q.type == QuestionType.SHORT:
+                texts = [a.text for a in q.answers if a.correct and a.text != FALLBACK]
+                self.by_question.setdefault((quiz_id, q.id), {})[language] = texts
+
+    def elsewhere(self, quiz_id: str, language: str) -> Mapping[str, tuple[str, ...]]:
+        """Per question: the answers the other languages accept."""
+        found: dict[str, tuple[str, ...]] = {}
+        for (quiz, question), by_language in self.by_question.items():
+            if quiz == quiz_id:
+                others = (t for lang, texts in by_language.items() if lang != language for t in texts)
+                found[question] = tuple(dict.fromkeys(others))
+        return found
+
+
+def _accepted_answers(spec: CourseSpec, translations: tuple[Translation, ...]) -> _Accepted:
+    accepted = _Accepted()
+    source_language = spec.guide.language if spec.guide else "en"
+    for quiz in spec.quizzes:
+        accepted.add(quiz.id, quiz.raw.questions, source_language)
+    for t in translations:
+        for quiz_id, words in t.quizzes.items():
+            accepted.add(quiz_id, words.raw.questions, t.language)
+    return accepted
+
+
+def _render_quiz(
+    spec: QuizSpec, text: QuizText | QuizSpec, also_accepted: Mapping[str, tuple[str, ...]], version: str, language: str
+) -> Quiz:
+    """Ids, types, answer key, lessons and points from the source; words from ``text`` (the
+    source's own or a translation, which pairs with it question by question, option by option).
+    Short answers are the exception: each language accepts its own words, and the others'."""
+    raw = text.raw
     questions = []
-    for q in raw.questions:
+    for src, q in zip(spec.raw.questions, raw.questions, strict=True):
         options = []
-        for answer in q.answers:
+        short = q.type == QuestionType.SHORT
+        ids = option_ids(q if short else src)
+        for index, answer in enumerate(q.answers):
+            key = answer if short else src.answers[index]
             options.append(
                 Option(
-                    # Authored ids (docs/authoring.md); short answers are matched by their text.
-                    id=answer.id or opaque_id(q.id, answer.text),
+                    # Authored ids (docs/authoring.md), the source's in every language; short
+                    # answers are matched by their text, each language its own.
+                    id=ids[index],
                     text=answer.text,
                     html=render_inline(answer.text) if answer.text != FALLBACK else "",
-                    correct=answer.correct,
+                    correct=key.correct,
                     feedback_html=render_inline("\n".join(answer.feedback)),
                     match=answer.match,
                     match_html=render_inline(answer.match) if answer.match else "",
-                    match_id=opaque_id(q.id, answer.match) if answer.match else "",
+                    match_id=opaque_id(src.id, key.match) if key.match else "",
                 )
             )
         questions.append(
             Question(
-                id=q.id,
-                type=q.type,
+                id=src.id,
+                type=src.type,
                 prompt_html=render("\n".join(q.prompt), source=raw.path).html,
                 options=tuple(options),
                 explanation_html=render("\n".join(q.explanation), source=raw.path).html,
-                lesson_ref=resolve_lesson_ref(q.lesson, spec.unit_id),
-                points=q.points,
+                lesson_ref=resolve_lesson_ref(src.lesson, spec.unit_id),
+                points=src.points,
                 line=q.line,
                 objectives=q.objective,
+                also_accepted=also_accepted.get(src.id, ()),
             )
         )
     return Quiz(
         id=spec.id,
         unit_id=spec.unit_id,
-        title=spec.title,
+        title=text.title,
         pass_mark=spec.pass_mark,
         attempts=spec.attempts,
         shuffle=spec.shuffle,
         duration=spec.duration,
         intro_html=render(raw.intro, source=raw.path).html if raw.intro else "",
         questions=tuple(questions),
-        version=_text_version(text),
+        version=version,
         path=raw.path,
+        language=language,
     )
 
 

@@ -1,15 +1,19 @@
 """Walk a content folder into raw records that remember where they came from.
 
 Nothing is validated here beyond "can the file be read and split": that is the next stage.
+Translations (``unit.fr.md``, ``concepts.fr.md``, ``guide.fr.yaml``: see :mod:`languages`)
+are set aside with the source file they name; :mod:`translation` checks them.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ContentError
 from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
+from .languages import translation_name
 from .quizfile import RawQuiz, parse_quiz_text
 
 MODULES, QUIZZES, GUIDE = "modules", "quizzes", "trainer_guide"
@@ -45,6 +49,16 @@ class RawGuide:
     """(the page's entry in guide.yaml, its file, its Markdown)"""
 
 
+@dataclass(frozen=True, slots=True)
+class RawTranslation:
+    """A translation file, read but not parsed, with the source file its name points at."""
+
+    path: Path
+    language: str
+    source: Path
+    text: str
+
+
 @dataclass(slots=True)
 class RawCourse:
     content_dir: Path
@@ -52,16 +66,30 @@ class RawCourse:
     quizzes: list[RawQuiz]
     guide: RawGuide | None
     sources: Sources
+    translations: list[RawTranslation] = field(default_factory=list)
+
+
+def file_version(text: str) -> str:
+    """A file's version: a digest of its text. Lessons and quizzes record it with progress and
+    attempts; a translation records its source's as ``source_version``."""
+    h = hashlib.sha256()
+    data = text.encode()
+    h.update(len(data).to_bytes(8, "big"))
+    h.update(data)
+    return h.hexdigest()[:12]
 
 
 def load_course(content_dir: Path) -> tuple[RawCourse, list[ContentError]]:
     errors: list[ContentError] = []
     sources: Sources = {}
-    units = _load_units(content_dir / MODULES, errors, sources)
+    translations: list[RawTranslation] = []
+    units = _load_units(content_dir / MODULES, errors, sources, translations)
     quizzes: list[RawQuiz] = []
     quiz_dir = content_dir / QUIZZES
     if quiz_dir.is_dir():
         for path in sorted(quiz_dir.glob("*.md")):
+            if _set_aside(path, sources, errors, translations):
+                continue
             text = _read(path, sources, errors)
             if text is None:
                 continue
@@ -71,8 +99,19 @@ def load_course(content_dir: Path) -> tuple[RawCourse, list[ContentError]]:
                 quizzes.append(quiz)
     else:
         errors.append(ContentError(quiz_dir, 0, "folder missing: one quiz file per unit goes here"))
-    guide = _load_guide(content_dir / GUIDE, errors, sources)
-    return RawCourse(content_dir, units, quizzes, guide, sources), errors
+    guide = _load_guide(content_dir / GUIDE, errors, sources, translations)
+    return RawCourse(content_dir, units, quizzes, guide, sources, translations), errors
+
+
+def _set_aside(path: Path, sources: Sources, errors: list[ContentError], translations: list[RawTranslation]) -> bool:
+    """Keep a translation file for later; False for a source file."""
+    name = translation_name(path)
+    if name is None:
+        return False
+    text = _read(path, sources, errors)
+    if text is not None:
+        translations.append(RawTranslation(path, name.language, path.with_name(name.source_name()), text))
+    return True
 
 
 def _read(path: Path, sources: Sources, errors: list[ContentError]) -> str | None:
@@ -97,7 +136,9 @@ def _read_document(path: Path, sources: Sources, errors: list[ContentError]) -> 
     return RawDocument(path, text, meta, body, body_line)
 
 
-def _load_units(modules: Path, errors: list[ContentError], sources: Sources) -> list[RawUnit]:
+def _load_units(
+    modules: Path, errors: list[ContentError], sources: Sources, translations: list[RawTranslation]
+) -> list[RawUnit]:
     if not modules.is_dir():
         errors.append(ContentError(modules, 0, "folder missing: one folder per unit goes here"))
         return []
@@ -110,7 +151,7 @@ def _load_units(modules: Path, errors: list[ContentError], sources: Sources) -> 
         doc = _read_document(unit_path, sources, errors)
         lessons = []
         for path in sorted(folder.glob("*.md")):
-            if path.name == UNIT_FILE:
+            if path.name == UNIT_FILE or _set_aside(path, sources, errors, translations):
                 continue
             lesson = _read_document(path, sources, errors)
             if lesson is not None:
@@ -120,7 +161,11 @@ def _load_units(modules: Path, errors: list[ContentError], sources: Sources) -> 
     return units
 
 
-def _load_guide(folder: Path, errors: list[ContentError], sources: Sources) -> RawGuide | None:
+def _load_guide(
+    folder: Path, errors: list[ContentError], sources: Sources, translations: list[RawTranslation]
+) -> RawGuide | None:
+    for candidate in sorted([*folder.glob("*.md"), *folder.glob("*.yaml")]):
+        _set_aside(candidate, sources, errors, translations)
     path = folder / GUIDE_FILE
     if not path.is_file():
         errors.append(ContentError(path, 0, "file missing: the trainer's guide settings"))

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import markdown as md
 import nh3
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify
+from markdown.extensions.toc import slugify, slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 
 from .model import Heading
@@ -155,7 +155,7 @@ def render(
     converter = md.Markdown(
         extensions=[*EXTENSIONS, links],
         extension_configs={
-            "toc": {"slugify": lambda value, sep: id_prefix + slugify(value, sep), "toc_depth": "2-3"},
+            "toc": {"slugify": lambda value, sep: id_prefix + _slug(value, sep), "toc_depth": "2-3"},
             "tables": {"use_align_attribute": True},
             "footnotes": {"UNIQUE_IDS": bool(id_prefix)},
         },
@@ -165,6 +165,11 @@ def render(
     toc = tuple(_flatten_toc(getattr(converter, "toc_tokens", [])))
     broken = tuple(links.processor.broken) if links.processor else ()
     return Rendered(sanitize(raw), toc, broken)
+
+
+def _slug(value: str, separator: str) -> str:
+    """ASCII heading ids as before; headings in other scripts (Arabic) keep their letters."""
+    return slugify(value, separator) or slugify_unicode(value, separator)
 
 
 def _flatten_toc(tokens: list[dict]) -> list[Heading]:

@@ -2,6 +2,12 @@
 
 Everything here is built once at start-up by :func:`training.content.build_catalogue` and
 never changes afterwards; HTML is already rendered and sanitised.
+
+One catalogue answers in every language of the course: ``catalogue.in_language("fr")`` is
+the same course (same ids, order, durations, answer keys, pass marks and versions) with the
+French text wherever a translation exists. Each unit, lesson, quiz and guide page says which
+``language`` its text is in, so a page can show a notice where the source stands in for a
+missing translation.
 """
 
 from __future__ import annotations
@@ -86,7 +92,10 @@ class Lesson:
     toc: tuple[Heading, ...]
     word_count: int
     version: str
+    """The source file's version, whatever the language: progress records it."""
     path: Path
+    language: str
+    """The language of the text (the source's where no translation exists)."""
 
 
 class StepKind(StrEnum):
@@ -127,6 +136,7 @@ class Unit:
     """E-learning minutes: the lessons plus the quiz."""
     version: str
     path: Path
+    language: str
 
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons:
@@ -174,6 +184,9 @@ class Question:
     line: int = 0
     objectives: tuple[int, ...] = ()
     """1-based numbers of the unit objectives the question tests."""
+    also_accepted: tuple[str, ...] = ()
+    """Short answers: answers accepted in the course's other languages. An answer is graded
+    the same whichever language the learner reads the quiz in."""
 
     def option(self, option_id: str) -> Option:
         for option in self.options:
@@ -197,6 +210,7 @@ class Quiz:
     questions: tuple[Question, ...]
     version: str
     path: Path
+    language: str
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:
@@ -222,6 +236,7 @@ class GuidePage:
     id: str
     title: str
     html: str
+    language: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,8 +248,41 @@ class GuideParts:
     edition: str
     publisher: str
     language: str
+    """The language of the title page's text."""
     workshop: WorkshopDefaults
     pages: tuple[GuidePage, ...]
+
+
+class TranslationState(StrEnum):
+    TRANSLATED = "translated"
+    OUTDATED = "outdated"
+    """The source changed after the translation was made (or it was never stamped)."""
+    MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class FileCoverage:
+    source: Path
+    translation: Path
+    state: TranslationState
+    translates: str | None
+    """The source version the translation says it translates (``source_version``)."""
+    current: str
+    """The source file's version now."""
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageCoverage:
+    """How far one language has got: one entry per source file a translator can translate."""
+
+    language: str
+    files: tuple[FileCoverage, ...]
+
+    def count(self, state: TranslationState) -> int:
+        return sum(1 for f in self.files if f.state == state)
+
+    def of(self, state: TranslationState) -> tuple[FileCoverage, ...]:
+        return tuple(f for f in self.files if f.state == state)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,9 +293,30 @@ class Catalogue:
     quizzes: Mapping[str, Quiz]
     guide: GuideParts
     version: str
+    """Changes with any file of the course; a translated view adds its language (``…-fr``), so
+    caches keyed on it keep languages apart."""
     content_dir: Path
+    language: str = "en"
+    """The language this view answers in."""
+    languages: tuple[str, ...] = ("en",)
+    """The course's languages: the source first, then the translations it declares."""
+    coverage: tuple[LanguageCoverage, ...] = ()
+    """Per translation language: what is translated, outdated or missing."""
     _units_by_id: Mapping[str, Unit] = field(default_factory=dict, repr=False)
     _neighbours: Mapping[tuple[str, str], tuple[Lesson | None, Lesson | None]] = field(default_factory=dict, repr=False)
+    _views: Mapping[str, Catalogue] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def source_language(self) -> str:
+        return self.languages[0]
+
+    def in_language(self, language: str) -> Catalogue:
+        """The same course with its text in ``language`` where translated, the source's elsewhere.
+
+        A language the course does not declare gets the source; compare an item's
+        ``language`` with the one asked for to know whether to show a notice.
+        """
+        return self._views.get(language) or self._views.get(self.source_language) or self
 
     def unit(self, unit_id: str) -> Unit:
         return self._units_by_id[unit_id]

@@ -101,15 +101,18 @@ def parse_quiz_file(path: Path) -> tuple[RawQuiz | None, list[ContentError]]:
     return parse_quiz_text(text, path)
 
 
-def parse_quiz_text(text: str, path: Path) -> tuple[RawQuiz | None, list[ContentError]]:
+def parse_quiz_text(text: str, path: Path, *, translation: bool = False) -> tuple[RawQuiz | None, list[ContentError]]:
+    """``translation``: a translated quiz names its true-false options in its own language."""
     try:
         meta, body, body_line = split_front_matter(text, path)
     except FrontMatterError as exc:
         return None, [exc.error]
-    return parse_quiz_body(meta, body, body_line, path)
+    return parse_quiz_body(meta, body, body_line, path, translation=translation)
 
 
-def parse_quiz_body(meta: Meta, body: str, body_line: int, path: Path) -> tuple[RawQuiz, list[ContentError]]:
+def parse_quiz_body(
+    meta: Meta, body: str, body_line: int, path: Path, *, translation: bool = False
+) -> tuple[RawQuiz, list[ContentError]]:
     errors: list[ContentError] = []
     intro: list[str] = []
     questions: list[RawQuestion] = []
@@ -118,7 +121,7 @@ def parse_quiz_body(meta: Meta, body: str, body_line: int, path: Path) -> tuple[
 
     def flush() -> None:
         if current_id is not None:
-            questions.append(_parse_question(current_id[0], current_id[1], chunk, path, errors))
+            questions.append(_parse_question(current_id[0], current_id[1], chunk, path, errors, translation))
 
     for offset, line in enumerate(body.split("\n")):
         lineno = body_line + offset
@@ -152,7 +155,7 @@ def parse_quiz_body(meta: Meta, body: str, body_line: int, path: Path) -> tuple[
 
 
 def _parse_question(
-    qid: str, line: int, chunk: list[tuple[int, str]], path: Path, errors: list[ContentError]
+    qid: str, line: int, chunk: list[tuple[int, str]], path: Path, errors: list[ContentError], translation: bool
 ) -> RawQuestion:
     question = RawQuestion(qid, line)
     index = 0
@@ -198,7 +201,7 @@ def _parse_question(
                     "and the explanation starts with 'Explanation:'",
                 )
             )
-    _check_shape(question, path, errors)
+    _check_shape(question, path, errors, translation)
     return question
 
 
@@ -264,7 +267,7 @@ def _answer_line(qtype: QuestionType | None, text: str, lineno: int) -> RawAnswe
     return None
 
 
-def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError]) -> None:
+def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError], translation: bool = False) -> None:
     def error(line: int, message: str) -> None:
         errors.append(ContentError(path, line, message))
 
@@ -297,7 +300,7 @@ def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError]) -> None
             error(q.line, "a multiple-choice question needs at least one correct option [x]")
     elif q.type == QuestionType.TRUE_FALSE:
         texts = sorted(a.text.lower() for a in q.answers)
-        if texts != ["false", "true"]:
+        if texts != ["false", "true"] and not (translation and len(texts) == 2):
             error(q.line, "a true-false question has exactly two options: 'True' and 'False'")
         if len(correct) != 1:
             error(q.line, "a true-false question marks exactly one option [x]")

@@ -15,6 +15,7 @@ from typing import Any
 from .blocks import RawBlock, split_blocks
 from .errors import ContentError
 from .frontmatter import Meta
+from .languages import known_language
 from .loader import RawCourse, RawDocument, RawGuide, Sources
 from .model import BlockKind, KeyTerm, StepKind, WorkshopDefaults
 from .quizfile import ID_PATTERN, RawQuestion, RawQuiz
@@ -28,12 +29,10 @@ MIN_DISCUSSION_QUESTIONS = 4
 
 
 @dataclass(frozen=True, slots=True)
-class LessonSpec:
-    id: str
-    unit_id: str
+class LessonText:
+    """A lesson's words: its source's, or a translation's (see :mod:`translation`)."""
+
     title: str
-    order: int
-    duration: int
     objectives: tuple[str, ...]
     key_terms: tuple[KeyTerm, ...]
     sources: tuple[str, ...]
@@ -44,30 +43,62 @@ class LessonSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class StepSpec:
-    kind: StepKind
-    minutes: int | None
+class LessonSpec(LessonText):
+    """A source lesson: its words and what every language shares."""
+
+    id: str
+    unit_id: str
+    order: int
+    duration: int
+
+
+@dataclass(frozen=True, slots=True)
+class StepText:
+    title: str
     method: str
     materials: str
-    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpec(StepText):
+    kind: StepKind
+    minutes: int | None
     ref: str | None
 
 
 @dataclass(frozen=True, slots=True)
-class UnitSpec:
-    id: str
+class UnitText:
+    """A unit's words: its source's, or a translation's."""
+
     title: str
-    order: int
     summary: str
     objectives: tuple[str, ...]
     materials: tuple[str, ...]
     key_messages: tuple[str, ...]
-    steps: tuple[StepSpec, ...]
+    steps: tuple[StepText, ...]
     doc: RawDocument
     blocks: tuple[RawBlock, ...]
     learner_markdown: str
     guide_markdown: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSpec(UnitText):
+    """A source unit: its words and what every language shares."""
+
+    id: str
+    order: int
+    steps: tuple[StepSpec, ...]
     lessons: tuple[LessonSpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QuizText:
+    """A translated quiz's words; its questions and options pair with the source's by id.
+    (A :class:`QuizSpec` has the same two fields, its source's words.)"""
+
+    title: str
+    raw: RawQuiz
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +120,8 @@ class GuideSpec:
     edition: str
     publisher: str
     language: str
+    translations: tuple[str, ...]
+    """The languages the course may be translated into (file suffixes), in the order given."""
     workshop: WorkshopDefaults
     pages: tuple[tuple[str, str, Path, str], ...]
     """(id, title, file, markdown)"""
@@ -187,7 +220,7 @@ def _check_unique(items, what: str, errors: list[ContentError]) -> None:  # noqa
             seen[value] = (path, line)
 
 
-def _placeholders(path: Path, text: str, errors: list[ContentError]) -> None:
+def placeholders(path: Path, text: str, errors: list[ContentError]) -> None:
     for number, line in enumerate(text.split("\n"), start=1):
         found = PLACEHOLDER.search(line)
         if found:
@@ -196,7 +229,7 @@ def _placeholders(path: Path, text: str, errors: list[ContentError]) -> None:
 
 def _body_checks(doc: RawDocument, needs_sources: bool, errors: list[ContentError]) -> None:
     """Placeholder text anywhere; figures only in a file that lists its sources."""
-    _placeholders(doc.path, doc.text, errors)
+    placeholders(doc.path, doc.text, errors)
     if needs_sources:
         for offset, line in enumerate(doc.body.split("\n")):
             found = FIGURE.search(line)
@@ -424,7 +457,8 @@ def _session_plan(
             if ref in used:
                 errors.append(ContentError(path, raw.line, f"{key} {ref!r} appears twice in the session plan"))
             used[ref] = raw.line
-        steps.append(StepSpec(StepKind(key if key != "title" else "step"), minutes, method, materials, title, ref))
+        kind = StepKind(key if key != "title" else "step")
+        steps.append(StepSpec(title=title, method=method, materials=materials, kind=kind, minutes=minutes, ref=ref))
     for lesson_id in lesson_ids:
         if lesson_id and lesson_id not in used:
             errors.append(
@@ -444,7 +478,7 @@ def _session_plan(
 
 def _quiz(raw: RawQuiz, text: str, errors: list[ContentError]) -> QuizSpec | None:
     f = _Fields(raw.meta, raw.path, errors)
-    _placeholders(raw.path, text, errors)
+    placeholders(raw.path, text, errors)
     return QuizSpec(
         id=f.ident("id"),
         unit_id=f.ident("unit"),
@@ -529,12 +563,32 @@ def _guide(raw: RawGuide, errors: list[ContentError]) -> GuideSpec:
         p = _Fields(entry, raw.path, errors, "page: ")
         page_id = path.stem
         pages.append((page_id, p.text("title"), path, text))
+    language = f.text("language", required=False, default="en")
+    if not known_language(language):
+        f.error("language", f"'language' {language!r} is not a language code such as en, fr or es")
     return GuideSpec(
         title=f.text("title"),
         subtitle=f.text("subtitle", required=False),
         edition=f.text("edition"),
         publisher=f.text("publisher", required=False),
-        language=f.text("language", required=False, default="en"),
+        language=language,
+        translations=_translations(f, language),
         workshop=defaults,
         pages=tuple(pages),
     )
+
+
+def _translations(f: _Fields, language: str) -> tuple[str, ...]:
+    """``translations: [fr, es]``: the languages translators may add, as file suffixes."""
+    codes = f.strings("translations", required=False)
+    chosen: list[str] = []
+    for code in codes:
+        if not known_language(code):
+            f.error("translations", f"'translations': {code!r} is not a lowercase language code such as fr or es")
+        elif code == language:
+            f.error("translations", f"'translations': {code!r} is the language the course is written in")
+        elif code in chosen:
+            f.error("translations", f"'translations': {code!r} is listed twice")
+        else:
+            chosen.append(code)
+    return tuple(chosen)
