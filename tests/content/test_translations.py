@@ -304,3 +304,21 @@ def test_translations_of_a_broken_source_wait_for_the_source_to_be_fixed(tmp_pat
     assert report(check(course), course) == [
         "modules/02-beta/unit.md:8: 'workshop' is required: materials, key_messages and session_plan for the guide"
     ]
+
+
+def test_the_guide_and_handouts_build_from_a_language_view(course: Catalogue):
+    """The guide builder takes the catalogue: handing it ``in_language("fr")`` prints French."""
+    from training import guide
+
+    fr = course.in_language("fr")
+    whole = guide.build_guide(fr)
+    for text in ("Unité alpha", "Premiers pas", "Tri de cartes", "Termes alpha", "Laquelle vient en premier"):
+        assert text in whole
+    assert "Alpha unit" not in whole
+    handouts = guide.build_participant_handouts(fr, fr.unit("alpha"))
+    assert "TEXTE-DOCUMENT-ALPHA" in handouts and "ALPHA-HANDOUT-TEXT" not in handouts
+    sheet = guide.build_quiz_sheet(fr, fr.unit("beta"), answer_key=True)
+    assert "La vingt-quatrième lettre" in sheet
+    # Spanish has no unit files yet: the English unit text, with its Spanish first lesson
+    es = guide.build_guide(course.in_language("es"))
+    assert "Alpha unit" in es and "Primeros pasos" in es
