@@ -88,3 +88,15 @@ def test_arabic_indic_digits_read_back(value: Decimal):
 def test_percentages_read_back(tenths: int, language: str):
     written = format_percent(Decimal(tenths) / 1000, "#,##0.0%", locale=language)
     assert (Decimal(tenths) / 10).normalize() in values(written, language), written
+
+
+@pytest.mark.parametrize(
+    ("english", "translation", "language"),
+    [
+        ("see lesson 9.4", "voir la leçon 9.4", "fr"),
+        ("SDG target 10.7", "cible 10.7 des objectifs de développement durable", "fr"),
+        ("SDG target 10.7", "la meta 10.7 de los Objetivos de Desarrollo Sostenible", "es"),
+    ],
+)
+def test_a_numbered_reference_may_keep_its_spelling(english: str, translation: str, language: str):
+    assert missing_figures(english, "en", translation, language) == []

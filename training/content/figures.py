@@ -26,6 +26,7 @@ SPACES = "\u0020\u00a0\u202f\u2009"
 """Space, no-break space, narrow no-break space (French), thin space: group separators everywhere."""
 _SEPARATORS = SPACES + ".,'\u066b\u066c\u2019"
 _RUN = re.compile(rf"(?<![\d\w])\d+(?:[{re.escape(_SEPARATORS)}]\d+)*")
+_PERCENT = re.compile(rf"[{SPACES}]*%")
 
 # Markdown that holds digits which are not figures: link targets, footnote labels, list
 # numbers, attribute lists, code.
@@ -80,11 +81,23 @@ def figures(text: str, language: str) -> list[Figure]:
 def missing_figures(source: str, source_language: str, translation: str, language: str) -> list[Figure]:
     """The figures of ``source`` that ``translation`` does not contain, each once, in order."""
     present = {f.value for f in figures(translation, language)}
+    text = _NOT_TEXT.sub(" ", translation)
+    spellings = {run.group(0) for run in _RUN.finditer(text) if not _PERCENT.match(text, run.end())}
+    target = separators(language)
     missing: dict[Decimal, Figure] = {}
     for figure in figures(source, source_language):
-        if figure.value not in present:
-            missing.setdefault(figure.value, figure)
+        if figure.value in present or _kept_as_reference(figure, spellings, target):
+            continue
+        missing.setdefault(figure.value, figure)
     return list(missing.values())
+
+
+def _kept_as_reference(figure: Figure, spellings: set[str], target: Separators) -> bool:
+    """A numbered reference such as "lesson 9.4" or "SDG target 10.7" is written the same in
+    every language: the translation may keep the source's spelling when its own language cannot
+    read that spelling as one (different) number and it is not a percentage. "1,500" kept in a
+    French text is still refused (French reads it as one and a half), and so is "3.6 %"."""
+    return figure.text in spellings and len(_read_run(figure.text, target)) > 1
 
 
 def _read_run(run: str, seps: Separators) -> list[Figure]:
