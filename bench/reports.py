@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from training import create_app  # noqa: E402
-from training.catalogue import get_catalogue  # noqa: E402
 from training.content.model import QuestionType  # noqa: E402
+from training.course import get_catalogue  # noqa: E402
 from training.extensions import db  # noqa: E402
 from training.models import (  # noqa: E402
     AttemptState,
@@ -49,7 +49,7 @@ from training.models import (  # noqa: E402
     UnitCompletion,
     User,
 )
-from training.services.accounts import hash_password  # noqa: E402
+from training.services.credentials import hash_password  # noqa: E402
 
 BUDGET_SECONDS = 1.0
 PASSWORD = "bench password 2026"

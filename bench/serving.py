@@ -262,7 +262,7 @@ class Seeder:
 
     def readers(self, count: int) -> dict:
         """Learners who have read the first lessons (the report population), and an admin."""
-        from training.catalogue import get_catalogue
+        from training.course import get_catalogue
         from training.extensions import db
         from training.models import LessonProgress
 
@@ -290,7 +290,7 @@ class Seeder:
 
     def submitters(self, count: int) -> dict:
         """Learners, each with an open attempt at the quiz, ready to submit it."""
-        from training.catalogue import get_catalogue
+        from training.course import get_catalogue
         from training.extensions import db
         from training.models import AttemptState, QuizAttempt
 

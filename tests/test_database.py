@@ -12,8 +12,8 @@ from training.database import transactional, write_transaction
 from training.extensions import db
 from training.models import User
 
-from .conftest import POSTGRES_URL
 from .factories import make_user
+from .helpers import POSTGRES_URL
 
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite file locking; PostgreSQL has row locks")
 

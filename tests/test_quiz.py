@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.content import build_catalogue
 from training.content.model import QuestionType
 from training.quiz import (
     FORM_PREFIX,
@@ -21,28 +20,10 @@ from training.quiz import (
     public_view,
 )
 
-from .conftest import MINIMAL
+from .helpers import MINIMAL, cached_catalogue, correct_form
 
-CATALOGUE = build_catalogue(MINIMAL)
+CATALOGUE = cached_catalogue(MINIMAL)
 QUIZ = CATALOGUE.quiz("alpha-quiz")
-
-
-def correct_form(quiz=QUIZ) -> dict[str, list[str]]:  # noqa: ANN001
-    """The form a learner who knows every answer would send."""
-    form: dict[str, list[str]] = {}
-    for q in quiz.questions:
-        name = FORM_PREFIX + q.id
-        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
-            form[name] = [o.id for o in q.options if o.correct]
-        elif q.type == QuestionType.SHORT:
-            form[name] = [next(o.text for o in q.options if o.correct)]
-        elif q.type == QuestionType.MATCHING:
-            for o in q.options:
-                form[f"{name}-{o.id}"] = [o.match_id]
-        elif q.type == QuestionType.ORDERING:
-            for position, o in enumerate(q.options, start=1):
-                form[f"{name}-{o.id}"] = [str(position)]
-    return form
 
 
 def test_all_correct_answers_score_100_and_pass():

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from training import reports
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.extensions import db
 from training.models import (
     AttemptState,
@@ -27,11 +27,10 @@ from training.models import (
     User,
 )
 from training.progress import Status, course_progress
+from training.queries.learning import load_records
 from training.reports import Filters, Scope
-from training.services.learning import load_records
 
-from .cohort import NOW, at, build_cohort
-from .factories import make_user
+from .factories import NOW, at, build_cohort, make_user
 
 
 @pytest.fixture
@@ -161,10 +160,11 @@ def test_group_filter_and_search_status_and_paging(cohort):
     assert set(rows_by_name(search="an")) == {"Ana"}
     assert set(rows_by_name(status=Status.COMPLETE)) == {"Ana", "Dina"}
     catalogue = get_catalogue()
-    rows, total = reports.learner_page(catalogue, Scope(), Filters(), page=2, per_page=2)
-    assert ([r.name for r in rows], total) == (["Chen", "Dina"], 5)
-    assert reports.learner_page(catalogue, Scope(), Filters(), status=Status.IN_PROGRESS)[1] == 2
-    assert reports.learner_page(catalogue, Scope(), Filters(), page=9, per_page=2) == ([], 5)
+    page = reports.learner_page(catalogue, Scope(), Filters(), page=2, per_page=2)
+    assert ([r.name for r in page.items], page.total, page.page, page.pages) == (["Chen", "Dina"], 5, 2, 3)
+    assert reports.learner_page(catalogue, Scope(), Filters(), status=Status.IN_PROGRESS).total == 2
+    past_the_end = reports.learner_page(catalogue, Scope(), Filters(), page=9, per_page=2)
+    assert ([r.name for r in past_the_end.items], past_the_end.page) == (["Eli"], 3)  # the last page instead
 
 
 def test_print_summary_equals_the_separate_reports(cohort):

@@ -10,7 +10,7 @@ import time
 import pyotp
 import pytest
 
-from .conftest import assert_accessible, shot
+from ..helpers import assert_accessible, shot
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from ..helpers import axe_violations, shot
 from ..livesite import live_site
-from .conftest import axe_violations, shot
 
 pytestmark = pytest.mark.browser
 

@@ -18,10 +18,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from ..conftest import POSTGRES_URL
-from ..livesite import TRAINING, Browser, live_site, wait_until_up
-from ..test_quiz import correct_form
-from .test_concurrency import form_fields, race, rows, started
+from ..helpers import POSTGRES_URL, correct_form
+from ..livesite import TRAINING, Browser, form_fields, live_site, race, rows, started, wait_until_up
 
 pytestmark = pytest.mark.server
 LESSONS = [("alpha", "first-steps"), ("alpha", "second-steps"), ("beta", "only-lesson"), ("beta", "beta-two")]

@@ -12,8 +12,8 @@ import pytest
 
 from training.web.access import PUBLIC
 
-from ..conftest import Auth, get_csrf
 from ..factories import make_user
+from ..helpers import Auth, get_csrf, post_routes
 
 
 def test_every_route_declares_an_access_rule(app):
@@ -66,8 +66,6 @@ def test_get_requests_change_nothing(app, login_as, client):
 
 def test_post_without_token_is_refused_everywhere(app, client, login_as):
     """Every form on every route, URL arguments included: CSRFProtect checks before any view."""
-    from .test_bad_input import post_routes
-
     login_as("admin")
     routes = post_routes(app)
     assert "/units/alpha/first-steps/complete" in routes and "/quizzes/alpha-quiz/start" in routes

@@ -16,15 +16,15 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.extensions import db
 from training.models import AuditEvent, Group, GroupRole, Membership, Role, UnitCompletion, User
-from training.services import admin as service
+from training.permissions import Actor
 from training.services import imports
+from training.services.audit import record_export
 
-from ..cohort import build_cohort
-from ..conftest import csrf_from, get_csrf
-from ..factories import PASSWORD, make_user
+from ..factories import build_cohort, make_user, take_quiz
+from ..helpers import PASSWORD, Auth, csrf_from, get_csrf
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def fresh() -> None:
 @pytest.fixture
 def pending_token(cohort):
     """A previewed import belonging to the cohort's administrator."""
-    actor = service.Actor(cohort.admin.id, Role.ADMIN)
+    actor = Actor(cohort.admin.id, Role.ADMIN)
     plan = imports.preview_import(actor, imports.ImportKind.USERS, b"email,name\nnew@example.org,New Person\n", "x.csv")
     return plan.token
 
@@ -313,7 +313,6 @@ def active_markup(html: str) -> list[str]:
 
 
 def test_stored_xss_payloads_in_every_user_field_are_escaped_on_every_admin_page(app, client, auth, cohort):
-    from ..cohort import take
 
     evil = make_user(
         "learner", email=PAYLOADS["email"], name=PAYLOADS["name"], organisation=PAYLOADS["organisation"], country="KE"
@@ -327,8 +326,8 @@ def test_stored_xss_payloads_in_every_user_field_are_escaped_on_every_admin_page
     db.session.commit()
     quiz = get_catalogue().quiz("alpha-quiz")
     word = {"word": {"text": PAYLOADS["answer"]}}
-    take(evil, quiz.id, word, cohort.ana.created_at)
-    service.record_export(service.Actor(evil.id, Role.LEARNER, "<script>ip</script>"), PAYLOADS["name"], {})
+    take_quiz(evil, quiz.id, word, cohort.ana.created_at)
+    record_export(Actor(evil.id, Role.LEARNER, "<script>ip</script>"), PAYLOADS["name"], {})
     auth.login(cohort.admin.email)
     upload = client.post(
         "/admin/import",
@@ -386,7 +385,7 @@ def test_stored_xss_payloads_in_every_user_field_are_escaped_on_every_admin_page
 
 
 def test_audit_log_shows_injected_line_breaks_escaped_as_one_entry(client, auth, cohort):
-    service.record_export(service.Actor(cohort.admin.id, Role.ADMIN), "x\r\nFAKE ENTRY<script>", {})
+    record_export(Actor(cohort.admin.id, Role.ADMIN), "x\r\nFAKE ENTRY<script>", {})
     auth.login(cohort.admin.email)
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "x\\r\\nFAKE ENTRY&lt;script&gt;" in page
@@ -495,7 +494,6 @@ def test_filters_in_the_url_apply_to_screen_and_csv(client, auth, cohort):
 
 def test_deactivating_an_account_signs_its_copied_session_out(app, client, auth, cohort):
     learner_client = app.test_client()
-    from ..conftest import Auth
 
     Auth(learner_client).login(cohort.bo.email)
     assert learner_client.get("/dashboard").status_code == 200

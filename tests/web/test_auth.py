@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from training.extensions import db
 from training.models import User
 
-from ..conftest import get_csrf
-from ..factories import PASSWORD, TOTP_SECRETS, make_user
+from ..factories import TOTP_SECRETS, make_user
+from ..helpers import PASSWORD, Auth, get_csrf
 
 
 def register(client, **fields):  # noqa: ANN001, ANN003, ANN201
@@ -142,7 +142,6 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
     user = make_user()
     auth.login(user.email)
     other = app.test_client()
-    from ..conftest import Auth
 
     Auth(other).login(user.email)
     token = get_csrf(client, "/account/password")

@@ -10,20 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ..conftest import Auth, get_csrf
 from ..factories import make_user
+from ..helpers import Auth, get_csrf, post_routes
 
-URL_VALUES = {
-    "unit_id": "alpha",
-    "lesson_id": "first-steps",
-    "quiz_id": "alpha-quiz",
-    "attempt_no": "1",
-    "name": "guide",
-    "user_id": "2",
-    "group_id": "1",
-    "token": "x",
-    "report": "completion",
-}
 FIELDS = [
     "email",
     "password",
@@ -81,19 +70,6 @@ NASTY = st.one_of(
     ),
 )
 FORMS = st.dictionaries(st.sampled_from(FIELDS) | st.text(min_size=1, max_size=12), NASTY, max_size=8)
-
-
-def post_routes(app) -> list[str]:  # noqa: ANN001
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or rule.endpoint == "auth.logout":
-            continue
-        path = rule.rule
-        for argument in rule.arguments:
-            path = path.replace(f"<{argument}>", URL_VALUES.get(argument, "1"))
-            path = path.replace(f"<int:{argument}>", URL_VALUES.get(argument, "1"))
-        routes.append(path)
-    return sorted(set(routes))
 
 
 @pytest.mark.parametrize("role", ["learner", "admin"])

@@ -14,9 +14,8 @@ import sqlalchemy as sa
 from training.extensions import db
 from training.models import User
 
-from ..cohort import build_cohort
-from ..conftest import Auth, get_csrf
-from ..factories import make_user
+from ..factories import build_cohort, make_user
+from ..helpers import Auth, get_csrf
 
 
 def html_lang(response) -> tuple[str, str]:  # noqa: ANN001

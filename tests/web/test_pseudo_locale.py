@@ -23,13 +23,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.i18n import TRANSLATIONS_DIR
 from training.models import Group, User
-from training.services.admin import AuditAction
+from training.services.audit import AuditAction
 
-from ..cohort import build_cohort
-from ..conftest import Auth, get_csrf
+from ..factories import build_cohort
+from ..helpers import Auth, get_csrf
 
 PSEUDO = "en-001"  # a locale Babel knows and no course ships: the slot for the pseudo-catalogue
 OPEN, CLOSE = "⟦", "⟧"

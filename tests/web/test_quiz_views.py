@@ -8,12 +8,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.extensions import db
 from training.models import AttemptState, QuestionResponse, QuizAttempt
 
-from ..conftest import Auth, csrf_from, get_csrf
-from ..test_quiz import correct_form
+from ..factories import make_user
+from ..helpers import Auth, correct_form, csrf_from, get_csrf
 
 
 def start(client, quiz_id: str = "alpha-quiz") -> str:  # noqa: ANN001
@@ -119,7 +119,6 @@ def test_another_learners_attempt_is_not_found(app, client, login_as):
     page = start(client)
     other = app.test_client()
     login_other = Auth(other)
-    from ..factories import make_user
 
     stranger = make_user()
     login_other.login(stranger.email)

@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import guide as guide_docs
-from ..catalogue import get_catalogue
+from ..course import get_catalogue
 from ..guide import plan as planner
 
 guide = AppGroup("guide", help="The trainer's guide: plan a workshop, build the PDF.")

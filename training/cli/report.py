@@ -38,9 +38,10 @@ def completion(
     """One row per learner: name, email, organisation, country, groups, units complete, course
     status, course percent, completed at, last activity (the same rows as the web export)."""
     from .. import reports
-    from ..catalogue import get_catalogue
+    from ..course import get_catalogue
     from ..csvio import csv_lines, iso_datetime
-    from ..services import admin
+    from ..permissions import Actor
+    from ..services.audit import record_export
 
     filters = reports.Filters(
         group_id,
@@ -74,7 +75,7 @@ def completion(
     finally:
         if out:
             stream.close()
-    admin.record_export(admin.Actor.command_line(), "completion", {"format": fmt, **filters.query_args()})
+    record_export(Actor.command_line(), "completion", {"format": fmt, **filters.query_args()})
     if out:
         click.echo(f"Wrote the completion report to {out}.", err=True)
 

@@ -34,7 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..quiz import Answer, grade
-from .accounts import hash_password
+from .credentials import hash_password
 
 DOMAIN = "demo.example"
 DAYS = 182

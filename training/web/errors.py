@@ -10,8 +10,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .. import i18n
-from ..catalogue import get_catalogue
-from ..extensions import db
+from ..course import get_catalogue
+from ..database import rollback_quietly
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
 from .assets import asset_url
@@ -81,10 +81,7 @@ def handle_csrf(error: CSRFError):  # noqa: ANN201
 def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
     """The database is down or restarting: answer 503 without touching it again (no user
     lookup, no context processors), so the answer itself cannot fail."""
-    try:
-        db.session.rollback()
-    except OperationalError:
-        pass
+    rollback_quietly()
     log.warning("database unavailable: %s", type(error.orig).__name__)
     code = ServiceUnavailable.code
     language = i18n.language_without_account()
@@ -108,6 +105,6 @@ def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
 
 
 def handle_unexpected(error: Exception):  # noqa: ANN201
-    db.session.rollback()
+    rollback_quietly()
     log.exception("unhandled error")
     return render_error(InternalServerError.code)

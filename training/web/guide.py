@@ -37,7 +37,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from .. import guide
-from ..catalogue import get_catalogue, unit_or_404
+from ..course import get_catalogue, unit_or_404
 from ..guide import plan as planner
 from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
 from ..i18n import gettext

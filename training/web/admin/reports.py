@@ -15,12 +15,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ... import reports
-from ...catalogue import get_catalogue
 from ...charts import bar_chart, line_chart
+from ...course import get_catalogue
 from ...i18n import N_, format_moment, format_month, gettext, language_name, sorted_for_reading
 from ...models import utcnow
 from ...progress import Status
-from ...services import admin as service
+from ...queries.accounts import countries, organisations
+from ...queries.groups import GroupSummary, list_groups
+from ...services.audit import record_export
 from ..access import STAFF, access
 from ..forms import country_name
 from .blueprint import bp
@@ -37,7 +39,7 @@ class Context:
     scope: reports.Scope
     filters: reports.Filters
     form: ReportFilterForm
-    groups: list[service.GroupSummary]
+    groups: list[GroupSummary]
 
 
 def _context() -> Context:
@@ -45,18 +47,18 @@ def _context() -> Context:
     see answers 404, like a group that does not exist."""
     scope = reports.Scope.for_user(current_user)
     everyone = reports.scoped_learner_ids(scope)
-    groups = service.list_groups(actor())
+    groups = list_groups(actor())
     form = ReportFilterForm(request.args)
     form.group.choices = [*form.group.choices, *(SelectChoice(str(g.group.id), g.group.name) for g in groups)]
     form.organisation.choices = [
         *form.organisation.choices,
-        *(SelectChoice(o, o) for o in service.organisations(everyone)),
+        *(SelectChoice(o, o) for o in organisations(everyone)),
     ]
     form.country.choices = [
         *form.country.choices,
         *(
             SelectChoice(c, name)
-            for c, name in sorted_for_reading((c, country_name(c) or c) for c in service.countries(everyone))
+            for c, name in sorted_for_reading((c, country_name(c) or c) for c in countries(everyone))
         ),
     ]
     if not form.validate():
@@ -161,19 +163,17 @@ def _learner_query() -> tuple[LearnerListForm, dict]:
 def _learners(context: Context):  # noqa: ANN202
     catalogue = get_catalogue()
     list_form, query = _learner_query()
-    rows, total = reports.learner_page(
+    page = reports.learner_page(
         catalogue, context.scope, context.filters, page=page_number(), per_page=PER_PAGE, **query
     )
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(page_number(), pages)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return _render(
         "admin/reports/completion.html",
         context,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        rows=page.items,
+        total=page.total,
+        page=page.page,
+        pages=page.pages,
         list_form=list_form,
         args=args,
         units_total=len(catalogue.units),
@@ -233,7 +233,7 @@ def report_csv(name: str):
         ]
     else:
         rows = [reports.question_record(r) for r in reports.question_rows(catalogue, context.scope, context.filters)]
-    service.record_export(actor(), name, context.filters.query_args())
+    record_export(actor(), name, context.filters.query_args())
     return csv_response(name, info.columns, rows)
 
 
@@ -244,7 +244,5 @@ def completion_csv():
     context = _context()
     _, query = _learner_query()
     rows = reports.learner_rows(get_catalogue(), context.scope, context.filters, **query)
-    service.record_export(
-        actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}}
-    )
+    record_export(actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}})
     return csv_response("completion", reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows))
