@@ -53,7 +53,7 @@ class LiveSite:
     process: subprocess.Popen
     log_path: Path
 
-    def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
+    def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         """Run ``training ...`` against the same database and content."""
         return subprocess.run(
             [TRAINING, *args], env=self.env, input=input, text=True, capture_output=True, check=True, timeout=120
@@ -143,6 +143,15 @@ def live_site(
             stop(process)
 
 
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Poll until ``condition()`` holds (a state reached, not a time elapsed)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.05)
+
+
 def wait_until_up(site: LiveSite, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -174,10 +183,10 @@ class Browser:
         self.site = site
         self.http = requests.Session()
 
-    def get(self, path: str, **kwargs) -> requests.Response:  # noqa: ANN003
+    def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.site.url + path, allow_redirects=False, timeout=30, **kwargs)
 
-    def post(self, path: str, data: dict, **kwargs) -> requests.Response:  # noqa: ANN003
+    def post(self, path: str, data: dict, **kwargs) -> requests.Response:
         return self.http.post(self.site.url + path, data=data, allow_redirects=False, timeout=30, **kwargs)
 
     def token(self, path: str) -> str:

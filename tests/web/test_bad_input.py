@@ -1,13 +1,11 @@
 """Hypothesis throws bad input at every form the platform has: answers are 4xx or a normal
-page, never a 5xx, and never slow. Routes are read from the app's URL map, so a new form is
-covered the day it is added."""
+page, never a 5xx. Routes are read from the app's URL map, so a new form is covered the day
+it is added. (Speed is measured by ``bench/``, not asserted here.)"""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ..factories import make_user
@@ -52,7 +50,12 @@ FIELDS = [
 ]
 NASTY = st.one_of(
     st.text(max_size=40),
-    st.text(alphabet=st.characters(codec="utf-8"), min_size=200, max_size=5000),
+    # long text: a short random piece repeated, cheap to generate and to shrink
+    st.builds(
+        lambda piece, times: piece * times,
+        st.text(st.characters(codec="utf-8"), min_size=1, max_size=20),
+        st.integers(10, 250),
+    ),
     st.sampled_from(
         [
             "\x00",
@@ -82,15 +85,13 @@ def test_no_form_answers_bad_input_with_a_server_error(app, role: str):
     assert len(routes) >= 10
     seen: set[int] = set()
 
-    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=12, deadline=None)
     @given(form=FORMS)
     def check(form: dict) -> None:
         for path in routes:
-            started = time.monotonic()
             response = client.post(path, data={**form, "csrf_token": token})
             assert response.status_code < 500, (path, form, response.status_code)
             seen.add(response.status_code)
-            assert time.monotonic() - started < 2.0, (path, "slow")
 
     check()
     # The forms were really exercised: refused input (400/404/409/413), re-displayed forms
