@@ -38,12 +38,27 @@ _cached_catalogue = cached_catalogue  # the name the guide tests import
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that start a real server or browser run one after another on one xdist worker
-    (``--dist loadgroup``): they would otherwise compete for the two cores with each other's
-    workers and time-outs. Everything else is spread over the workers."""
+    """How pytest-xdist (``--dist loadgroup``) shares the tests out. Tests that start a real
+    server or browser run one after another on one worker, rather than competing with each
+    other for the cores; tests that share a fixture built once per module (or session) in
+    their own module run on one worker, so it is built once. Everything else is spread."""
     for item in items:
         if item.get_closest_marker("server") or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("live"))
+        elif _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    module = item.nodeid.split("::")[0]
+    return any(
+        definition.scope in ("module", "session") and getattr(definition.node, "nodeid", None) == module
+        for definitions in info.name2fixturedefs.values()
+        for definition in definitions
+    )
 
 
 @pytest.fixture

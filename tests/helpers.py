@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL = FIXTURES / "content" / "minimal"
 POSTGRES_URL = os.environ.get("TRAINING_TEST_DATABASE_URL")
+"""Set: the suite runs on this PostgreSQL server (``make test`` starts a throwaway one)."""
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PASSWORD = "correct horse battery"
 
@@ -43,7 +45,26 @@ def cached_catalogue(content_dir: str | Path) -> Catalogue:
 
 
 def database_url(tmp_path: Path) -> str:
-    return POSTGRES_URL or f"sqlite:///{tmp_path / 'test.db'}"
+    """A new SQLite file per test, or this process's PostgreSQL database (emptied per test)."""
+    return postgres_database() or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@cache
+def postgres_database() -> str | None:
+    """The PostgreSQL database this test process empties and fills: the server's own, or under
+    pytest-xdist one per worker (created here, once), so workers never share tables."""
+    if not POSTGRES_URL or not XDIST_WORKER:
+        return POSTGRES_URL
+    url = sa.engine.make_url(POSTGRES_URL)
+    name = f"{url.database}_{XDIST_WORKER}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def make_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from .helpers import POSTGRES_URL
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite file locking; PostgreSQL has row locks")
 
 
-def other_connection(app) -> sqlite3.Connection:  # noqa: ANN001
+def other_connection(app) -> sqlite3.Connection:
     path = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     return sqlite3.connect(path, timeout=0, isolation_level=None)
 

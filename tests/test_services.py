@@ -50,7 +50,7 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
-def import_text(actor: Actor, text: str, kind=ImportKind.USERS, group_id=None):  # noqa: ANN001, ANN201
+def import_text(actor: Actor, text: str, kind=ImportKind.USERS, group_id=None):
     return imports.import_file(actor, kind, text.encode("utf-8"), "cohort.csv", group_id)
 
 

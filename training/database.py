@@ -70,7 +70,7 @@ def _close_session_quietly(_exc: BaseException | None) -> None:
 
 def _configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI objects
+    def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy, not pysqlite, emits BEGIN
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -357,7 +357,7 @@ def _country_names(language: str) -> dict[str, str]:
     territories = _locale(language).territories
     names = {}
     for country in pycountry.countries:
-        names[country.alpha_2] = territories.get(country.alpha_2) or getattr(country, "common_name", country.name)
+        names[country.alpha_2] = str(territories.get(country.alpha_2) or getattr(country, "common_name", country.name))
     return names
 
 

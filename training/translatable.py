@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark now, translate later"
+def N_(message: str) -> str:
     return message
 
 

@@ -54,7 +54,7 @@ def test_take_fail_retake_and_pass_the_quiz(page, site):
     assert page.locator(".status-row .badge").inner_text() == "Complete"
 
 
-def answer_everything_right(page) -> None:  # noqa: ANN001
+def answer_everything_right(page) -> None:
     page.get_by_role("group", name="Question 1").get_by_label("Alpha").check()
     q2 = page.get_by_role("group", name="Question 2")
     q2.get_by_label("Alpha").check()

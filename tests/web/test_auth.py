@@ -21,7 +21,7 @@ from ..factories import TOTP_SECRETS, make_user
 from ..helpers import PASSWORD, Auth, get_csrf
 
 
-def register(client, **fields):  # noqa: ANN001, ANN003, ANN201
+def register(client, **fields):
     data = {
         "name": "Amina Diallo",
         "email": "amina@example.org",

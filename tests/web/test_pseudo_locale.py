@@ -169,7 +169,7 @@ def known_strings(users: list[User], groups: list[Group]) -> list[str]:
 REPORTS = ("units", "completion", "organisations", "countries", "questions")
 
 
-def pages(app, cohort) -> list[str]:  # noqa: ANN001
+def pages(app, cohort) -> list[str]:
     """Every page (GET) of the platform with real arguments from the cohort."""
     values = {
         "unit_id": "alpha",
@@ -191,7 +191,7 @@ def pages(app, cohort) -> list[str]:  # noqa: ANN001
     return sorted(set(urls)) + ["/no-such-page"]
 
 
-def check_pages(client, urls: list[str], known: list[str]) -> dict[str, str]:  # noqa: ANN001
+def check_pages(client, urls: list[str], known: list[str]) -> dict[str, str]:
     problems = {}
     for url in urls:
         response = client.get(url)
@@ -209,7 +209,7 @@ def check_pages(client, urls: list[str], known: list[str]) -> dict[str, str]:  #
 
 
 @pytest.fixture
-def cohort(app):  # noqa: ANN001
+def cohort(app):
     return build_cohort()
 
 

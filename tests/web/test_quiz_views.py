@@ -16,14 +16,14 @@ from ..factories import make_user
 from ..helpers import Auth, correct_form, csrf_from, get_csrf
 
 
-def start(client, quiz_id: str = "alpha-quiz") -> str:  # noqa: ANN001
+def start(client, quiz_id: str = "alpha-quiz") -> str:
     token = get_csrf(client, f"/quizzes/{quiz_id}")
     response = client.post(f"/quizzes/{quiz_id}/start", data={"csrf_token": token})
     assert response.status_code == 303
     return client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
 
 
-def submit(client, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"):  # noqa: ANN001, ANN201
+def submit(client, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"):
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     seq = re.search(r'name="seq" value="(\d+)"', page).group(1)
     data = {"csrf_token": csrf_from(page), "attempt": attempt, "seq": seq, "action": action, **answers}
@@ -159,7 +159,7 @@ def test_autosave_rejects_stale_saves(app, client, login_as):
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     token = csrf_from(page)
 
-    def save(seq, answer):  # noqa: ANN001, ANN202
+    def save(seq, answer):
         return client.post(
             "/quizzes/alpha-quiz/autosave",
             data={"csrf_token": token, "attempt": attempt, "seq": str(seq), "q-word": [answer]},

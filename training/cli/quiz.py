@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -88,7 +89,7 @@ def import_gift(file: Path, unit_id: str, out: Path) -> None:
     )
 
 
-def _fail(errors: list[ContentError], outcome: str) -> None:
+def _fail(errors: list[ContentError], outcome: str) -> NoReturn:
     for error in errors:
         click.echo(str(error), err=True)
     click.echo(f"{len(errors)} problem(s); {outcome}.", err=True)

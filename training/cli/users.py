@@ -46,7 +46,7 @@ def users_create(email: str, name: str, role: str, organisation: str, country: s
     metavar="NAME",
     help="Import the file as members of this group (columns email[,role]) instead of accounts.",
 )
-def users_import(file, group_name: str | None) -> None:  # noqa: ANN001 - a click file
+def users_import(file, group_name: str | None) -> None:
     """Create or update accounts from a CSV file (email,name[,organisation,country,role,groups]).
 
     Every row is checked first; with any problem nothing is imported and each problem is

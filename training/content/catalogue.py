@@ -43,7 +43,7 @@ def build_catalogue(content_dir: Path | str) -> Catalogue:
     errors.extend(lint(spec))
     catalogue, render_errors = _render(spec)
     errors.extend(render_errors)
-    if errors:
+    if errors or catalogue is None:
         raise ContentInvalid(errors)
     return catalogue
 
@@ -140,7 +140,7 @@ def _render_document(
     prefix: str,
     links: _Links,
     errors: list[ContentError],
-):  # noqa: ANN202 - a private (learner, guide, blocks) triple
+):
     path = doc.path
     learner = render(learner_md, source=path, resolve=links)
     _report_broken(learner.broken_links, doc, errors)
@@ -264,6 +264,7 @@ def _render_quiz(spec: QuizSpec, text: str) -> Quiz:
                     match_id=opaque_id(q.id, answer.match) if answer.match else "",
                 )
             )
+        assert q.type is not None  # validation gave every question a type
         questions.append(
             Question(
                 id=q.id,

@@ -16,12 +16,12 @@ from ..models import Attendance, Group, Membership, User
 from ..permissions import Actor, GroupRole, NotFound, Role
 
 
-def trainer_group_ids(trainer_id: int | None) -> Select[tuple[int]]:
+def trainer_group_ids(trainer_id: int | None) -> Select[int]:
     """The groups a trainer runs: the one query for it, used by pages, reports and writes."""
     return sa.select(Membership.group_id).where(Membership.user_id == trainer_id, Membership.role == GroupRole.TRAINER)
 
 
-def group_learner_ids(group_id: int) -> Select[tuple[int]]:
+def group_learner_ids(group_id: int) -> Select[int]:
     """A group's learners (learner accounts that are learners in it)."""
     return (
         sa.select(Membership.user_id)

@@ -41,7 +41,7 @@ def clamp_page(page: int, total: int, per_page: int) -> int:
     return max(1, min(page, page_count(total, per_page)))
 
 
-def paginate(query: Select[Any], page: int, per_page: int, *, rows: bool = False) -> Page[Any]:
+def paginate(query: Select, page: int, per_page: int, *, rows: bool = False) -> Page[Any]:
     """Count ``query``'s rows, clamp the page number, and fetch that page (ORM objects, or
     whole rows as tuples with ``rows=True``). The query must carry its own ``order_by``."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0

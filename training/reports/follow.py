@@ -23,8 +23,8 @@ from ..models import (
     User,
 )
 from ..progress import CourseProgress, Status, course_progress, percent_of
-from ..translatable import N_
 from ..queries.learning import load_records
+from ..translatable import N_
 from .facts import _Shape, unit_facts
 from .questions import FULL_CREDIT, question_text
 from .scope import prepare_session

@@ -52,14 +52,14 @@ def _wants_json() -> bool:
     return request.blueprint == "api" or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(code: int, detail: str | None = None):  # noqa: ANN201
+def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, (gettext("Error %(code)s", code=code), ""))
     if _wants_json():
         return jsonify({"error": str(title), "status": code}), code
     return make_response(render_template("errors/error.html", code=code, title=title, message=detail or message)), code
 
 
-def handle_http(error: HTTPException):  # noqa: ANN201
+def handle_http(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     body, code = render_error(error.code)
@@ -69,7 +69,7 @@ def handle_http(error: HTTPException):  # noqa: ANN201
     return body, code
 
 
-def handle_csrf(error: CSRFError):  # noqa: ANN201
+def handle_csrf(error: CSRFError):
     return render_error(
         400,
         gettext(
@@ -78,7 +78,7 @@ def handle_csrf(error: CSRFError):  # noqa: ANN201
     )
 
 
-def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
+def handle_database_unavailable(error: OperationalError):
     """The database is down or restarting: answer 503 without touching it again (no user
     lookup, no context processors), so the answer itself cannot fail."""
     rollback_quietly()
@@ -104,7 +104,7 @@ def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
     return response
 
 
-def handle_unexpected(error: Exception):  # noqa: ANN201
+def handle_unexpected(error: Exception):
     rollback_quietly()
     log.exception("unhandled error")
     return render_error(InternalServerError.code)

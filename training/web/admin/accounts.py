@@ -112,7 +112,7 @@ def _account_action(
     action: Callable[[User], str | None],
     success: str,
     make_form: Callable[[User], FlaskForm] = lambda _account: ActionForm(),
-):  # noqa: ANN202
+):
     """A confirmation page (GET) and the action itself (POST), shared by the account actions.
     An action that returns a temporary password shows it once instead of redirecting."""
     account = or_404(lambda: get_account(user_id))

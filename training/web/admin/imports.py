@@ -24,7 +24,7 @@ TEMPLATE_ROWS = [
 ]
 
 
-def _upload(kind: imports.ImportKind, group: Group | None = None):  # noqa: ANN202
+def _upload(kind: imports.ImportKind, group: Group | None = None):
     form = ImportForm()
     plan = None
     if form.validate_on_submit():

@@ -94,7 +94,7 @@ def _chips(context: Context) -> list[tuple[str, str]]:
     return [c for c in chips if c]
 
 
-def _render(template: str, context: Context, **values):  # noqa: ANN003, ANN202
+def _render(template: str, context: Context, **values):
     return render_template(
         template,
         filters=context.filters,
@@ -105,14 +105,14 @@ def _render(template: str, context: Context, **values):  # noqa: ANN003, ANN202
     )
 
 
-def _unit_chart(rows: list[reports.UnitRow]):  # noqa: ANN202
+def _unit_chart(rows: list[reports.UnitRow]):
     return bar_chart(
         gettext("Completion by unit"),
         [(gettext("Unit %(number)s: %(title)s", number=r.order, title=r.title), r.completion_rate) for r in rows],
     )
 
 
-def _country_chart(rows: list[reports.SegmentRow]):  # noqa: ANN202
+def _country_chart(rows: list[reports.SegmentRow]):
     top = [r for r in rows if r.key][:15]
     title = (
         gettext("Completion rate by country (the 15 with most learners)")
@@ -122,7 +122,7 @@ def _country_chart(rows: list[reports.SegmentRow]):  # noqa: ANN202
     return bar_chart(title, [(country_name(r.key) or r.key, r.completion_rate) for r in top])
 
 
-def _timeline_chart(rows: tuple[reports.MonthRow, ...]):  # noqa: ANN202
+def _timeline_chart(rows: tuple[reports.MonthRow, ...]):
     return line_chart(gettext("Course completions per month"), [(format_month(r.month), r.completions) for r in rows])
 
 
@@ -145,11 +145,11 @@ def report(name: str):
     if name == "completion":
         return _learners(context)
     if name in SEGMENTS:
-        rows = reports.segment_rows(catalogue, context.scope, context.filters, SEGMENTS[name])
-        chart = _country_chart(rows) if name == "countries" else None
-        return _render("admin/reports/segments.html", context, rows=rows, name=name, chart=chart)
-    rows = reports.question_rows(catalogue, context.scope, context.filters)
-    return _render("admin/reports/questions.html", context, rows=rows)
+        segments = reports.segment_rows(catalogue, context.scope, context.filters, SEGMENTS[name])
+        chart = _country_chart(segments) if name == "countries" else None
+        return _render("admin/reports/segments.html", context, rows=segments, name=name, chart=chart)
+    questions = reports.question_rows(catalogue, context.scope, context.filters)
+    return _render("admin/reports/questions.html", context, rows=questions)
 
 
 def _learner_query() -> tuple[LearnerListForm, dict]:
@@ -160,7 +160,7 @@ def _learner_query() -> tuple[LearnerListForm, dict]:
     return form, {"search": form.q.data or "", "status": status, "sort": form.sort.data or "name"}
 
 
-def _learners(context: Context):  # noqa: ANN202
+def _learners(context: Context):
     catalogue = get_catalogue()
     list_form, query = _learner_query()
     page = reports.learner_page(
