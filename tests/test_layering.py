@@ -79,12 +79,20 @@ LAYERS = [
     Layer(
         "queries: reads, no request, no writes",
         modules("queries/*.py"),
-        (*FRAMEWORK[1:], "flask", *FORMS, "training.services", "training.reports", "training.web", "training.cli"),
+        (
+            *FRAMEWORK,
+            *FORMS,
+            "training.services",
+            "training.reports",
+            "training.web",
+            "training.cli",
+            "training.i18n",
+        ),
     ),
     Layer(
         "reports: aggregate reads; never the write path",
         modules("reports/*.py"),
-        (*FRAMEWORK, *FORMS, "training.services", "training.web", "training.cli", "training.course"),
+        (*FRAMEWORK, *FORMS, "training.services", "training.web", "training.cli", "training.course", "training.i18n"),
     ),
     Layer(
         "services: the write path; no request, no pages, no reports",

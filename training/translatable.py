@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+NO_LANGUAGE = "none"
+"""In filters: the people who chose no language (their browser's applies)."""
+
 
 def N_(message: str) -> str:
     return message

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..fields import normalise_email
-from ..i18n import NO_LANGUAGE
 from ..models import User
 from ..permissions import NotFound, Role
+from ..translatable import NO_LANGUAGE
 from .paging import Page, paginate, text_search
 
 _USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))

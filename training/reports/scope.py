@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
 from ..extensions import db
-from ..i18n import NO_LANGUAGE
 from ..models import Membership, User
 from ..permissions import GroupRole, Role
 from ..queries.groups import trainer_group_ids
+from ..translatable import NO_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,10 @@ from ..fields import (
     normalise_email,
     password_problem,
 )
-from ..i18n import gettext
 from ..models import Membership, User
 from ..permissions import Actor, GroupRole, Role, may_assign
 from ..queries.accounts import active_admins_besides, email_taken, get_account
+from ..translatable import gettext
 from .audit import AuditAction, account_label, audit
 from .credentials import end_sessions_in_transaction, hash_password
 

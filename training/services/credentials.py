@@ -18,9 +18,9 @@ from flask import current_app
 from ..database import changed_rows, transactional
 from ..extensions import db
 from ..fields import normalise_email, password_problem
-from ..i18n import gettext
 from ..models import LoginThrottle, RecoveryCode, User, utcnow
 from ..queries.accounts import find_user
+from ..translatable import gettext
 
 RECOVERY_CODES = 10
 

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from ..database import changed_rows, transactional, unique_or
 from ..extensions import db
 from ..fields import MAX_GROUP_DESCRIPTION, clean_text, field_problem, group_name_problem
-from ..i18n import gettext
 from ..models import Group, Membership, User
 from ..permissions import Actor, GroupRole, membership_problem
 from ..queries.accounts import find_user, get_account
 from ..queries.groups import group_for, group_name_taken, group_roles
+from ..translatable import gettext
 from .audit import AuditAction, account_label, audit, group_label
 
 

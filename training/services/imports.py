@@ -23,10 +23,11 @@ from ..csvio import CsvInvalid, CsvProblem, CsvTable, decode_upload, read_csv
 from ..database import transactional
 from ..extensions import db
 from ..fields import GROUP_LIST_SEPARATOR, check_profile, clean_text, column_problem, email_problem, normalise_email
-from ..i18n import N_, gettext, import_language, ngettext
+from ..i18n import import_language
 from ..models import Group, Membership, PendingImport, User, utcnow
 from ..permissions import Actor, GroupRole, NotFound, Role, group_role_for, may_import, membership_problem
 from ..queries.groups import group_for, group_roles, groups_by_name
+from ..translatable import N_, gettext, ngettext
 from .accounts import NewAccount, hash_temporary, new_temporary_password
 from .audit import AuditAction, audit, group_label, printable
 from .groups import upsert_memberships

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from ..content.model import Catalogue
 from ..database import changed_rows, insert, transactional
 from ..extensions import db
-from ..i18n import gettext
 from ..models import Attendance, UnitCompletion, utcnow
 from ..permissions import Actor, NotFound
 from ..queries.groups import group_for, group_learner_ids
+from ..translatable import gettext
 from .audit import AuditAction, audit, group_label
 from .groups import GroupError
 
