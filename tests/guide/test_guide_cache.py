@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from training.guide.cache import MAX_ENTRIES, cache_key, cached_file, cached_path
 
 
@@ -37,10 +39,8 @@ def test_a_failed_build_leaves_nothing_behind(tmp_path):
     def fail() -> bytes:
         raise RuntimeError("typesetting failed")
 
-    try:
+    with pytest.raises(RuntimeError, match="typesetting failed"):
         cached_file(tmp_path, {"kind": "broken"}, fail)
-    except RuntimeError:
-        pass
     assert cached_path(tmp_path, {"kind": "broken"}) is None
     assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob("*.part"))
 
