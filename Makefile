@@ -5,6 +5,11 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 PYTEST_ARGS ?=
+# The suite in parallel (pytest-xdist, a worker per core); tests that start real servers and
+# browsers share one worker, one after another (see tests/conftest.py). On PostgreSQL, tests
+# marked `exclusive` restart the database server, so they run alone, afterwards.
+WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 # Message catalogues: the .po files are the sources (committed), the .mo files are built.
 CATALOGUES := training/translations
@@ -58,17 +63,22 @@ test: install system-deps lint
 	$(MAKE) test-sqlite
 	scripts/pg-cluster run $(MAKE) test-postgres
 
+# SQLite, with branch coverage of training/ (the floor is fail_under in pyproject.toml).
 test-sqlite:
-	env -u TRAINING_TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u TRAINING_TEST_DATABASE_URL $(PYTEST) --cov=training --cov-report=term $(PYTEST_ARGS)
 
 test-postgres:
 	@test -n "$$TRAINING_TEST_DATABASE_URL" || { echo "TRAINING_TEST_DATABASE_URL is not set"; exit 2; }
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) -m "not exclusive" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m exclusive $(PYTEST_ARGS)
 
-# Static checks: ruff (style, imports, likely bugs) and bandit (security issues).
+# Static checks: ruff (lint and format), mypy (types), bandit (security issues). The same
+# checks run before each commit with `.venv/bin/pre-commit install` (.pre-commit-config.yaml).
 lint: install
 	$(BIN)/ruff check training tests bench
+	$(BIN)/ruff format --check training tests bench
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r training -ll
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache build *.egg-info $(MO_FILES)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info $(MO_FILES)

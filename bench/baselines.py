@@ -19,6 +19,6 @@ def lesson(unit_id: str, lesson_id: str) -> Response:
     return Response(BODY, mimetype="text/html")
 
 
-def wsgi_app(environ, start_response):  # noqa: ANN001, ANN201 - the WSGI protocol
+def wsgi_app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(BODY)))])
     return [BODY]

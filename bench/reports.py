@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from training import create_app  # noqa: E402
-from training.catalogue import get_catalogue  # noqa: E402
 from training.content.model import QuestionType  # noqa: E402
+from training.course import get_catalogue  # noqa: E402
 from training.extensions import db  # noqa: E402
 from training.models import (  # noqa: E402
     AttemptState,
@@ -49,7 +49,7 @@ from training.models import (  # noqa: E402
     UnitCompletion,
     User,
 )
-from training.services.accounts import hash_password  # noqa: E402
+from training.services.credentials import hash_password  # noqa: E402
 
 BUDGET_SECONDS = 1.0
 PASSWORD = "bench password 2026"
@@ -277,7 +277,7 @@ def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) ->
     return {"admin@bench.example": admin_secret, "trainer@bench.example": trainer_secret}
 
 
-def _answer_text(question, right: bool, rng: random.Random) -> str:  # noqa: ANN001
+def _answer_text(question, right: bool, rng: random.Random) -> str:
     options = question.options
     if question.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.SHORT):
         pool = [o.text for o in options if o.correct == right and o.text != "*"] or [o.text for o in options]
@@ -288,7 +288,7 @@ def _answer_text(question, right: bool, rng: random.Random) -> str:  # noqa: ANN
     return "; ".join(o.text for o in options) if right else "; ".join(reversed([o.text for o in options]))
 
 
-def sign_in(client, email: str, secret: str) -> None:  # noqa: ANN001
+def sign_in(client, email: str, secret: str) -> None:
     import re
 
     def token(path: str) -> str:
@@ -334,7 +334,7 @@ TRAINER_PAGES = [
 TRAINER_EXPORTS = ["/admin/reports/completion.csv", "/admin/groups/1/matrix.csv"]
 
 
-def time_get(client, url: str, runs: int) -> tuple[float, float]:  # noqa: ANN001
+def time_get(client, url: str, runs: int) -> tuple[float, float]:
     """Median wall-clock and CPU seconds of a GET, read to the last byte. The request runs in
     this process, so its CPU time is what it would take on an otherwise idle machine; the
     wall-clock time also counts waiting for a busy CPU."""
@@ -355,7 +355,7 @@ def _cpu(seconds: float, label: str) -> str:
     return f"{seconds * 1000:7.0f} ms cpu" if label == "SQLite" else " " * 14
 
 
-def stream_export(client, url: str) -> tuple[float, int, int]:  # noqa: ANN001
+def stream_export(client, url: str) -> tuple[float, int, int]:
     """Seconds to stream it, bytes, and the peak of Python allocations while streaming."""
     tracemalloc.start()
     start = time.perf_counter()

@@ -230,7 +230,7 @@ class Seeder:
         self.password = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(secrets.token_hex(8))
         self.cookies = CookieJar(self.app)
 
-    def _users(self, conn, prefix: str, count: int, role: str = "learner", **extra) -> list[int]:  # noqa: ANN001, ANN003
+    def _users(self, conn, prefix: str, count: int, role: str = "learner", **extra) -> list[int]:
         from training.models import User
 
         now = datetime.now(UTC)
@@ -262,7 +262,7 @@ class Seeder:
 
     def readers(self, count: int) -> dict:
         """Learners who have read the first lessons (the report population), and an admin."""
-        from training.catalogue import get_catalogue
+        from training.course import get_catalogue
         from training.extensions import db
         from training.models import LessonProgress
 
@@ -290,7 +290,7 @@ class Seeder:
 
     def submitters(self, count: int) -> dict:
         """Learners, each with an open attempt at the quiz, ready to submit it."""
-        from training.catalogue import get_catalogue
+        from training.course import get_catalogue
         from training.extensions import db
         from training.models import AttemptState, QuizAttempt
 
@@ -333,7 +333,7 @@ class CookieJar:
     """Session cookies and form tokens made with the app's own key: signed-in learners
     without running the (deliberately slow) password check thousands of times."""
 
-    def __init__(self, app):  # noqa: ANN001
+    def __init__(self, app):
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.csrf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
         self.name = app.config["SESSION_COOKIE_NAME"]
@@ -355,7 +355,7 @@ class CookieJar:
         return (cookie, self.csrf.dumps(raw)) if csrf else cookie
 
 
-def _correct_answers(quiz) -> list[tuple[str, str]]:  # noqa: ANN001
+def _correct_answers(quiz) -> list[tuple[str, str]]:
     from training.content.model import QuestionType
     from training.quiz import FORM_PREFIX
 

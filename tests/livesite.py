@@ -12,13 +12,16 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import requests
 import sqlalchemy as sa
@@ -26,11 +29,10 @@ from argon2 import PasswordHasher
 
 from training.models import User
 
-from .conftest import MINIMAL, empty_database
-from .factories import PASSWORD
+from .helpers import CSRF_PATTERN, MINIMAL, PASSWORD, empty_database
 
+T = TypeVar("T")
 TRAINING = str(Path(sys.executable).parent / "training")
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @cache
@@ -51,7 +53,7 @@ class LiveSite:
     process: subprocess.Popen
     log_path: Path
 
-    def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:  # noqa: A002
+    def command(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
         """Run ``training ...`` against the same database and content."""
         return subprocess.run(
             [TRAINING, *args], env=self.env, input=input, text=True, capture_output=True, check=True, timeout=120
@@ -141,6 +143,15 @@ def live_site(
             stop(process)
 
 
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Poll until ``condition()`` holds (a state reached, not a time elapsed)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.05)
+
+
 def wait_until_up(site: LiveSite, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -172,14 +183,14 @@ class Browser:
         self.site = site
         self.http = requests.Session()
 
-    def get(self, path: str, **kwargs) -> requests.Response:  # noqa: ANN003
+    def get(self, path: str, **kwargs) -> requests.Response:
         return self.http.get(self.site.url + path, allow_redirects=False, timeout=30, **kwargs)
 
-    def post(self, path: str, data: dict, **kwargs) -> requests.Response:  # noqa: ANN003
+    def post(self, path: str, data: dict, **kwargs) -> requests.Response:
         return self.http.post(self.site.url + path, data=data, allow_redirects=False, timeout=30, **kwargs)
 
     def token(self, path: str) -> str:
-        return CSRF.search(self.get(path).text).group(1)
+        return CSRF_PATTERN.search(self.get(path).text).group(1)
 
     def login(self, email: str, password: str = PASSWORD) -> requests.Response:
         return self.post("/login", {"email": email, "password": password, "csrf_token": self.token("/login")})
@@ -189,3 +200,48 @@ class Browser:
         twin = Browser(self.site)
         twin.http.cookies.update(self.http.cookies)
         return twin
+
+
+# --- driving the site ------------------------------------------------------------------------
+
+
+def rows(site: LiveSite, sql: str, **params: object) -> list[Any]:
+    """What the site's database holds, read over a connection of our own."""
+    engine = sa.create_engine(site.env["TRAINING_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.text(sql), params))
+    finally:
+        engine.dispose()
+
+
+def race(count: int, action: Callable[[int], T]) -> list[T]:
+    """Run ``action(0..count-1)`` in as many threads, released together by a barrier."""
+    barrier = threading.Barrier(count)
+
+    def run(index: int) -> T:
+        barrier.wait()
+        return action(index)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def started(browser: Browser, quiz_id: str = "alpha-quiz") -> str:
+    """Start (or resume) the quiz and return its page."""
+    browser.post(f"/quizzes/{quiz_id}/start", {"csrf_token": browser.token(f"/quizzes/{quiz_id}")})
+    return browser.get(f"/quizzes/{quiz_id}").text
+
+
+def form_fields(page: str) -> dict[str, str]:
+    """The quiz form's hidden fields: which attempt, the autosave sequence, the form token."""
+    fields = {}
+    for name, pattern in (
+        ("attempt", r'name="attempt" value="([^"]+)"'),
+        ("seq", r'name="seq" value="([^"]+)"'),
+        ("csrf_token", CSRF_PATTERN.pattern),
+    ):
+        found = re.search(pattern, page)
+        assert found, f"no {name} in the quiz page"
+        fields[name] = found.group(1)
+    return fields

@@ -21,12 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [code for code in Config.LANGUAGES if code != "en"]  # English is the source language
 
 
-def catalogue(path: Path, locale: str | None = None):  # noqa: ANN201
+def catalogue(path: Path, locale: str | None = None):
     with path.open("rb") as source:
         return read_po(source, locale=locale)
 
 
-def ids(messages) -> set:  # noqa: ANN001
+def ids(messages) -> set:
     return {m.id if isinstance(m.id, str) else tuple(m.id) for m in messages if m.id}
 
 

@@ -1,14 +1,12 @@
 """Chart geometry (pure functions): bars proportional to their values, whole-number ticks, a
-text alternative that names the extremes, labels that fit; and, with csvio, no Flask or
-database in these modules."""
+text alternative that names the extremes, labels that fit (``tests/test_layering.py`` checks
+that they import no framework)."""
 
 from __future__ import annotations
 
 import pytest
 
 from training.charts import bar_chart, line_chart, short
-
-from .test_layering import FORBIDDEN, PACKAGE, imports
 
 
 def test_bars_are_proportional_and_described():
@@ -37,8 +35,3 @@ def test_line_chart_scales_to_a_whole_number_ceiling(values, top):
 def test_empty_charts_say_so():
     assert bar_chart("By country", []).description == "By country: no data yet."
     assert line_chart("Completions", []).points == ()
-
-
-@pytest.mark.parametrize("name", ["charts.py", "csvio.py"])
-def test_chart_and_csv_modules_import_no_framework(name):
-    assert {n for n in imports(PACKAGE / name) if n.startswith(FORBIDDEN)} == set()

@@ -14,7 +14,7 @@ from training.content import ContentInvalid
 from training.extensions import db
 from training.models import User
 
-from .conftest import MINIMAL, make_config
+from .helpers import MINIMAL, make_config, reset_database
 
 
 def test_content_check_passes_on_a_valid_course():
@@ -94,8 +94,6 @@ def test_production_refuses_a_weak_or_missing_secret_key(tmp_path: Path):
 
 def test_production_sends_hsts_and_secure_host_only_cookies(tmp_path: Path):
     from training import create_app
-
-    from .conftest import reset_database
 
     app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY="k" * 48))
     reset_database(app)

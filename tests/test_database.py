@@ -12,13 +12,13 @@ from training.database import transactional, write_transaction
 from training.extensions import db
 from training.models import User
 
-from .conftest import POSTGRES_URL
 from .factories import make_user
+from .helpers import POSTGRES_URL
 
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite file locking; PostgreSQL has row locks")
 
 
-def other_connection(app) -> sqlite3.Connection:  # noqa: ANN001
+def other_connection(app) -> sqlite3.Connection:
     path = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
     return sqlite3.connect(path, timeout=0, isolation_level=None)
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.content import build_catalogue
@@ -80,7 +80,7 @@ def workshop_options(draw) -> WorkshopOptions:
     )
 
 
-PLANS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PLANS = settings(max_examples=150, deadline=None)
 
 
 def expected_steps(units: list[Unit], options: WorkshopOptions) -> list[tuple[str, int]]:

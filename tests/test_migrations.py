@@ -13,7 +13,7 @@ from training import create_app
 from training.extensions import db
 from training.models import Base
 
-from .conftest import empty_database, make_config
+from .helpers import empty_database, make_config
 
 
 def test_upgrade_from_empty_matches_the_models(tmp_path: Path):

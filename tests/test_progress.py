@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from training.content import build_catalogue
 from training.progress import (
     LearnerRecords,
     LessonRecord,
@@ -15,9 +14,9 @@ from training.progress import (
     percent_of,
 )
 
-from .conftest import MINIMAL
+from .helpers import MINIMAL, cached_catalogue
 
-CATALOGUE = build_catalogue(MINIMAL)
+CATALOGUE = cached_catalogue(MINIMAL)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 

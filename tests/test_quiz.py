@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.content import build_catalogue
 from training.content.model import QuestionType
 from training.quiz import (
     FORM_PREFIX,
@@ -21,28 +18,10 @@ from training.quiz import (
     public_view,
 )
 
-from .conftest import MINIMAL
+from .helpers import MINIMAL, cached_catalogue, correct_form
 
-CATALOGUE = build_catalogue(MINIMAL)
+CATALOGUE = cached_catalogue(MINIMAL)
 QUIZ = CATALOGUE.quiz("alpha-quiz")
-
-
-def correct_form(quiz=QUIZ) -> dict[str, list[str]]:  # noqa: ANN001
-    """The form a learner who knows every answer would send."""
-    form: dict[str, list[str]] = {}
-    for q in quiz.questions:
-        name = FORM_PREFIX + q.id
-        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
-            form[name] = [o.id for o in q.options if o.correct]
-        elif q.type == QuestionType.SHORT:
-            form[name] = [next(o.text for o in q.options if o.correct)]
-        elif q.type == QuestionType.MATCHING:
-            for o in q.options:
-                form[f"{name}-{o.id}"] = [o.match_id]
-        elif q.type == QuestionType.ORDERING:
-            for position, o in enumerate(q.options, start=1):
-                form[f"{name}-{o.id}"] = [str(position)]
-    return form
 
 
 def test_all_correct_answers_score_100_and_pass():
@@ -60,7 +39,7 @@ def test_no_answers_score_0_and_fail():
 def test_multiple_choice_partial_credit_subtracts_wrong_choices():
     q = QUIZ.question("pick-many")  # two correct options (alpha, beta), one wrong (apple)
 
-    def credit(choices):  # noqa: ANN001, ANN202
+    def credit(choices):
         return grade(QUIZ, parse_answers(QUIZ, {FORM_PREFIX + q.id: choices})).questions[1].graded.credit
 
     assert credit(["alpha", "beta"]) == 1.0
@@ -167,40 +146,46 @@ def test_normalise_text():
 # --- properties ------------------------------------------------------------------------
 
 
-def random_form(rng: random.Random) -> dict[str, list[str]]:
+@st.composite
+def answer_forms(draw: st.DrawFn) -> dict[str, list[str]]:
+    """Any form a learner could send for the alpha quiz: each question left blank or answered
+    with any of its options, matches and positions (right, wrong or repeated)."""
     form: dict[str, list[str]] = {}
     for q in QUIZ.questions:
         name = FORM_PREFIX + q.id
+        option_ids = [o.id for o in q.options]
         if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
-            if rng.random() < 0.8:
-                form[name] = [rng.choice(q.options).id]
+            choice = draw(st.none() | st.sampled_from(option_ids))
+            if choice is not None:
+                form[name] = [choice]
         elif q.type == QuestionType.MULTIPLE:
-            form[name] = [o.id for o in q.options if rng.random() < 0.5]
+            form[name] = draw(st.lists(st.sampled_from(option_ids), unique=True))
         elif q.type == QuestionType.SHORT:
-            form[name] = [rng.choice(["stride", "step", "", "walk", "Schritt"])]
+            accepted = [o.text for o in q.options]
+            form[name] = [draw(st.sampled_from(accepted) | st.text(max_size=20))]
         elif q.type == QuestionType.MATCHING:
+            matches = [o.match_id for o in q.options]
             for o in q.options:
-                form[f"{name}-{o.id}"] = [rng.choice(q.options).match_id]
+                form[f"{name}-{o.id}"] = [draw(st.sampled_from(matches))]
         else:
             for o in q.options:
-                form[f"{name}-{o.id}"] = [str(rng.randint(1, len(q.options)))]
+                form[f"{name}-{o.id}"] = [str(draw(st.integers(1, len(q.options))))]
     return form
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_score_is_always_between_0_and_100(rng: random.Random):
-    result = grade(QUIZ, parse_answers(QUIZ, random_form(rng)))
+@given(answer_forms())
+def test_score_is_always_between_0_and_100(form: dict[str, list[str]]):
+    result = grade(QUIZ, parse_answers(QUIZ, form))
     assert 0.0 <= result.score <= 1.0
     assert all(0.0 <= r.graded.credit <= 1.0 for r in result.questions)
     assert result.passed == (result.score * 100 >= QUIZ.pass_mark - 1e-6)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.randoms(use_true_random=False))
-def test_order_of_submitted_fields_does_not_matter(rng: random.Random):
-    form = random_form(rng)
-    items = list(form.items())
-    rng.shuffle(items)
+@given(st.data())
+def test_order_of_submitted_fields_does_not_matter(data: st.DataObject):
+    form = data.draw(answer_forms())
+    items = data.draw(st.permutations(list(form.items())))
     shuffled = {k: list(reversed(v)) if len(set(v)) == len(v) else v for k, v in items}
     assert grade(QUIZ, parse_answers(QUIZ, form)).score == grade(QUIZ, parse_answers(QUIZ, shuffled)).score

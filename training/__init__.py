@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
+if TYPE_CHECKING:
+    from .content import Catalogue
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: config, database, catalogue, security, languages, blueprints,
-    errors, CLI."""
-    from . import catalogue, cli, config, database, i18n, security
-    from .web import errors, register_blueprints
+
+def create_app(overrides: Mapping[str, Any] | None = None, *, catalogue: Catalogue | None = None) -> Flask:
+    """Build the application: config, database, course, sign-in and headers, languages,
+    page access, templates, static files, blueprints, error pages, commands.
+
+    ``catalogue`` is a course already built from ``CONTENT_DIR`` (the tests build each fixture
+    course once); without it the course is loaded and checked here.
+    """
+    from . import cli, config, course, database, i18n, security
+    from .web import access, assets, errors, register_blueprints, templating
 
     app = Flask(__name__, instance_relative_config=True)
     config.load_config(app, overrides)
     database.init_app(app)
-    catalogue.init_app(app)
+    course.init_app(app, catalogue)
     security.init_app(app)
     i18n.init_app(app)
+    access.init_app(app)
+    templating.init_app(app)
+    assets.init_app(app)
     register_blueprints(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # noqa: S404 - runs pg_dump/pg_restore with fixed arguments, never a shell
+import subprocess
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -25,12 +25,18 @@ def backup(database_url: str, destination: Path) -> Path:
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     if url.get_backend_name() == "sqlite":
-        _sqlite_copy(Path(url.database), destination)
+        _sqlite_copy(_sqlite_file(url), destination)
     elif url.get_backend_name() == "postgresql":
         _run(_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={destination}", _libpq(url))
     else:
         raise BackupError(f"backups are not supported for {url.get_backend_name()}")
     return destination
+
+
+def _sqlite_file(url: sa.URL) -> Path:
+    if not url.database or url.database == ":memory:":
+        raise BackupError("an in-memory SQLite database has no file to back up or restore")
+    return Path(url.database)
 
 
 def restore(database_url: str, source: Path) -> None:
@@ -41,7 +47,7 @@ def restore(database_url: str, source: Path) -> None:
         raise BackupError(f"{source}: no such backup file")
     if url.get_backend_name() == "sqlite":
         _check_sqlite(source)
-        _sqlite_copy(source, Path(url.database))
+        _sqlite_copy(source, _sqlite_file(url))
     elif url.get_backend_name() == "postgresql":
         _run(
             _pg_tool("pg_restore"),

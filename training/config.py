@@ -71,7 +71,7 @@ class Config:
     # and the one used when neither the person nor their browser names one of them.
     LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
     DEFAULT_LANGUAGE = "en"
-    FAULT_INJECTION = False  # tests only: see training.services.fault_point
+    FAULT_INJECTION = False  # tests only: see training.database.fault_point
 
 
 class ProductionConfig(Config):

@@ -3,7 +3,7 @@
 Out: every report and export goes through :func:`csv_lines`, a generator (flat memory for any
 number of rows) that writes UTF-8 with a byte-order mark (so Excel reads accented names),
 RFC 4180 quoting through the :mod:`csv` module, numbers as numbers, ISO 8601 dates, and every
-text cell neutralised against formula injection (SECURITY.md EXP-1): a cell a spreadsheet
+text cell neutralised against formula injection (docs/security.md EXPORT-1): a cell a spreadsheet
 could read as a formula gets a leading ``'``. ``defusedcsv`` is not used because it misses
 TAB, CR and NUL.
 

@@ -11,6 +11,7 @@ deadlock or serialization failure is retried.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import os
@@ -18,11 +19,13 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .config import PROJECT_ROOT
 from .extensions import db, migrate
@@ -67,7 +70,7 @@ def _close_session_quietly(_exc: BaseException | None) -> None:
 
 def _configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI objects
+    def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # SQLAlchemy, not pysqlite, emits BEGIN
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -109,7 +112,7 @@ class WriterQueue:
                 fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
-def _writer_queue():  # noqa: ANN202 - a context manager
+def _writer_queue() -> contextlib.AbstractContextManager[None]:
     queue = current_app.extensions.get(WRITER_QUEUE)
     return queue.turn() if queue is not None else nullcontext()
 
@@ -176,12 +179,28 @@ def unique_or(error: Exception) -> Iterator[None]:
         raise error from None
 
 
-def insert(model: type) -> sa.Insert:
-    """A dialect-aware INSERT that supports ``on_conflict_do_nothing/do_update`` (upserts)."""
+def insert(model: type) -> sqlite.Insert:
+    """A dialect-aware INSERT that supports ``on_conflict_do_nothing/do_update`` (upserts).
+    PostgreSQL's and SQLite's INSERT share that interface; the type names SQLite's."""
     if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return cast(sqlite.Insert, postgresql.insert(model))
+    return sqlite.insert(model)
 
-        return pg_insert(model)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(model)
+def changed_rows(result: Result) -> int:
+    """How many rows an UPDATE or DELETE changed (``rowcount``, typed)."""
+    return cast(CursorResult, result).rowcount
+
+
+def ping() -> None:
+    """One round trip to the database; raises when it cannot be reached."""
+    db.session.execute(sa.text("SELECT 1"))
+
+
+def rollback_quietly() -> None:
+    """Abandon the request's transaction after an error, even if the database has gone away
+    meanwhile (the error page must not fail in turn)."""
+    try:
+        db.session.rollback()
+    except OperationalError:
+        pass

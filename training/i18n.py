@@ -54,9 +54,10 @@ from pyuca import Collator
 from werkzeug import Response
 
 from . import translatable
-from .translatable import N_
+from .translatable import N_, NO_LANGUAGE
 
 __all__ = [
+    "NO_LANGUAGE",
     "N_",
     "gettext",
     "lazy_gettext",
@@ -71,9 +72,6 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGE_PARAM = "lang"
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
-
-NO_LANGUAGE = "none"
-"""In filters: the people who chose no language (their browser's applies)."""
 
 babel = Babel()
 
@@ -357,7 +355,7 @@ def _country_names(language: str) -> dict[str, str]:
     territories = _locale(language).territories
     names = {}
     for country in pycountry.countries:
-        names[country.alpha_2] = territories.get(country.alpha_2) or getattr(country, "common_name", country.name)
+        names[country.alpha_2] = str(territories.get(country.alpha_2) or getattr(country, "common_name", country.name))
     return names
 
 

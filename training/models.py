@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
 from sqlalchemy.types import TypeDecorator
 
+from .permissions import GroupRole, Role
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -57,20 +59,9 @@ class Base(DeclarativeBase):
     )
 
 
-class Role(StrEnum):
-    LEARNER = "learner"
-    TRAINER = "trainer"
-    ADMIN = "admin"
-
-
 class AttemptState(StrEnum):
     IN_PROGRESS = "in_progress"
     SUBMITTED = "submitted"
-
-
-class GroupRole(StrEnum):
-    LEARNER = "learner"
-    TRAINER = "trainer"
 
 
 def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
@@ -91,7 +82,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    """Normalised (see ``services.normalise_email``) before every lookup and write."""
+    """Normalised (see :func:`training.fields.normalise_email`) before every lookup and write."""
     name: Mapped[str] = mapped_column(sa.String(120))
     organisation: Mapped[str] = mapped_column(sa.String(160), default="")
     country: Mapped[str] = mapped_column(sa.String(2), default="")

@@ -1,7 +1,7 @@
 """Progress rules as plain functions: lesson, unit and course status, percent, "continue".
 
 No Flask and no database here: the caller loads a learner's rows into :class:`LearnerRecords`
-(see ``services.learning.load_records``) and these functions derive everything from them
+(see ``queries.learning.load_records``) and these functions derive everything from them
 and the catalogue. A unit is complete when a trainer marked it complete, or when every
 lesson is read and its quiz passed; the course is complete when every unit is.
 """

@@ -13,13 +13,13 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Flask, Response, current_app, flash, request, session
 from flask_login import login_user, logout_user
 
-from .extensions import csrf, db, login_manager
+from .extensions import csrf, login_manager
 from .i18n import gettext, lazy_gettext
 from .models import User
+from .queries.accounts import user_by_id
 
 AUTH_AT, SEEN_AT = "auth_at", "seen_at"
 EXPIRED_USER = "expired_user"  # whose session just ended, so their unsent answers can be kept
@@ -45,16 +45,13 @@ def init_app(app: Flask) -> None:
     app.after_request(harden_response)
 
 
-_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
-
-
 def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the id is ``<user id>.<session version>``. Runs on every request,
-    so the query is built once."""
+    """Flask-Login's loader: the id is ``<user id>.<session version>``, so a session issued
+    before the version moved on (sign-out, password change, deactivation) finds nobody."""
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit():
         return None
-    user = db.session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
+    user = user_by_id(int(user_id))
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user

@@ -31,11 +31,11 @@ class _Gunicorn(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):  # noqa: ANN201 - the WSGI app
+    def load(self):
         return create_app({"ENV_NAME": os.environ.get("TRAINING_ENV_NAME", "production")})
 
 
-def post_fork(_server, _worker) -> None:  # noqa: ANN001 - gunicorn hook
+def post_fork(_server, _worker) -> None:
     """Workers must not share database connections inherited from the parent. Threads hand
     over the interpreter more often than Python's default 5 ms, so a thread that holds the
     database's write turn gets it back quickly."""

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+NO_LANGUAGE = "none"
+"""In filters: the people who chose no language (their browser's applies)."""
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark now, translate later"
+
+def N_(message: str) -> str:
     return message
 
 

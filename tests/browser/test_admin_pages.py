@@ -10,7 +10,7 @@ import time
 import pyotp
 import pytest
 
-from .conftest import assert_accessible, shot
+from ..helpers import assert_accessible, shot
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def demo(site):
 _steps: dict[str, int] = {}
 
 
-def sign_in(page, email: str, password: str, secret: str) -> None:  # noqa: ANN001
+def sign_in(page, email: str, password: str, secret: str) -> None:
     """Through the real forms, second step included; each sign-in uses a code not used before."""
     step = max(int(time.time() // 30), _steps.get(email, 0) + 1)
     _steps[email] = step
@@ -65,7 +65,7 @@ def sign_in(page, email: str, password: str, secret: str) -> None:  # noqa: ANN0
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def learner_links(page) -> list[str]:  # noqa: ANN001
+def learner_links(page) -> list[str]:
     page.goto("/admin/groups/1")
     return [a.get_attribute("href") for a in page.locator('a[href^="/admin/learners/"]').all()]
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from ..helpers import axe_violations, shot
 from ..livesite import live_site
-from .conftest import axe_violations, shot
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def site(tmp_path_factory):
 def browser_in(chromium, site):
     contexts = []
 
-    def open_page(locale: str):  # noqa: ANN202
+    def open_page(locale: str):
         context = chromium.new_context(
             base_url=site.url, bypass_csp=True, locale=locale, viewport={"width": 1280, "height": 900}
         )
@@ -41,7 +41,7 @@ def browser_in(chromium, site):
         context.close()
 
 
-def check_at_both_widths(page, name: str) -> None:  # noqa: ANN001
+def check_at_both_widths(page, name: str) -> None:
     """No violation of any impact and no sideways scroll, wide and narrow; a screenshot of each."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})

@@ -6,59 +6,21 @@ afterwards, on SQLite and (in the second run of ``make test``) on PostgreSQL.
 
 from __future__ import annotations
 
-import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-import sqlalchemy as sa
 
-from training.content import build_catalogue
 from training.quiz import grade, parse_answers
 
-from ..conftest import MINIMAL
-from ..livesite import Browser, live_site
-from ..test_quiz import correct_form
+from ..helpers import MINIMAL, cached_catalogue, correct_form
+from ..livesite import Browser, form_fields, live_site, race, rows, started
 
 pytestmark = pytest.mark.server
-CATALOGUE = build_catalogue(MINIMAL)
+CATALOGUE = cached_catalogue(MINIMAL)
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     with live_site(tmp_path_factory.mktemp("site"), workers=2) as site:
         yield site
-
-
-def rows(site, sql: str, **params) -> list:  # noqa: ANN001, ANN003
-    engine = sa.create_engine(site.env["TRAINING_DATABASE_URL"])
-    try:
-        with engine.connect() as conn:
-            return list(conn.execute(sa.text(sql), params))
-    finally:
-        engine.dispose()
-
-
-def race(count: int, action) -> list:  # noqa: ANN001
-    barrier = threading.Barrier(count)
-
-    def run(index: int):  # noqa: ANN202
-        barrier.wait()
-        return action(index)
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
-
-
-def started(browser: Browser, quiz_id: str = "alpha-quiz") -> str:
-    browser.post(f"/quizzes/{quiz_id}/start", {"csrf_token": browser.token(f"/quizzes/{quiz_id}")})
-    return browser.get(f"/quizzes/{quiz_id}").text
-
-
-def form_fields(page: str) -> dict:
-    return {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1) for name in ("attempt", "seq")} | {
-        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    }
 
 
 def test_ten_simultaneous_submits_grade_once(site):

@@ -12,22 +12,32 @@ import sqlite3
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 import sqlalchemy as sa
 
-from ..conftest import POSTGRES_URL
-from ..livesite import TRAINING, Browser, live_site, wait_until_up
-from ..test_quiz import correct_form
-from .test_concurrency import form_fields, race, rows, started
+from ..helpers import POSTGRES_URL, correct_form
+from ..livesite import (
+    TRAINING,
+    Browser,
+    LiveSite,
+    form_fields,
+    live_site,
+    race,
+    rows,
+    started,
+    wait_for,
+    wait_until_up,
+)
 
 pytestmark = pytest.mark.server
 LESSONS = [("alpha", "first-steps"), ("alpha", "second-steps"), ("beta", "only-lesson"), ("beta", "beta-two")]
 
 
-def consistent(site) -> None:  # noqa: ANN001
+def consistent(site) -> None:
     """No half-written attempt: every submitted attempt has all its responses, and no open
     attempt has any; SQLite's own checks are clean too."""
     half = rows(
@@ -78,7 +88,11 @@ def busy_site(tmp_path_factory):
         yield site
 
 
-def learner_load(site, count: int, prefix: str) -> tuple[list[Browser], callable]:  # noqa: ANN001
+def learner_load(
+    site: LiveSite, count: int, prefix: str, between: Callable[[], None] = lambda: None
+) -> tuple[list[Browser], Callable[[int], list[tuple[str, int]]]]:
+    """``count`` signed-in learners, and what one of them does: read every lesson, take a quiz.
+    ``between`` runs after each lesson is marked read (a test can hold the load there)."""
     emails = site.create_users([f"{prefix}{i}@example.org" for i in range(count)])
     browsers = [Browser(site) for _ in emails]
     for browser, email in zip(browsers, emails, strict=True):
@@ -93,6 +107,7 @@ def learner_load(site, count: int, prefix: str) -> tuple[list[Browser], callable
             done.append(
                 (f"read {unit}/{lesson}", b.post(f"/units/{unit}/{lesson}/complete", {"csrf_token": token}).status_code)
             )
+            between()
         page = started(b, "beta-quiz")
         done.append(
             (
@@ -132,9 +147,29 @@ def test_fifty_learners_at_once_lose_nothing(busy_site):
 
 
 def test_a_worker_killed_mid_load_leaves_no_half_written_attempt(busy_site):
+    """A worker is killed once ten lessons have been marked read, while every learner waits
+    before going on: requests in flight on that worker die, the rest of the load runs on the
+    worker gunicorn starts in its place."""
     site = busy_site
-    browsers, learn = learner_load(site, 20, "killed")
-    killer = threading.Timer(0.3, lambda: os.kill(random.choice(site.worker_pids()), signal.SIGKILL))
+    acknowledged = threading.Semaphore(0)
+    killed = threading.Event()
+
+    def after_each_read() -> None:
+        acknowledged.release()
+        assert killed.wait(timeout=60), "the worker was never killed"
+
+    browsers, learn = learner_load(site, 20, "killed", between=after_each_read)
+    victim: list[int] = []
+
+    def kill_one_worker() -> None:
+        for _ in range(10):
+            if not acknowledged.acquire(timeout=60):
+                break
+        victim.append(random.choice(site.worker_pids()))
+        os.kill(victim[0], signal.SIGKILL)
+        killed.set()
+
+    killer = threading.Thread(target=kill_one_worker)
     killer.start()
 
     def tolerant(i: int) -> list[tuple[str, int]]:
@@ -145,7 +180,9 @@ def test_a_worker_killed_mid_load_leaves_no_half_written_attempt(busy_site):
 
     results = race(20, tolerant)
     killer.join()
-    time.sleep(1)
+    assert victim, "no worker was killed"
+    wait_for(lambda: len(site.worker_pids()) == 3 and victim[0] not in site.worker_pids(), "a new worker")
+    wait_until_up(site)
     acknowledged_reads = sum(1 for r in results for what, code in r if what.startswith("read") and code == 303)
     stored = rows(
         site,
@@ -160,15 +197,16 @@ def test_a_worker_killed_mid_load_leaves_no_half_written_attempt(busy_site):
 def test_backup_under_write_load_restores_every_committed_row(busy_site, tmp_path: Path):
     site = busy_site
     browsers, learn = learner_load(site, 10, "backup")
-    stop = threading.Event()
+    stop, first_round = threading.Event(), threading.Event()
 
     def keep_writing() -> None:
         while not stop.is_set():
             race(10, learn)
+            first_round.set()
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
-    time.sleep(0.5)
+    assert first_round.wait(timeout=120), "the writers never finished a round"
     before = {
         table: rows(site, f'SELECT count(*) AS n FROM "{table}"')[0].n
         for table in ("user", "lesson_progress", "quiz_attempt", "question_response")
@@ -185,7 +223,7 @@ def test_backup_under_write_load_restores_every_committed_row(busy_site, tmp_pat
     engine.dispose()
 
 
-def restore_elsewhere(site, tmp_path: Path) -> str:  # noqa: ANN001
+def restore_elsewhere(site, tmp_path: Path) -> str:
     """Restore the backup into a new database and return its URL."""
     url = sa.engine.make_url(site.env["TRAINING_DATABASE_URL"])
     if url.get_backend_name() == "sqlite":
@@ -210,6 +248,7 @@ def restore_elsewhere(site, tmp_path: Path) -> str:  # noqa: ANN001
     return target
 
 
+@pytest.mark.exclusive
 @pytest.mark.skipif(
     not (POSTGRES_URL and os.environ.get("TRAINING_TEST_PGDATA")),
     reason="needs the throwaway PostgreSQL cluster that scripts/pg-cluster starts",
@@ -219,8 +258,11 @@ def test_postgresql_restart_mid_load_gives_at_most_503(busy_site):
     browsers, _ = learner_load(site, 8, "restart")
     statuses: list[int] = []
     stop = threading.Event()
+    reading = threading.Barrier(len(browsers) + 1)
 
     def keep_reading(b: Browser) -> None:
+        statuses.append(b.get("/units/alpha/first-steps").status_code)
+        reading.wait(timeout=60)  # every reader has been served once before the restart
         while not stop.is_set():
             try:
                 statuses.append(b.get("/units/alpha/first-steps").status_code)
@@ -230,9 +272,10 @@ def test_postgresql_restart_mid_load_gives_at_most_503(busy_site):
     threads = [threading.Thread(target=keep_reading, args=(b,)) for b in browsers]
     for t in threads:
         t.start()
-    time.sleep(0.5)
+    reading.wait(timeout=60)
     pg_ctl("restart", "-m", "fast", "-w")
-    time.sleep(0.5)
+    restarted = len(statuses)
+    wait_for(lambda: 200 in statuses[restarted:], "a page served after the restart")
     stop.set()
     for t in threads:
         t.join()

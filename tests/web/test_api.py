@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..conftest import Auth, get_csrf
 from ..factories import make_user
+from ..helpers import Auth, get_csrf
 
 
 def test_progress_json_has_the_documented_shape(client, login_as):

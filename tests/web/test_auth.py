@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -9,17 +11,17 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from freezegun import freeze_time
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.extensions import db
-from training.models import User
+from training.models import RecoveryCode, User
 
-from ..conftest import get_csrf
-from ..factories import PASSWORD, TOTP_SECRETS, make_user
+from ..factories import TOTP_SECRETS, make_user
+from ..helpers import PASSWORD, Auth, get_csrf
 
 
-def register(client, **fields):  # noqa: ANN001, ANN003, ANN201
+def register(client, **fields):
     data = {
         "name": "Amina Diallo",
         "email": "amina@example.org",
@@ -64,26 +66,31 @@ def test_register_refuses_bad_input_and_keeps_what_was_typed(client, fields: dic
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    variant=st.sampled_from(
-        [
-            "AMINA@example.org",
-            "  amina@example.org ",
-            "Amina@Example.ORG",
-            "ａｍｉｎａ@example.org",
-            "amina@EXAMPLE.org\t",
-        ]
-    )
-)
-def test_email_variants_cannot_create_a_second_account(app, variant: str):
-    client = app.test_client()
-    if db.session.scalar(sa.select(User.id).where(User.email == "amina@example.org")) is None:
-        make_user(email="amina@example.org")
-    response = register(client, email=variant)
-    assert response.status_code == 400
-    assert "already exists" in response.get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
+"""ASCII -> its full-width form (U+FF01-U+FF5E), which NFKC folds back."""
+
+
+@st.composite
+def variants_of(draw: st.DrawFn, email: str) -> str:
+    """The same address as a person might type it: any letter in either case or full width,
+    spaces and tabs around it."""
+    characters = [draw(st.sampled_from(sorted({c, c.upper(), FULL_WIDTH.get(c, c)}))) for c in email]
+    padding = st.text(alphabet=" \t\u3000", max_size=3)
+    return draw(padding) + "".join(characters) + draw(padding)
+
+
+def test_email_variants_cannot_create_a_second_account(app):
+    make_user(email="amina@example.org")
+
+    @settings(max_examples=25, deadline=None)
+    @given(variant=variants_of("amina@example.org"))
+    def register_again(variant: str) -> None:
+        response = register(app.test_client(), email=variant)
+        assert response.status_code == 400
+        assert "already exists" in response.get_data(as_text=True)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
+
+    register_again()
 
 
 def test_sign_in_with_another_case_of_the_email(client, auth):
@@ -142,7 +149,6 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
     user = make_user()
     auth.login(user.email)
     other = app.test_client()
-    from ..conftest import Auth
 
     Auth(other).login(user.email)
     token = get_csrf(client, "/account/password")
@@ -231,8 +237,6 @@ def test_staff_must_set_up_two_step_sign_in(client, auth):
     assert response.status_code == 302
     assert client.get("/").headers["Location"].endswith("/account/two-step")
     page = client.get("/account/two-step").get_data(as_text=True)
-    import re
-
     secret = re.search(r'class="secret">([A-Z2-7]+)<', page).group(1)
     token = get_csrf(client, "/account/two-step")
     response = client.post("/account/two-step", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
@@ -261,3 +265,87 @@ def test_two_step_code_cannot_be_replayed(app, client, auth):
 
 def test_no_default_accounts(app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("app_overrides", [{"LOGIN_MAX_FAILURES": 2, "LOGIN_LOCKOUT": timedelta(minutes=5)}])
+def test_the_lockout_message_follows_the_setting(app, client, auth):
+    """Sign-in, the second step and re-authentication all say how long the pause lasts, as set."""
+    learner, trainer = make_user(), make_user("trainer")
+    for _ in range(2):
+        auth.login(learner.email, "not the password")
+    locked = auth.login(learner.email)
+    assert locked.status_code == 429 and "paused for 5 minutes" in locked.get_data(as_text=True)
+
+    second = app.test_client()
+    token = get_csrf(second, "/login")
+    second.post("/login", data={"email": trainer.email, "password": PASSWORD, "csrf_token": token})
+    for _ in range(3):
+        response = second.post(
+            "/login/verify", data={"code": "000000", "csrf_token": get_csrf(second, "/login/verify")}
+        )
+    assert response.status_code == 429 and "paused for 5 minutes" in response.get_data(as_text=True)
+
+    third = app.test_client()
+    signed_in = make_user()
+    Auth(third).login(signed_in.email)
+    for _ in range(3):
+        token = get_csrf(third, "/account/confirm")
+        response = third.post("/account/confirm", data={"password": "not the password", "csrf_token": token})
+    assert response.status_code == 429 and "paused for 5 minutes" in response.get_data(as_text=True)
+
+
+def test_recovery_codes_are_stored_hashed_and_work_once(app, client, auth):
+    trainer = make_user("trainer", mfa=False)
+    auth.login(trainer.email)
+    page = client.get("/account/two-step").get_data(as_text=True)
+    secret = re.search(r'class="secret">([A-Z2-7]+)<', page).group(1)
+    token = get_csrf(client, "/account/two-step")
+    client.post("/account/two-step", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
+    codes = re.findall(r"<code>([0-9a-f-]+)</code>", client.get("/account/two-step/codes").get_data(as_text=True))
+    assert len(codes) == 10
+    stored = db.session.scalars(sa.select(RecoveryCode.code_hash).where(RecoveryCode.user_id == trainer.id)).all()
+    assert len(stored) == 10 and all(h.startswith("$argon2id$") for h in stored)
+    assert not set(codes) & set(stored)
+    auth.logout()
+
+    def second_step(code: str) -> int:
+        other = app.test_client()
+        token = get_csrf(other, "/login")
+        other.post("/login", data={"email": trainer.email, "password": PASSWORD, "csrf_token": token})
+        return other.post(
+            "/login/verify", data={"code": code, "csrf_token": get_csrf(other, "/login/verify")}
+        ).status_code
+
+    assert second_step(codes[3]) == 302
+    assert second_step(codes[3]) == 401  # used once, never again
+    assert second_step(codes[4]) == 302
+
+
+def test_no_secret_reaches_the_logs(app, client, auth, login_as, caplog):
+    """Passwords, temporary passwords, two-step codes, session cookies and form tokens are
+    never written to any log, whatever the outcome."""
+    caplog.set_level(logging.DEBUG)
+    secrets = ["Sentinel password 1234", "Another sentinel 5678"]
+    register(client, email="logged@example.org", password=secrets[0], confirm=secrets[0])
+    auth.logout()
+    auth.login("logged@example.org", "Wrong sentinel 9012")
+    secrets.append("Wrong sentinel 9012")
+    auth.login("logged@example.org", secrets[0])
+    token = get_csrf(client, "/account/password")
+    client.post(
+        "/account/password",
+        data={"current": secrets[0], "password": secrets[1], "confirm": secrets[1], "csrf_token": token},
+    )
+    secrets += [token, client.get_cookie("session").value]
+    auth.logout()
+    admin = login_as("admin")
+    secrets.append(TOTP_SECRETS[admin.email])
+    token = get_csrf(client, "/admin/users/new")
+    issued = client.post(
+        "/admin/users/new",
+        data={"email": "new@example.org", "name": "New Person", "role": "learner", "csrf_token": token},
+    ).get_data(as_text=True)
+    secrets.append(re.search(r"<code[^>]*>([a-z0-9-]{19})</code>", issued).group(1))
+    logged = caplog.text
+    assert "audit account.create" in logged  # the logs were captured
+    assert [secret for secret in secrets if secret in logged] == []

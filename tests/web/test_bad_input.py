@@ -1,29 +1,16 @@
 """Hypothesis throws bad input at every form the platform has: answers are 4xx or a normal
-page, never a 5xx, and never slow. Routes are read from the app's URL map, so a new form is
-covered the day it is added."""
+page, never a 5xx. Routes are read from the app's URL map, so a new form is covered the day
+it is added. (Speed is measured by ``bench/``, not asserted here.)"""
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ..conftest import Auth, get_csrf
 from ..factories import make_user
+from ..helpers import Auth, get_csrf, post_routes
 
-URL_VALUES = {
-    "unit_id": "alpha",
-    "lesson_id": "first-steps",
-    "quiz_id": "alpha-quiz",
-    "attempt_no": "1",
-    "name": "guide",
-    "user_id": "2",
-    "group_id": "1",
-    "token": "x",
-    "report": "completion",
-}
 FIELDS = [
     "email",
     "password",
@@ -63,7 +50,12 @@ FIELDS = [
 ]
 NASTY = st.one_of(
     st.text(max_size=40),
-    st.text(alphabet=st.characters(codec="utf-8"), min_size=200, max_size=5000),
+    # long text: a short random piece repeated, cheap to generate and to shrink
+    st.builds(
+        lambda piece, times: piece * times,
+        st.text(st.characters(codec="utf-8"), min_size=1, max_size=20),
+        st.integers(10, 250),
+    ),
     st.sampled_from(
         [
             "\x00",
@@ -83,19 +75,6 @@ NASTY = st.one_of(
 FORMS = st.dictionaries(st.sampled_from(FIELDS) | st.text(min_size=1, max_size=12), NASTY, max_size=8)
 
 
-def post_routes(app) -> list[str]:  # noqa: ANN001
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if "POST" not in rule.methods or rule.endpoint == "auth.logout":
-            continue
-        path = rule.rule
-        for argument in rule.arguments:
-            path = path.replace(f"<{argument}>", URL_VALUES.get(argument, "1"))
-            path = path.replace(f"<int:{argument}>", URL_VALUES.get(argument, "1"))
-        routes.append(path)
-    return sorted(set(routes))
-
-
 @pytest.mark.parametrize("role", ["learner", "admin"])
 def test_no_form_answers_bad_input_with_a_server_error(app, role: str):
     client = app.test_client()
@@ -106,15 +85,13 @@ def test_no_form_answers_bad_input_with_a_server_error(app, role: str):
     assert len(routes) >= 10
     seen: set[int] = set()
 
-    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=12, deadline=None)
     @given(form=FORMS)
     def check(form: dict) -> None:
         for path in routes:
-            started = time.monotonic()
             response = client.post(path, data={**form, "csrf_token": token})
             assert response.status_code < 500, (path, form, response.status_code)
             seen.add(response.status_code)
-            assert time.monotonic() - started < 2.0, (path, "slow")
 
     check()
     # The forms were really exercised: refused input (400/404/409/413), re-displayed forms

@@ -14,12 +14,11 @@ import sqlalchemy as sa
 from training.extensions import db
 from training.models import User
 
-from ..cohort import build_cohort
-from ..conftest import Auth, get_csrf
-from ..factories import make_user
+from ..factories import build_cohort, make_user
+from ..helpers import Auth, get_csrf
 
 
-def html_lang(response) -> tuple[str, str]:  # noqa: ANN001
+def html_lang(response) -> tuple[str, str]:
     found = re.search(r'<html lang="([^"]+)" dir="([^"]+)">', response.get_data(as_text=True))
     assert found, "no <html lang dir>"
     return found.group(1), found.group(2)
@@ -124,7 +123,7 @@ def test_country_names_are_in_the_readers_language_and_sorted_for_it(client):
 
 
 @pytest.fixture
-def cohort(app):  # noqa: ANN001
+def cohort(app):
     return build_cohort()
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.extensions import db
 from training.models import LessonProgress
 
-from ..conftest import ROOT, get_csrf
+from ..helpers import ROOT, get_csrf
 
 
 def test_course_map_lists_units_in_order_with_durations(client, login_as):

@@ -23,13 +23,13 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.i18n import TRANSLATIONS_DIR
 from training.models import Group, User
-from training.services.admin import AuditAction
+from training.services.audit import AuditAction
 
-from ..cohort import build_cohort
-from ..conftest import Auth, get_csrf
+from ..factories import build_cohort
+from ..helpers import Auth, get_csrf
 
 PSEUDO = "en-001"  # a locale Babel knows and no course ships: the slot for the pseudo-catalogue
 OPEN, CLOSE = "⟦", "⟧"
@@ -169,7 +169,7 @@ def known_strings(users: list[User], groups: list[Group]) -> list[str]:
 REPORTS = ("units", "completion", "organisations", "countries", "questions")
 
 
-def pages(app, cohort) -> list[str]:  # noqa: ANN001
+def pages(app, cohort) -> list[str]:
     """Every page (GET) of the platform with real arguments from the cohort."""
     values = {
         "unit_id": "alpha",
@@ -191,7 +191,7 @@ def pages(app, cohort) -> list[str]:  # noqa: ANN001
     return sorted(set(urls)) + ["/no-such-page"]
 
 
-def check_pages(client, urls: list[str], known: list[str]) -> dict[str, str]:  # noqa: ANN001
+def check_pages(client, urls: list[str], known: list[str]) -> dict[str, str]:
     problems = {}
     for url in urls:
         response = client.get(url)
@@ -209,7 +209,7 @@ def check_pages(client, urls: list[str], known: list[str]) -> dict[str, str]:  #
 
 
 @pytest.fixture
-def cohort(app):  # noqa: ANN001
+def cohort(app):
     return build_cohort()
 
 

@@ -8,22 +8,22 @@ from datetime import timedelta
 import sqlalchemy as sa
 from freezegun import freeze_time
 
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.extensions import db
 from training.models import AttemptState, QuestionResponse, QuizAttempt
 
-from ..conftest import Auth, csrf_from, get_csrf
-from ..test_quiz import correct_form
+from ..factories import make_user
+from ..helpers import Auth, correct_form, csrf_from, get_csrf
 
 
-def start(client, quiz_id: str = "alpha-quiz") -> str:  # noqa: ANN001
+def start(client, quiz_id: str = "alpha-quiz") -> str:
     token = get_csrf(client, f"/quizzes/{quiz_id}")
     response = client.post(f"/quizzes/{quiz_id}/start", data={"csrf_token": token})
     assert response.status_code == 303
     return client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
 
 
-def submit(client, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"):  # noqa: ANN001, ANN201
+def submit(client, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"):
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     seq = re.search(r'name="seq" value="(\d+)"', page).group(1)
     data = {"csrf_token": csrf_from(page), "attempt": attempt, "seq": seq, "action": action, **answers}
@@ -119,7 +119,6 @@ def test_another_learners_attempt_is_not_found(app, client, login_as):
     page = start(client)
     other = app.test_client()
     login_other = Auth(other)
-    from ..factories import make_user
 
     stranger = make_user()
     login_other.login(stranger.email)
@@ -160,7 +159,7 @@ def test_autosave_rejects_stale_saves(app, client, login_as):
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     token = csrf_from(page)
 
-    def save(seq, answer):  # noqa: ANN001, ANN202
+    def save(seq, answer):
         return client.post(
             "/quizzes/alpha-quiz/autosave",
             data={"csrf_token": token, "attempt": attempt, "seq": str(seq), "q-word": [answer]},

@@ -15,7 +15,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 
-def _create_app(*_args: object) -> object:
+def _create_app(*_args: object) -> Flask:
     from .. import create_app
     from ..content import ContentInvalid
 

@@ -15,7 +15,7 @@ from flask import current_app
 def demo(seed: int) -> None:
     """Create about 200 demo learners, 6 groups, 3 trainers and an administrator, with six
     months of progress and quiz attempts, and print the demo logins."""
-    from ..catalogue import get_catalogue
+    from ..course import get_catalogue
     from ..services.demo import DOMAIN, DemoExists, create_demo_data
 
     if current_app.config["ENV_NAME"] == "production" and not click.confirm(

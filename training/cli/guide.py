@@ -16,13 +16,13 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .. import guide as guide_docs
-from ..catalogue import get_catalogue
+from ..course import get_catalogue
 from ..guide import plan as planner
 
 guide = AppGroup("guide", help="The trainer's guide: plan a workshop, build the PDF.")
 
 
-def _planner_options(function):  # noqa: ANN001, ANN202 - a click decorator
+def _planner_options(function):
     options = [
         click.option(
             "--units",
@@ -55,7 +55,7 @@ def _planner_options(function):  # noqa: ANN001, ANN202 - a click decorator
     return function
 
 
-def _plan(units: str, day_start: str | None, **values: object):  # noqa: ANN202
+def _plan(units: str, day_start: str | None, **values: object):
     catalogue = get_catalogue()
     try:
         chosen = guide_docs.select_units(catalogue, units.split(","))

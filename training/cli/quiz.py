@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask.cli import AppGroup
@@ -29,7 +30,7 @@ quiz = AppGroup("quiz", help="Quizzes: exchange with Moodle in GIFT format.")
 )
 def export_gift(quiz_id: str, out: Path | None) -> None:
     """Write the quiz QUIZ_ID as Moodle GIFT, for a question bank import in Moodle."""
-    from ..catalogue import get_catalogue
+    from ..course import get_catalogue
 
     catalogue = get_catalogue()
     if quiz_id not in catalogue.quizzes:
@@ -60,7 +61,7 @@ def export_gift(quiz_id: str, out: Path | None) -> None:
 )
 def import_gift(file: Path, unit_id: str, out: Path) -> None:
     """Convert the GIFT file FILE into a quiz file for unit --unit."""
-    from ..catalogue import get_catalogue
+    from ..course import get_catalogue
 
     catalogue = get_catalogue()
     units = [unit.id for unit in catalogue.units]
@@ -88,7 +89,7 @@ def import_gift(file: Path, unit_id: str, out: Path) -> None:
     )
 
 
-def _fail(errors: list[ContentError], outcome: str) -> None:
+def _fail(errors: list[ContentError], outcome: str) -> NoReturn:
     for error in errors:
         click.echo(str(error), err=True)
     click.echo(f"{len(errors)} problem(s); {outcome}.", err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 
 import click
 from flask.cli import AppGroup
@@ -34,13 +34,14 @@ def completion(
     country: str | None,
     registered_from,
     registered_to,
-) -> None:  # noqa: ANN001
+) -> None:
     """One row per learner: name, email, organisation, country, groups, units complete, course
     status, course percent, completed at, last activity (the same rows as the web export)."""
     from .. import reports
-    from ..catalogue import get_catalogue
+    from ..course import get_catalogue
     from ..csvio import csv_lines, iso_datetime
-    from ..services import admin
+    from ..permissions import Actor
+    from ..services.audit import record_export
 
     filters = reports.Filters(
         group_id,
@@ -50,7 +51,7 @@ def completion(
         registered_to.date() if registered_to else None,
     )
     rows = reports.learner_rows(get_catalogue(), reports.Scope(), filters)
-    stream = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout  # noqa: SIM115
+    stream = open(out, "w", encoding="utf-8", newline="") if out else sys.stdout
     try:
         if fmt == "csv":
             for chunk in csv_lines(
@@ -63,7 +64,7 @@ def completion(
                 values = reports.completion_record(row)
                 records.append(
                     {
-                        column.replace(" ", "_"): (iso_datetime(v) if hasattr(v, "tzinfo") else v)
+                        column.replace(" ", "_"): (iso_datetime(v) if isinstance(v, datetime) else v)
                         for column, v in zip(reports.COMPLETION_COLUMNS, values, strict=True)
                     }
                 )
@@ -74,7 +75,7 @@ def completion(
     finally:
         if out:
             stream.close()
-    admin.record_export(admin.Actor.command_line(), "completion", {"format": fmt, **filters.query_args()})
+    record_export(Actor.command_line(), "completion", {"format": fmt, **filters.query_args()})
     if out:
         click.echo(f"Wrote the completion report to {out}.", err=True)
 

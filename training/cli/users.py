@@ -46,29 +46,27 @@ def users_create(email: str, name: str, role: str, organisation: str, country: s
     metavar="NAME",
     help="Import the file as members of this group (columns email[,role]) instead of accounts.",
 )
-def users_import(file, group_name: str | None) -> None:  # noqa: ANN001 - a click file
+def users_import(file, group_name: str | None) -> None:
     """Create or update accounts from a CSV file (email,name[,organisation,country,role,groups]).
 
     Every row is checked first; with any problem nothing is imported and each problem is
     printed with its row number. Re-importing the same file changes nothing. New accounts
     get temporary passwords, printed once, to be changed at first sign-in.
     """
-    import sqlalchemy as sa
-
-    from ..extensions import db
-    from ..models import Group
-    from ..services import admin, imports
+    from ..permissions import Actor
+    from ..queries.groups import group_id_named
+    from ..services import imports
 
     data = file.read()
     kind, group_id = imports.ImportKind.USERS, None
     if group_name is not None:
-        group_id = db.session.scalar(sa.select(Group.id).where(Group.name == group_name))
+        group_id = group_id_named(group_name)
         if group_id is None:
             click.echo(f"Error: there is no group named {group_name!r}.", err=True)
             sys.exit(1)
         kind = imports.ImportKind.MEMBERS
     try:
-        result = imports.import_file(admin.Actor.command_line(), kind, data, getattr(file, "name", ""), group_id)
+        result = imports.import_file(Actor.command_line(), kind, data, getattr(file, "name", ""), group_id)
     except imports.ImportRejected as exc:
         for problem in exc.plan.errors:
             click.echo(f"{file.name}: {problem}", err=True)

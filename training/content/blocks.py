@@ -57,8 +57,8 @@ def split_blocks(body: str, path: Path, first_line: int) -> SplitBody:
             continue
         if current is not None:
             if _CLOSE.match(line):
-                kind, attrs, start, lines = current
-                blocks.append(RawBlock(kind, attrs, "\n".join(lines), start, start + 1))
+                block_kind, attrs, start, lines = current
+                blocks.append(RawBlock(block_kind, attrs, "\n".join(lines), start, start + 1))
                 guide.extend(["", PLACEHOLDER.format(len(blocks) - 1), ""])
                 learner.append("")
                 current = None
@@ -70,6 +70,7 @@ def split_blocks(body: str, path: Path, first_line: int) -> SplitBody:
         opened = _OPEN.match(line)
         if opened:
             name, rest = opened.groups()
+            kind: BlockKind | None
             try:
                 kind = BlockKind(name)
             except ValueError:

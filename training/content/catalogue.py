@@ -66,7 +66,7 @@ def build_catalogue(content_dir: Path | str) -> Catalogue:
     languages = spec.guide.translations if spec.guide else ()
     catalogue, render_errors = _render(spec, translations, coverage(raw, languages))
     errors.extend(render_errors)
-    if errors:
+    if errors or catalogue is None:
         raise ContentInvalid(errors)
     assert catalogue is not None  # no errors means the guide was there
     return catalogue
@@ -470,6 +470,7 @@ def _render_quiz(
                     match_id=opaque_id(src.id, key.match) if key.match else "",
                 )
             )
+        assert q.type is not None  # validation gave every question a type
         questions.append(
             Question(
                 id=src.id,

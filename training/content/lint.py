@@ -169,10 +169,10 @@ def _question_findings(q: RawQuestion) -> Iterator[tuple[int, str]]:
                 f"{longest_other}): learners pick the longest; give a wrong option the same length and detail",
             )
     for answer in q.answers:
-        if ABOVE.search(answer.text):
+        if above := ABOVE.search(answer.text):
             yield (
                 answer.line,
-                f"{ABOVE.search(answer.text).group(0)!r} as an option: it tests reading the list, not the lesson, "
+                f"{above.group(0)!r} as an option: it tests reading the list, not the lesson, "
                 "and shuffling breaks it; write each idea as an option of its own",
             )
     for index, answer in enumerate(q.answers):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-import xml.etree.ElementTree as etree  # noqa: S405 - builds no XML from input, only walks Markdown's tree
+import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +138,7 @@ class _LinkExtension(Extension):
         self.source, self.resolve = source, resolve
         self.processor: _LinkRewriter | None = None
 
-    def extendMarkdown(self, md_instance: md.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md_instance: md.Markdown) -> None:
         self.processor = _LinkRewriter(md_instance, self.source, self.resolve)
         md_instance.treeprocessors.register(self.processor, "lesson_links", 1)
 

@@ -331,7 +331,7 @@ def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError], transla
             error(q.line, "an ordering question needs at least three items")
 
 
-def _check_option_ids(q: RawQuestion, error) -> None:  # noqa: ANN001
+def _check_option_ids(q: RawQuestion, error) -> None:
     """Ids on every option of the types that need them, unique within the question."""
     if q.type not in OPTION_ID_TYPES:
         for answer in q.answers:
@@ -357,7 +357,7 @@ def _check_option_ids(q: RawQuestion, error) -> None:  # noqa: ANN001
         seen.setdefault(answer.id, answer.line)
 
 
-def _unique(answers: list[RawAnswer], key, what: str, error) -> None:  # noqa: ANN001
+def _unique(answers: list[RawAnswer], key, what: str, error) -> None:
     seen: set[str] = set()
     for answer in answers:
         value = key(answer)

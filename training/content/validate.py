@@ -197,8 +197,7 @@ class _Fields:
 
 def validate(raw: RawCourse) -> tuple[CourseSpec, list[ContentError]]:
     errors: list[ContentError] = []
-    units = [_unit(u.doc, u.lessons, errors) for u in raw.units]
-    units = [u for u in units if u is not None]
+    units = [unit for u in raw.units if (unit := _unit(u.doc, u.lessons, errors)) is not None]
     _check_unique(((u.id, u.doc.path, u.doc.meta.line_of("id")) for u in units), "unit id", errors)
     _check_unique(((str(u.order), u.doc.path, u.doc.meta.line_of("order")) for u in units), "unit order", errors)
     units.sort(key=lambda u: (u.order, u.id))
@@ -208,7 +207,7 @@ def validate(raw: RawCourse) -> tuple[CourseSpec, list[ContentError]]:
     return CourseSpec(raw.content_dir, tuple(units), tuple(quizzes), guide, raw.sources), errors
 
 
-def _check_unique(items, what: str, errors: list[ContentError]) -> None:  # noqa: ANN001
+def _check_unique(items, what: str, errors: list[ContentError]) -> None:
     seen: dict[str, tuple[Path, int]] = {}
     for value, path, line in items:
         if not value:
@@ -302,7 +301,7 @@ def _check_blocks(blocks: tuple[RawBlock, ...], path: Path, errors: list[Content
             error("a discussion block holds a numbered or bulleted list of questions")
 
 
-def _check_activity(block: RawBlock, error) -> None:  # noqa: ANN001
+def _check_activity(block: RawBlock, error) -> None:
     minutes = block.attrs.get("minutes", "")
     if not minutes.isdigit() or int(minutes) <= 0:
         error("activity block needs minutes=N (a whole number of minutes)")

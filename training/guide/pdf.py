@@ -29,7 +29,7 @@ class _TemplatesOnly(URLFetcher):
         super().__init__(allowed_protocols={"file"})
         self.root = root.resolve()
 
-    def fetch(self, url: str, headers: object = None):  # noqa: ANN201 - WeasyPrint's response type
+    def fetch(self, url: str, headers: object = None):
         if not url.startswith("file:"):
             raise ValueError(f"refused: {url}")
         from urllib.parse import unquote, urlsplit

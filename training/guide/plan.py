@@ -324,7 +324,8 @@ def plan_workshop(units: Sequence[Unit], options: WorkshopOptions) -> Agenda:
 
 
 def _steps(units: Sequence[Unit], options: WorkshopOptions) -> tuple[list[_Step], list[_Step]]:
-    kept, left_out = [], []
+    kept: list[_Step] = []
+    left_out: list[_Step] = []
     for unit in units:
         for index, step in enumerate(unit.session_plan):
             target = left_out if options.quizzes_online and step.kind == StepKind.QUIZ else kept

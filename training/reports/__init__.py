@@ -58,7 +58,7 @@ from .population import (
     unit_rows,
 )
 from .questions import QuestionRow, question_rows, question_text
-from .scope import Filters, Scope, scoped_learner_ids, trainer_group_ids
+from .scope import Filters, Scope, scoped_learner_ids
 
 __all__ = [
     "ACTIVE_DAYS",
@@ -110,7 +110,6 @@ __all__ = [
     "Tally",
     "tally",
     "timeline_record",
-    "trainer_group_ids",
     "unit_record",
     "unit_rows",
 ]

@@ -93,7 +93,7 @@ class ReportInfo:
     title: str
     columns: Sequence[str]
     personal: bool = False
-    """Rows name people: downloading needs a recent password (SECURITY.md SESS-5)."""
+    """Rows name people: downloading needs a recent password (docs/security.md SES-5)."""
 
 
 def _registry() -> dict[str, ReportInfo]:

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import ColumnElement, Select
 
 from ..content.model import Catalogue, Unit
@@ -245,7 +247,7 @@ class _Bits:
             weights[-1][unit.id] = 1 << (index % BITS_PER_COLUMN)
         units = {u.id: u for u in shape.units}
 
-        def mask(column: dict[str, int], keep) -> int:  # noqa: ANN001
+        def mask(column: dict[str, int], keep) -> int:
             return sum(bit for unit_id, bit in column.items() if keep(units[unit_id]))
 
         return cls(
@@ -256,7 +258,7 @@ class _Bits:
             tuple(mask(w, lambda u: not u.lessons and not u.quiz_id) for w in weights),
         )
 
-    def bit(self, index: int, unit_id: ColumnElement) -> ColumnElement:
+    def bit(self, index: int, unit_id: ColumnElement[Any] | InstrumentedAttribute[str]) -> ColumnElement:
         return sa.case(self.weights[index], value=unit_id, else_=0)
 
 
@@ -461,6 +463,7 @@ def learners_select(catalogue: Catalogue, scope: Scope, filters: Filters) -> Lea
         started.append(unit_complete.bitwise_or(zero(les[f"opened_{i}"])).bitwise_or(zero(q[f"tried_{i}"])))
         done_bits.append(passed)
     done_bits += [zero(m[f"marked_{i}"]) for i in range(len(bits.weights))]
+    status: ColumnElement[str]
     if shape.units:
         all_complete = sa.and_(*(c == _int(bits.everything[i]) for i, c in enumerate(complete)))
         status = sa.case(

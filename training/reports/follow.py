@@ -23,6 +23,7 @@ from ..models import (
     User,
 )
 from ..progress import CourseProgress, Status, course_progress, percent_of
+from ..queries.learning import load_records
 from ..translatable import N_
 from .facts import _Shape, unit_facts
 from .questions import FULL_CREDIT, question_text
@@ -218,11 +219,7 @@ class LearnerDetail:
 def learner_detail(catalogue: Catalogue, user_id: int) -> LearnerDetail:
     """Everything about one learner's course: their progress as they see it, each lesson's
     opening and reading, every attempt with every answer, trainers' marks and attendance."""
-    from ..services.learning import (
-        load_records,  # the learner's own loader: the same numbers they see
-    )
-
-    records = load_records(user_id)
+    records = load_records(user_id)  # the learner's own records: the same numbers they see
     progress = course_progress(catalogue, records)
     lessons = tuple(
         LessonView(

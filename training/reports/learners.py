@@ -14,8 +14,10 @@ from ..content.model import Catalogue
 from ..extensions import db
 from ..models import Group, GroupRole, Membership, User
 from ..progress import Status, percent_of
+from ..queries.groups import trainer_group_ids
+from ..queries.paging import Page, clamp_page, text_search
 from .facts import Learners, learners_select
-from .scope import NO_FILTERS, Filters, Scope, prepare_session, trainer_group_ids
+from .scope import NO_FILTERS, Filters, Scope, prepare_session
 
 GROUP_SEPARATOR = "; "
 
@@ -207,25 +209,32 @@ def learner_page(
     status: Status | None = None,
     page: int = 1,
     per_page: int = 50,
-) -> tuple[list[LearnerRow], int]:
-    """One page of :func:`learner_rows` and how many rows there are in all, in one query."""
+) -> Page[LearnerRow]:
+    """One page of :func:`learner_rows` and how many rows there are in all, in one query (a
+    second one only when the page asked for is past the last)."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
     query = _rows_query(learners, scope, search, sort, status).add_columns(sa.func.count().over().label("total"))
+    page = max(1, page)
     rows, total = [], 0
-    for values in db.session.execute(query.offset((max(1, page) - 1) * per_page).limit(per_page)):
+    for values in db.session.execute(query.offset((page - 1) * per_page).limit(per_page)):
         rows.append(_row(learners, values))
         total = values[-1]
     if not rows and page > 1:
-        total = learner_page(catalogue, scope, filters, search=search, sort=sort, status=status, page=1, per_page=1)[1]
-    return rows, int(total)
+        total = learner_page(catalogue, scope, filters, search=search, sort=sort, status=status).total
+        if total:
+            return learner_page(
+                catalogue,
+                scope,
+                filters,
+                search=search,
+                sort=sort,
+                status=status,
+                page=clamp_page(page, total, per_page),
+                per_page=per_page,
+            )
+    return Page(rows, int(total), page, per_page)
 
 
 def _search(query: Select, search: str) -> Select:
-    search = search.strip()
-    if not search:
-        return query
-    pattern = "%" + search.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    return query.where(
-        sa.or_(sa.func.lower(User.name).like(pattern, escape="\\"), User.email.like(pattern, escape="\\"))
-    )
+    return query.where(text_search(search, User.name, User.email)) if search.strip() else query

@@ -269,10 +269,10 @@ class Tally:
             self.active += 1
         if row.status != Status.NOT_STARTED:
             self.started += 1
-        complete = row.status == Status.COMPLETE and row.completed_at is not None
-        if complete:
-            self.durations.append(max(0.0, (row.completed_at - row.registered_at).total_seconds() / 86400))
-            month = row.completed_at.date().replace(day=1)
+        completed_at = row.completed_at if row.status == Status.COMPLETE else None
+        if completed_at is not None:
+            self.durations.append(max(0.0, (completed_at - row.registered_at).total_seconds() / 86400))
+            month = completed_at.date().replace(day=1)
             self.months[month] = self.months.get(month, 0) + 1
         for index in range(len(self.unit_started)):
             bit = 1 << index

@@ -9,8 +9,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
-from ..i18n import NO_LANGUAGE
-from ..models import GroupRole, Membership, Role, User
+from ..extensions import db
+from ..models import Membership, User
+from ..permissions import GroupRole, Role
+from ..queries.groups import trainer_group_ids
+from ..translatable import NO_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +57,6 @@ class Filters:
 
 
 NO_FILTERS = Filters()
-
-
-def trainer_group_ids(trainer_id: int) -> Select:
-    """The groups a trainer runs."""
-    return sa.select(Membership.group_id).where(Membership.user_id == trainer_id, Membership.role == GroupRole.TRAINER)
 
 
 def scoped_learner_ids(scope: Scope, filters: Filters | None = None) -> Select:
@@ -108,8 +106,6 @@ def prepare_session() -> None:
     JIT compilation costs more than it saves on these queries, the hash aggregates over
     500,000 progress rows get room to stay in memory, and a streamed (server-side) cursor is
     planned for reading all its rows rather than the first few. SQLite needs nothing."""
-    from ..extensions import db
-
     if db.session.get_bind().dialect.name == "postgresql":
         for setting in ("jit = off", "work_mem = '64MB'", "cursor_tuple_fraction = 1.0"):
             db.session.execute(sa.text(f"SET LOCAL {setting}"))

@@ -1,109 +1,110 @@
-"""Accounts: creating users, passwords, sign-in with throttling, session revocation."""
+"""Accounts: creating them (self-registration, the command line, an administrator) and
+administering them (details, role, deactivation, password reset).
+
+Every field goes through the rules in :mod:`training.fields`, wherever it comes from. Changes
+an administrator makes are audited in the same transaction (:mod:`.audit`); every function
+takes an :class:`~training.permissions.Actor` rather than the request, so the command line
+and the web call the same code.
+"""
 
 from __future__ import annotations
 
-import hmac
-import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
-from importlib import resources
 
-import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 
 from ..database import transactional, unique_or
 from ..extensions import db
-from ..i18n import gettext
-from ..models import LoginThrottle, RecoveryCode, Role, User, utcnow
+from ..fields import (
+    MAX_NAME,
+    MAX_ORGANISATION,
+    check_profile,
+    email_problem,
+    field_problem,
+    normalise_email,
+    password_problem,
+)
+from ..models import Membership, User
+from ..permissions import Actor, GroupRole, Role, may_assign
+from ..queries.accounts import active_admins_besides, email_taken, get_account
+from ..translatable import gettext
+from .audit import AuditAction, account_label, audit
+from .credentials import end_sessions_in_transaction, hash_password
 
-MAX_EMAIL_LENGTH = 254
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 128
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+"""No 0/o, 1/l/i: a temporary password is read aloud or copied from paper."""
+TEMPORARY_GROUPS, TEMPORARY_GROUP_LENGTH = 4, 4
+"""16 characters from 31: about 79 bits of randomness."""
 
 
 class AccountError(ValueError):
-    """A rule about accounts was broken; the message is safe to show to the user."""
+    """A rule about accounts was broken; the message is safe to show to the person."""
 
 
-def normalise_email(raw: str) -> str:
-    """The one form of an address used for lookups and uniqueness: NFKC, trimmed, casefolded."""
-    return unicodedata.normalize("NFKC", raw or "").strip().casefold()
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    user: User
+    temporary_password: str
 
 
-def email_problem(raw: str) -> str | None:
-    """Why an address cannot be used, or None. The length is checked before any pattern."""
-    email = normalise_email(raw)
-    if not email:
-        return gettext("Enter an email address.")
-    if len(email) > MAX_EMAIL_LENGTH:
-        return gettext("An email address has at most %(max)s characters.", max=MAX_EMAIL_LENGTH)
-    if not EMAIL_PATTERN.match(email):
-        return gettext("Enter a valid email address, like name@ministry.gov.")
-    return None
-
-
-@cache
-def _common_passwords() -> frozenset[str]:
-    text = resources.files("training.data").joinpath("common-passwords.txt").read_text(encoding="utf-8")
-    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
-
-
-def password_problem(password: str) -> str | None:
-    """Why a new password is refused, or None. No composition rules; length and a list of
-    common passwords, as NIST SP 800-63B and OWASP ASVS advise."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return gettext(
-            "Use at least %(min)s characters; a short sentence is easy to remember.", min=MIN_PASSWORD_LENGTH
-        )
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return gettext("Use at most %(max)s characters.", max=MAX_PASSWORD_LENGTH)
-    if password.casefold() in _common_passwords():
-        return gettext("This password is too common and easy to guess. Choose another.")
-    return None
-
-
-def _hasher() -> PasswordHasher:
-    config = current_app.config
-    return PasswordHasher(
-        time_cost=config["ARGON2_TIME_COST"],
-        memory_cost=config["ARGON2_MEMORY_COST"],
-        parallelism=config["ARGON2_PARALLELISM"],
+def new_temporary_password() -> str:
+    """A random, readable one-time password, e.g. ``k7mq-2xdp-tn4a-h9ce``."""
+    chars = [secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_GROUPS * TEMPORARY_GROUP_LENGTH)]
+    return "-".join(
+        "".join(chars[i : i + TEMPORARY_GROUP_LENGTH]) for i in range(0, len(chars), TEMPORARY_GROUP_LENGTH)
     )
 
 
-def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+_TEMPORARY_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
-def verify_password(user: User | None, password: str) -> bool:
-    """Check a password in constant-ish time, also when there is no such user."""
-    hasher = _hasher()
-    if user is None:
-        try:
-            hasher.verify(_dummy_hash(), password)
-        except VerificationError:
-            pass
-        return False
-    try:
-        return hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+def hash_temporary(password: str) -> str:
+    """Hash a temporary password. Its strength is its ~79 random bits, not the hash's cost, so
+    light argon2id parameters are safe here and let an import of thousands of accounts finish
+    in seconds; the person must choose their own password at first sign-in, and that one is
+    hashed with the full parameters."""
+    return _TEMPORARY_HASHER.hash(password)
 
 
-@cache
-def _dummy_hash() -> str:
-    return PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash("not a password")
+def _email_taken() -> AccountError:
+    return AccountError(gettext("An account with this email address already exists."))
 
 
-def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+def _profile(name: str, organisation: str, country: str) -> tuple[str, str, str]:
+    """The person's details cleaned, or the first problem as a sentence for them."""
+    profile = check_profile(name, organisation, country)
+    for found in profile.problems:
+        if found.field == "country":
+            raise AccountError(gettext("Choose a country from the list."))
+        label = gettext("The name") if found.field == "name" else gettext("The organisation")
+        raise AccountError(field_problem(found.problem, label, MAX_NAME if found.field == "name" else MAX_ORGANISATION))
+    return profile.name, profile.organisation, profile.country
+
+
+def _new_user(
+    email: str, name: str, organisation: str, country: str, role: Role, password_hash: str, language: str | None
+) -> User:
+    """Check every field and add the account (inside a write already open)."""
+    problem = email_problem(email)
+    if problem:
+        raise AccountError(problem)
+    name, organisation, country = _profile(name, organisation, country)
+    if email_taken(email):
+        raise _email_taken()
+    user = User(
+        email=normalise_email(email),
+        name=name,
+        organisation=organisation,
+        country=country,
+        language=language or None,
+        role=role,
+        password_hash=password_hash,
+    )
+    with unique_or(_email_taken()):
+        db.session.add(user)
+    return user
 
 
 @transactional
@@ -114,205 +115,128 @@ def create_user(
     role: Role | str = Role.LEARNER,
     organisation: str = "",
     country: str = "",
-    must_change_password: bool = False,
     language: str | None = None,
 ) -> User:
-    """Create an account; raises :class:`AccountError` with a message for the person."""
+    """Create an account with a password the person chose (registration, the command line)."""
     problem = email_problem(email) or password_problem(password)
     if problem:
         raise AccountError(problem)
-    name = name.strip()
-    if not name:
-        raise AccountError(gettext("Enter your name."))
-    normalised = normalise_email(email)
-    if db.session.scalar(sa.select(User.id).where(User.email == normalised)) is not None:
-        raise AccountError(gettext("An account with this email address already exists."))
-    user = User(
-        email=normalised,
-        name=name,
-        organisation=organisation.strip(),
-        country=country.strip().upper(),
-        role=Role(role),
-        password_hash=hash_password(password),
-        must_change_password=must_change_password,
-        language=language or None,
+    return _new_user(email, name, organisation, country, Role(role), hash_password(password), language)
+
+
+@transactional
+def create_account(
+    actor: Actor,
+    email: str,
+    name: str,
+    role: Role | str = Role.LEARNER,
+    organisation: str = "",
+    country: str = "",
+    language: str | None = None,
+) -> NewAccount:
+    """Create an account with a temporary password the person must change at first sign-in."""
+    role = Role(role)
+    if not may_assign(actor, role):
+        raise AccountError(gettext("You may not give this role."))
+    password = new_temporary_password()
+    user = _new_user(email, name, organisation, country, role, hash_temporary(password), language)
+    user.must_change_password = True
+    audit(actor, AuditAction.ACCOUNT_CREATE, account_label(user), role=role.value)
+    return NewAccount(user, password)
+
+
+@transactional
+def update_account(
+    actor: Actor, user_id: int, name: str, organisation: str, country: str, language: str | None = None
+) -> User:
+    """Change a person's name, organisation, country and interface language (the fields they
+    could give themselves); ``language=None`` leaves the language as it is, "" clears it."""
+    user = get_account(user_id)
+    name, organisation, code = _profile(name, organisation, country)
+    new_language = user.language if language is None else (language or None)
+    fields = (
+        ("name", user.name, name),
+        ("organisation", user.organisation, organisation),
+        ("country", user.country, code),
+        ("language", user.language, new_language),
     )
-    with unique_or(AccountError(gettext("An account with this email address already exists."))):
-        db.session.add(user)
+    changed = [label for label, old, new in fields if old != new]
+    user.name, user.organisation, user.country, user.language = name, organisation, code, new_language
+    if changed:
+        audit(actor, AuditAction.ACCOUNT_UPDATE, account_label(user), fields=changed)
     return user
 
 
-# --- sign-in throttling ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SignIn:
-    user: User | None
-    locked_until: datetime | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.user is not None
-
-
-def _throttle_keys(email: str, ip: str) -> tuple[str, str]:
-    return f"account:{normalise_email(email)[:254]}", f"ip:{ip[:64]}"
-
-
-def locked_until(email: str, ip: str, now: datetime | None = None) -> datetime | None:
-    """When sign-in for this account or address opens again, if it is locked now."""
-    now = now or utcnow()
-    rows = db.session.scalars(
-        sa.select(LoginThrottle.locked_until).where(LoginThrottle.key.in_(_throttle_keys(email, ip)))
-    ).all()
-    future = [moment for moment in rows if moment is not None and moment > now]
-    return max(future) if future else None
-
-
 @transactional
-def record_failed_sign_in(email: str, ip: str, now: datetime | None = None) -> None:
-    """Count a failure against the account and the address; lock either past its limit."""
-    now = now or utcnow()
-    config = current_app.config
-    window: timedelta = config["LOGIN_FAILURE_WINDOW"]
-    account_key, ip_key = _throttle_keys(email, ip)
-    limits = {account_key: config["LOGIN_MAX_FAILURES"], ip_key: config["LOGIN_MAX_FAILURES_PER_IP"]}
-    for key, limit in limits.items():
-        row = db.session.get(LoginThrottle, key, with_for_update=True)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            db.session.add(row)
-        if row.window_started_at + window < now:
-            row.failures, row.window_started_at = 0, now
-        row.failures += 1
-        if row.failures >= limit:
-            row.locked_until = now + config["LOGIN_LOCKOUT"]
-            row.failures, row.window_started_at = 0, now
-
-
-@transactional
-def clear_failed_sign_ins(email: str) -> None:
-    account_key, _ = _throttle_keys(email, "")
-    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == account_key))
-
-
-def authenticate(email: str, password: str, ip: str, now: datetime | None = None) -> SignIn:
-    """Check a sign-in. A locked account or address is refused before the password is looked
-    at, so guessing during a lock gains nothing."""
-    now = now or utcnow()
-    lock = locked_until(email, ip, now)
-    if lock is not None:
-        return SignIn(None, lock)
-    user = find_user(email)
-    if user is not None and user.active and verify_password(user, password):
-        if db.session.get(LoginThrottle, _throttle_keys(email, ip)[0]) is not None:
-            clear_failed_sign_ins(email)
-        return SignIn(user)
-    if user is None:
-        verify_password(None, password)
-    record_failed_sign_in(email, ip, now)
-    return SignIn(None, locked_until(email, ip, now))
-
-
-# --- passwords and sessions ---------------------------------------------------------------
-
-
-@transactional
-def change_password(user_id: int, current: str | None, new: str) -> User:
-    """Set a new password (checking the current one when given) and end every session."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise AccountError(gettext("No such account."))
-    if current is not None and not verify_password(user, current):
-        raise AccountError(gettext("Your current password is not correct."))
-    problem = password_problem(new)
-    if problem:
-        raise AccountError(problem)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    user.session_version += 1
+def change_role(actor: Actor, user_id: int, role: Role | str) -> User:
+    """Give an account another role. Nobody changes their own role, and the last active
+    administrator stays one, so the platform always has someone who can manage it."""
+    role = Role(role)
+    if not may_assign(actor, role):
+        raise AccountError(gettext("You may not give this role."))
+    user = get_account(user_id)
+    if user.id == actor.user_id:
+        raise AccountError(gettext("You cannot change your own role; ask another administrator."))
+    if user.role == role:
+        return user
+    if user.role == Role.ADMIN and active_admins_besides(user.id) == 0:
+        raise AccountError(gettext("This is the last active administrator; make someone else an administrator first."))
+    old = user.role
+    user.role = role
+    if role == Role.LEARNER:
+        db.session.execute(
+            sa.update(Membership)
+            .where(Membership.user_id == user.id, Membership.role == GroupRole.TRAINER)
+            .values(role=GroupRole.LEARNER)
+            .execution_options(synchronize_session=False)
+        )
+    end_sessions_in_transaction(user)
+    audit(actor, AuditAction.ACCOUNT_ROLE, account_label(user), before=old.value, after=role.value)
     return user
+
+
+@transactional
+def deactivate_account(actor: Actor, user_id: int) -> User:
+    """Stop an account from signing in and end its sessions at once. Records stay."""
+    user = get_account(user_id)
+    if user.id == actor.user_id:
+        raise AccountError(gettext("You cannot deactivate your own account."))
+    if not user.active:
+        return user
+    if user.role == Role.ADMIN and active_admins_besides(user.id) == 0:
+        raise AccountError(gettext("This is the last active administrator."))
+    user.active = False
+    end_sessions_in_transaction(user)
+    audit(actor, AuditAction.ACCOUNT_DEACTIVATE, account_label(user))
+    return user
+
+
+@transactional
+def reactivate_account(actor: Actor, user_id: int) -> User:
+    user = get_account(user_id)
+    if user.active:
+        return user
+    user.active = True
+    audit(actor, AuditAction.ACCOUNT_REACTIVATE, account_label(user))
+    return user
+
+
+@transactional
+def reset_password(actor: Actor, user_id: int) -> str:
+    """Replace a person's password with a temporary one (returned once, to hand over), end
+    their sessions, and make them choose a new password at their next sign-in."""
+    user = get_account(user_id)
+    if user.id == actor.user_id:
+        raise AccountError(gettext("Change your own password from your account page."))
+    password = new_temporary_password()
+    user.password_hash = hash_temporary(password)
+    user.must_change_password = True
+    end_sessions_in_transaction(user)
+    audit(actor, AuditAction.ACCOUNT_PASSWORD_RESET, account_label(user))
+    return password
 
 
 @transactional
 def set_language(user_id: int, language: str | None) -> None:
     """Keep the interface language the person chose (None: their browser's)."""
     db.session.execute(sa.update(User).where(User.id == user_id).values(language=language or None))
-
-
-@transactional
-def end_sessions(user_id: int) -> None:
-    """Sign the person out everywhere: every cookie issued before now stops working."""
-    db.session.execute(sa.update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
-
-
-# --- two-step sign-in (TOTP) ------------------------------------------------------------------
-
-RECOVERY_CODES = 10
-
-
-def new_totp_secret() -> str:
-    return pyotp.random_base32()
-
-
-def totp_uri(secret: str, email: str, issuer: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
-
-
-def _matching_step(secret: str, code: str, now: float | None = None) -> int | None:
-    """The time step a 6-digit code belongs to (now, one before or one after), or None."""
-    code = "".join(code.split())
-    if not code.isdigit():
-        return None
-    totp = pyotp.TOTP(secret)
-    moment = now if now is not None else utcnow().timestamp()
-    current = int(moment // totp.interval)
-    for step in (current, current - 1, current + 1):
-        if hmac.compare_digest(totp.at(step * totp.interval).encode(), code.encode()):
-            return step
-    return None
-
-
-@transactional
-def enable_totp(user_id: int, secret: str, code: str) -> list[str] | None:
-    """Turn two-step sign-in on once the person proves their app works; returns the recovery
-    codes to show once (only their hashes are kept), or None when the code is wrong."""
-    step = _matching_step(secret, code)
-    if step is None:
-        return None
-    user = db.session.get(User, user_id)
-    user.totp_secret, user.totp_last_step = secret, step
-    return _replace_recovery_codes(user)
-
-
-def _replace_recovery_codes(user: User) -> list[str]:
-    user.recovery_codes.clear()
-    codes = ["-".join(secrets.token_hex(3) for _ in range(2)) for _ in range(RECOVERY_CODES)]
-    user.recovery_codes.extend(RecoveryCode(code_hash=hash_password(code)) for code in codes)
-    return codes
-
-
-@transactional
-def verify_second_factor(user_id: int, code: str) -> bool:
-    """Accept a TOTP code once (a replayed code fails) or an unused recovery code."""
-    user = db.session.get(User, user_id)
-    if user is None or user.totp_secret is None:
-        return False
-    step = _matching_step(user.totp_secret, code)
-    if step is not None:
-        won = db.session.execute(
-            sa.update(User)
-            .where(User.id == user_id, sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
-            .values(totp_last_step=step)
-        ).rowcount
-        return won == 1
-    cleaned = code.strip().lower()
-    for recovery in user.recovery_codes:
-        if recovery.used_at is None:
-            try:
-                if _hasher().verify(recovery.code_hash, cleaned):
-                    recovery.used_at = utcnow()
-                    return True
-            except VerificationError:
-                continue
-    return False

@@ -12,14 +12,16 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..content.model import Quiz
-from ..database import transactional
+from ..database import changed_rows, transactional
 from ..extensions import db
 from ..models import AttemptState, QuestionResponse, QuizAttempt, utcnow
+from ..queries.attempts import last_attempt_no, open_attempt
 from ..quiz import Answer, QuizResult, grade
 
 
@@ -31,57 +33,13 @@ class AttemptClosed(Exception):
     """The attempt was already submitted (or belongs to someone else)."""
 
 
-def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
-    return db.session.scalar(
-        sa.select(QuizAttempt).where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.quiz_id == quiz_id,
-            QuizAttempt.state == AttemptState.IN_PROGRESS,
-        )
-    )
-
-
-def submitted_attempts(user_id: int, quiz_id: str) -> list[QuizAttempt]:
-    """A learner's graded attempts at one quiz, first to last."""
-    return list(
-        db.session.scalars(
-            sa.select(QuizAttempt)
-            .where(
-                QuizAttempt.user_id == user_id,
-                QuizAttempt.quiz_id == quiz_id,
-                QuizAttempt.state == AttemptState.SUBMITTED,
-            )
-            .order_by(QuizAttempt.attempt_no)
-        )
-    )
-
-
-def submitted_attempt(user_id: int, quiz_id: str, attempt_no: int) -> QuizAttempt | None:
-    """One of a learner's own graded attempts, or None (someone else's is never found)."""
-    return db.session.scalar(
-        sa.select(QuizAttempt).where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.quiz_id == quiz_id,
-            QuizAttempt.attempt_no == attempt_no,
-            QuizAttempt.state == AttemptState.SUBMITTED,
-        )
-    )
-
-
 @transactional
 def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> QuizAttempt:
     """The learner's open attempt at this quiz, starting one if there is none."""
     existing = open_attempt(user_id, quiz.id)
     if existing is not None:
         return existing
-    last_no = (
-        db.session.scalar(
-            sa.select(sa.func.max(QuizAttempt.attempt_no)).where(
-                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz.id
-            )
-        )
-        or 0
-    )
+    last_no = last_attempt_no(user_id, quiz.id)
     if quiz.attempts and last_no >= quiz.attempts:
         raise AttemptsExhausted(quiz.id)
     attempt = QuizAttempt(
@@ -123,7 +81,7 @@ def save_draft(user_id: int, attempt_id: int, answers: dict[str, Answer], seq: i
         )
         .values(draft=answers, draft_seq=seq)
     )
-    return result.rowcount == 1
+    return changed_rows(result) == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +112,9 @@ def _record_submission(
     # Plain SQL statements on the session's connection: the write lock is held only as long
     # as they take (the attempt object is expired by the caller).
     connection = db.session.connection()
+    attempts, responses = cast(sa.Table, QuizAttempt.__table__), cast(sa.Table, QuestionResponse.__table__)
     won = connection.execute(
-        sa.update(QuizAttempt.__table__)
+        sa.update(attempts)
         .where(
             QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id, QuizAttempt.state == AttemptState.IN_PROGRESS
         )
@@ -171,7 +130,7 @@ def _record_submission(
     if won != 1:
         return Submission(attempt_id, None)
     connection.execute(
-        sa.insert(QuestionResponse.__table__),
+        sa.insert(responses),
         [
             {
                 "attempt_id": attempt_id,

@@ -34,7 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..quiz import Answer, grade
-from .accounts import hash_password
+from .credentials import hash_password
 
 DOMAIN = "demo.example"
 DAYS = 182
@@ -248,13 +248,13 @@ def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026, now:
     first_unit = catalogue.units[0]
     for group in groups[:2]:
         day = group.starts_on or now.date()
-        members = db.session.scalars(
+        member_ids = db.session.scalars(
             sa.select(Membership.user_id).where(Membership.group_id == group.id, Membership.role == GroupRole.LEARNER)
         ).all()
         trainer_id = db.session.scalar(
             sa.select(Membership.user_id).where(Membership.group_id == group.id, Membership.role == GroupRole.TRAINER)
         )
-        present = [uid for uid in members if rng.random() < 0.8]
+        present = [uid for uid in member_ids if rng.random() < 0.8]
         for uid in present:
             db.session.add(
                 Attendance(

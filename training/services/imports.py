@@ -22,40 +22,17 @@ from flask import current_app
 from ..csvio import CsvInvalid, CsvProblem, CsvTable, decode_upload, read_csv
 from ..database import transactional
 from ..extensions import db
-from ..i18n import N_, gettext, import_language, ngettext
-from ..models import Group, GroupRole, Membership, PendingImport, Role, User, utcnow
-from .accounts import email_problem, normalise_email
-from .admin import (
-    GROUP_LIST_SEPARATOR,
-    MAX_NAME,
-    MAX_ORGANISATION,
-    Actor,
-    AdminError,
-    AuditAction,
-    NewAccount,
-    NotFound,
-    audit,
-    clean_text,
-    column_problem,
-    country_code,
-    group_for,
-    hash_temporary,
-    membership_problem,
-    new_temporary_password,
-    printable,
-    text_problem,
-    upsert_memberships,
-)
+from ..fields import GROUP_LIST_SEPARATOR, check_profile, clean_text, column_problem, email_problem, normalise_email
+from ..i18n import import_language
+from ..models import Group, Membership, PendingImport, User, utcnow
+from ..permissions import Actor, GroupRole, NotFound, Role, group_role_for, may_import, membership_problem
+from ..queries.groups import group_for, group_roles, groups_by_name
+from ..translatable import N_, gettext, ngettext
+from .accounts import NewAccount, hash_temporary, new_temporary_password
+from .audit import AuditAction, audit, group_label, printable
+from .groups import upsert_memberships
 
 PENDING_IMPORT_LIFETIME = timedelta(hours=24)
-
-IMPORTABLE_ROLES: dict[Role, frozenset[Role]] = {
-    Role.ADMIN: frozenset({Role.LEARNER, Role.TRAINER}),
-    Role.TRAINER: frozenset(),
-    Role.LEARNER: frozenset(),
-}
-"""Roles a CSV import may give to new accounts: administrator accounts are made one at a time,
-with a fresh password, never in bulk (SECURITY.md AC-6)."""
 
 
 class ImportKind(StrEnum):
@@ -133,7 +110,7 @@ class ImportResult:
     rows: int = 0
 
 
-class ImportRejected(AdminError):
+class ImportRejected(ValueError):
     """The file has problems; nothing was imported. ``plan`` lists them row by row."""
 
     def __init__(self, plan: ImportPlan) -> None:
@@ -181,10 +158,6 @@ def _group_names_of(user_ids: Sequence[int]) -> dict[int, set[str]]:
     return names
 
 
-def _groups_by_name() -> dict[str, Group]:
-    return {g.name.casefold(): g for g in db.session.scalars(sa.select(Group))}
-
-
 def plan_import(
     actor: Actor, kind: ImportKind, text: str, filename: str = "", group_id: int | None = None
 ) -> ImportPlan:
@@ -202,10 +175,9 @@ def plan_import(
 
 
 def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
-    allowed = IMPORTABLE_ROLES.get(actor.role, frozenset())
     emails = [normalise_email(r.values.get("email", "")) for r in table.rows]
     existing = _users_by_email([e for e in emails if e])
-    groups = _groups_by_name()
+    groups = groups_by_name()
     memberships = _group_names_of([u.id for u in existing.values()])
     seen: dict[str, int] = {}
     planned = []
@@ -220,23 +192,18 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
             errors.append(gettext("email: the same address as row %(row)s.", row=seen[email]))
         else:
             seen[email] = row.number
-        name, organisation = clean_text(v.get("name")), clean_text(v.get("organisation"))
-        for label, value, limit, required in (
-            ("name", name, MAX_NAME, True),
-            ("organisation", organisation, MAX_ORGANISATION, False),
-        ):
-            problem = text_problem(value, limit, required)
-            if problem:
-                errors.append(column_problem(problem, label, limit))
-        code = country_code(v.get("country", ""))
-        if code is None:
-            errors.append(
-                gettext(
-                    "country: %(value)r is not an ISO 3166 country code or name.",
-                    value=printable(v.get("country", ""), 60),
+        profile = check_profile(v.get("name"), v.get("organisation"), v.get("country"))
+        name, organisation, code = profile.name, profile.organisation, profile.country
+        for found in profile.problems:
+            if found.field == "country":
+                errors.append(
+                    gettext(
+                        "country: %(value)r is not an ISO 3166 country code or name.",
+                        value=printable(v.get("country", ""), 60),
+                    )
                 )
-            )
-            code = ""
+            else:
+                errors.append(column_problem(found.problem, found.field, found.limit))
         language = import_language(v.get("language", ""))
         if language is None:
             errors.append(
@@ -260,7 +227,7 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
         user = existing.get(email)
         if user is None:
             action = RowAction.CREATE
-            if role is not None and role not in allowed:
+            if role is not None and not may_import(actor, role):
                 errors.append(gettext("role: an import cannot create %(role)s accounts.", role=role.value))
         else:
             fields = (
@@ -285,8 +252,7 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
                 notes.append(gettext("the account is deactivated and stays so"))
         if role is not None and group_names:
             effective = user.role if user is not None else role
-            member_role = GroupRole.TRAINER if effective in (Role.TRAINER, Role.ADMIN) else GroupRole.LEARNER
-            problem = membership_problem(effective, member_role)
+            problem = membership_problem(effective, group_role_for(effective))
             if problem:
                 errors.append(gettext("groups: %(problem)s", problem=problem))
         planned.append(
@@ -311,9 +277,7 @@ def _plan_users(actor: Actor, table: CsvTable) -> list[PlannedRow]:
 def _plan_members(table: CsvTable, group_id: int | None) -> list[PlannedRow]:
     emails = [normalise_email(r.values.get("email", "")) for r in table.rows]
     existing = _users_by_email([e for e in emails if e])
-    current = dict(
-        db.session.execute(sa.select(Membership.user_id, Membership.role).where(Membership.group_id == group_id)).all()
-    )
+    current = group_roles(group_id) if group_id is not None else {}
     seen: dict[str, int] = {}
     planned = []
     for row, email in zip(table.rows, emails, strict=True):
@@ -445,7 +409,7 @@ def _import_text(actor: Actor, kind: ImportKind, text: str, filename: str, group
 
 
 def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
-    groups = _groups_by_name()
+    groups = groups_by_name()
     existing = _users_by_email([r.email for r in plan.rows])
     created: list[NewAccount] = []
     updated = unchanged = memberships = 0
@@ -475,7 +439,7 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
         else:
             unchanged += 1
         if row.groups:
-            member_role = GroupRole.TRAINER if user.role in (Role.TRAINER, Role.ADMIN) else GroupRole.LEARNER
+            member_role = group_role_for(user.role)
             for name in row.groups:
                 memberships += upsert_memberships(groups[name.casefold()].id, [(user.id, member_role)])
     audit(
@@ -492,12 +456,12 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
 
 
 def _apply_members(actor: Actor, plan: ImportPlan) -> ImportResult:
-    group = db.session.get(Group, plan.group_id)
-    changed = upsert_memberships(group.id, [(r.user_id, GroupRole(r.role)) for r in plan.rows])
+    group = group_for(actor, plan.group_id or 0)
+    changed = upsert_memberships(group.id, [(r.user_id, GroupRole(r.role)) for r in plan.rows if r.user_id is not None])
     audit(
         actor,
         AuditAction.IMPORT_MEMBERS,
-        f"{group.name} (#{group.id})",
+        group_label(group),
         file=plan.filename or "(file)",
         rows=len(plan.rows),
         memberships=changed,

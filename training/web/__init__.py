@@ -4,11 +4,8 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import access, admin, api, assets, auth, guide, learn, quiz
-    from .templating import init_app as init_templating
+    """Add every blueprint's routes to the app."""
+    from . import admin, api, auth, guide, learn, quiz
 
     for module in (auth, learn, quiz, guide, admin, api):
         app.register_blueprint(module.bp)
-    assets.init_app(app)
-    access.init_app(app)
-    init_templating(app)

@@ -2,25 +2,28 @@
 ``before_request`` hook enforces it. A view without a rule is refused (deny by default), and
 ``tests/web/test_access.py`` fails when a route has no rule.
 
-Object-level rules (a learner sees only their own records, a trainer only their groups) are
-functions here too, called by the views that load those objects.
+These are page-level rules (which roles open a URL). Object-level rules (a learner reaches
+only their own records, a trainer only their own groups and the learners in them) live with
+the reads that load those objects: :mod:`training.queries.attempts` finds only the learner's
+own attempts, and :mod:`training.queries.groups` answers ``NotFound`` for anything outside a
+trainer's groups, which the views turn into the same 404 as a missing id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from ..extensions import login_manager
-from ..models import Role
-from ..security import EXPIRED_USER, PENDING_ANSWERS, recently_authenticated
+from ..permissions import Role
+from ..security import recently_authenticated
 
-F = TypeVar("F", bound=Callable)
-MAX_KEPT_ANSWERS = 2500  # characters: stays well inside a cookie
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +32,15 @@ class Rule:
     """None: anyone, signed in or not."""
     fresh: bool = False
     """The password must have been entered recently (role changes, imports, exports)."""
+    on_signed_out: Callable[[], None] | None = None
+    """Called when someone whose session has ended reaches the page, before they are sent to
+    sign in (the quiz keeps the answers they were posting)."""
 
     def recent(self) -> Rule:
         return replace(self, fresh=True)
+
+    def when_signed_out(self, hook: Callable[[], None]) -> Rule:
+        return replace(self, on_signed_out=hook)
 
 
 PUBLIC = Rule(None)
@@ -70,7 +79,8 @@ def init_app(app: Flask) -> None:
     app.before_request(check_access)
 
 
-def check_access():  # noqa: ANN201 - None or a redirect response
+def check_access() -> Response | None:
+    """The before-request hook: None to let the view run, or the answer instead of it."""
     if request.endpoint is None:
         return None  # no such route: the 404 handler answers
     rule = rule_for(request.endpoint)
@@ -81,8 +91,8 @@ def check_access():  # noqa: ANN201 - None or a redirect response
     if not current_user.is_authenticated:
         if request.blueprint == "api":
             abort(401)
-        if request.endpoint == "quiz.submit":
-            keep_unsent_answers()
+        if rule.on_signed_out is not None:
+            rule.on_signed_out()
         return login_manager.unauthorized()
     if request.endpoint not in ACCOUNT_STEPS:
         if current_user.must_change_password:
@@ -96,15 +106,5 @@ def check_access():  # noqa: ANN201 - None or a redirect response
     return None
 
 
-def keep_unsent_answers() -> None:
-    """A quiz posted after the session ended keeps its answers in the (new, signed) session,
-    so they are restored once the learner signs in again instead of being lost."""
-    form = {k: v for k, v in request.form.lists() if k.startswith("q-")}
-    size = sum(len(k) + sum(len(x) for x in v) for k, v in form.items())
-    owner = session.get(EXPIRED_USER)
-    if form and owner and size <= MAX_KEPT_ANSWERS:
-        session[PENDING_ANSWERS] = {"quiz": request.view_args.get("quiz_id"), "form": form, "owner": owner}
-
-
 def is_staff(user: object) -> bool:
-    return getattr(user, "role", None) in STAFF.roles
+    return STAFF.roles is not None and getattr(user, "role", None) in STAFF.roles

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
-from ..catalogue import get_catalogue
-from ..extensions import db
+from ..course import get_catalogue
+from ..database import ping
 from ..progress import course_progress
-from ..services import learning
+from ..queries.learning import load_records
 from .access import PUBLIC, SIGNED_IN, access
 
 bp = Blueprint("api", __name__)
@@ -20,7 +19,7 @@ bp = Blueprint("api", __name__)
 def progress():
     """The signed-in learner's own progress; there is no way to ask for someone else's."""
     catalogue = get_catalogue()
-    course = course_progress(catalogue, learning.load_records(current_user.id))
+    course = course_progress(catalogue, load_records(current_user.id))
     units = []
     for unit, unit_progress in zip(catalogue.units, course.units, strict=True):
         quiz = unit_progress.quiz
@@ -48,5 +47,5 @@ def progress():
 @access(PUBLIC)
 def healthz():
     """Up and able to reach the database; says nothing more."""
-    db.session.execute(sa.text("SELECT 1"))
+    ping()
     return jsonify({"status": "ok", "content_version": get_catalogue().version})

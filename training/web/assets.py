@@ -37,13 +37,20 @@ def asset_url(filename: str) -> str:
 @access(PUBLIC)
 def static(filename: str) -> Response:
     """Serve ``name.<hash>.ext`` (immutable, a year) or plain ``name.ext`` (revalidated)."""
+    folder = _static_folder()
     found = FINGERPRINT.match(Path(filename).name)
     if found:
         real = str(Path(filename).with_name(found["stem"] + found["suffix"]))
-        response = send_from_directory(current_app.static_folder, real, max_age=ONE_YEAR)
+        response = send_from_directory(folder, real, max_age=ONE_YEAR)
         response.cache_control.immutable = True
         return response
-    return send_from_directory(current_app.static_folder, filename, max_age=0)
+    return send_from_directory(folder, filename, max_age=0)
+
+
+def _static_folder() -> str:
+    folder = current_app.static_folder
+    assert folder is not None  # the app is created with its package's static folder
+    return folder
 
 
 def init_app(app: Flask) -> None:

@@ -3,7 +3,9 @@ change password, re-authenticate, two-step sign-in set-up."""
 
 from __future__ import annotations
 
+import math
 import time
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -11,9 +13,11 @@ from flask_login import current_user, logout_user
 
 from .. import i18n
 from ..i18n import gettext, ngettext
-from ..models import Role
+from ..models import utcnow
+from ..permissions import Role
+from ..queries.accounts import user_by_id
 from ..security import mark_reauthenticated, start_session
-from ..services import accounts
+from ..services import accounts, credentials
 from .access import PUBLIC, SIGNED_IN, access
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, ProfileMfaForm, ReauthForm, RegisterForm, TotpForm
 
@@ -44,6 +48,16 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def locked_message(until: datetime) -> str:
+    """How long signing in stays paused, from the lock itself (its length is a setting)."""
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    return ngettext(
+        "Too many failed attempts. For your security, signing in is paused for %(num)d minute.",
+        "Too many failed attempts. For your security, signing in is paused for %(num)d minutes.",
+        minutes,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @access(PUBLIC)
 def login():
@@ -52,9 +66,9 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        outcome = accounts.authenticate(form.email.data, form.password.data, client_ip())
-        if outcome.ok:
-            user = outcome.user
+        outcome = credentials.authenticate(form.email.data, form.password.data, client_ip())
+        user = outcome.user
+        if user is not None:
             if user.mfa_enabled:
                 session.clear()
                 session[PENDING_MFA] = {
@@ -67,14 +81,7 @@ def login():
             start_session(user)
             return redirect(safe_next(request.args.get("next")))
         if outcome.locked_until is not None:
-            minutes = max(1, int((outcome.locked_until.timestamp() - time.time()) // 60) + 1)
-            form.form_errors.append(
-                ngettext(
-                    "Too many failed attempts. For your security, signing in is paused for %(num)d minute.",
-                    "Too many failed attempts. For your security, signing in is paused for %(num)d minutes.",
-                    minutes,
-                )
-            )
+            form.form_errors.append(locked_message(outcome.locked_until))
             status = 429
         else:
             form.form_errors.append(gettext("The email address or password is not correct."))
@@ -95,22 +102,23 @@ def login_verify():
     form = TotpForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.db.session.get(accounts.User, pending["uid"])
+        user = user_by_id(pending["uid"])
         email = user.email if user else ""
-        if accounts.locked_until(email, client_ip()) is not None:
-            form.form_errors.append(gettext("Too many failed attempts. Please wait 15 minutes and try again."))
+        lock = credentials.locked_until(email, client_ip())
+        if lock is not None:
+            form.form_errors.append(locked_message(lock))
             status = 429
         elif (
             user
             and user.active
             and user.session_version == pending["sv"]
-            and accounts.verify_second_factor(user.id, form.code.data)
+            and credentials.verify_second_factor(user.id, form.code.data)
         ):
             target = pending.get("next") or url_for("learn.course_map")
             start_session(user)
             return redirect(safe_next(target))
         else:
-            accounts.record_failed_sign_in(email, client_ip())
+            credentials.record_failed_sign_in(email, client_ip())
             form.form_errors.append(gettext("That code is not correct, or it was already used."))
             status = 401
     return render_template("auth/login_verify.html", form=form), status
@@ -120,7 +128,7 @@ def login_verify():
 @access(PUBLIC)
 def logout():
     if current_user.is_authenticated:  # the form's CSRF token is checked before any view
-        accounts.end_sessions(current_user.id)
+        credentials.end_sessions(current_user.id)
     logout_user()
     session.clear()
     flash(gettext("You are signed out."), "info")
@@ -174,8 +182,8 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.change_password(current_user.id, form.current.data, form.password.data)
-        except accounts.AccountError as exc:
+            user = credentials.change_password(current_user.id, form.current.data, form.password.data)
+        except credentials.PasswordError as exc:
             form.current.errors.append(str(exc))
         else:
             start_session(user)  # this browser continues; every other session has ended
@@ -192,14 +200,15 @@ def reauthenticate():
     status = 200
     if form.validate_on_submit():
         email = current_user.email
-        if accounts.locked_until(email, client_ip()) is not None:
-            form.password.errors.append(gettext("Too many failed attempts. Please wait and try again."))
+        lock = credentials.locked_until(email, client_ip())
+        if lock is not None:
+            form.password.errors.append(locked_message(lock))
             status = 429
-        elif accounts.verify_password(current_user, form.password.data):
+        elif credentials.verify_password(current_user, form.password.data):
             mark_reauthenticated()
             return redirect(safe_next(request.args.get("next")))
         else:
-            accounts.record_failed_sign_in(email, client_ip())
+            credentials.record_failed_sign_in(email, client_ip())
             form.password.errors.append(gettext("The password is not correct."))
             status = 401
     return render_template("auth/reauthenticate.html", form=form), status
@@ -210,18 +219,18 @@ def reauthenticate():
 def mfa_setup():
     if current_user.mfa_enabled:
         return redirect(url_for("learn.dashboard"))
-    secret = session.get("totp_setup") or accounts.new_totp_secret()
+    secret = session.get("totp_setup") or credentials.new_totp_secret()
     session["totp_setup"] = secret
     form = ProfileMfaForm()
     if form.validate_on_submit():
-        codes = accounts.enable_totp(current_user.id, secret, form.code.data)
+        codes = credentials.enable_totp(current_user.id, secret, form.code.data)
         if codes is None:
             form.code.errors.append(gettext("That code is not correct. Check the time on your phone and try again."))
         else:
             session.pop("totp_setup", None)
             session["recovery_codes"] = codes
             return redirect(url_for("auth.mfa_recovery_codes"))
-    uri = accounts.totp_uri(secret, current_user.email, current_app.config["MFA_ISSUER"])
+    uri = credentials.totp_uri(secret, current_user.email, current_app.config["MFA_ISSUER"])
     required = current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
     status = 400 if request.method == "POST" else 200
     return render_template("auth/mfa_setup.html", form=form, secret=secret, uri=uri, required=required), status

@@ -10,8 +10,8 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .. import i18n
-from ..catalogue import get_catalogue
-from ..extensions import db
+from ..course import get_catalogue
+from ..database import rollback_quietly
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
 from .assets import asset_url
@@ -52,14 +52,14 @@ def _wants_json() -> bool:
     return request.blueprint == "api" or request.accept_mimetypes.best == "application/json"
 
 
-def render_error(code: int, detail: str | None = None):  # noqa: ANN201
+def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, (gettext("Error %(code)s", code=code), ""))
     if _wants_json():
         return jsonify({"error": str(title), "status": code}), code
     return make_response(render_template("errors/error.html", code=code, title=title, message=detail or message)), code
 
 
-def handle_http(error: HTTPException):  # noqa: ANN201
+def handle_http(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
     body, code = render_error(error.code)
@@ -69,7 +69,7 @@ def handle_http(error: HTTPException):  # noqa: ANN201
     return body, code
 
 
-def handle_csrf(error: CSRFError):  # noqa: ANN201
+def handle_csrf(error: CSRFError):
     return render_error(
         400,
         gettext(
@@ -78,13 +78,10 @@ def handle_csrf(error: CSRFError):  # noqa: ANN201
     )
 
 
-def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
+def handle_database_unavailable(error: OperationalError):
     """The database is down or restarting: answer 503 without touching it again (no user
     lookup, no context processors), so the answer itself cannot fail."""
-    try:
-        db.session.rollback()
-    except OperationalError:
-        pass
+    rollback_quietly()
     log.warning("database unavailable: %s", type(error.orig).__name__)
     code = ServiceUnavailable.code
     language = i18n.language_without_account()
@@ -107,7 +104,7 @@ def handle_database_unavailable(error: OperationalError):  # noqa: ANN201
     return response
 
 
-def handle_unexpected(error: Exception):  # noqa: ANN201
-    db.session.rollback()
+def handle_unexpected(error: Exception):
+    rollback_quietly()
     log.exception("unhandled error")
     return render_error(InternalServerError.code)

@@ -7,9 +7,9 @@ from wtforms import EmailField, PasswordField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from .. import i18n
+from ..fields import MAX_EMAIL_LENGTH, MAX_NAME, MAX_ORGANISATION, MAX_PASSWORD_LENGTH, email_problem, password_problem
 from ..i18n import country_name
 from ..i18n import lazy_gettext as _l
-from ..services.accounts import MAX_PASSWORD_LENGTH, email_problem, password_problem
 
 __all__ = ["country_choices", "country_name", "language_choices"]
 
@@ -27,7 +27,7 @@ def language_choices() -> list[SelectChoice]:
     return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.language_choices()]
 
 
-def _valid_email(_form: FlaskForm, field: StringField) -> None:
+def valid_email(_form: FlaskForm, field: StringField) -> None:
     problem = email_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
@@ -40,7 +40,9 @@ def _valid_new_password(_form: FlaskForm, field: PasswordField) -> None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email address"), validators=[DataRequired(_l("Enter your email address.")), Length(max=254)])
+    email = EmailField(
+        _l("Email address"), validators=[DataRequired(_l("Enter your email address.")), Length(max=MAX_EMAIL_LENGTH)]
+    )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)]
     )
@@ -53,9 +55,9 @@ class TotpForm(FlaskForm):
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=120)])
-    email = EmailField(_l("Email address"), validators=[_valid_email, Length(max=254)])
-    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=160)])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=MAX_NAME)])
+    email = EmailField(_l("Email address"), validators=[valid_email, Length(max=MAX_EMAIL_LENGTH)])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=MAX_ORGANISATION)])
     country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
     language = SelectField(_l("Language"), choices=language_choices, validators=[Optional()])
     password = PasswordField(

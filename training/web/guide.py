@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -37,7 +38,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional
 
 from .. import guide
-from ..catalogue import get_catalogue, unit_or_404
+from ..course import get_catalogue, unit_or_404
 from ..guide import plan as planner
 from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
 from ..i18n import gettext
@@ -158,10 +159,15 @@ def index():
         units=units,
         catalogue=catalogue,
         guide_html=article,
-        pdf_url=url_for("guide.pdf", **request.args.to_dict(flat=False)),
+        pdf_url=url_for("guide.pdf", **_same_options()),
         planned=bool(request.args) and not form.errors and not form.form_errors,
         unit_minutes={u.id: u.workshop_minutes for u in catalogue.units},
     )
+
+
+def _same_options() -> dict[str, Any]:
+    """The planner's options as they came, for the PDF link (every value of a repeated one)."""
+    return request.args.to_dict(flat=False)
 
 
 @bp.route("/guide.pdf")
@@ -194,7 +200,7 @@ def font(name: str):
     return send_file(path, mimetype="font/woff2", max_age=0)
 
 
-def _paper_quiz(unit_id: str, answer_key: bool):  # noqa: ANN202 - a PDF response
+def _paper_quiz(unit_id: str, answer_key: bool):
     unit = unit_or_404(unit_id)
     if unit.quiz_id is None:
         abort(404)

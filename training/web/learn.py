@@ -8,9 +8,10 @@ from functools import lru_cache, partial
 from flask import Blueprint, flash, get_template_attribute, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..catalogue import get_catalogue, lesson_or_404, unit_or_404
+from ..course import get_catalogue, lesson_or_404, unit_or_404
 from ..i18n import N_, current_language, gettext
 from ..progress import course_progress, lesson_status
+from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
 
@@ -21,7 +22,7 @@ bp = Blueprint("learn", __name__)
 @access(SIGNED_IN)
 def course_map():
     catalogue = get_catalogue()
-    records = learning.load_records(current_user.id)
+    records = load_records(current_user.id)
     return render_template(
         "learn/course_map.html", catalogue=catalogue, progress=course_progress(catalogue, records), records=records
     )
@@ -32,7 +33,7 @@ def course_map():
 def unit(unit_id: str):
     catalogue = get_catalogue()
     unit = unit_or_404(unit_id)
-    records = learning.load_records(current_user.id)
+    records = load_records(current_user.id)
     progress = course_progress(catalogue, records)
     statuses = {le.id: lesson_status(records.lessons.get((unit.id, le.id))) for le in unit.lessons}
     return render_template(
@@ -49,9 +50,8 @@ def unit(unit_id: str):
 def lesson(unit_id: str, lesson_id: str):
     catalogue = get_catalogue()
     unit, lesson = lesson_or_404(unit_id, lesson_id)
-    record = learning.lesson_record(current_user.id, unit.id, lesson.id)
-    if learning.lesson_needs_opening(record):
-        learning.record_lesson_opened(current_user.id, unit.id, lesson.id)
+    record = lesson_record(current_user.id, unit.id, lesson.id)
+    learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
     parts = lesson_parts(catalogue.version, unit.id, lesson.id, current_language())
     return render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts, status=lesson_status(record))
 
@@ -111,5 +111,5 @@ def complete(unit_id: str, lesson_id: str):
 @access(SIGNED_IN)
 def dashboard():
     catalogue = get_catalogue()
-    records = learning.load_records(current_user.id)
+    records = load_records(current_user.id)
     return render_template("learn/dashboard.html", catalogue=catalogue, progress=course_progress(catalogue, records))

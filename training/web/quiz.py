@@ -5,58 +5,76 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..catalogue import get_catalogue, quiz_or_404
 from ..content.model import Quiz, Unit
-from ..extensions import db
+from ..course import get_catalogue, quiz_or_404
 from ..i18n import gettext
 from ..models import AttemptState, QuizAttempt
 from ..progress import CourseProgress, QuizProgress, UnitProgress, course_progress
-from ..quiz import InvalidSubmission, answers_to_form, grade, parse_answers, public_view
-from ..security import PENDING_ANSWERS
-from ..services import attempts, learning
+from ..queries.attempts import open_attempt, own_attempt, submitted_attempt, submitted_attempts
+from ..queries.learning import load_records
+from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, grade, parse_answers, public_view
+from ..security import EXPIRED_USER, PENDING_ANSWERS
+from ..services import attempts
 from .access import SIGNED_IN, access
 
 bp = Blueprint("quiz", __name__)
 
+MAX_KEPT_ANSWERS = 2500  # characters: stays well inside a cookie
 
-def _own_attempt(quiz_id: str, attempt_id: int | None) -> QuizAttempt:
-    attempt = db.session.get(QuizAttempt, attempt_id) if attempt_id else None
-    if attempt is None or attempt.user_id != current_user.id or attempt.quiz_id != quiz_id:
+
+def keep_unsent_answers() -> None:
+    """A quiz posted after the session ended keeps its answers in the (new, signed) session,
+    so they are restored once the learner signs in again instead of being lost."""
+    form = {k: v for k, v in request.form.lists() if k.startswith(FORM_PREFIX)}
+    size = sum(len(k) + sum(len(x) for x in v) for k, v in form.items())
+    owner = session.get(EXPIRED_USER)
+    if form and owner and size <= MAX_KEPT_ANSWERS:
+        session[PENDING_ANSWERS] = {"quiz": (request.view_args or {}).get("quiz_id"), "form": form, "owner": owner}
+
+
+def _own_attempt(quiz_id: str, attempt_id: str) -> QuizAttempt:
+    """The learner's own attempt named in a form; anyone else's (or none) is a 404."""
+    attempt = own_attempt(current_user.id, quiz_id, int(attempt_id)) if attempt_id.isdigit() else None
+    if attempt is None:
         abort(404)
     return attempt
 
 
-def _posted_answers(quiz) -> tuple[QuizAttempt, dict, int]:  # noqa: ANN001
+def _posted_answers(quiz: Quiz) -> tuple[QuizAttempt, dict[str, Answer], int]:
     """The learner's own attempt named in the form, the answers (400 when they do not fit
     the quiz) and the autosave sequence number."""
-    attempt_id, seq = request.form.get("attempt", ""), request.form.get("seq", "")
-    attempt = _own_attempt(quiz.id, int(attempt_id) if attempt_id.isdigit() else None)
+    attempt = _own_attempt(quiz.id, request.form.get("attempt", ""))
     try:
         answers = parse_answers(quiz, request.form.to_dict(flat=False))
     except InvalidSubmission:
         abort(400)
+    seq = request.form.get("seq", "")
     return attempt, answers, int(seq) if seq.isdigit() else 0
 
 
-def _unit_progress(quiz: Quiz) -> tuple[Unit, UnitProgress, CourseProgress]:
+def _unit_progress(quiz: Quiz) -> tuple[Unit, UnitProgress, QuizProgress, CourseProgress]:
+    """The quiz's unit, the learner's progress in it and in its quiz, and in the course."""
     catalogue = get_catalogue()
-    course = course_progress(catalogue, learning.load_records(current_user.id))
-    return catalogue.unit(quiz.unit_id), course.unit(quiz.unit_id), course
+    course = course_progress(catalogue, load_records(current_user.id))
+    progress = course.unit(quiz.unit_id)
+    if progress.quiz is None:  # the catalogue gives every quiz a unit that names it
+        abort(404)
+    return catalogue.unit(quiz.unit_id), progress, progress.quiz, course
 
 
 @bp.route("/quizzes/<quiz_id>")
 @access(SIGNED_IN)
 def take(quiz_id: str):
     quiz = quiz_or_404(quiz_id)
-    unit, progress, _ = _unit_progress(quiz)
-    attempt = attempts.open_attempt(current_user.id, quiz.id)
+    unit, _, quiz_progress, _ = _unit_progress(quiz)
+    attempt = open_attempt(current_user.id, quiz.id)
     if attempt is None:
         return render_template(
             "quiz/start.html",
             quiz=quiz,
             unit=unit,
-            progress=progress.quiz,
-            history=attempts.submitted_attempts(current_user.id, quiz.id),
+            progress=quiz_progress,
+            history=submitted_attempts(current_user.id, quiz.id),
         )
     draft = attempt.draft or {}
     pending = session.get(PENDING_ANSWERS)
@@ -68,11 +86,16 @@ def take(quiz_id: str):
             flash(gettext("Your answers were kept while you signed in again. Check them, then submit."), "info")
         except InvalidSubmission:
             pass
-    return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft), progress.quiz)
+    return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft), quiz_progress)
 
 
 def _render_form(
-    quiz: Quiz, unit: Unit, attempt: QuizAttempt, values: dict, quiz_progress: QuizProgress, saved: bool = False
+    quiz: Quiz,
+    unit: Unit,
+    attempt: QuizAttempt,
+    values: dict[str, list[str]],
+    quiz_progress: QuizProgress,
+    saved: bool = False,
 ) -> str:
     return render_template(
         "quiz/take.html",
@@ -99,7 +122,7 @@ def start(quiz_id: str):
 
 
 @bp.route("/quizzes/<quiz_id>", methods=["POST"])
-@access(SIGNED_IN)
+@access(SIGNED_IN.when_signed_out(keep_unsent_answers))
 def submit(quiz_id: str):
     quiz = quiz_or_404(quiz_id)
     attempt, answers, seq = _posted_answers(quiz)
@@ -107,9 +130,9 @@ def submit(quiz_id: str):
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
     if request.form.get("action") == "save":
         attempts.save_draft(current_user.id, attempt.id, answers, seq)
-        db.session.refresh(attempt)
-        unit, progress, _ = _unit_progress(quiz)
-        return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), progress.quiz, saved=True)
+        attempt = _own_attempt(quiz.id, str(attempt.id))  # as saved: the next sequence number
+        unit, _, quiz_progress, _ = _unit_progress(quiz)
+        return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), quiz_progress, saved=True)
     attempts.submit_attempt(current_user.id, attempt.id, quiz, answers)
     return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
 
@@ -129,12 +152,12 @@ def autosave(quiz_id: str):
 @access(SIGNED_IN)
 def result(quiz_id: str, attempt_no: int):
     quiz = quiz_or_404(quiz_id)
-    attempt = attempts.submitted_attempt(current_user.id, quiz.id, attempt_no)
+    attempt = submitted_attempt(current_user.id, quiz.id, attempt_no)
     if attempt is None:
         abort(404)
-    unit, unit_progress, course = _unit_progress(quiz)
+    unit, unit_progress, quiz_progress, course = _unit_progress(quiz)
     graded = grade(quiz, attempt.draft or {}, pass_mark=attempt.pass_mark)
-    reveal = bool(attempt.passed) or not unit_progress.quiz.can_attempt
+    reveal = bool(attempt.passed) or not quiz_progress.can_attempt
     return render_template(
         "quiz/result.html",
         quiz=quiz,

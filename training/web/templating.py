@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
-from ..catalogue import get_catalogue
+from ..course import get_catalogue
 from ..models import Role
 from ..progress import percent_of
 from .access import is_staff

@@ -13,8 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
 from ...i18n import N_, gettext, sorted_for_reading
-from ...models import Role, User
-from ...services import admin as service
+from ...models import User
+from ...permissions import Role
+from ...queries.accounts import countries, get_account, list_accounts, organisations
+from ...queries.audit import list_audit
+from ...queries.groups import groups_of, list_groups
+from ...services import accounts
 from ..access import ADMIN, STAFF, access
 from ..forms import ActionForm, country_name
 from .blueprint import bp
@@ -26,26 +30,21 @@ from .forms import AccountEditForm, AccountFilterForm, AccountForm, RoleForm
 @access(STAFF)
 def index():
     if current_user.role != Role.ADMIN:
-        return render_template("admin/trainer_home.html", groups=service.list_groups(actor()))
-    return render_template(
-        "admin/index.html", groups=service.list_groups(actor()), recent=service.list_audit(per_page=8).items
-    )
+        return render_template("admin/trainer_home.html", groups=list_groups(actor()))
+    return render_template("admin/index.html", groups=list_groups(actor()), recent=list_audit(per_page=8).items)
 
 
 @bp.route("/users")
 @access(ADMIN)
 def users():
     form = AccountFilterForm(request.args)
-    form.organisation.choices = [*form.organisation.choices, *(SelectChoice(o, o) for o in service.organisations())]
+    form.organisation.choices = [*form.organisation.choices, *(SelectChoice(o, o) for o in organisations())]
     form.country.choices = [
         *form.country.choices,
-        *(
-            SelectChoice(c, name)
-            for c, name in sorted_for_reading((c, country_name(c) or c) for c in service.countries())
-        ),
+        *(SelectChoice(c, name) for c, name in sorted_for_reading((c, country_name(c) or c) for c in countries())),
     ]
     filters = form.data if form.validate() else {}
-    page = service.list_accounts(
+    page = list_accounts(
         search=filters.get("q") or "",
         role=filters.get("role") or "",
         organisation=filters.get("organisation") or "",
@@ -64,7 +63,7 @@ def user_new():
     form = AccountForm()
     if form.validate_on_submit():
         try:
-            created = service.create_account(
+            created = accounts.create_account(
                 actor(),
                 form.email.data,
                 form.name.data,
@@ -73,7 +72,7 @@ def user_new():
                 form.country.data or "",
                 form.language.data or None,
             )
-        except service.AdminError as exc:
+        except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
             return render_template(
@@ -86,11 +85,11 @@ def user_new():
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @access(ADMIN)
 def user(user_id: int):
-    account = or_404(lambda: service.get_account(user_id))
+    account = or_404(lambda: get_account(user_id))
     form = AccountEditForm(obj=account, language=account.language or "")
     if form.validate_on_submit():
         try:
-            service.update_account(
+            accounts.update_account(
                 actor(),
                 account.id,
                 form.name.data,
@@ -98,15 +97,13 @@ def user(user_id: int):
                 form.country.data or "",
                 form.language.data or "",
             )
-        except service.AdminError as exc:
+        except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
             flash(gettext("The account is saved."), "success")
             return redirect(url_for("admin.user", user_id=account.id), code=303)
     status = 400 if request.method == "POST" else 200
-    return render_template(
-        "admin/user.html", account=account, form=form, memberships=service.groups_of(account.id)
-    ), status
+    return render_template("admin/user.html", account=account, form=form, memberships=groups_of(account.id)), status
 
 
 def _account_action(
@@ -115,15 +112,15 @@ def _account_action(
     action: Callable[[User], str | None],
     success: str,
     make_form: Callable[[User], FlaskForm] = lambda _account: ActionForm(),
-):  # noqa: ANN202
+):
     """A confirmation page (GET) and the action itself (POST), shared by the account actions.
     An action that returns a temporary password shows it once instead of redirecting."""
-    account = or_404(lambda: service.get_account(user_id))
+    account = or_404(lambda: get_account(user_id))
     form = make_form(account)
     if form.validate_on_submit():
         try:
             password = action(account)
-        except service.AdminError as exc:
+        except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
             if password is not None:
@@ -138,7 +135,7 @@ def _account_action(
 @access(ADMIN.recent())
 def user_role(user_id: int):
     def change(account: User) -> None:
-        service.change_role(actor(), account.id, request.form.get("role", ""))
+        accounts.change_role(actor(), account.id, request.form.get("role", ""))
 
     return _account_action(
         user_id,
@@ -153,7 +150,7 @@ def user_role(user_id: int):
 @access(ADMIN.recent())
 def user_deactivate(user_id: int):
     def deactivate(account: User) -> None:
-        service.deactivate_account(actor(), account.id)
+        accounts.deactivate_account(actor(), account.id)
 
     return _account_action(
         user_id, "admin/user_deactivate.html", deactivate, N_("The account is deactivated and its sessions have ended.")
@@ -164,7 +161,7 @@ def user_deactivate(user_id: int):
 @access(ADMIN.recent())
 def user_reactivate(user_id: int):
     def reactivate(account: User) -> None:
-        service.reactivate_account(actor(), account.id)
+        accounts.reactivate_account(actor(), account.id)
 
     return _account_action(user_id, "admin/user_reactivate.html", reactivate, N_("The account is active again."))
 
@@ -173,5 +170,5 @@ def user_reactivate(user_id: int):
 @access(ADMIN.recent())
 def user_password(user_id: int):
     return _account_action(
-        user_id, "admin/user_password.html", lambda account: service.reset_password(actor(), account.id), ""
+        user_id, "admin/user_password.html", lambda account: accounts.reset_password(actor(), account.id), ""
     )

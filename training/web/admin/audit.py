@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from ...services import admin as service
+from ...queries.audit import list_audit
+from ...services.audit import AuditAction
 from ..access import ADMIN, access
 from .blueprint import bp
 from .common import page_number
@@ -15,12 +16,10 @@ from .common import page_number
 @access(ADMIN)
 def audit():
     action = request.args.get("action", "")
-    if action not in {a.value for a in service.AuditAction}:
+    if action not in {a.value for a in AuditAction}:
         action = ""
-    page = service.list_audit(action=action, page=page_number())
-    return render_template(
-        "admin/audit.html", page=page, action=action, actions=list(service.AuditAction), describe=describe
-    )
+    page = list_audit(action=action, page=page_number())
+    return render_template("admin/audit.html", page=page, action=action, actions=list(AuditAction), describe=describe)
 
 
 def describe(detail: dict) -> str:

@@ -12,24 +12,24 @@ from flask import Response, abort, request, stream_with_context
 from flask_login import current_user
 
 from ...csvio import csv_lines
-from ...services import admin as service
+from ...permissions import Actor, NotFound
 from ..auth import client_ip
 
 T = TypeVar("T")
 PER_PAGE = 50
 
 
-def actor() -> service.Actor:
-    """The signed-in person as the service layer's :class:`~training.services.admin.Actor`."""
-    return service.Actor.of(current_user, client_ip())
+def actor() -> Actor:
+    """The signed-in person as an :class:`~training.permissions.Actor` for reads and writes."""
+    return Actor.of(current_user, client_ip())
 
 
 @contextmanager
 def found() -> Iterator[None]:
-    """Turn the service's NotFound (nonexistent, or someone else's) into the same 404."""
+    """Turn NotFound (nonexistent, or someone else's) into the same 404."""
     try:
         yield
-    except service.NotFound:
+    except NotFound:
         abort(404)
 
 

@@ -1,4 +1,4 @@
-"""Forms of the admin pages. Each copies only its declared fields (SECURITY.md AC-5); filter
+"""Forms of the admin pages. Each copies only its declared fields (docs/security.md ACC-5); filter
 forms are GET forms without a CSRF token (they change nothing)."""
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...fields import MAX_EMAIL_LENGTH, MAX_GROUP_DESCRIPTION, MAX_GROUP_NAME, MAX_NAME, MAX_ORGANISATION
 from ...i18n import NO_LANGUAGE
 from ...i18n import lazy_gettext as _l
-from ...models import GroupRole, Role
-from ...services.accounts import email_problem
-from ..forms import country_choices, language_choices
+from ...permissions import GroupRole, Role
+from ..forms import country_choices, language_choices, valid_email
 
 C = SelectChoice
 ROLE_CHOICES = [
@@ -34,12 +34,6 @@ ROLE_CHOICES = [
     C(Role.ADMIN.value, _l("Administrator")),
 ]
 GROUP_ROLE_CHOICES = [C(GroupRole.LEARNER.value, _l("Learner")), C(GroupRole.TRAINER.value, _l("Trainer"))]
-
-
-def _valid_email(_form: FlaskForm, field: StringField) -> None:
-    problem = email_problem(field.data or "")
-    if problem:
-        raise ValidationError(problem)
 
 
 def account_language_choices() -> list[SelectChoice]:
@@ -64,7 +58,7 @@ class AccountFilterForm(GetForm):
         _l("Organisation"),
         choices=[C("", _l("Any organisation"))],
         validate_choice=False,
-        validators=[Optional(), Length(max=160)],
+        validators=[Optional(), Length(max=MAX_ORGANISATION)],
     )
     country = SelectField(
         _l("Country"), choices=[C("", _l("Any country"))], validate_choice=False, validators=[Optional(), Length(max=2)]
@@ -78,8 +72,8 @@ class AccountFilterForm(GetForm):
 
 
 class ProfileFields(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=120)])
-    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=160)])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=MAX_NAME)])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=MAX_ORGANISATION)])
     country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
     language = SelectField(
         _l("Language of the platform"),
@@ -90,7 +84,7 @@ class ProfileFields(FlaskForm):
 
 
 class AccountForm(ProfileFields):
-    email = EmailField(_l("Email address"), validators=[_valid_email, Length(max=254)])
+    email = EmailField(_l("Email address"), validators=[valid_email, Length(max=MAX_EMAIL_LENGTH)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.LEARNER.value)
     submit = SubmitField(_l("Create the account"))
 
@@ -107,16 +101,16 @@ class RoleForm(FlaskForm):
 class GroupForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(_l("Enter a name.")), Length(max=120)],
+        validators=[DataRequired(_l("Enter a name.")), Length(max=MAX_GROUP_NAME)],
         description=_l("For example: Nairobi workshop, March 2026."),
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=MAX_GROUP_DESCRIPTION)])
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     submit = SubmitField(_l("Save the group"))
 
 
 class MemberForm(FlaskForm):
-    email = EmailField(_l("Email address of the account"), validators=[_valid_email, Length(max=254)])
+    email = EmailField(_l("Email address of the account"), validators=[valid_email, Length(max=MAX_EMAIL_LENGTH)])
     role = SelectField(_l("Role in the group"), choices=GROUP_ROLE_CHOICES, default=GroupRole.LEARNER.value)
     submit = SubmitField(_l("Add to the group"))
 
@@ -155,7 +149,7 @@ class ReportFilterForm(GetForm):
         _l("Organisation"),
         choices=[C("", _l("All organisations"))],
         validate_choice=False,
-        validators=[Optional(), Length(max=160)],
+        validators=[Optional(), Length(max=MAX_ORGANISATION)],
     )
     country = SelectField(
         _l("Country"),

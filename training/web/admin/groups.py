@@ -10,11 +10,11 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
-from ...catalogue import get_catalogue
+from ...course import get_catalogue
 from ...i18n import gettext, ngettext
-from ...models import Role
+from ...queries.groups import attendance_sessions, group_for, group_members, groups_of, learner_for, list_groups
 from ...reports import group_matrix, learner_detail, matrix_header, matrix_record
-from ...services import admin as service
+from ...services import audit, groups, workshops
 from ..access import ADMIN, STAFF, access
 from ..forms import ActionForm
 from .blueprint import bp
@@ -22,10 +22,10 @@ from .common import actor, csv_response, found, or_404
 from .forms import AttendanceForm, GroupForm, MemberForm, UndoMarkForm
 
 
-@bp.route("/groups")
+@bp.route("/groups", endpoint="groups")
 @access(STAFF)
-def groups():
-    return render_template("admin/groups.html", groups=service.list_groups(actor()))
+def group_list():
+    return render_template("admin/groups.html", groups=list_groups(actor()))
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -34,8 +34,8 @@ def group_new():
     form = GroupForm()
     if form.validate_on_submit():
         try:
-            group = service.create_group(actor(), form.name.data, form.description.data or "", form.starts_on.data)
-        except service.AdminError as exc:
+            group = groups.create_group(actor(), form.name.data, form.description.data or "", form.starts_on.data)
+        except groups.GroupError as exc:
             form.name.errors.append(str(exc))
         else:
             flash(gettext("The group is created. Now add its trainers and learners."), "success")
@@ -47,15 +47,15 @@ def group_new():
 @bp.route("/groups/<int:group_id>")
 @access(STAFF)
 def group(group_id: int):
-    group = or_404(lambda: service.group_for(actor(), group_id))
+    group = or_404(lambda: group_for(actor(), group_id))
     catalogue = get_catalogue()
     return render_template(
         "admin/group.html",
         group=group,
         catalogue=catalogue,
         matrix=group_matrix(catalogue, group.id),
-        members=service.group_members(group.id),
-        sessions=service.attendance_sessions(group.id),
+        members=group_members(group.id),
+        sessions=attendance_sessions(group.id),
         units={u.id: u for u in catalogue.units},
         member_form=MemberForm(),
         remove_form=ActionForm(),
@@ -65,10 +65,10 @@ def group(group_id: int):
 @bp.route("/groups/<int:group_id>/matrix.csv")
 @access(STAFF.recent())
 def group_matrix_csv(group_id: int):
-    group = or_404(lambda: service.group_for(actor(), group_id))
+    group = or_404(lambda: group_for(actor(), group_id))
     catalogue = get_catalogue()
     rows = group_matrix(catalogue, group.id)
-    service.record_export(actor(), "group matrix", {"group": str(group.id)})
+    audit.record_export(actor(), "group matrix", {"group": str(group.id)})
     return csv_response(
         f"group-{group.id}-progress", matrix_header(catalogue), (matrix_record(catalogue, row) for row in rows)
     )
@@ -77,15 +77,13 @@ def group_matrix_csv(group_id: int):
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @access(ADMIN)
 def group_edit(group_id: int):
-    group = or_404(lambda: service.group_for(actor(), group_id))
+    group = or_404(lambda: group_for(actor(), group_id))
     form = GroupForm(obj=group)
     if form.validate_on_submit():
         try:
             with found():
-                service.update_group(
-                    actor(), group.id, form.name.data, form.description.data or "", form.starts_on.data
-                )
-        except service.AdminError as exc:
+                groups.update_group(actor(), group.id, form.name.data, form.description.data or "", form.starts_on.data)
+        except groups.GroupError as exc:
             form.name.errors.append(str(exc))
         else:
             flash(gettext("The group is saved."), "success")
@@ -97,12 +95,12 @@ def group_edit(group_id: int):
 @bp.route("/groups/<int:group_id>/members", methods=["POST"])
 @access(ADMIN)
 def group_member_add(group_id: int):
-    group = or_404(lambda: service.group_for(actor(), group_id))
+    group = or_404(lambda: group_for(actor(), group_id))
     form = MemberForm()
     if form.validate_on_submit():
         try:
-            user = service.add_member(actor(), group.id, form.email.data, form.role.data)
-        except service.AdminError as exc:
+            user = groups.add_member(actor(), group.id, form.email.data, form.role.data)
+        except groups.GroupError as exc:
             flash(str(exc), "error")
         else:
             flash(gettext("%(name)s is in the group.", name=user.name), "success")
@@ -116,7 +114,7 @@ def group_member_add(group_id: int):
 @access(ADMIN)
 def group_member_remove(group_id: int, user_id: int):  # the form's CSRF token is checked before any view
     with found():
-        service.remove_member(actor(), group_id, user_id)
+        groups.remove_member(actor(), group_id, user_id)
     flash(gettext("Removed from the group. Their records are kept."), "success")
     return redirect(url_for("admin.group", group_id=group_id) + "#members", code=303)
 
@@ -124,11 +122,9 @@ def group_member_remove(group_id: int, user_id: int):  # the form's CSRF token i
 @bp.route("/groups/<int:group_id>/attendance", methods=["GET", "POST"])
 @access(STAFF)
 def group_attendance(group_id: int):
-    group = or_404(lambda: service.group_for(actor(), group_id))
+    group = or_404(lambda: group_for(actor(), group_id))
     catalogue = get_catalogue()
-    learners = [
-        m.user for m in service.group_members(group.id) if m.role.value == "learner" and m.user.role == Role.LEARNER
-    ]
+    learners = [m.user for m in group_members(group.id) if m.is_learner]
     form = AttendanceForm(data=None if request.method == "POST" else {"session_date": date.today()})
     form.unit.choices = [
         SelectChoice("", gettext("Choose a unit")),
@@ -141,7 +137,7 @@ def group_attendance(group_id: int):
     if form.validate_on_submit():
         try:
             with found():
-                result = service.record_attendance(
+                result = workshops.record_attendance(
                     actor(),
                     catalogue,
                     group.id,
@@ -150,7 +146,7 @@ def group_attendance(group_id: int):
                     form.present.data,
                     form.mark_complete.data,
                 )
-        except service.AdminError as exc:
+        except groups.GroupError as exc:
             form.form_errors.append(str(exc))
         else:
             message = ngettext(
@@ -175,7 +171,7 @@ def group_unmark(group_id: int):
     if not form.validate_on_submit() or not form.learner.data.isdigit():
         abort(400)
     with found():
-        removed = service.undo_unit_completion(actor(), group_id, form.unit.data, int(form.learner.data))
+        removed = workshops.undo_unit_completion(actor(), group_id, form.unit.data, int(form.learner.data))
     flash(
         gettext("The trainer's mark is removed.")
         if removed
@@ -188,16 +184,16 @@ def group_unmark(group_id: int):
 @bp.route("/learners/<int:user_id>")
 @access(STAFF)
 def learner(user_id: int):
-    person = or_404(lambda: service.learner_for(actor(), user_id))
+    person = or_404(lambda: learner_for(actor(), user_id))
     catalogue = get_catalogue()
     group_arg = request.args.get("group", "")
     from_group = None
     if group_arg.isdigit():
         with found():
-            from_group = service.group_for(actor(), int(group_arg))
+            from_group = group_for(actor(), int(group_arg))
     # A trainer sees the learner through their own groups only: other groups are not named.
-    mine = {g.group.id for g in service.list_groups(actor())}
-    memberships = [(g, r) for g, r in service.groups_of(person.id) if g.id in mine]
+    mine = {g.group.id for g in list_groups(actor())}
+    memberships = [(g, r) for g, r in groups_of(person.id) if g.id in mine]
     return render_template(
         "admin/learner.html",
         person=person,

@@ -8,7 +8,8 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 
 from ...csvio import write_csv
 from ...i18n import gettext
-from ...services import admin as service
+from ...models import Group
+from ...queries.groups import group_for
 from ...services import imports
 from ..access import ADMIN, access
 from ..forms import ActionForm
@@ -23,7 +24,7 @@ TEMPLATE_ROWS = [
 ]
 
 
-def _upload(kind: imports.ImportKind, group=None):  # noqa: ANN001, ANN202
+def _upload(kind: imports.ImportKind, group: Group | None = None):
     form = ImportForm()
     plan = None
     if form.validate_on_submit():
@@ -54,7 +55,7 @@ def import_users():
 @bp.route("/groups/<int:group_id>/import", methods=["GET", "POST"])
 @access(ADMIN.recent())
 def group_import(group_id: int):
-    group = or_404(lambda: service.group_for(actor(), group_id))
+    group = or_404(lambda: group_for(actor(), group_id))
     return _upload(imports.ImportKind.MEMBERS, group)
 
 
@@ -71,7 +72,8 @@ def import_template():
 def import_preview(token: str):
     plan = or_404(lambda: imports.pending_plan(actor(), token))
     form = ActionForm()
-    group = or_404(lambda: service.group_for(actor(), plan.group_id)) if plan.group_id else None
+    group_id = plan.group_id
+    group = or_404(lambda: group_for(actor(), group_id)) if group_id is not None else None
     if form.validate_on_submit():
         try:
             with found():

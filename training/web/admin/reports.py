@@ -15,12 +15,14 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from ... import reports
-from ...catalogue import get_catalogue
 from ...charts import bar_chart, line_chart
+from ...course import get_catalogue
 from ...i18n import N_, format_moment, format_month, gettext, language_name, sorted_for_reading
 from ...models import utcnow
 from ...progress import Status
-from ...services import admin as service
+from ...queries.accounts import countries, organisations
+from ...queries.groups import GroupSummary, list_groups
+from ...services.audit import record_export
 from ..access import STAFF, access
 from ..forms import country_name
 from .blueprint import bp
@@ -37,7 +39,7 @@ class Context:
     scope: reports.Scope
     filters: reports.Filters
     form: ReportFilterForm
-    groups: list[service.GroupSummary]
+    groups: list[GroupSummary]
 
 
 def _context() -> Context:
@@ -45,18 +47,18 @@ def _context() -> Context:
     see answers 404, like a group that does not exist."""
     scope = reports.Scope.for_user(current_user)
     everyone = reports.scoped_learner_ids(scope)
-    groups = service.list_groups(actor())
+    groups = list_groups(actor())
     form = ReportFilterForm(request.args)
     form.group.choices = [*form.group.choices, *(SelectChoice(str(g.group.id), g.group.name) for g in groups)]
     form.organisation.choices = [
         *form.organisation.choices,
-        *(SelectChoice(o, o) for o in service.organisations(everyone)),
+        *(SelectChoice(o, o) for o in organisations(everyone)),
     ]
     form.country.choices = [
         *form.country.choices,
         *(
             SelectChoice(c, name)
-            for c, name in sorted_for_reading((c, country_name(c) or c) for c in service.countries(everyone))
+            for c, name in sorted_for_reading((c, country_name(c) or c) for c in countries(everyone))
         ),
     ]
     if not form.validate():
@@ -92,7 +94,7 @@ def _chips(context: Context) -> list[tuple[str, str]]:
     return [c for c in chips if c]
 
 
-def _render(template: str, context: Context, **values):  # noqa: ANN003, ANN202
+def _render(template: str, context: Context, **values):
     return render_template(
         template,
         filters=context.filters,
@@ -103,14 +105,14 @@ def _render(template: str, context: Context, **values):  # noqa: ANN003, ANN202
     )
 
 
-def _unit_chart(rows: list[reports.UnitRow]):  # noqa: ANN202
+def _unit_chart(rows: list[reports.UnitRow]):
     return bar_chart(
         gettext("Completion by unit"),
         [(gettext("Unit %(number)s: %(title)s", number=r.order, title=r.title), r.completion_rate) for r in rows],
     )
 
 
-def _country_chart(rows: list[reports.SegmentRow]):  # noqa: ANN202
+def _country_chart(rows: list[reports.SegmentRow]):
     top = [r for r in rows if r.key][:15]
     title = (
         gettext("Completion rate by country (the 15 with most learners)")
@@ -120,7 +122,7 @@ def _country_chart(rows: list[reports.SegmentRow]):  # noqa: ANN202
     return bar_chart(title, [(country_name(r.key) or r.key, r.completion_rate) for r in top])
 
 
-def _timeline_chart(rows: tuple[reports.MonthRow, ...]):  # noqa: ANN202
+def _timeline_chart(rows: tuple[reports.MonthRow, ...]):
     return line_chart(gettext("Course completions per month"), [(format_month(r.month), r.completions) for r in rows])
 
 
@@ -143,11 +145,11 @@ def report(name: str):
     if name == "completion":
         return _learners(context)
     if name in SEGMENTS:
-        rows = reports.segment_rows(catalogue, context.scope, context.filters, SEGMENTS[name])
-        chart = _country_chart(rows) if name == "countries" else None
-        return _render("admin/reports/segments.html", context, rows=rows, name=name, chart=chart)
-    rows = reports.question_rows(catalogue, context.scope, context.filters)
-    return _render("admin/reports/questions.html", context, rows=rows)
+        segments = reports.segment_rows(catalogue, context.scope, context.filters, SEGMENTS[name])
+        chart = _country_chart(segments) if name == "countries" else None
+        return _render("admin/reports/segments.html", context, rows=segments, name=name, chart=chart)
+    questions = reports.question_rows(catalogue, context.scope, context.filters)
+    return _render("admin/reports/questions.html", context, rows=questions)
 
 
 def _learner_query() -> tuple[LearnerListForm, dict]:
@@ -158,22 +160,20 @@ def _learner_query() -> tuple[LearnerListForm, dict]:
     return form, {"search": form.q.data or "", "status": status, "sort": form.sort.data or "name"}
 
 
-def _learners(context: Context):  # noqa: ANN202
+def _learners(context: Context):
     catalogue = get_catalogue()
     list_form, query = _learner_query()
-    rows, total = reports.learner_page(
+    page = reports.learner_page(
         catalogue, context.scope, context.filters, page=page_number(), per_page=PER_PAGE, **query
     )
-    pages = max(1, -(-total // PER_PAGE))
-    page = min(page_number(), pages)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return _render(
         "admin/reports/completion.html",
         context,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
+        rows=page.items,
+        total=page.total,
+        page=page.page,
+        pages=page.pages,
         list_form=list_form,
         args=args,
         units_total=len(catalogue.units),
@@ -233,7 +233,7 @@ def report_csv(name: str):
         ]
     else:
         rows = [reports.question_record(r) for r in reports.question_rows(catalogue, context.scope, context.filters)]
-    service.record_export(actor(), name, context.filters.query_args())
+    record_export(actor(), name, context.filters.query_args())
     return csv_response(name, info.columns, rows)
 
 
@@ -244,7 +244,5 @@ def completion_csv():
     context = _context()
     _, query = _learner_query()
     rows = reports.learner_rows(get_catalogue(), context.scope, context.filters, **query)
-    service.record_export(
-        actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}}
-    )
+    record_export(actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}})
     return csv_response("completion", reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows))

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from training.catalogue import get_catalogue
+from training.course import get_catalogue
 from training.extensions import db
 from training.models import (
     Attendance,
@@ -21,10 +21,14 @@ from training.models import (
     UnitCompletion,
     User,
 )
+from training.permissions import Actor, NotFound
+from training.queries.groups import group_for, learner_for, list_groups
 from training.security import load_user
-from training.services import admin, imports
-from training.services.accounts import verify_password
-from training.services.admin import Actor, AdminError, NotFound
+from training.services import accounts, groups, imports, workshops
+from training.services.accounts import AccountError
+from training.services.audit import printable
+from training.services.credentials import verify_password
+from training.services.groups import GroupError
 from training.services.imports import ImportKind, ImportRejected
 
 from .factories import make_user
@@ -46,7 +50,7 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
-def import_text(actor: Actor, text: str, kind=ImportKind.USERS, group_id=None):  # noqa: ANN001, ANN201
+def import_text(actor: Actor, text: str, kind=ImportKind.USERS, group_id=None):
     return imports.import_file(actor, kind, text.encode("utf-8"), "cohort.csv", group_id)
 
 
@@ -54,26 +58,26 @@ def import_text(actor: Actor, text: str, kind=ImportKind.USERS, group_id=None): 
 
 
 def test_create_account_gives_a_temporary_password_that_must_be_changed(boss):
-    created = admin.create_account(boss, " Ana@Example.ORG ", "Ana Diallo", "learner", "Ministry", "Kenya")
+    created = accounts.create_account(boss, " Ana@Example.ORG ", "Ana Diallo", "learner", "Ministry", "Kenya")
     user = db.session.get(User, created.user.id)
     assert (user.email, user.country, user.must_change_password) == ("ana@example.org", "KE", True)
     assert verify_password(user, created.temporary_password)
     assert len(created.temporary_password.replace("-", "")) == 16
     assert audit_actions() == ["account.create"]
-    with pytest.raises(AdminError, match="already exists"):
-        admin.create_account(boss, "ANA@example.org", "Ana again")
+    with pytest.raises(AccountError, match="already exists"):
+        accounts.create_account(boss, "ANA@example.org", "Ana again")
 
 
 def test_deactivation_ends_every_session_at_once(boss):
     user = make_user("learner")
     before = f"{user.id}.{user.session_version}"
     assert load_user(before) is not None
-    admin.deactivate_account(boss, user.id)
+    accounts.deactivate_account(boss, user.id)
     db.session.expire_all()
     assert load_user(before) is None
     user = db.session.get(User, user.id)
     assert not user.active and user.session_version == int(before.split(".")[1]) + 1
-    admin.reactivate_account(boss, user.id)
+    accounts.reactivate_account(boss, user.id)
     db.session.expire_all()
     assert load_user(before) is None, "an old session stays ended after reactivation"
     assert load_user(f"{user.id}.{db.session.get(User, user.id).session_version}") is not None
@@ -82,7 +86,7 @@ def test_deactivation_ends_every_session_at_once(boss):
 
 def test_password_reset_ends_sessions_and_forces_a_change(boss):
     user = make_user("learner")
-    password = admin.reset_password(boss, user.id)
+    password = accounts.reset_password(boss, user.id)
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert user.must_change_password and verify_password(user, password)
@@ -94,24 +98,24 @@ def test_password_reset_ends_sessions_and_forces_a_change(boss):
 
 def test_role_change_rules(boss):
     learner = make_user("learner")
-    admin.change_role(boss, learner.id, "trainer")
+    accounts.change_role(boss, learner.id, "trainer")
     assert db.session.get(User, learner.id).role == Role.TRAINER
-    with pytest.raises(AdminError, match="your own role"):
-        admin.change_role(boss, boss.user_id, "learner")
-    with pytest.raises(AdminError, match="last active administrator"):
-        admin.deactivate_account(Actor(None, Role.ADMIN), boss.user_id)
+    with pytest.raises(AccountError, match="your own role"):
+        accounts.change_role(boss, boss.user_id, "learner")
+    with pytest.raises(AccountError, match="last active administrator"):
+        accounts.deactivate_account(Actor(None, Role.ADMIN), boss.user_id)
     trainer_actor = Actor(learner.id, Role.TRAINER)
-    with pytest.raises(AdminError, match="may not give"):
-        admin.change_role(trainer_actor, learner.id, "admin")
+    with pytest.raises(AccountError, match="may not give"):
+        accounts.change_role(trainer_actor, learner.id, "admin")
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "account.role"))
     assert event.detail == {"before": "learner", "after": "trainer"} and event.ip == "192.0.2.1"
 
 
 def test_line_breaks_in_names_become_spaces_and_other_control_characters_are_refused(boss):
-    created = admin.create_account(boss, "x@example.org", "Evil\r\nFAKE LOG LINE")
+    created = accounts.create_account(boss, "x@example.org", "Evil\r\nFAKE LOG LINE")
     assert created.user.name == "Evil FAKE LOG LINE"
-    with pytest.raises(AdminError, match="control characters"):
-        admin.create_account(boss, "y@example.org", "Evil\x00\x1b[31m")
+    with pytest.raises(AccountError, match="control characters"):
+        accounts.create_account(boss, "y@example.org", "Evil\x00\x1b[31m")
 
 
 # --- imports ----------------------------------------------------------------------------------
@@ -151,7 +155,7 @@ def test_an_error_in_the_last_row_of_a_big_file_leaves_nothing_behind(boss):
 
 
 def test_reimporting_the_same_file_changes_nothing(boss):
-    group = admin.create_group(boss, "Nairobi 2026")
+    group = groups.create_group(boss, "Nairobi 2026")
     text = HEADER + "ana@example.org,Ana,Ministry,KE,,Nairobi 2026\nbo@example.org,Bo,,NG,trainer,\n"
     first = import_text(boss, text)
     assert (len(first.created), first.memberships) == (2, 1)
@@ -212,7 +216,7 @@ def test_two_step_import_keeps_the_file_until_confirmed_and_checks_again(boss):
 
 
 def test_confirm_is_all_or_nothing_when_the_data_changed_since_the_preview(boss):
-    group = admin.create_group(boss, "Cohort")
+    group = groups.create_group(boss, "Cohort")
     plan = imports.preview_import(
         boss, ImportKind.USERS, (HEADER + "ana@example.org,Ana,,,,\nbo@example.org,Bo,,,,Cohort\n").encode()
     )
@@ -225,7 +229,7 @@ def test_confirm_is_all_or_nothing_when_the_data_changed_since_the_preview(boss)
 
 
 def test_member_import_needs_existing_accounts_and_fitting_roles(boss):
-    group = admin.create_group(boss, "Cohort")
+    group = groups.create_group(boss, "Cohort")
     make_user("learner", email="ana@example.org")
     make_user("trainer", email="tom@example.org")
     bad = "email,role\nana@example.org,learner\nghost@example.org,\nana@example.org,trainer\ntom@example.org,learner\n"
@@ -245,32 +249,32 @@ def test_member_import_needs_existing_accounts_and_fitting_roles(boss):
 def workshop(boss):
     trainer = make_user("trainer", email="tom@example.org")
     other = make_user("trainer", email="olga@example.org")
-    group = admin.create_group(boss, "Workshop", starts_on=date(2026, 3, 2))
-    admin.add_member(boss, group.id, "tom@example.org", "trainer")
+    group = groups.create_group(boss, "Workshop", starts_on=date(2026, 3, 2))
+    groups.add_member(boss, group.id, "tom@example.org", "trainer")
     learners = [make_user("learner", email=f"l{i}@example.org") for i in range(3)]
     for learner in learners:
-        admin.add_member(boss, group.id, learner.email, "learner")
+        groups.add_member(boss, group.id, learner.email, "learner")
     return group, Actor(trainer.id, Role.TRAINER), Actor(other.id, Role.TRAINER), learners
 
 
 def test_trainers_reach_only_their_own_groups_and_learners(workshop):
     group, tom, olga, learners = workshop
-    assert admin.group_for(tom, group.id).id == group.id
+    assert group_for(tom, group.id).id == group.id
     with pytest.raises(NotFound):
-        admin.group_for(olga, group.id)
+        group_for(olga, group.id)
     with pytest.raises(NotFound):
-        admin.group_for(tom, group.id + 100)
-    assert admin.learner_for(tom, learners[0].id).id == learners[0].id
+        group_for(tom, group.id + 100)
+    assert learner_for(tom, learners[0].id).id == learners[0].id
     with pytest.raises(NotFound):
-        admin.learner_for(olga, learners[0].id)
-    assert [g.group.id for g in admin.list_groups(olga)] == []
+        learner_for(olga, learners[0].id)
+    assert [g.group.id for g in list_groups(olga)] == []
 
 
 def test_attendance_and_trainer_marked_completion(workshop):
     group, tom, olga, learners = workshop
     catalogue = get_catalogue()
     now = datetime(2026, 3, 3, 9, tzinfo=UTC)
-    result = admin.record_attendance(
+    result = workshops.record_attendance(
         tom,
         catalogue,
         group.id,
@@ -286,19 +290,19 @@ def test_attendance_and_trainer_marked_completion(workshop):
         (learners[0].id, tom.user_id, group.id, datetime(2026, 3, 2, 12, tzinfo=UTC)),
         (learners[1].id, tom.user_id, group.id, datetime(2026, 3, 2, 12, tzinfo=UTC)),
     }
-    again = admin.record_attendance(
+    again = workshops.record_attendance(
         tom, catalogue, group.id, "alpha", date(2026, 3, 2), [learners[0].id], mark_complete=True, now=now
     )
     assert again.marked_complete == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 2
     with pytest.raises(NotFound):
-        admin.record_attendance(olga, catalogue, group.id, "alpha", date(2026, 3, 2), [learners[0].id])
+        workshops.record_attendance(olga, catalogue, group.id, "alpha", date(2026, 3, 2), [learners[0].id])
     outsider = make_user("learner")
     with pytest.raises(NotFound):
-        admin.record_attendance(tom, catalogue, group.id, "alpha", date(2026, 3, 2), [outsider.id])
-    with pytest.raises(AdminError, match="future"):
-        admin.record_attendance(tom, catalogue, group.id, "alpha", date(2026, 3, 9), [learners[0].id], now=now)
-    assert admin.undo_unit_completion(tom, group.id, "alpha", learners[1].id)
+        workshops.record_attendance(tom, catalogue, group.id, "alpha", date(2026, 3, 2), [outsider.id])
+    with pytest.raises(GroupError, match="future"):
+        workshops.record_attendance(tom, catalogue, group.id, "alpha", date(2026, 3, 9), [learners[0].id], now=now)
+    assert workshops.undo_unit_completion(tom, group.id, "alpha", learners[1].id)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UnitCompletion)) == 1
     actions = audit_actions()
     assert actions.count("trainer.attendance") == 2 and actions.count("trainer.unit_complete") == 2
@@ -306,33 +310,33 @@ def test_attendance_and_trainer_marked_completion(workshop):
 
 
 def test_group_membership_roles_must_fit_the_account(boss):
-    group = admin.create_group(boss, "Cohort")
+    group = groups.create_group(boss, "Cohort")
     make_user("learner", email="ana@example.org")
-    with pytest.raises(AdminError, match="trainer or administrator accounts"):
-        admin.add_member(boss, group.id, "ana@example.org", "trainer")
-    with pytest.raises(AdminError, match="no account"):
-        admin.add_member(boss, group.id, "ghost@example.org", "learner")
-    with pytest.raises(AdminError, match="already exists"):
-        admin.create_group(boss, "cohort")
+    with pytest.raises(GroupError, match="trainer or administrator accounts"):
+        groups.add_member(boss, group.id, "ana@example.org", "trainer")
+    with pytest.raises(GroupError, match="no account"):
+        groups.add_member(boss, group.id, "ghost@example.org", "learner")
+    with pytest.raises(GroupError, match="already exists"):
+        groups.create_group(boss, "cohort")
 
 
 def test_demoting_a_trainer_turns_their_group_roles_into_learner_roles(boss, workshop):
     group, tom, _, _ = workshop
-    admin.change_role(boss, tom.user_id, "learner")
+    accounts.change_role(boss, tom.user_id, "learner")
     role = db.session.scalar(sa.select(Membership.role).where(Membership.user_id == tom.user_id))
     assert role == GroupRole.LEARNER
 
 
 def test_audit_targets_are_escaped_for_logs(boss):
-    assert admin.printable("x\r\nFAKE\x00") == "x\\r\\nFAKE\\x00"
+    assert printable("x\r\nFAKE\x00") == "x\\r\\nFAKE\\x00"
 
 
 @pytest.mark.parametrize("first, second", [("Cohort", "cohort"), ("À", "À"), ("Équipe Dakar", "équipe dakar")])
 def test_group_names_are_unique_whatever_their_case_or_script(boss, first: str, second: str):
-    admin.create_group(boss, first)
-    with pytest.raises(AdminError, match="already exists"):
-        admin.create_group(boss, second)
-    other = admin.create_group(boss, "Another")
-    with pytest.raises(AdminError, match="already exists"):
-        admin.update_group(boss, other.id, second)
+    groups.create_group(boss, first)
+    with pytest.raises(GroupError, match="already exists"):
+        groups.create_group(boss, second)
+    other = groups.create_group(boss, "Another")
+    with pytest.raises(GroupError, match="already exists"):
+        groups.update_group(boss, other.id, second)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Group)) == 2

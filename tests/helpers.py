@@ -1,0 +1,282 @@
+"""What the tests share besides fixtures: where things are, the app's settings for a test,
+throwaway databases, the fixture course built once, and a browser's habits (reading the form
+token from the page, signing in through the real forms)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from training.content import Catalogue, build_catalogue
+from training.content.model import QuestionType, Quiz
+from training.extensions import db
+from training.models import Base
+from training.quiz import FORM_PREFIX
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+MINIMAL = FIXTURES / "content" / "minimal"
+TRANSLATED = FIXTURES / "content" / "translated"
+"""The minimal course (with a few more figures) in French, partly in Spanish, two lessons in Arabic."""
+POSTGRES_URL = os.environ.get("TRAINING_TEST_DATABASE_URL")
+"""Set: the suite runs on this PostgreSQL server (``make test`` starts a throwaway one)."""
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+PASSWORD = "correct horse battery"
+
+
+@cache
+def cached_catalogue(content_dir: str | Path) -> Catalogue:
+    """A content folder's catalogue, built once per test process (it is immutable)."""
+    return build_catalogue(Path(content_dir).resolve())
+
+
+# --- the app and its database -------------------------------------------------------------------
+
+
+def database_url(tmp_path: Path) -> str:
+    """A new SQLite file per test, or this process's PostgreSQL database (emptied per test)."""
+    return postgres_database() or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@cache
+def postgres_database() -> str | None:
+    """The PostgreSQL database this test process empties and fills: the server's own, or under
+    pytest-xdist one per worker (created here, once), so workers never share tables."""
+    if not POSTGRES_URL or not XDIST_WORKER:
+        return POSTGRES_URL
+    url = sa.engine.make_url(POSTGRES_URL)
+    name = f"{url.database}_{XDIST_WORKER}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}) is None:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def make_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
+    config = {
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DATABASE_URL": database_url(tmp_path),
+        "CONTENT_DIR": str(MINIMAL),
+        "GUIDE_CACHE_DIR": str(tmp_path / "guide-cache"),
+    }
+    config.update(overrides)
+    return config
+
+
+@contextmanager
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A brand-new database: a SQLite file, or a throwaway PostgreSQL database."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"migrations_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def reset_database(app: Flask) -> None:
+    """Every table, empty: on SQLite a copy of an empty database made once per process (a
+    new file per test); on PostgreSQL the tables truncated."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                Base.metadata.create_all(conn)
+                conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        path = db.engine.url.database
+        if path and path != ":memory:" and not Path(path).exists():
+            db.engine.dispose()  # nothing is connected to the new file yet
+            shutil.copyfile(_empty_sqlite_database(), path)
+        else:
+            Base.metadata.create_all(db.engine)
+
+
+@cache
+def _empty_sqlite_database() -> Path:
+    """The schema on SQLite, created once: copying the file is much cheaper than CREATE TABLE."""
+    folder = tempfile.mkdtemp(prefix="training-schema-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / "empty.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own application context, as in a real server.
+
+    The ``app`` fixture keeps a context open so tests can use the database directly; without
+    this, requests would share that context and its ``g`` (cached user, CSRF token).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)  # read and close file responses (static files, PDFs)
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+# --- a browser's habits ---------------------------------------------------------------------------
+
+
+def csrf_from(html: str) -> str:
+    found = CSRF_PATTERN.search(html)
+    assert found, "no CSRF token in the page"
+    return found.group(1)
+
+
+def get_csrf(client: FlaskClient, path: str = "/login") -> str:
+    return csrf_from(client.get(path).get_data(as_text=True))
+
+
+class Auth:
+    """Sign in and out through the real forms (flaskr's AuthActions)."""
+
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, follow: bool = False) -> Any:
+        token = get_csrf(self.client, "/login")
+        response = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=follow
+        )
+        if response.status_code == 302 and response.headers["Location"].endswith("/login/verify"):
+            from .factories import totp_code_for
+
+            token = get_csrf(self.client, "/login/verify")
+            response = self.client.post(
+                "/login/verify", data={"code": totp_code_for(email), "csrf_token": token}, follow_redirects=follow
+            )
+        return response
+
+    def logout(self) -> Any:
+        token = get_csrf(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+URL_VALUES = {
+    "unit_id": "alpha",
+    "lesson_id": "first-steps",
+    "quiz_id": "alpha-quiz",
+    "attempt_no": "1",
+    "name": "guide",
+    "user_id": "2",
+    "group_id": "1",
+    "token": "x",
+    "report": "completion",
+}
+"""URL arguments that name something in the fixture course (any other argument gets "1")."""
+
+
+def post_routes(app: Flask, values: dict[str, str] = URL_VALUES) -> list[str]:
+    """Every URL that takes a POST (sign-out aside), its arguments filled in from ``values``:
+    a new form is covered the day it is added."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or ()) or rule.endpoint == "auth.logout":
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<{argument}>", values.get(argument, "1"))
+            path = path.replace(f"<int:{argument}>", values.get(argument, "1"))
+        routes.append(path)
+    return sorted(set(routes))
+
+
+# --- quizzes --------------------------------------------------------------------------------------
+
+
+def correct_form(quiz: Quiz | None = None) -> dict[str, list[str]]:
+    """The quiz form a learner who knows every answer would send (the fixture's alpha quiz)."""
+    quiz = quiz or cached_catalogue(MINIMAL).quiz("alpha-quiz")
+    form: dict[str, list[str]] = {}
+    for q in quiz.questions:
+        name = FORM_PREFIX + q.id
+        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
+            form[name] = [o.id for o in q.options if o.correct]
+        elif q.type == QuestionType.SHORT:
+            form[name] = [next(o.text for o in q.options if o.correct)]
+        elif q.type == QuestionType.MATCHING:
+            for o in q.options:
+                form[f"{name}-{o.id}"] = [o.match_id]
+        elif q.type == QuestionType.ORDERING:
+            for position, o in enumerate(q.options, start=1):
+                form[f"{name}-{o.id}"] = [str(position)]
+    return form
+
+
+# --- a real browser (Playwright pages) ----------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
+    """Run axe-core on the current page; return the violations of the given impacts."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+        if v["impact"] in impacts
+    ]
+
+
+def assert_accessible(page: Any) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{page.url}: {violations}"
+
+
+def sign_in_page(page: Any, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form in a browser page (no second step: learners)."""
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def shot(page: Any, name: str) -> Path:
+    """Screenshots land in the test's temporary folder, for a person to look at."""
+    folder = Path(tempfile.gettempdir()) / "training-screenshots"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,166 @@
+"""What makes a valid email, password, name, organisation, country or group name.
+
+One set of rules wherever a value comes from: registration, the command line, an admin form
+or a CSV import. Plain functions, no Flask and no database; each ``*_problem`` function
+returns a message for the person (or None), so forms, services and imports say the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import pycountry
+
+from .translatable import gettext
+
+MAX_EMAIL_LENGTH = 254
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+MAX_NAME = 120
+MAX_ORGANISATION = 160
+MAX_GROUP_NAME = 120
+MAX_GROUP_DESCRIPTION = 2000
+GROUP_LIST_SEPARATOR = ";"
+"""Separates group names in one CSV cell, so a group name cannot contain it."""
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(raw: str | None) -> str:
+    """The one form of an address used for lookups and uniqueness: NFKC, trimmed, casefolded."""
+    return unicodedata.normalize("NFKC", raw or "").strip().casefold()
+
+
+def email_problem(raw: str | None) -> str | None:
+    """Why an address cannot be used, or None. The length is checked before any pattern."""
+    email = normalise_email(raw)
+    if not email:
+        return gettext("Enter an email address.")
+    if len(email) > MAX_EMAIL_LENGTH:
+        return gettext("An email address has at most %(max)s characters.", max=MAX_EMAIL_LENGTH)
+    if not EMAIL_PATTERN.match(email):
+        return gettext("Enter a valid email address, like name@ministry.gov.")
+    return None
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("training.data").joinpath("common-passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None. No composition rules; length and a list of
+    common passwords, as NIST SP 800-63B and OWASP ASVS advise."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return gettext(
+            "Use at least %(min)s characters; a short sentence is easy to remember.", min=MIN_PASSWORD_LENGTH
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return gettext("Use at most %(max)s characters.", max=MAX_PASSWORD_LENGTH)
+    if password.casefold() in _common_passwords():
+        return gettext("This password is too common and easy to guess. Choose another.")
+    return None
+
+
+def clean_text(text: str | None) -> str:
+    """Runs of whitespace (line breaks included) become one space; the ends are trimmed."""
+    return " ".join((text or "").split())
+
+
+def text_problem(value: str, limit: int, required: bool = False) -> str | None:
+    """What is wrong with a text field: "required", "long" or "control"; None when nothing is.
+    :func:`field_problem` and :func:`column_problem` say it in the reader's language."""
+    if required and not value:
+        return "required"
+    if len(value) > limit:
+        return "long"
+    if any(not ch.isprintable() for ch in value):
+        return "control"
+    return None
+
+
+def field_problem(problem: str, field: str, limit: int) -> str:
+    """A form field's problem as a sentence: "The name is required." (``field`` translated)."""
+    messages = {
+        "required": gettext("%(field)s is required.", field=field),
+        "long": gettext("%(field)s has more than %(limit)s characters.", field=field, limit=limit),
+        "control": gettext("%(field)s contains control characters.", field=field),
+    }
+    return messages[problem]
+
+
+def column_problem(problem: str, column: str, limit: int) -> str:
+    """A CSV cell's problem after its column's name: "name: is required."."""
+    messages = {
+        "required": gettext("%(column)s: is required.", column=column),
+        "long": gettext("%(column)s: has more than %(limit)s characters.", column=column, limit=limit),
+        "control": gettext("%(column)s: contains control characters.", column=column),
+    }
+    return messages[problem]
+
+
+def country_code(raw: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code from a code or an English name; "" for blank; None when
+    unknown."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        return str(pycountry.countries.lookup(raw).alpha_2)
+    except LookupError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    field: str
+    """"name", "organisation" or "country"."""
+    problem: str
+    """"required", "long" or "control" (:func:`text_problem`); "unknown" for a country."""
+    limit: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A person's own details, cleaned: what registration, admin forms and imports store."""
+
+    name: str
+    organisation: str
+    country: str
+    problems: tuple[FieldProblem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_profile(name: str | None, organisation: str | None, country: str | None) -> Profile:
+    """Clean a name, organisation and country, and say what is wrong with each; the caller
+    words the problems for its reader (a form's sentence, or a CSV column's)."""
+    clean_name, clean_organisation = clean_text(name), clean_text(organisation)
+    problems = []
+    for field, value, limit, required in (
+        ("name", clean_name, MAX_NAME, True),
+        ("organisation", clean_organisation, MAX_ORGANISATION, False),
+    ):
+        problem = text_problem(value, limit, required)
+        if problem:
+            problems.append(FieldProblem(field, problem, limit))
+    code = country_code(country)
+    if code is None:
+        problems.append(FieldProblem("country", "unknown"))
+    return Profile(clean_name, clean_organisation, code or "", tuple(problems))
+
+
+def group_name_problem(name: str) -> str | None:
+    """Why a (cleaned) group name cannot be used, as a sentence, or None."""
+    problem = text_problem(name, MAX_GROUP_NAME, required=True)
+    if problem:
+        return field_problem(problem, gettext("The name"), MAX_GROUP_NAME)
+    if GROUP_LIST_SEPARATOR in name:
+        return gettext("A group name cannot contain “%(separator)s”.", separator=GROUP_LIST_SEPARATOR)
+    return None

@@ -1,0 +1,103 @@
+"""Accounts as the administration pages list them, and single accounts by id or address."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..fields import normalise_email
+from ..models import User
+from ..permissions import NotFound, Role
+from ..translatable import NO_LANGUAGE
+from .paging import Page, paginate, text_search
+
+_USER_BY_ID = sa.select(User).where(User.id == sa.bindparam("user_id"))
+
+
+def user_by_id(user_id: int) -> User | None:
+    """An account by id, or None. Runs on every request (the signed-in person), so the query
+    is built once."""
+    return db.session.execute(_USER_BY_ID, {"user_id": user_id}).scalar_one_or_none()
+
+
+def get_account(user_id: int) -> User:
+    """An account by id, for administrators; raises :class:`NotFound`."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(user_id)
+    return user
+
+
+def find_user(email: str) -> User | None:
+    """The account with this address, however it was typed (case, spaces, full-width)."""
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(sa.select(User.id).where(User.email == normalise_email(email))) is not None
+
+
+def list_accounts(
+    *,
+    search: str = "",
+    role: str = "",
+    organisation: str = "",
+    country: str = "",
+    language: str = "",
+    status: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[User]:
+    """Accounts matching the filters, by name, a page at a time."""
+    query = sa.select(User)
+    if search.strip():
+        query = query.where(text_search(search, User.name, User.email, User.organisation))
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    if organisation:
+        query = query.where(User.organisation == organisation)
+    if country:
+        query = query.where(User.country == country)
+    if language == NO_LANGUAGE:
+        query = query.where(User.language.is_(None))
+    elif language:
+        query = query.where(User.language == language)
+    if status in ("active", "inactive"):
+        query = query.where(User.active.is_(status == "active"))
+    return paginate(query.order_by(sa.func.lower(User.name), User.id), page, per_page)
+
+
+def organisations(learner_ids: sa.Select | None = None) -> list[str]:
+    """The organisations people belong to, for filter menus (only these people's, if given)."""
+    query = sa.select(User.organisation).where(User.organisation != "").distinct().order_by(User.organisation)
+    if learner_ids is not None:
+        query = query.where(User.id.in_(learner_ids))
+    return list(db.session.scalars(query))
+
+
+def languages(learner_ids: sa.Select | None = None) -> list[str]:
+    """The interface languages people chose (codes), for a filter."""
+    query = sa.select(User.language).where(User.language.is_not(None)).distinct().order_by(User.language)
+    if learner_ids is not None:
+        query = query.where(User.id.in_(learner_ids))
+    return [code for code in db.session.scalars(query) if code]
+
+
+def countries(learner_ids: sa.Select | None = None) -> list[str]:
+    """The countries people come from, for filter menus (only these people's, if given)."""
+    query = sa.select(User.country).where(User.country != "").distinct().order_by(User.country)
+    if learner_ids is not None:
+        query = query.where(User.id.in_(learner_ids))
+    return list(db.session.scalars(query))
+
+
+def active_admins_besides(user_id: int) -> int:
+    """How many other active administrators there are (the last one must stay)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.active.is_(True), User.id != user_id)
+        )
+        or 0
+    )

@@ -1,0 +1,69 @@
+"""A learner's quiz attempts: the open one, the graded ones. Someone else's attempt is never
+found, whatever id is asked for."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import AttemptState, QuizAttempt
+
+
+def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
+    """The learner's attempt in progress at this quiz, if any (there is at most one)."""
+    return db.session.scalar(
+        sa.select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.state == AttemptState.IN_PROGRESS,
+        )
+    )
+
+
+def own_attempt(user_id: int, quiz_id: str, attempt_id: int) -> QuizAttempt | None:
+    """One of the learner's own attempts at this quiz, in whatever state, read afresh from the
+    database (a write a moment ago may have changed it); None for anyone else's."""
+    return db.session.scalar(
+        sa.select(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def submitted_attempts(user_id: int, quiz_id: str) -> list[QuizAttempt]:
+    """A learner's graded attempts at one quiz, first to last."""
+    return list(
+        db.session.scalars(
+            sa.select(QuizAttempt)
+            .where(
+                QuizAttempt.user_id == user_id,
+                QuizAttempt.quiz_id == quiz_id,
+                QuizAttempt.state == AttemptState.SUBMITTED,
+            )
+            .order_by(QuizAttempt.attempt_no)
+        )
+    )
+
+
+def submitted_attempt(user_id: int, quiz_id: str, attempt_no: int) -> QuizAttempt | None:
+    """One of a learner's own graded attempts, or None (someone else's is never found)."""
+    return db.session.scalar(
+        sa.select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.attempt_no == attempt_no,
+            QuizAttempt.state == AttemptState.SUBMITTED,
+        )
+    )
+
+
+def last_attempt_no(user_id: int, quiz_id: str) -> int:
+    """The highest attempt number the learner has used at this quiz (0 for none)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.max(QuizAttempt.attempt_no)).where(
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id
+            )
+        )
+        or 0
+    )
