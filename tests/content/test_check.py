@@ -35,7 +35,7 @@ def broken_course(case: str, tmp_path: Path, cases: Path = BROKEN, base: Path = 
     return course
 
 
-def report(errors, course: Path) -> list[str]:  # noqa: ANN001
+def report(errors, course: Path) -> list[str]:
     return [f"{e.path.relative_to(course)}:{e.line}: {e.message}" for e in errors]
 
 

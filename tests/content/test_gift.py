@@ -27,7 +27,7 @@ GIFT = Path("sample.gift")
 MINIMAL_LESSONS = {"alpha": frozenset({"first-steps", "second-steps"}), "beta": frozenset({"only-lesson", "beta-two"})}
 
 
-def convert(gift: str, unit: str = "alpha", **kwargs):  # noqa: ANN003, ANN201
+def convert(gift: str, unit: str = "alpha", **kwargs):
     """GIFT -> (front matter, questions, notes) as our quiz parser reads the written file."""
     lessons = kwargs.pop("lessons", MINIMAL_LESSONS)
     result = gift_to_quiz(gift, unit, GIFT, lessons=lessons, **kwargs)
@@ -37,13 +37,13 @@ def convert(gift: str, unit: str = "alpha", **kwargs):  # noqa: ANN003, ANN201
     return meta, raw.questions, [str(n) for n in result.notes]
 
 
-def one(gift: str, **kwargs) -> RawQuestion:  # noqa: ANN003
+def one(gift: str, **kwargs) -> RawQuestion:
     _meta, questions, _notes = convert(gift, **kwargs)
     assert len(questions) == 1
     return questions[0]
 
 
-def problems(gift: str, unit: str = "alpha", **kwargs) -> list[str]:  # noqa: ANN003
+def problems(gift: str, unit: str = "alpha", **kwargs) -> list[str]:
     with pytest.raises(GiftError) as raised:
         gift_to_quiz(gift, unit, GIFT, lessons=kwargs.pop("lessons", MINIMAL_LESSONS), **kwargs)
     return [str(e) for e in raised.value.errors]
@@ -66,7 +66,7 @@ def _shape(q: RawQuestion) -> tuple:
 # --- every real quiz round-trips ------------------------------------------------------------
 
 
-def _original(course: Path):  # noqa: ANN202
+def _original(course: Path):
     """The course's catalogue, built once per test session (conftest caches it per folder)."""
     return app_catalogue.build_catalogue(course)
 
@@ -93,7 +93,7 @@ def _reimport_course(source: Path, target: Path) -> list[str]:
     return gifts
 
 
-def _comparable(quiz):  # noqa: ANN001, ANN202
+def _comparable(quiz):
     """A quiz without what a round trip may change: file, version hash and line numbers."""
     questions = tuple(dataclasses.replace(q, line=0) for q in quiz.questions)
     return dataclasses.replace(quiz, questions=questions, version="", path=Path())
@@ -182,7 +182,7 @@ Explanation: Three of four.
 FRONT = "id: alpha-quiz\nunit: alpha\ntitle: T\npass_mark: 70\n"
 
 
-def _quiz(body: str, front: str = FRONT):  # noqa: ANN202
+def _quiz(body: str, front: str = FRONT):
     text = f"---\n{front}---\n{body}"
     meta, rest, line = split_front_matter(text, Path("q.md"))
     raw, errors = parse_quiz_body(meta, rest, line, Path("q.md"))
@@ -343,7 +343,7 @@ _LINE = st.text(alphabet="ab~=#{}:\\%[]>-_* ", max_size=20).map(lambda s: ("x" +
     feedback=st.lists(_LINE, min_size=1, max_size=3),
     explanation=st.lists(_LINE, min_size=1, max_size=3),
 )
-def test_any_text_in_a_question_round_trips(prompt, option, feedback, explanation):  # noqa: ANN001
+def test_any_text_in_a_question_round_trips(prompt, option, feedback, explanation):
     body = "\n".join(
         [
             "## q",

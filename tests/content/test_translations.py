@@ -247,7 +247,7 @@ def test_options_keep_their_ids_and_the_source_answer_key_in_every_language(cour
     assert [o.text for o in course.in_language("fr").quiz("alpha-quiz").question("is-true").options] == ["Vrai", "Faux"]
 
 
-def _matching_and_ordering_answers(quiz) -> dict:  # noqa: ANN001
+def _matching_and_ordering_answers(quiz) -> dict:
     pairs = quiz.question("pairs")
     sequence = quiz.question("sequence")
     return {

@@ -130,7 +130,7 @@ def text_chunks(html: str, minimum: int = 10) -> list[str]:
     return chunks
 
 
-def trainer_only_texts(catalogue) -> list[str]:  # noqa: ANN001
+def trainer_only_texts(catalogue) -> list[str]:
     """What only trainers may read: every trainer block, the key messages and the materials."""
     texts: list[str] = []
     for unit in catalogue.units:
@@ -141,7 +141,7 @@ def trainer_only_texts(catalogue) -> list[str]:  # noqa: ANN001
     return texts
 
 
-def answer_key_texts(catalogue) -> list[str]:  # noqa: ANN001
+def answer_key_texts(catalogue) -> list[str]:
     """The answer key: every option's feedback and every explanation."""
     texts: list[str] = []
     for quiz in catalogue.quizzes.values():

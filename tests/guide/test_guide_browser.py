@@ -17,7 +17,7 @@ from ..browser.conftest import CHROMIUM, CHROMIUM_ARGS, assert_accessible, shot,
 pytestmark = pytest.mark.browser
 
 
-def in_browser(site, scenario: Callable) -> None:  # noqa: ANN001, F811
+def in_browser(site, scenario: Callable) -> None:  # noqa: F811
     """Run a scenario in its own Chromium, on its own thread: the browser tests' session-wide
     Playwright may already own this thread's event loop."""
     failures: list[BaseException] = []
@@ -35,7 +35,7 @@ def in_browser(site, scenario: Callable) -> None:  # noqa: ANN001, F811
                     scenario(context.new_page())
                 finally:
                     browser.close()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test's thread
+        except BaseException as exc:
             failures.append(exc)
 
     thread = threading.Thread(target=run)
@@ -45,7 +45,7 @@ def in_browser(site, scenario: Callable) -> None:  # noqa: ANN001, F811
         raise failures[0]
 
 
-def make_trainer(site, email: str) -> pyotp.TOTP:  # noqa: ANN001, F811
+def make_trainer(site, email: str) -> pyotp.TOTP:  # noqa: F811
     site.create_user(email, role="trainer", name="Tess Trainer")
     secret = pyotp.random_base32()
     engine = sa.create_engine(site.env["TRAINING_DATABASE_URL"])
@@ -57,7 +57,7 @@ def make_trainer(site, email: str) -> pyotp.TOTP:  # noqa: ANN001, F811
     return pyotp.TOTP(secret)
 
 
-def sign_in_trainer(page, email: str, totp: pyotp.TOTP) -> None:  # noqa: ANN001, F811
+def sign_in_trainer(page, email: str, totp: pyotp.TOTP) -> None:
     page.goto("/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill("correct horse battery")
@@ -73,7 +73,7 @@ def test_trainer_plans_a_workshop_and_downloads_its_guide(site):  # noqa: F811
     in_browser(site, lambda page: plan_and_download(page, totp))
 
 
-def plan_and_download(page, totp: pyotp.TOTP) -> None:  # noqa: ANN001
+def plan_and_download(page, totp: pyotp.TOTP) -> None:
     sign_in_trainer(page, "tess@example.org", totp)
     page.get_by_role("link", name="Trainer's guide", exact=True).click()
     page.wait_for_url("**/guide")

@@ -39,16 +39,16 @@ class Tree(HTMLParser):
         self.stack: list[tuple[str, set[str]]] = []
         self.texts: list[tuple[str, bool]] = []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         if tag not in self.VOID:
             self.stack.append((tag, set((dict(attrs).get("class") or "").split())))
 
-    def handle_endtag(self, tag):  # noqa: ANN001
+    def handle_endtag(self, tag):
         while self.stack:
             if self.stack.pop()[0] == tag:
                 break
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         if data.strip():
             inside = any("trainer-only" in classes for _, classes in self.stack)
             self.texts.append((" ".join(data.split()), inside))

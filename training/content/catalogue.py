@@ -105,7 +105,7 @@ class _Links:
                 self.urls[lesson.doc.path.resolve()] = f"/units/{unit.id}/{lesson.id}"
         self.source_language = spec.guide.language if spec.guide else "en"
 
-    def resolver(self, language: str, wrong: list[tuple[Path, str]]):  # noqa: ANN201 - a LinkResolver
+    def resolver(self, language: str, wrong: list[tuple[Path, str]]):
         def resolve(target: Path) -> str | None:
             name = translation_name(target)
             source = target.with_name(name.source_name()) if name else target
@@ -132,7 +132,7 @@ class _View:
         blocks: tuple[RawBlock, ...],
         doc: RawDocument,
         prefix: str,
-    ):  # noqa: ANN202 - a private (learner, guide, blocks) triple
+    ):
         wrong: list[tuple[Path, str]] = []
         resolve = self.links.resolver(self.language, wrong)
         path = doc.path
@@ -470,7 +470,7 @@ def _render_quiz(
                     match_id=opaque_id(src.id, key.match) if key.match else "",
                 )
             )
-        assert q.type is not None  # validation gave every question a type
+        assert src.type is not None  # validation gave every question a type
         questions.append(
             Question(
                 id=src.id,
