@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training import catalogue as app_catalogue
 from training.cli import cli
 from training.content import build_catalogue
 from training.content.frontmatter import split_front_matter
@@ -21,7 +20,7 @@ from training.content.languages import translation_name
 from training.content.model import QuestionType
 from training.content.quizfile import FALLBACK, RawQuestion, parse_quiz_body, parse_quiz_file
 
-from ..conftest import MINIMAL, ROOT
+from ..helpers import MINIMAL, ROOT, cached_catalogue
 
 GIFT = Path("sample.gift")
 MINIMAL_LESSONS = {"alpha": frozenset({"first-steps", "second-steps"}), "beta": frozenset({"only-lesson", "beta-two"})}
@@ -68,7 +67,7 @@ def _shape(q: RawQuestion) -> tuple:
 
 def _original(course: Path):
     """The course's catalogue, built once per test session (conftest caches it per folder)."""
-    return app_catalogue.build_catalogue(course)
+    return cached_catalogue(course)
 
 
 def _reimport_course(source: Path, target: Path) -> list[str]:
