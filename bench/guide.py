@@ -97,7 +97,7 @@ def run_once(python: str, checkout: Path, impl: str, scenario: str, work: Path) 
     out = work / f"{impl}-{scenario}.pdf"
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     began = time.perf_counter()
-    child = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+    child = subprocess.Popen(
         [python, "-c", CHILD, impl, scenario, str(checkout), str(out), json.dumps(PLANNER), json.dumps(SECOND_PLANNER)],
         cwd=work,
         env=env,
@@ -111,7 +111,7 @@ def run_once(python: str, checkout: Path, impl: str, scenario: str, work: Path) 
     if status != 0:
         raise SystemExit(f"{impl} {scenario} failed:\n{stderr}")
     result = json.loads(stdout.strip().splitlines()[-1])
-    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout  # noqa: S607
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
     pages = next((int(line.split()[-1]) for line in info.splitlines() if line.startswith("Pages:")), 0)
     return {
         **result,

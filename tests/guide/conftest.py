@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import MINIMAL, _cached_catalogue
+from ..helpers import MINIMAL, cached_catalogue
 
 
 @pytest.fixture(scope="session")
@@ -93,7 +93,7 @@ def squash(text: str) -> str:
 
 @pytest.fixture(scope="session")
 def catalogue():
-    return _cached_catalogue(str(MINIMAL.resolve()))
+    return cached_catalogue(str(MINIMAL.resolve()))
 
 
 def searchable(text: str, fold_case: bool = True) -> str:

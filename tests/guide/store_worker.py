@@ -20,7 +20,7 @@ from training import create_app, guide
 from training.course import get_catalogue
 from training.services.guide_pdfs import DatabaseStore
 
-from ..conftest import MINIMAL
+from ..helpers import MINIMAL
 
 
 def main(database_url: str, name: str, user: str, log: str, go: str, limit: str, delay: str) -> None:

@@ -24,7 +24,7 @@ from training.extensions import db
 from training.guide import handout_pdf
 from training.guide.fonts import missing_characters
 
-from ..conftest import FIXTURES, MINIMAL, make_config, reset_database
+from ..helpers import FIXTURES, MINIMAL, make_config, reset_database
 from .conftest import needs_poppler, pdf_catalog_language
 
 pytestmark = needs_poppler
@@ -51,7 +51,7 @@ def app_for():
     """An app over another course folder; its database connections are closed afterwards."""
     apps = []
 
-    def make(tmp_path: Path, folder: Path):  # noqa: ANN202
+    def make(tmp_path: Path, folder: Path):
         app = create_app(make_config(tmp_path, CONTENT_DIR=str(folder)))
         reset_database(app)
         apps.append(app)

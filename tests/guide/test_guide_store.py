@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from training.extensions import db
 from training.models import GuideBuild, GuidePdf
 
-from ..conftest import ROOT, database_url
+from ..helpers import ROOT, database_url
 
 
 def _ask_at_once(tmp_path, requests: list[tuple[str, str]], limit: int = 2, delay: float = 1.0) -> tuple[list, list]:
@@ -23,7 +23,7 @@ def _ask_at_once(tmp_path, requests: list[tuple[str, str]], limit: int = 2, dela
     log, go = tmp_path / "builds.log", tmp_path / "go"
     log.touch()
     workers = [
-        subprocess.Popen(  # noqa: S603 - this interpreter, the test's own module
+        subprocess.Popen(
             [sys.executable, "-m", "tests.guide.store_worker", database_url(tmp_path), name, user, str(log), str(go)]
             + [str(limit), str(delay)],
             cwd=ROOT,

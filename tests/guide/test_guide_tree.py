@@ -8,7 +8,7 @@ from training.content import build_catalogue
 from training.guide import handout_pdf
 from training.guide.tree import drop_dangling_links, html_tree, ids
 
-from ..conftest import MINIMAL
+from ..helpers import MINIMAL
 from .conftest import needs_poppler, pdf_text
 
 

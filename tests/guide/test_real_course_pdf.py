@@ -12,7 +12,7 @@ import time
 from training.content import build_catalogue
 from training.guide import guide_pdf
 
-from ..conftest import ROOT
+from ..helpers import ROOT
 from .conftest import needs_poppler, pdf_info, pdf_outline, pdf_pages, searchable
 from .test_guide_pdf import toc_entries
 

@@ -23,7 +23,7 @@ from ..services.guide_pdfs import DatabaseStore
 guide = AppGroup("guide", help="The trainer's guide: plan a workshop, build the PDF.")
 
 
-def _planner_options(function):  # noqa: ANN001, ANN202 - a click decorator
+def _planner_options(function):
     options = [
         click.option(
             "--units",
@@ -56,7 +56,7 @@ def _planner_options(function):  # noqa: ANN001, ANN202 - a click decorator
     return function
 
 
-def _plan(units: str, day_start: str | None, language: str | None = None, **values: object):  # noqa: ANN202
+def _plan(units: str, day_start: str | None, values: dict[str, object], language: str | None = None):
     catalogue = get_catalogue()
     if language is not None:
         if language not in catalogue.languages:
@@ -98,7 +98,7 @@ def _report(agenda: planner.Agenda) -> None:
         click.echo(f"  - {suggestion.text}", err=True)
 
 
-def _warn_missing_glyphs(catalogue, units) -> None:  # noqa: ANN001 - catalogue objects
+def _warn_missing_glyphs(catalogue, units) -> None:
     """Name each content file and line holding a character that no font can print."""
     for problem in guide_docs.missing_glyphs(guide_docs.source_files(catalogue, units), catalogue.content_dir):
         click.echo(f"warning: {problem}", err=True)
@@ -129,7 +129,7 @@ def build(
         return
     if out is None:
         raise click.UsageError("give --out FILE.pdf, or --all to fill the shared store")
-    catalogue, chosen, options, agenda = _plan(units, day_start, language, **values)
+    catalogue, chosen, options, agenda = _plan(units, day_start, values, language)
     _report(agenda)
     _warn_missing_glyphs(catalogue, chosen)
     began = time.monotonic()
@@ -162,7 +162,7 @@ def _build_all() -> None:
 @_planner_options
 def agenda(units: str, day_start: str | None, **values: object) -> None:
     """Print the workshop agenda with clock times (no PDF)."""
-    _catalogue, _chosen, _options, plan = _plan(units, day_start, **values)
+    _catalogue, _chosen, _options, plan = _plan(units, day_start, values)
     for day in plan.days:
         click.echo(f"Day {day.number}")
         for entry in day.entries:

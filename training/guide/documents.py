@@ -76,7 +76,7 @@ def _days(count: int) -> str:
     return label("one_day") if count == 1 else label("days", count=count)
 
 
-def _step(unit: Unit, step, link: bool = True) -> Data:  # noqa: ANN001 - a SessionStep
+def _step(unit: Unit, step, link: bool = True) -> Data:
     label = describe_step(unit, step)
     return {"text": label.text, "href": label.anchor if link and label.anchor else None}
 

@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
+from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
@@ -70,9 +71,7 @@ class PdfStore(Protocol):
 @cache
 def code_version() -> str:
     """A digest of every template, font list and module that shapes a PDF."""
-    import typst
-
-    digest = hashlib.sha256(typst.__version__.encode())
+    digest = hashlib.sha256(metadata.version("typst").encode())
     code = Path(__file__).resolve().parent
     for path in sorted([*TYPST_TEMPLATES.glob("*.typ"), *code.glob("*.py")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -160,10 +159,10 @@ def default_documents(catalogue: Catalogue) -> Iterator[tuple[PdfKey, Callable[[
     """Every document a deploy should have ready: the whole guide with the course's
     workshop defaults, and each unit's handouts and paper quizzes."""
     options = default_options(catalogue)
-    yield guide_key(catalogue, catalogue.units, options), lambda: guide_pdf(catalogue, catalogue.units, options)
+    yield guide_key(catalogue, catalogue.units, options), partial(guide_pdf, catalogue, catalogue.units, options)
     for unit in catalogue.units:
-        yield unit_key(catalogue, "handout", unit), lambda u=unit: handout_pdf(catalogue, u)
-        yield unit_key(catalogue, "participant-handouts", unit), lambda u=unit: participant_handouts_pdf(catalogue, u)
+        yield unit_key(catalogue, "handout", unit), partial(handout_pdf, catalogue, unit)
+        yield unit_key(catalogue, "participant-handouts", unit), partial(participant_handouts_pdf, catalogue, unit)
         if catalogue.quiz_for_unit(unit.id) is not None:
-            yield unit_key(catalogue, "quiz-sheet", unit), lambda u=unit: quiz_pdf(catalogue, u, answer_key=False)
-            yield unit_key(catalogue, "quiz-key", unit), lambda u=unit: quiz_pdf(catalogue, u, answer_key=True)
+            yield unit_key(catalogue, "quiz-sheet", unit), partial(quiz_pdf, catalogue, unit, answer_key=False)
+            yield unit_key(catalogue, "quiz-key", unit), partial(quiz_pdf, catalogue, unit, answer_key=True)

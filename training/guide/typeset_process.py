@@ -14,7 +14,6 @@ import resource
 import sys
 
 MISSING_GLYPH = 3
-PDF_STANDARD = "ua-1"
 
 
 def main(template: str, root: str, font_folder: str, memory_mb: str) -> int:
@@ -25,10 +24,11 @@ def main(template: str, root: str, font_folder: str, memory_mb: str) -> int:
     data = sys.stdin.buffer.read().decode()
     compiler = typst.Compiler(template, root=root, font_paths=[font_folder], ignore_system_fonts=True)
     try:
-        pdf = compiler.compile(format="pdf", sys_inputs={"data": data}, pdf_standards=[PDF_STANDARD])
+        pdf = compiler.compile(format="pdf", sys_inputs={"data": data}, pdf_standards=["ua-1"])
     except typst.TypstError as exc:
         sys.stderr.write(str(exc))
         return MISSING_GLYPH if "could not be displayed" in str(exc) else 1
+    assert isinstance(pdf, bytes)
     sys.stdout.buffer.write(pdf)
     return 0
 

@@ -101,13 +101,13 @@ def _store(key: PdfKey, data: bytes, keep_bytes: int) -> None:
 
 def _take(scope: str, slots: int, token: str, expires: object) -> bool:
     for slot in range(slots):
-        # A Core insert with RETURNING: a row comes back only if this caller won the slot. (The
-        # ORM-enabled insert reported a non-zero row count on PostgreSQL when the slot was taken.)
+        # With RETURNING, a row comes back only if this caller won the slot. (The row count
+        # is no guide: on PostgreSQL it was non-zero when the slot was already taken.)
         won = db.session.execute(
-            insert(GuideBuild.__table__)
+            insert(GuideBuild)
             .values(scope=scope, slot=slot, token=token, expires_at=expires)
             .on_conflict_do_nothing()
-            .returning(GuideBuild.__table__.c.slot)
+            .returning(GuideBuild.slot)
         ).first()
         if won is not None:
             return True

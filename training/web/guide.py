@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -241,7 +241,7 @@ def font(name: str):
     return send_file(path, mimetype="font/woff2", max_age=0)
 
 
-def _paper_quiz(unit_id: str, answer_key: bool):  # noqa: ANN202 - a PDF response
+def _paper_quiz(unit_id: str, answer_key: bool):
     catalogue = _course()
     unit = catalogue.unit(unit_or_404(unit_id).id)
     if unit.quiz_id is None:
