@@ -109,7 +109,6 @@ def live_site(
             "TRAINING_CONTENT_DIR": str(content),
             "TRAINING_SECRET_KEY": "live-site-secret-key-long-enough-0123456789",
             "TRAINING_ENV_NAME": "testing",
-            "TRAINING_GUIDE_CACHE_DIR": str(tmp_path / "guide-cache"),
             **(extra_env or {}),
         }
         env.pop("TRAINING_TEST_DATABASE_URL", None)

@@ -63,8 +63,11 @@ class Config:
     MFA_ISSUER = "Migration training"  # the name authenticator apps show
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (CSV import) included
     IMPORT_MAX_ROWS = 5000
-    GUIDE_CACHE_DIR: str | None = None  # default: <instance>/guide-cache
-    GUIDE_PREWARM = True  # opening /guide starts building the whole-course PDF in the background
+    # Typeset PDFs are kept in the database (see training.services.guide_pdfs).
+    GUIDE_CACHE_MB = 500  # PDFs kept (about 100 whole guides), the least recently used dropped first
+    GUIDE_BUILDS_IN_FLIGHT = 2  # PDFs typeset at once across all app servers
+    GUIDE_BUILDS_PER_USER = 1  # PDFs one person may have typeset at once
+    GUIDE_BUILD_TIMEOUT = 120  # seconds after which a place held by a crashed server is freed
     TRUSTED_PROXIES = 0  # number of proxies in front whose X-Forwarded-* headers we trust
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static files have fingerprinted URLs
     # Languages the interface answers in (each needs a catalogue in training/translations),
@@ -83,7 +86,6 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    GUIDE_PREWARM = False
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
@@ -104,8 +106,6 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'training.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    if not app.config.get("GUIDE_CACHE_DIR"):
-        app.config["GUIDE_CACHE_DIR"] = str(Path(app.instance_path) / "guide-cache")
     app.config["SECRET_KEY"] = _secret_key(app)
 
 

@@ -320,3 +320,40 @@ class PendingImport(Base):
     filename: Mapped[str] = mapped_column(sa.String(255), default="")
     content: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GuidePdf(Base):
+    """A typeset PDF (guide, handout, paper quiz), shared by every app server.
+
+    Keyed by a digest of everything that shapes it (kind, options, content version,
+    language, templates); ``used_at`` orders the least recently used out when the table is
+    full (see :mod:`training.services.guide_pdfs`).
+    """
+
+    __tablename__ = "guide_pdf"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    content_version: Mapped[str] = mapped_column(sa.String(40))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class GuideBuild(Base):
+    """A place taken by a PDF being typeset now: the limits on builds in flight.
+
+    ``scope`` is ``all`` (the cluster), ``user:<id>`` (one person) or ``pdf:<key>`` (one
+    document); each scope has a fixed number of ``slot`` values, so the primary key makes
+    taking a place atomic on SQLite and PostgreSQL alike. A place left by a crashed server
+    expires at ``expires_at``.
+    """
+
+    __tablename__ = "guide_build"
+
+    scope: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    slot: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

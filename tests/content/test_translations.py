@@ -308,16 +308,19 @@ def test_translations_of_a_broken_source_wait_for_the_source_to_be_fixed(tmp_pat
 
 def test_the_guide_and_handouts_build_from_a_language_view(course: Catalogue):
     """The guide builder takes the catalogue: handing it ``in_language("fr")`` prints French."""
+    import json
+
     from training import guide
+    from training.guide.documents import participant_handouts_document, quiz_document
 
     fr = course.in_language("fr")
     whole = guide.build_guide(fr)
     for text in ("Unité alpha", "Premiers pas", "Tri de cartes", "Termes alpha", "Laquelle vient en premier"):
         assert text in whole
     assert "Alpha unit" not in whole
-    handouts = guide.build_participant_handouts(fr, fr.unit("alpha"))
+    handouts = json.dumps(participant_handouts_document(fr, fr.unit("alpha")), ensure_ascii=False)
     assert "TEXTE-DOCUMENT-ALPHA" in handouts and "ALPHA-HANDOUT-TEXT" not in handouts
-    sheet = guide.build_quiz_sheet(fr, fr.unit("beta"), answer_key=True)
+    sheet = json.dumps(quiz_document(fr, fr.unit("beta"), answer_key=True), ensure_ascii=False)
     assert "La vingt-quatrième lettre" in sheet
     # Spanish has no unit files yet: the English unit text, with its Spanish first lesson
     es = guide.build_guide(course.in_language("es"))

@@ -1,5 +1,4 @@
-"""Reading PDFs back with poppler (``pdftotext``, ``pdfinfo``, ``pdftohtml``), and one PDF
-cache per test session so each fixture document is typeset once."""
+"""Reading PDFs back with poppler (``pdftotext``, ``pdfinfo``, ``pdftohtml``)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import MINIMAL, _cached_catalogue
+from ..helpers import MINIMAL, cached_catalogue
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +74,7 @@ def pdf_catalog_language(path: Path) -> str | None:
     """The /Lang of the document catalog (inside a compressed object stream)."""
     data = path.read_bytes()
     for chunk in [data, *(_inflate(m.group(1)) for m in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S))]:
-        found = re.search(rb"/Type /Catalog.*?/Lang \((.*?)\)", chunk, re.S)
+        found = re.search(rb"/Type\s*/Catalog.*?/Lang\s*\((.*?)\)", chunk, re.S)
         if found:
             return found.group(1).decode()
     return None
@@ -93,19 +92,8 @@ def squash(text: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def shared_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("guide-cache")
-
-
-@pytest.fixture
-def app_overrides(shared_cache) -> dict:
-    """Every app in these tests shares one PDF cache: each document is typeset once."""
-    return {"GUIDE_CACHE_DIR": str(shared_cache)}
-
-
-@pytest.fixture(scope="session")
 def catalogue():
-    return _cached_catalogue(str(MINIMAL.resolve()))
+    return cached_catalogue(str(MINIMAL.resolve()))
 
 
 def searchable(text: str, fold_case: bool = True) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+import sqlalchemy as sa
+
+from training.extensions import db
+from training.models import GuideBuild, GuidePdf, utcnow
 
 from .conftest import (
     answer_key_texts,
@@ -21,7 +26,7 @@ GUIDE_ONLY_URLS = [
     "/guide.pdf",
     "/guide.pdf?units=beta",
     "/guide/guide.css",
-    "/guide/print.css",
+    "/guide/page.css",
     "/guide/fonts/source-serif-4-latin-400-normal.woff2",
     "/guide/units/alpha/quiz.pdf",
     "/guide/units/alpha/quiz-answers.pdf",
@@ -165,33 +170,100 @@ def test_bad_planner_options_show_the_form_again_with_errors(client, login_as):
     login_as("trainer")
     page = client.get("/guide?units=nope&days=40&hours=30")
     html = page.get_data(as_text=True)
-    assert page.status_code == 200
+    assert page.status_code == 400
     assert "Please check the form" in html and 'aria-invalid="true"' in html
-    assert client.get("/guide.pdf?days=40").status_code == 400
-    late = client.get("/guide?start=20:00&hours=6").get_data(as_text=True)
-    assert "would end after midnight" in late
+    late = client.get("/guide?start=20:00&hours=6")
+    assert late.status_code == 400 and "would end after midnight" in late.get_data(as_text=True)
+    assert client.get("/guide?hours=6.5&days=2").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("days=40", "Number of days"),
+        ("days=0", "Number of days"),
+        ("days=99999999999999999999", "Number of days"),
+        ("hours=30", "Hours per day"),
+        ("hours=6.25", "half hours"),
+        ("hours=0.5", "Hours per day"),
+        ("break_minutes=-5", "Break"),
+        ("lunch=100000", "Lunch"),
+        ("session=5", "Longest session"),
+        ("start=25:00", "Start time"),
+        ("start=20:00&hours=6", "after midnight"),
+        ("units=nope", "Units"),
+    ],
+)
+def test_bad_planner_values_get_a_clear_400_before_anything_is_typeset(client, login_as, query, message):
+    login_as("trainer")
+    response = client.get(f"/guide.pdf?{query}")
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert message in response.get_data(as_text=True)
+    assert _count(GuidePdf) == 0
 
 
 @needs_poppler
-def test_guide_pdf_download_is_built_once_then_served_from_the_cache(app, client, login_as, shared_cache):
+def test_guide_pdf_download_is_built_once_then_served_from_the_shared_store(client, login_as):
     login_as("trainer")
     url = "/guide.pdf?units=alpha&days=1&start=09:00&hours=6&break_minutes=15&lunch=60&session=90"
     first = client.get(url)
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     assert first.data.startswith(b"%PDF")
-    files = sorted(p.name for p in shared_cache.glob("*.pdf"))
+    db.session.rollback()
+    stored = db.session.execute(sa.select(GuidePdf.kind, GuidePdf.size)).all()
+    assert stored == [("guide", len(first.data))]
     second = client.get(url)
     assert second.data == first.data
-    assert sorted(p.name for p in shared_cache.glob("*.pdf")) == files
-    assert not list(shared_cache.glob("*.part"))
+    assert _count(GuidePdf) == 1
+    assert _count(GuideBuild) == 0  # places given back
+
+
+def _count(model: type) -> int:
+    db.session.rollback()  # a fresh snapshot: see what the requests wrote
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def _hold(scope: str, slot: int = 0, seconds: int = 60) -> None:
+    """A place taken by a build still running elsewhere (another server, another tab)."""
+    db.session.rollback()
+    db.session.add(
+        GuideBuild(scope=scope, slot=slot, token="elsewhere", expires_at=utcnow() + timedelta(seconds=seconds))
+    )
+    db.session.commit()
+
+
+def test_a_second_build_by_the_same_person_waits_its_turn(app, client, login_as):
+    user = login_as("trainer")
+    _hold(f"user:{user.id}")
+    response = client.get("/guide.pdf?days=3")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "already have a PDF being typeset" in response.get_data(as_text=True)
+
+
+def test_builds_beyond_the_cluster_limit_get_503_and_nothing_is_typeset(app, client, login_as):
+    login_as("trainer")
+    for slot in range(app.config["GUIDE_BUILDS_IN_FLIGHT"]):
+        _hold("all", slot)
+    response = client.get("/guide.pdf?days=4")
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert _count(GuidePdf) == 0
+    assert _count(GuideBuild) == 2  # the held places only
+
+
+def test_a_place_left_by_a_crashed_server_expires(app, client, login_as):
+    login_as("trainer")
+    for slot in range(app.config["GUIDE_BUILDS_IN_FLIGHT"]):
+        _hold("all", slot, seconds=-1)
+    assert client.get("/units/alpha/handout.pdf").status_code == 200
+    assert _count(GuideBuild) == 0
 
 
 @needs_poppler
-def test_learners_download_their_unit_handout_without_trainer_material(client, login_as, catalogue, shared_cache):
+def test_learners_download_their_unit_handout_without_trainer_material(client, login_as, catalogue, tmp_path):
     login_as("learner")
     response = client.get("/units/alpha/handout.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    path = shared_cache / "from-http.pdf"
+    path = tmp_path / "from-http.pdf"
     path.write_bytes(response.data)
     text = searchable(pdf_text(path))
     assert searchable("304 million people moved in 2024") in text and searchable("A move forward.") in text

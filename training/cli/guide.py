@@ -1,23 +1,24 @@
 """``training guide build`` and ``training guide agenda``: the trainer's guide from the command line.
 
 The same planner options as the form on ``/guide``, the same functions, and the same PDF
-cache: building the default guide here also warms the cache the web page serves from.
+store: a PDF built here is served by every app server, and ``training guide build --all``
+typesets every default document once at deploy time.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from .. import guide as guide_docs
 from ..course import get_catalogue
 from ..guide import plan as planner
+from ..i18n import force_locale
+from ..services.guide_pdfs import DatabaseStore
 
 guide = AppGroup("guide", help="The trainer's guide: plan a workshop, build the PDF.")
 
@@ -55,8 +56,14 @@ def _planner_options(function):
     return function
 
 
-def _plan(units: str, day_start: str | None, **values: object):
+def _plan(units: str, day_start: str | None, values: dict[str, object], language: str | None = None):
     catalogue = get_catalogue()
+    if language is not None:
+        if language not in catalogue.languages:
+            raise click.UsageError(
+                f"the course is not in {language!r} (its languages: {', '.join(catalogue.languages)})"
+            )
+        catalogue = catalogue.in_language(language)
     try:
         chosen = guide_docs.select_units(catalogue, units.split(","))
         start = planner.parse_clock(day_start) if day_start else None
@@ -91,30 +98,71 @@ def _report(agenda: planner.Agenda) -> None:
         click.echo(f"  - {suggestion.text}", err=True)
 
 
+def _warn_missing_glyphs(catalogue, units) -> None:
+    """Name each content file and line holding a character that no font can print."""
+    for problem in guide_docs.missing_glyphs(guide_docs.source_files(catalogue, units), catalogue.content_dir):
+        click.echo(f"warning: {problem}", err=True)
+
+
 @guide.command("build")
 @click.option(
     "--out",
     "out",
-    required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Where to write the PDF.",
 )
+@click.option(
+    "--all",
+    "warm_all",
+    is_flag=True,
+    help="Typeset the default guide, handouts and paper quizzes, in every language of the course, "
+    "into the shared store (at deploy time).",
+)
+@click.option("--lang", "language", metavar="CODE", help="The language of the guide (default: the course's source).")
 @_planner_options
-def build(out: Path, units: str, day_start: str | None, **values: object) -> None:
+def build(
+    out: Path | None, warm_all: bool, language: str | None, units: str, day_start: str | None, **values: object
+) -> None:
     """Typeset the trainer's guide (or a workshop edition) as a PDF."""
-    catalogue, chosen, options, agenda = _plan(units, day_start, **values)
+    if warm_all:
+        _build_all()
+        return
+    if out is None:
+        raise click.UsageError("give --out FILE.pdf, or --all to fill the shared store")
+    catalogue, chosen, options, agenda = _plan(units, day_start, values, language)
     _report(agenda)
+    _warn_missing_glyphs(catalogue, chosen)
     began = time.monotonic()
-    cached = guide_docs.guide_pdf(catalogue, Path(current_app.config["GUIDE_CACHE_DIR"]), chosen, options)
-    shutil.copyfile(cached, out)
-    click.echo(f"Wrote {out} ({out.stat().st_size // 1024} KiB, {time.monotonic() - began:.1f} s).", err=True)
+    with force_locale(catalogue.language.replace("-", "_")):
+        data = guide_docs.cached_pdf(
+            DatabaseStore(),
+            guide_docs.guide_key(catalogue, chosen, options),
+            lambda: guide_docs.guide_pdf(catalogue, chosen, options),
+        )
+    out.write_bytes(data)
+    click.echo(f"Wrote {out} ({len(data) // 1024} KiB, {time.monotonic() - began:.1f} s).", err=True)
+
+
+def _build_all() -> None:
+    source = get_catalogue()
+    _warn_missing_glyphs(source, source.units)
+    store = DatabaseStore()
+    began = time.monotonic()
+    count = 0
+    for language in source.languages:
+        catalogue = source.in_language(language)
+        with force_locale(language.replace("-", "_")):
+            for key, make in guide_docs.default_documents(catalogue):
+                guide_docs.cached_pdf(store, key, make, wait=300)
+                count += 1
+    click.echo(f"{count} PDFs ready in the shared store ({time.monotonic() - began:.1f} s).", err=True)
 
 
 @guide.command("agenda")
 @_planner_options
 def agenda(units: str, day_start: str | None, **values: object) -> None:
     """Print the workshop agenda with clock times (no PDF)."""
-    _catalogue, _chosen, _options, plan = _plan(units, day_start, **values)
+    _catalogue, _chosen, _options, plan = _plan(units, day_start, values)
     for day in plan.days:
         click.echo(f"Day {day.number}")
         for entry in day.entries:

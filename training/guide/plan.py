@@ -39,9 +39,11 @@ LUNCH_LEEWAY = 45
 """Lunch starts within this many minutes of the middle of the working day."""
 MIN_HOURS_FOR_LUNCH = 4.0
 
-# Limits shared by the web form and the command line.
+# Limits shared by the web form and the command line: a few thousand sensible workshops
+# rather than unbounded numbers, so each variant of the guide is worth typesetting.
 MAX_DAYS = 10
-HOURS_RANGE = (1.0, 12.0)
+HOURS_RANGE = (1.0, 10.0)
+"""A working day, counted in half hours."""
 BREAK_RANGE = (0, 60)
 LUNCH_RANGE = (0, 120)
 SESSION_RANGE = (30, 240)
@@ -95,6 +97,8 @@ class WorkshopOptions:
             found.append(f"the number of days must be from 1 to {MAX_DAYS}")
         if not HOURS_RANGE[0] <= self.hours_per_day <= HOURS_RANGE[1]:
             found.append(f"hours per day must be from {HOURS_RANGE[0]:g} to {HOURS_RANGE[1]:g}")
+        elif (self.hours_per_day * 2) % 1:
+            found.append("hours per day must be in half hours, such as 6 or 6.5")
         if not BREAK_RANGE[0] <= self.break_minutes <= BREAK_RANGE[1]:
             found.append(f"a break must last {BREAK_RANGE[0]} to {BREAK_RANGE[1]} minutes")
         if not LUNCH_RANGE[0] <= self.lunch_minutes <= LUNCH_RANGE[1]:
@@ -410,9 +414,9 @@ def _suggest(
     for pending in too_long:
         found.append(
             Suggestion(
-                f"Unit {pending.unit_order}, “{pending.step.title}” lasts {_duration(pending.step.minutes)}, longer "
-                f"than a whole day of {_duration(options.working_minutes)}: make the days longer or split the step "
-                "in the unit's session plan.",
+                f"Unit {pending.unit_order}, “{pending.step.title}” lasts {format_minutes(pending.step.minutes)}, "
+                f"longer than a whole day of {format_minutes(options.working_minutes)}: make the days longer or split "
+                "the step in the unit's session plan.",
                 pending.step.minutes,
             )
         )
@@ -425,7 +429,7 @@ def _suggest(
             found.append(
                 Suggestion(
                     f"Have participants take the quizzes online before or after the workshop: this frees "
-                    f"{_duration(quiz_minutes)} and everything fits.",
+                    f"{format_minutes(quiz_minutes)} and everything fits.",
                     quiz_minutes,
                     options=replace(options, quizzes_online=True),
                 )
@@ -436,7 +440,7 @@ def _suggest(
         for unit in sorted(droppable, key=lambda u: (u.workshop_minutes, u.order))[:2]:
             found.append(
                 Suggestion(
-                    f"Leave out unit {unit.order}, “{unit.title}” ({_duration(unit.workshop_minutes)}); "
+                    f"Leave out unit {unit.order}, “{unit.title}” ({format_minutes(unit.workshop_minutes)}); "
                     "participants can study it online.",
                     unit.workshop_minutes,
                     drop_units=(unit.id,),
@@ -486,12 +490,15 @@ def _suggest(
             break
     if not found:
         shortfall = sum(s.step.minutes for s in rest)
-        found.append(Suggestion(f"Choose fewer units: {_duration(shortfall)} of sessions do not fit.", shortfall))
+        found.append(Suggestion(f"Choose fewer units: {format_minutes(shortfall)} of sessions do not fit.", shortfall))
     return tuple(found)
 
 
-def _duration(minutes: int) -> str:
-    hours, rest = divmod(minutes, 60)
+def format_minutes(minutes: int | None) -> str:
+    """95 -> ``"1 h 35 min"``."""
+    if not minutes:
+        return "0 min"
+    hours, rest = divmod(int(minutes), 60)
     if hours and rest:
         return f"{hours} h {rest} min"
     return f"{hours} h" if hours else f"{rest} min"

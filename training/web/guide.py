@@ -10,21 +10,21 @@ only leak through logs and the Referer header).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     render_template,
     request,
     send_file,
     url_for,
 )
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
@@ -35,15 +35,17 @@ from wtforms import (
     TimeField,
     widgets,
 )
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from .. import guide
 from ..course import get_catalogue, unit_or_404
 from ..guide import plan as planner
 from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
-from ..i18n import gettext
+from ..i18n import N_, current_language, force_locale, gettext
 from ..i18n import lazy_gettext as _l
+from ..services.guide_pdfs import DatabaseStore
 from .access import SIGNED_IN, STAFF, access
+from .errors import render_error
 
 bp = Blueprint("guide", __name__)
 
@@ -86,11 +88,15 @@ class PlannerForm(Form):
     )
     quizzes_online = BooleanField(_l("Participants take the quizzes online (leave them out of the agenda)"))
 
+    def validate_hours(self, field: DecimalField) -> None:
+        if field.data is not None and (field.data * 2) % 1:
+            raise ValidationError(gettext("Give the hours in half hours, for example 6 or 6.5."))
+
     def options(self) -> planner.WorkshopOptions:
         """The planner options the form asks for (raises PlanError if they make no day)."""
         start: time | None = self.start.data
         return guide.default_options(
-            get_catalogue(),
+            _course(),
             days=self.days.data,
             day_start=start.hour * 60 + start.minute if start else None,
             hours_per_day=float(self.hours.data) if self.hours.data is not None else None,
@@ -102,7 +108,7 @@ class PlannerForm(Form):
 
 
 def _planner_form() -> PlannerForm:
-    catalogue = get_catalogue()
+    catalogue = _course()
     args = MultiDict(request.args)
     if "units" in args:  # ?units=a,b as well as ?units=a&units=b
         args.setlist("units", [u for value in request.args.getlist("units") for u in value.split(",") if u])
@@ -123,7 +129,7 @@ def _planner_form() -> PlannerForm:
 
 
 def _plan_or_none(form: PlannerForm) -> tuple[tuple, planner.WorkshopOptions | None]:
-    catalogue = get_catalogue()
+    catalogue = _course()
     if not form.validate():
         return catalogue.units, None
     try:
@@ -133,26 +139,57 @@ def _plan_or_none(form: PlannerForm) -> tuple[tuple, planner.WorkshopOptions | N
         return catalogue.units, None
 
 
-def _cache_dir() -> Path:
-    return Path(current_app.config["GUIDE_CACHE_DIR"])
+def _problems(form: PlannerForm) -> str:
+    """The form's errors as one sentence, for the PDF link's error page."""
+    found = [f"{form[name].label.text}: {errors[0]}" for name, errors in form.errors.items() if name in form._fields]
+    found.extend(form.form_errors)
+    return gettext(
+        "These workshop options cannot be used. %(problems)s Correct them in the planner on the guide page.",
+        problems=" ".join(f"{p.rstrip('.')}." for p in found),
+    )
 
 
-def _send_pdf(path: Path, name: str) -> Response:
-    return send_file(path, mimetype="application/pdf", download_name=name, as_attachment=False, max_age=0)
+BUSY = {
+    "user": (429, N_("You already have a PDF being typeset. It takes a few seconds: try again in a moment.")),
+    "all": (503, N_("Several PDFs are being typeset right now. Try again in a few seconds.")),
+    "same": (503, N_("This PDF is still being typeset. Try again in a few seconds.")),
+}
+
+
+def _course():
+    """The course in the language of this request (its source text where not translated)."""
+    return get_catalogue().in_language(current_language())
+
+
+def _send_pdf(key: guide.PdfKey, build: Callable[[], bytes], name: str) -> Response:
+    """The PDF from the shared store, typeset first if no server has made it yet, with its
+    labels in the language of its text."""
+    try:
+        with force_locale(key.language.replace("-", "_")):
+            data = guide.cached_pdf(DatabaseStore(), key, build, user=str(current_user.id))
+    except guide.Busy as exc:
+        code, message = BUSY[exc.scope]
+        response, _ = render_error(code, gettext(message))
+        response.status_code = code
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, max-age=0"
+    return response
 
 
 @bp.route("/guide")
 @access(STAFF)
 def index():
-    catalogue = get_catalogue()
+    catalogue = _course()
     form = _planner_form()
     units, options = _plan_or_none(form)
+    invalid = options is None and bool(request.args)
     options = options or guide.default_options(catalogue)
     agenda = guide.plan_workshop(units, options)
-    article = guide.build_guide(catalogue, units, agenda, standalone=False)
-    if current_app.config["GUIDE_PREWARM"]:
-        guide.warm_guide_pdf(catalogue, _cache_dir())
-    return render_template(
+    article = guide.build_guide(catalogue, units, agenda)
+    page = render_template(
         "guide/index.html",
         form=form,
         agenda=agenda,
@@ -163,6 +200,7 @@ def index():
         planned=bool(request.args) and not form.errors and not form.form_errors,
         unit_minutes={u.id: u.workshop_minutes for u in catalogue.units},
     )
+    return page, 400 if invalid else 200
 
 
 def _same_options() -> dict[str, Any]:
@@ -173,14 +211,17 @@ def _same_options() -> dict[str, Any]:
 @bp.route("/guide.pdf")
 @access(STAFF)
 def pdf():
-    catalogue = get_catalogue()
+    catalogue = _course()
     form = _planner_form()
     units, options = _plan_or_none(form)
     if options is None:
-        abort(400)
-    path = guide.guide_pdf(catalogue, _cache_dir(), units, options)
+        return render_error(400, _problems(form))
     scope = "" if len(units) == len(catalogue.units) else "-units-" + "-".join(str(u.order) for u in units)
-    return _send_pdf(path, f"trainers-guide{scope}-{catalogue.version}.pdf")
+    return _send_pdf(
+        guide.guide_key(catalogue, units, options),
+        lambda: guide.guide_pdf(catalogue, units, options),
+        f"trainers-guide{scope}-{catalogue.version}.pdf",
+    )
 
 
 @bp.route("/guide/<name>.css")
@@ -201,11 +242,15 @@ def font(name: str):
 
 
 def _paper_quiz(unit_id: str, answer_key: bool):
-    unit = unit_or_404(unit_id)
+    catalogue = _course()
+    unit = catalogue.unit(unit_or_404(unit_id).id)
     if unit.quiz_id is None:
         abort(404)
-    path = guide.quiz_pdf(get_catalogue(), _cache_dir(), unit, answer_key=answer_key)
-    return _send_pdf(path, f"quiz-unit-{unit.order}-{unit.id}{'-answer-key' if answer_key else ''}.pdf")
+    return _send_pdf(
+        guide.unit_key(catalogue, "quiz-key" if answer_key else "quiz-sheet", unit),
+        lambda: guide.quiz_pdf(catalogue, unit, answer_key=answer_key),
+        f"quiz-unit-{unit.order}-{unit.id}{'-answer-key' if answer_key else ''}.pdf",
+    )
 
 
 @bp.route("/guide/units/<unit_id>/quiz.pdf")
@@ -225,14 +270,22 @@ def quiz_key(unit_id: str):
 @bp.route("/guide/units/<unit_id>/handouts.pdf")
 @access(STAFF)
 def participant_handouts(unit_id: str):
-    unit = unit_or_404(unit_id)
-    path = guide.participant_handouts_pdf(get_catalogue(), _cache_dir(), unit)
-    return _send_pdf(path, f"handouts-unit-{unit.order}-{unit.id}.pdf")
+    catalogue = _course()
+    unit = catalogue.unit(unit_or_404(unit_id).id)
+    return _send_pdf(
+        guide.unit_key(catalogue, "participant-handouts", unit),
+        lambda: guide.participant_handouts_pdf(catalogue, unit),
+        f"handouts-unit-{unit.order}-{unit.id}.pdf",
+    )
 
 
 @bp.route("/units/<unit_id>/handout.pdf")
 @access(SIGNED_IN)
 def handout(unit_id: str):
-    unit = unit_or_404(unit_id)
-    path = guide.handout_pdf(get_catalogue(), _cache_dir(), unit)
-    return _send_pdf(path, f"unit-{unit.order}-{unit.id}.pdf")
+    catalogue = _course()
+    unit = catalogue.unit(unit_or_404(unit_id).id)
+    return _send_pdf(
+        guide.unit_key(catalogue, "handout", unit),
+        lambda: guide.handout_pdf(catalogue, unit),
+        f"unit-{unit.order}-{unit.id}.pdf",
+    )

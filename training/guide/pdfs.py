@@ -1,0 +1,168 @@
+"""The PDFs the platform makes, each typeset once per version and kept in a shared store.
+
+``*_pdf`` functions typeset a document (about 3 s for the whole 300-page guide, a tenth of
+a second for a handout or a paper quiz); ``cached_pdf`` serves one from a :class:`PdfStore`
+(the database table of :mod:`training.services.guide_pdfs`, shared by every app server) and
+typesets it only when it is not there yet, within the limits on builds in flight:
+
+* one build per document at a time across all servers: a request for a document that
+  another server is typesetting waits for it instead of typesetting it again;
+* at most a few builds at once in the whole cluster, and per person; beyond that the
+  caller gets :class:`Busy` (the web answers 503 or 429 with ``Retry-After``).
+
+A document's key holds everything that shapes it: its kind and options, the content
+version, the language, the paper size, and a digest of the templates and of this package's
+code, so a changed template or a new release never serves an old PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from functools import cache, partial
+from importlib import metadata
+from pathlib import Path
+from typing import Protocol
+
+from ..content.model import Catalogue, Unit
+from .documents import guide_document, handout_document, participant_handouts_document, quiz_document
+from .plan import WorkshopOptions, plan_workshop
+from .render import TEMPLATES_DIR
+from .workshop import default_options
+
+TYPST_TEMPLATES = TEMPLATES_DIR / "typst"
+
+
+class Busy(Exception):
+    """Too many PDFs are being typeset right now (``scope``: "user" or "all")."""
+
+    def __init__(self, scope: str, retry_after: int = 5):
+        super().__init__(scope)
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class PdfKey:
+    digest: str
+    kind: str
+    content_version: str
+    language: str
+
+
+class PdfStore(Protocol):
+    """Where built PDFs are kept and who may typeset one."""
+
+    def get(self, key: PdfKey) -> bytes | None: ...
+
+    def put(self, key: PdfKey, data: bytes) -> None: ...
+
+    def building(self, key: PdfKey, user: str | None) -> AbstractContextManager[bool]:
+        """Take a place to typeset ``key``: ``True`` if this caller should typeset it,
+        ``False`` if another caller is typesetting it already. Raises :class:`Busy` when the
+        limits are reached. The place is given back when the block ends."""
+        ...
+
+
+@cache
+def code_version() -> str:
+    """A digest of every template, font list and module that shapes a PDF."""
+    digest = hashlib.sha256(metadata.version("typst").encode())
+    code = Path(__file__).resolve().parent
+    for path in sorted([*TYPST_TEMPLATES.glob("*.typ"), *code.glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def pdf_key(catalogue: Catalogue, kind: str, language: str | None = None, **parts: object) -> PdfKey:
+    language = language or catalogue.language
+    text = json.dumps(
+        {"kind": kind, "content": catalogue.version, "code": code_version(), "language": language, **parts},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return PdfKey(hashlib.sha256(text.encode()).hexdigest()[:40], kind, catalogue.version, language)
+
+
+def cached_pdf(
+    store: PdfStore,
+    key: PdfKey,
+    build: Callable[[], bytes],
+    *,
+    user: str | None = None,
+    wait: float = 30.0,
+    poll: float = 0.2,
+) -> bytes:
+    """The stored PDF for ``key``, typeset with ``build`` first if nobody has yet."""
+    deadline = time.monotonic() + wait
+    while True:
+        data = store.get(key)
+        if data is not None:
+            return data
+        with store.building(key, user) as mine:
+            if mine:
+                data = store.get(key)  # finished by another server just now
+                if data is None:
+                    data = build()
+                    store.put(key, data)
+                return data
+        if time.monotonic() > deadline:  # another server's build is taking too long
+            raise Busy("same", retry_after=5)
+        time.sleep(poll)
+
+
+# --- the documents -----------------------------------------------------------------------
+
+
+def _typeset(template: str, data: Mapping[str, object], language: str) -> bytes:
+    from .pdf import render_pdf  # the typesetter loads only when a PDF is made
+
+    return render_pdf(template, data, language=language)
+
+
+def guide_pdf(
+    catalogue: Catalogue, units: Sequence[Unit] | None = None, options: WorkshopOptions | None = None
+) -> bytes:
+    """The trainer's guide for the chosen units (all by default) and workshop options."""
+    chosen = tuple(units) if units is not None else catalogue.units
+    agenda = plan_workshop(chosen, options or default_options(catalogue))
+    return _typeset("guide", guide_document(catalogue, chosen, agenda), catalogue.language)
+
+
+def handout_pdf(catalogue: Catalogue, unit: Unit) -> bytes:
+    """A unit's lessons for learners, with key terms and sources: no trainer material."""
+    return _typeset("handout", handout_document(catalogue, unit), catalogue.language)
+
+
+def participant_handouts_pdf(catalogue: Catalogue, unit: Unit) -> bytes:
+    return _typeset("handouts", participant_handouts_document(catalogue, unit), catalogue.language)
+
+
+def quiz_pdf(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> bytes:
+    return _typeset("quiz", quiz_document(catalogue, unit, answer_key=answer_key), catalogue.language)
+
+
+def guide_key(catalogue: Catalogue, units: Sequence[Unit], options: WorkshopOptions) -> PdfKey:
+    return pdf_key(catalogue, "guide", units=[u.id for u in units], options=options.key())
+
+
+def unit_key(catalogue: Catalogue, kind: str, unit: Unit) -> PdfKey:
+    return pdf_key(catalogue, kind, unit=unit.id)
+
+
+def default_documents(catalogue: Catalogue) -> Iterator[tuple[PdfKey, Callable[[], bytes]]]:
+    """Every document a deploy should have ready: the whole guide with the course's
+    workshop defaults, and each unit's handouts and paper quizzes."""
+    options = default_options(catalogue)
+    yield guide_key(catalogue, catalogue.units, options), partial(guide_pdf, catalogue, catalogue.units, options)
+    for unit in catalogue.units:
+        yield unit_key(catalogue, "handout", unit), partial(handout_pdf, catalogue, unit)
+        yield unit_key(catalogue, "participant-handouts", unit), partial(participant_handouts_pdf, catalogue, unit)
+        if catalogue.quiz_for_unit(unit.id) is not None:
+            yield unit_key(catalogue, "quiz-sheet", unit), partial(quiz_pdf, catalogue, unit, answer_key=False)
+            yield unit_key(catalogue, "quiz-key", unit), partial(quiz_pdf, catalogue, unit, answer_key=True)
