@@ -340,3 +340,12 @@ def test_group_names_are_unique_whatever_their_case_or_script(boss, first: str, 
     with pytest.raises(GroupError, match="already exists"):
         groups.update_group(boss, other.id, second)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Group)) == 2
+
+
+def test_a_group_description_keeps_its_lines_but_no_other_control_characters(boss):
+    group = groups.create_group(boss, "Lines", "First line.\r\nSecond line,\tindented.")
+    assert group.description == "First line.\r\nSecond line,\tindented."
+    with pytest.raises(GroupError, match="control characters"):
+        groups.update_group(boss, group.id, "Lines", "A NUL\x00 here")
+    with pytest.raises(GroupError, match="control characters"):
+        groups.create_group(boss, "Escape", "\x1b[31m red")

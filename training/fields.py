@@ -41,7 +41,7 @@ def email_problem(raw: str | None) -> str | None:
         return gettext("Enter an email address.")
     if len(email) > MAX_EMAIL_LENGTH:
         return gettext("An email address has at most %(max)s characters.", max=MAX_EMAIL_LENGTH)
-    if not EMAIL_PATTERN.match(email):
+    if not EMAIL_PATTERN.match(email) or not email.isprintable():
         return gettext("Enter a valid email address, like name@ministry.gov.")
     return None
 
@@ -79,6 +79,16 @@ def text_problem(value: str, limit: int, required: bool = False) -> str | None:
     if len(value) > limit:
         return "long"
     if any(not ch.isprintable() for ch in value):
+        return "control"
+    return None
+
+
+def long_text_problem(value: str, limit: int) -> str | None:
+    """Like :func:`text_problem` for text of several lines (a description): line breaks and
+    tabs are fine, other control characters are not."""
+    if len(value) > limit:
+        return "long"
+    if any(not ch.isprintable() and ch not in "\n\r\t" for ch in value):
         return "control"
     return None
 

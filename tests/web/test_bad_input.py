@@ -5,8 +5,12 @@ it is added. (Speed is measured by ``bench/``, not asserted here.)"""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from training.extensions import db
+from training.models import User
 
 from ..factories import make_user
 from ..helpers import Auth, get_csrf, post_routes
@@ -97,3 +101,20 @@ def test_no_form_answers_bad_input_with_a_server_error(app, role: str):
     # The forms were really exercised: refused input (400/404/409/413), re-displayed forms
     # (200, 401) or redirects, not only "forbidden".
     assert seen - {403}, seen
+
+
+def test_a_nul_character_anywhere_is_refused_before_anything_reads_it(app):
+    """PostgreSQL refuses NUL in any text value, so one in a path, a query or a form field
+    would otherwise be a server error there: every route answers 400 and writes nothing."""
+    client = app.test_client()
+    admin = make_user("admin")
+    Auth(client).login(admin.email)
+    token = get_csrf(client, "/")
+    users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    for path in post_routes(app):
+        assert client.post(path, data={"name": "a\x00b", "csrf_token": token}).status_code == 400, path
+        assert client.post(path, data={"csrf_token": token, "x\x00": "1"}).status_code == 400, path
+    for path in ("/admin/users?q=%00", "/admin/reports?organisation=a%00", "/admin/import/a%00b", "/units/a%00"):
+        assert client.get(path).status_code == 400, path
+    assert client.get("/admin/users?q=ana").status_code == 200  # the guard is only for NUL
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users

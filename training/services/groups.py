@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..database import changed_rows, transactional, unique_or
 from ..extensions import db
-from ..fields import MAX_GROUP_DESCRIPTION, clean_text, field_problem, group_name_problem
+from ..fields import MAX_GROUP_DESCRIPTION, clean_text, field_problem, group_name_problem, long_text_problem
 from ..models import Group, Membership, User
 from ..permissions import Actor, GroupRole, membership_problem
 from ..queries.accounts import find_user, get_account
@@ -29,8 +29,9 @@ def _group_fields(name: str, description: str | None) -> tuple[str, str]:
     if problem:
         raise GroupError(problem)
     description = (description or "").strip()
-    if len(description) > MAX_GROUP_DESCRIPTION:
-        raise GroupError(field_problem("long", gettext("The description"), MAX_GROUP_DESCRIPTION))
+    problem = long_text_problem(description, MAX_GROUP_DESCRIPTION)
+    if problem:
+        raise GroupError(field_problem(problem, gettext("The description"), MAX_GROUP_DESCRIPTION))
     return name, description
 
 
