@@ -23,7 +23,7 @@ from training.extensions import db
 from training.models import User
 
 from .factories import make_user
-from .helpers import (  # noqa: F401 - the guide and content tests import these from here
+from .helpers import (  # noqa: F401 - the content tests still import the paths from here
     FIXTURES,
     MINIMAL,
     ROOT,
@@ -34,8 +34,6 @@ from .helpers import (  # noqa: F401 - the guide and content tests import these 
     make_config,
     reset_database,
 )
-
-_cached_catalogue = cached_catalogue  # the name the guide tests import
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
