@@ -357,3 +357,37 @@ class GuideBuild(Base):
     slot: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(32), index=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    REJECTED = "rejected"
+    """The other system refused the message as invalid: kept for the operator, never resent."""
+
+
+class OutboxMessage(Base):
+    """A message for another system (an xAPI statement, a grade for an LMS), written in the
+    same transaction as the change it reports and sent later by ``training outbox send``,
+    never inside the learner's request. ``dedupe_key`` keeps one-time events single."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "dedupe_key"),
+        sa.Index("ix_outbox_message_due", "channel", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(20))
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(200))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState, "outbox_state"), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str] = mapped_column(sa.String(32), default="")
+    claimed_until: Mapped[datetime | None]
+    """A sender (``claimed_by``) is working on the message; the others leave it alone until then."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")

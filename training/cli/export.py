@@ -21,7 +21,7 @@ export = AppGroup("export", help="Export the course for other systems.")
 )
 def export_scorm(units: str, language: str | None, out: Path) -> None:
     """Write a SCORM 1.2 package: each unit's lessons and its quiz, scored inside the package."""
-    from ..catalogue import get_catalogue
+    from ..course import get_catalogue
 
     unit_ids = [u.strip() for u in units.split(",") if u.strip()]
     try:

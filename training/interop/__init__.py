@@ -6,6 +6,10 @@
   with the activity-id scheme described in ``docs/interop.md``.
 * :mod:`.lti` checks LTI 1.3 messages from a learning platform and builds the tool's replies.
 
-The modules here are plain functions over the catalogue and plain data: no Flask, no
-database. The write path (the outbox, accounts linked through LTI) lives in ``services/``.
+* :mod:`.events` names what happened (a lesson read, a quiz passed, a unit complete).
+* :mod:`.sender` delivers the outbox (``training outbox send``), outside any request.
+
+Apart from the sender, the modules here are plain functions over the catalogue and plain
+data: no Flask, no database. The write path (the outbox, accounts linked through LTI) lives
+in ``services/``.
 """
