@@ -328,15 +328,19 @@ class RunningPlatform:
 
 
 def form_fields(page: str) -> tuple[str, dict[str, str]]:
-    """The action and hidden fields of the platform's self-submitting form."""
+    """The path and hidden fields of the page's form that posts to another site (the
+    platform's self-submitting form, or the tool's Deep Linking return)."""
     import re
 
-    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', page).group(1))
-    fields = {
-        html.unescape(m.group(1)): html.unescape(m.group(2))
-        for m in re.finditer(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
-    }
-    return urlsplit(action).path, fields
+    for form in re.finditer(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', page, re.S):
+        action = html.unescape(form.group(1))
+        if action.startswith("http"):
+            fields = {
+                html.unescape(m.group(1)): html.unescape(m.group(2))
+                for m in re.finditer(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(2))
+            }
+            return urlsplit(action).path, fields
+    raise AssertionError("no form posting to another site")
 
 
 def login_query(platform: Platform, target: str) -> str:

@@ -51,6 +51,7 @@ SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+SCORE_SCOPES = (SCOPE_SCORE,)
 
 # LTI role URIs that make someone a trainer here; everyone else is a learner. Administrator
 # rights are never granted through LTI: administrators stay local accounts.

@@ -9,7 +9,9 @@ rest of its batch still goes through), so one bad message never blocks the other
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +20,7 @@ import requests
 from flask import current_app
 
 from ..services import outbox
-from . import xapi
+from . import lti, xapi
 
 log = logging.getLogger(__name__)
 INVALID = {400, 422}
@@ -37,22 +39,25 @@ class Round:
 
 
 def send_due(limit: int | None = None, now: datetime | None = None) -> Round:
-    """Send every due message once (in batches); returns what happened. ``now`` is for tests
-    that need a retry to be due without waiting."""
+    """Send every due message once (in batches), channel by channel; returns what happened.
+    ``now`` is for tests that need a retry to be due without waiting."""
     total = Round()
-    if not outbox.enabled():
-        return total
     batch = limit or current_app.config["OUTBOX_BATCH"]
-    while True:
-        claimed = outbox.claim(outbox.XAPI, batch, now)
-        if not claimed:
-            return total
-        outcome = _send_xapi(claimed)
-        total.sent += outcome.sent
-        total.failed += outcome.failed
-        total.rejected += outcome.rejected
-        if outcome.failed:
-            return total  # the store is not answering: wait for the next round
+    channels = [(outbox.LTI_ROSTER, _send_rosters), (outbox.LTI_SCORE, _send_scores)]
+    if outbox.enabled():
+        channels.insert(0, (outbox.XAPI, _send_xapi))
+    for channel, send in channels:
+        while True:
+            claimed = outbox.claim(channel, batch, now)
+            if not claimed:
+                break
+            outcome = send(claimed)
+            total.sent += outcome.sent
+            total.failed += outcome.failed
+            total.rejected += outcome.rejected
+            if outcome.failed:
+                break  # the other side is not answering: wait for the next round
+    return total
 
 
 def _session() -> requests.Session:
@@ -113,4 +118,191 @@ def _send_xapi(claimed: list[outbox.Claimed]) -> Round:
             else:
                 outbox.mark_failed([message.id], f"record store answered {single.status_code}")
                 result.failed += 1
+    return result
+
+
+# --- LTI Advantage: grades and rosters ----------------------------------------------------------
+
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+MEMBERSHIPS_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+MAX_ROSTER_PAGES = 50
+_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
+"""Access tokens by (token URL, client id, scopes), in this process only: a token is cheap
+to get again, and never written anywhere."""
+
+
+class PlatformRefused(Exception):
+    """The platform answered, but not as hoped; ``permanent`` when retrying cannot help."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _access_token(platform: Any, scopes: tuple[str, ...]) -> str:
+    """An OAuth 2 access token from the platform (client credentials, with a JWT assertion
+    signed by the tool), kept until shortly before it expires."""
+    from ..services import lti as service
+
+    cache_key = (platform.auth_token_url, platform.client_id, " ".join(scopes))
+    cached = _tokens.get(cache_key)
+    if cached and cached[1] > time.time() + 30:
+        return cached[0]
+    now = int(time.time())
+    assertion = lti.sign(
+        lti.client_assertion(platform.client_id, platform.auth_token_url, platform.token_audience or None, now),
+        service.signing_key(),
+    )
+    response = requests.post(
+        platform.auth_token_url,
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion,
+            "scope": " ".join(scopes),
+        },
+        timeout=current_app.config["OUTBOX_TIMEOUT"],
+    )
+    if not response.ok:
+        raise PlatformRefused(f"token endpoint answered {response.status_code}: {response.text[:300]}")
+    body = response.json()
+    token = str(body["access_token"])
+    _tokens[cache_key] = (token, now + float(body.get("expires_in", 3600)))
+    return token
+
+
+def _with_path(url: str, suffix: str) -> str:
+    """``https://lms/lineitems/7?type=x`` + ``/scores`` -> ``https://lms/lineitems/7/scores?type=x``."""
+    base, mark, query = url.partition("?")
+    return f"{base.rstrip('/')}{suffix}{mark}{query}"
+
+
+def _line_item(link: Any, resource_id: str, label: str, token: str) -> str:
+    """The gradebook column for a unit (or the course) on a course link: found by its
+    resource id, or created."""
+    from ..services import lti as service
+
+    known = service.line_item_url(link.id, resource_id)
+    if known:
+        return known
+    headers = {"Authorization": f"Bearer {token}"}
+    timeout = current_app.config["OUTBOX_TIMEOUT"]
+    found = requests.get(
+        link.lineitems_url,
+        params={"resource_id": resource_id, "resource_link_id": link.resource_link_id},
+        headers={**headers, "Accept": LINEITEMS_TYPE},
+        timeout=timeout,
+    )
+    if found.ok and isinstance(found.json(), list) and found.json():
+        url = str(found.json()[0]["id"])
+    else:
+        created = requests.post(
+            link.lineitems_url,
+            json={
+                "scoreMaximum": 100,
+                "label": label,
+                "resourceId": resource_id,
+                "resourceLinkId": link.resource_link_id,
+            },
+            headers={**headers, "Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
+            timeout=timeout,
+        )
+        if not created.ok:
+            raise PlatformRefused(f"creating a line item: {created.status_code} {created.text[:300]}")
+        url = str(created.json()["id"])
+    service.remember_line_item(link.id, resource_id, url)
+    return url
+
+
+def _send_scores(claimed: list[outbox.Claimed]) -> Round:
+    from ..services import lti as service
+
+    result = Round()
+    for message in claimed:
+        payload = message.payload
+        link = service.get_link(payload["link"])
+        platform = service.get_platform(link.platform_id) if link else None
+        if link is None or platform is None or not platform.active:
+            outbox.mark_failed([message.id], "the link or its platform is gone", permanent=True)
+            result.rejected += 1
+            continue
+        scopes = lti.SCORE_SCOPES if payload["lineitem"] else lti.SCORE_SCOPES + (lti.SCOPE_LINEITEM,)
+        try:
+            token = _access_token(platform, scopes)
+            lineitem = payload["lineitem"] or _line_item(link, payload["resource_id"], payload["label"], token)
+            response = requests.post(
+                _with_path(lineitem, "/scores"),
+                data=json.dumps(payload["score"]),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE},
+                timeout=current_app.config["OUTBOX_TIMEOUT"],
+            )
+            if response.status_code == 401:
+                _tokens.clear()  # the platform forgot the token: get a new one next time
+            if response.status_code in INVALID or response.status_code in (404, 415):
+                raise PlatformRefused(f"score refused: {response.status_code} {response.text[:300]}", permanent=True)
+            if not response.ok:
+                raise PlatformRefused(f"score not taken: {response.status_code} {response.text[:300]}")
+        except PlatformRefused as exc:
+            outbox.mark_failed([message.id], str(exc), permanent=exc.permanent)
+            if exc.permanent:
+                result.rejected += 1
+            else:
+                result.failed += 1
+            continue
+        except (requests.RequestException, ValueError, KeyError) as exc:
+            outbox.mark_failed([message.id], f"platform unreachable or unclear: {exc}")
+            result.failed += 1
+            continue
+        outbox.mark_sent([message.id])
+        result.sent += 1
+    return result
+
+
+def _send_rosters(claimed: list[outbox.Claimed]) -> Round:
+    """Names and Role Provisioning: read the course's roster (page by page) and fill its group."""
+    from ..services import lti as service
+
+    result = Round()
+    for message in claimed:
+        context = service.get_context(message.payload["context"])
+        platform = service.get_platform(context.platform_id) if context else None
+        if context is None or platform is None or not context.memberships_url:
+            outbox.mark_failed([message.id], "the course or its roster service is gone", permanent=True)
+            result.rejected += 1
+            continue
+        try:
+            token = _access_token(platform, (lti.SCOPE_NRPS,))
+            members: list[service.Member] = []
+            url: str | None = context.memberships_url
+            for _page in range(MAX_ROSTER_PAGES):
+                if url is None:
+                    break
+                response = requests.get(
+                    url,
+                    headers={"Authorization": f"Bearer {token}", "Accept": MEMBERSHIPS_TYPE},
+                    timeout=current_app.config["OUTBOX_TIMEOUT"],
+                )
+                if response.status_code == 401:
+                    _tokens.clear()
+                if not response.ok:
+                    raise PlatformRefused(f"roster: {response.status_code} {response.text[:300]}")
+                for member in response.json().get("members", []):
+                    members.append(
+                        service.Member(
+                            sub=str(member.get("user_id", "")),
+                            name=str(member.get("name") or ""),
+                            roles=tuple(member.get("roles") or ()),
+                            active=member.get("status", "Active") == "Active",
+                        )
+                    )
+                url = response.links.get("next", {}).get("url")
+        except (PlatformRefused, requests.RequestException, ValueError) as exc:
+            outbox.mark_failed([message.id], f"roster not read: {exc}")
+            result.failed += 1
+            continue
+        service.apply_roster(context.id, members)
+        outbox.mark_sent([message.id])
+        result.sent += 1
     return result

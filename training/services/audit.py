@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     UNIT_COMPLETE = "trainer.unit_complete"
     UNIT_COMPLETE_UNDO = "trainer.unit_complete_undo"
     EXPORT = "report.export"
+    LTI_REGISTER = "lti.register"
 
 
 def printable(text: str, limit: int = 300) -> str:

@@ -19,14 +19,27 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from ..content.model import Catalogue
 from ..course import get_catalogue
 from ..database import insert, transactional
 from ..extensions import db
-from ..interop import events, xapi
-from ..models import OutboxMessage, OutboxState, User, utcnow
-from ..progress import course_progress
+from ..interop import events, lti, xapi
+from ..models import (
+    GroupRole,
+    LtiAccount,
+    LtiContext,
+    LtiResourceLink,
+    Membership,
+    OutboxMessage,
+    OutboxState,
+    User,
+    utcnow,
+)
+from ..progress import CourseProgress, Status, course_progress
 
 XAPI = "xapi"
+LTI_SCORE = "lti-score"
+LTI_ROSTER = "lti-roster"
 CLAIM_FOR = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=6)
@@ -67,30 +80,116 @@ def enabled() -> bool:
 
 def record(user_id: int, found: Sequence[events.Event], unit_id: str | None = None) -> None:
     """Queue the messages for ``found`` (and, when ``unit_id`` changed, the unit and course
-    completions the learner now holds). Call inside the write transaction; a no-op when no
-    other system is configured, so the learner's request pays nothing for it."""
+    completions the learner now holds): xAPI statements when a record store is configured,
+    gradebook scores when the learner came from an LMS link with a grade service. Call
+    inside the write transaction; with neither, the learner's request pays one small query."""
     settings = xapi_settings()
-    if settings is None:
-        return
+    links = _grade_links(user_id) if unit_id is not None else []
     found = list(found)
-    if unit_id is not None and found:
+    if not found or (settings is None and not links):
+        return
+    catalogue = get_catalogue()
+    progress = None
+    if unit_id is not None:
         from .learning import load_records  # the records as this transaction sees them
 
-        catalogue = get_catalogue()
         progress = course_progress(catalogue, load_records(user_id))
         found += events.completions(catalogue, progress, user_id, unit_id, found[-1].at)
-    user = db.session.get(User, user_id)
-    if user is None or not found:
-        return
-    learner = xapi.Learner(user.id, user.email, user.name)
-    catalogue = get_catalogue()
     rows = []
-    for event in found:
-        key = dedupe_key(event)
-        body = {"id": xapi.statement_id(settings, key), **xapi.statement(settings, catalogue, learner, event)}
-        rows.append(_row(XAPI, key, user_id, body, event.at))
-    new = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
-    db.session.execute(new)
+    if settings is not None:
+        user = db.session.get(User, user_id)
+        if user is not None:
+            learner = xapi.Learner(user.id, user.email, user.name)
+            for event in found:
+                key = dedupe_key(event)
+                body = {"id": xapi.statement_id(settings, key), **xapi.statement(settings, catalogue, learner, event)}
+                rows.append(_row(XAPI, key, user_id, body, event.at))
+    graded = any(isinstance(e, events.AttemptSubmitted | events.UnitCompleted | events.CourseCompleted) for e in found)
+    if links and graded and progress is not None and unit_id is not None:
+        rows += _score_rows(catalogue, progress, user_id, unit_id, links, found[-1].at)
+    if rows:
+        new = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
+        db.session.execute(new)
+
+
+@dataclass(frozen=True, slots=True)
+class GradeLink:
+    link_id: int
+    unit_id: str
+    lineitems_url: str
+    lineitem_url: str
+    can_create_items: bool
+    sub: str
+
+
+def _grade_links(user_id: int) -> list[GradeLink]:
+    """The LMS links whose gradebook this learner's results go to: links in LMS courses
+    whose group has the learner, on platforms that know the learner."""
+    rows = db.session.execute(
+        sa.select(
+            LtiResourceLink.id,
+            LtiResourceLink.unit_id,
+            LtiResourceLink.lineitems_url,
+            LtiResourceLink.lineitem_url,
+            LtiResourceLink.scopes,
+            LtiAccount.sub,
+        )
+        .join(LtiContext, LtiContext.id == LtiResourceLink.context_id)
+        .join(
+            Membership,
+            sa.and_(
+                Membership.group_id == LtiContext.group_id,
+                Membership.user_id == user_id,
+                Membership.role == GroupRole.LEARNER,
+            ),
+        )
+        .join(
+            LtiAccount,
+            sa.and_(LtiAccount.platform_id == LtiResourceLink.platform_id, LtiAccount.user_id == user_id),
+        )
+    )
+    return [
+        GradeLink(row.id, row.unit_id, row.lineitems_url, row.lineitem_url, lti.SCOPE_LINEITEM in row.scopes, row.sub)
+        for row in rows
+        if lti.SCOPE_SCORE in row.scopes
+    ]
+
+
+def _score_rows(
+    catalogue: Catalogue, progress: CourseProgress, user_id: int, unit_id: str, links: list[GradeLink], at: datetime
+) -> list[dict]:
+    """Scores for the unit that changed and for the course, to each link's gradebook column:
+    a unit link gets its unit; a course link gets every unit and the course when it may
+    create columns, or the course alone in the column the LMS gave it."""
+    unit = progress.unit(unit_id)
+    best = unit.quiz.best_percent if unit.quiz is not None else None
+    unit_given = best if best is not None else (100 if unit.status == Status.COMPLETE else None)
+    unit_score = (unit_given, unit.status == Status.COMPLETE, unit_given is not None)
+    course_given = 100 * progress.units_complete / len(progress.units) if progress.units else 0
+    course_score = (course_given, progress.status == Status.COMPLETE, True)
+    stamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    rows = []
+    for link in links:
+        targets: list[tuple[str, str, str, tuple]] = []
+        if link.unit_id:
+            if link.unit_id == unit_id and link.lineitem_url:
+                targets.append((unit_id, catalogue.unit(unit_id).title, link.lineitem_url, unit_score))
+        elif link.can_create_items and link.lineitems_url:
+            targets.append((unit_id, catalogue.unit(unit_id).title, "", unit_score))
+            targets.append(("course", catalogue.guide.title, link.lineitem_url, course_score))
+        elif link.lineitem_url:
+            targets.append(("course", catalogue.guide.title, link.lineitem_url, course_score))
+        for resource_id, label, lineitem, (given, completed, graded) in targets:
+            body = lti.score(link.sub, given, completed, graded, stamp)
+            payload = {
+                "link": link.link_id,
+                "resource_id": resource_id,
+                "label": label,
+                "lineitem": lineitem,
+                "score": body,
+            }
+            rows.append(_row(LTI_SCORE, None, user_id, payload, at))
+    return rows
 
 
 def _row(channel: str, key: str | None, user_id: int | None, payload: dict[str, Any], at: datetime) -> dict:

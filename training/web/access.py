@@ -97,7 +97,11 @@ def check_access() -> Response | None:
     if request.endpoint not in ACCOUNT_STEPS:
         if current_user.must_change_password:
             return redirect(url_for("auth.change_password"))
-        if current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"] and not current_user.mfa_enabled:
+        if (
+            current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
+            and not current_user.mfa_enabled
+            and session.get("auth_via") != "lti"  # the LMS signed the person in (docs/interop.md)
+        ):
             return redirect(url_for("auth.mfa_setup"))
     if current_user.role not in rule.roles:
         abort(403)

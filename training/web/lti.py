@@ -1,0 +1,210 @@
+"""Blueprint "lti" (``/lti``): the tool side of LTI 1.3.
+
+* ``/lti/login``: the platform starts a login; the tool answers with an authentication
+  request carrying a new ``state`` (also in a cookie) and ``nonce``.
+* ``/lti/launch``: the platform posts the signed ``id_token``; every check of the
+  specification runs (``training.interop.lti.verify_launch``), the login is used up, and
+  the person is signed in and sent to the course or the unit the link names.
+* ``/lti/deep-link``: an instructor chooses what to place in the LMS course (the whole
+  course or units), and the tool returns a signed Deep Linking response.
+* ``/lti/jwks``: the tool's public keys, for the platform to check the tool's signatures.
+
+``login`` and ``launch`` come from the platform's pages, so they carry no CSRF token of
+ours: the signed token, the single-use nonce and the state bound to the browser protect them.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..course import get_catalogue
+from ..extensions import csrf
+from ..interop import lti
+from ..security import start_session
+from ..services import lti as service
+from .access import PUBLIC, STAFF, access
+from .lti_forms import DeepLinkForm
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+log = logging.getLogger(__name__)
+
+STATE_COOKIE = "lti1p3_state"
+AUTH_VIA = "auth_via"
+DEEP_LINK = "lti_deep_link"
+
+
+def refuse(message: str, status: int = 400):  # noqa: ANN201 - a response tuple
+    log.warning("LTI refused (%s): %s", request.endpoint, message)
+    return render_template("lti/refused.html", message=message), status
+
+
+def _ours(url: str) -> bool:
+    """A target on this site (the host the platform was given), never elsewhere."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and parts.netloc == request.host
+
+
+def _unit_of(url: str) -> str:
+    path = urlsplit(url).path.rstrip("/").split("/")
+    if len(path) == 3 and path[1] == "units":
+        try:
+            return get_catalogue().unit(path[2]).id
+        except KeyError:
+            return ""
+    return ""
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+@csrf.exempt
+def login():
+    values = request.values
+    platform = service.find_platform(values.get("iss", ""), values.get("client_id"))
+    if platform is None:
+        return refuse("This learning platform is not registered here. Ask the course administrator to register it.")
+    target = values.get("target_link_uri", "")
+    if not _ours(target) or not values.get("login_hint"):
+        return refuse("The launch request is incomplete or points to another site.")
+    state, nonce = service.start_login(platform.id)
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": url_for("lti.launch", _external=True),
+        "login_hint": values["login_hint"],
+        "state": state,
+        "nonce": nonce,
+    }
+    if values.get("lti_message_hint"):
+        query["lti_message_hint"] = values["lti_message_hint"]
+    separator = "&" if "?" in platform.auth_login_url else "?"
+    response = redirect(f"{platform.auth_login_url}{separator}{urlencode(query)}", code=302)
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    response.set_cookie(
+        STATE_COOKIE,
+        state,
+        max_age=lti.LOGIN_TTL,
+        path=url_for("lti.launch"),
+        secure=secure,
+        httponly=True,
+        samesite="None" if secure else "Lax",  # the launch is a cross-site POST from the platform
+    )
+    return response
+
+
+@bp.route("/launch", methods=["POST"])
+@access(PUBLIC)
+@csrf.exempt
+def launch():
+    state, token = request.form.get("state", ""), request.form.get("id_token", "")
+    cookie = request.cookies.get(STATE_COOKIE, "")
+    if not state or not token:
+        return refuse("The launch carries no identity token.")
+    if not cookie or not hmac.compare_digest(cookie, state):
+        return refuse("This launch did not start in this browser. Open the activity again from your course.")
+    login = service.consume_login(state)
+    if login is None:
+        return refuse("This launch was already used or has expired. Open the activity again from your course.")
+    nonce, platform_id = login
+    platform = service.get_platform(platform_id)
+    if platform is None or not platform.active:
+        return refuse("This learning platform is no longer registered here.")
+    try:
+        kid = lti.unverified_header(token).get("kid")
+        message = lti.verify_launch(token, service.platform_keys(platform, kid), service.registration(platform), nonce)
+    except lti.LtiError as exc:
+        return refuse(f"The launch was refused: {exc}.")
+    if not _ours(message.target_link_uri):
+        return refuse("The launch points to another site.")
+    if message.message_type == lti.DEEP_LINKING and not message.is_trainer:
+        return refuse("Only instructors can add course content.", 403)
+    launched = service.record_launch(platform.id, message, _unit_of(message.target_link_uri))
+    if not launched.user.active:
+        return refuse("This account is deactivated. Ask the course administrator.", 403)
+    start_session(launched.user)
+    session[AUTH_VIA] = "lti"
+    if message.deep_linking is not None:
+        settings = message.deep_linking
+        session[DEEP_LINK] = {
+            "platform": platform.id,
+            "deployment": message.deployment_id,
+            "return_url": settings.return_url,
+            "multiple": settings.accept_multiple,
+            "data": settings.data,
+            "at": int(time.time()),
+        }
+        target = url_for("lti.deep_link")
+    else:
+        unit_id = _unit_of(message.target_link_uri)
+        target = url_for("learn.unit", unit_id=unit_id) if unit_id else url_for("learn.course_map")
+    response = redirect(target, code=303)
+    response.delete_cookie(STATE_COOKIE, path=url_for("lti.launch"))
+    return response
+
+
+@bp.route("/deep-link", methods=["GET", "POST"])
+@access(STAFF)
+def deep_link():
+    pending = session.get(DEEP_LINK)
+    if not pending or time.time() - pending.get("at", 0) > lti.LOGIN_TTL * 3:
+        abort(404)
+    catalogue = get_catalogue()
+    form = DeepLinkForm.for_catalogue(catalogue, multiple=pending["multiple"])
+    if form.validate_on_submit():
+        chosen = form.chosen()
+        items = [
+            lti.ContentItem(
+                url=url_for("learn.unit", unit_id=unit.id, _external=True)
+                if unit
+                else url_for("learn.course_map", _external=True),
+                title=unit.title if unit else catalogue.guide.title,
+                text=unit.summary if unit else catalogue.guide.subtitle,
+                line_item_label=unit.title if unit else catalogue.guide.title,
+                resource_id=unit.id if unit else "course",
+            )
+            for unit in (catalogue.unit(i) if i != "course" else None for i in chosen)
+        ]
+        platform = service.get_platform(pending["platform"])
+        if platform is None:
+            abort(404)
+        settings = lti.DeepLinkSettings(pending["return_url"], (), pending["multiple"], pending.get("data"))
+        claims = lti.deep_linking_response(
+            settings, items, platform.client_id, platform.issuer, pending["deployment"], int(time.time())
+        )
+        session.pop(DEEP_LINK, None)
+        response = current_app.make_response(
+            render_template(
+                "lti/deep_link_return.html",
+                return_url=pending["return_url"],
+                jwt=lti.sign(claims, service.signing_key()),
+                items=items,
+                platform=platform,
+            )
+        )
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(pending["return_url"]))
+        response.headers["Content-Security-Policy"] = _csp_posting_to(origin)
+        return response
+    status = 400 if request.method == "POST" else 200
+    return render_template("lti/deep_link.html", form=form, user=current_user), status
+
+
+def _csp_posting_to(origin: str) -> str:
+    from ..security import CONTENT_SECURITY_POLICY
+
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+
+@bp.route("/jwks")
+@access(PUBLIC)
+def jwks():
+    response = jsonify(service.public_key_set())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
