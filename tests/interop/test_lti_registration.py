@@ -1,0 +1,89 @@
+"""Registering a platform: the administrator's page (server-side role checks, bad input kept
+with clear messages) and the command line."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from training.extensions import db
+from training.models import AuditEvent, LtiDeployment, LtiPlatform
+
+from ..conftest import get_csrf
+
+GOOD = {
+    "name": "Ministry Moodle",
+    "issuer": "https://moodle.example.org",
+    "client_id": "AbC123xyz",
+    "auth_login_url": "https://moodle.example.org/mod/lti/auth.php",
+    "auth_token_url": "https://moodle.example.org/mod/lti/token.php",
+    "key_set_url": "https://moodle.example.org/mod/lti/certs.php",
+    "deployment_ids": "1\n4\n",
+    "token_audience": "",
+}
+
+
+def test_only_administrators_open_the_registration_pages(app, login_as, client):
+    for role, expected in (("learner", 403), ("trainer", 403)):
+        other = app.test_client()
+        from ..conftest import Auth
+        from ..factories import make_user
+
+        Auth(other).login(make_user(role).email)
+        assert other.get("/admin/lti").status_code == expected
+        assert other.get("/admin/lti/new").status_code == expected
+    login_as("admin")
+    page = client.get("/admin/lti")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    for url in ("/lti/login", "/lti/launch", "/lti/jwks"):
+        assert f"http://localhost{url}" in text
+
+
+def test_an_administrator_registers_a_platform_and_it_is_audited(app, login_as, client):
+    login_as("admin")
+    token = get_csrf(client, "/admin/lti/new")
+    response = client.post("/admin/lti/new", data={**GOOD, "csrf_token": token})
+    assert response.status_code == 303
+    db.session.rollback()  # end the test's read snapshot taken while signing in
+    platform = db.session.scalar(sa.select(LtiPlatform))
+    assert (platform.issuer, platform.client_id) == (GOOD["issuer"], GOOD["client_id"])
+    deployments = db.session.scalars(sa.select(LtiDeployment.deployment_id).order_by(LtiDeployment.deployment_id))
+    assert list(deployments) == ["1", "4"]
+    assert db.session.scalar(sa.select(AuditEvent.action)) == "lti.register"
+    assert "Ministry Moodle" in client.get("/admin/lti").get_data(as_text=True)
+
+    again = client.post("/admin/lti/new", data={**GOOD, "csrf_token": token})
+    assert again.status_code == 400 and "already registered" in again.get_data(as_text=True)
+
+
+def test_bad_addresses_are_refused_with_the_form_kept(app, login_as, client):
+    login_as("admin")
+    token = get_csrf(client, "/admin/lti/new")
+    bad = {**GOOD, "key_set_url": "moodle.example.org/certs", "csrf_token": token}
+    response = client.post("/admin/lti/new", data=bad)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Public keyset URL: enter a full address" in text
+    assert GOOD["client_id"] in text, "what was typed is kept"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiPlatform)) == 0
+
+
+def test_the_command_line_registers_lists_and_makes_keys(app, runner):
+    args = ["lti", "register", "--name", "Canvas", "--issuer", "https://canvas.instructure.com"]
+    args += [
+        "--client-id",
+        "10000000000001",
+        "--auth-login-url",
+        "https://sso.canvaslms.com/api/lti/authorize_redirect",
+    ]
+    args += ["--auth-token-url", "https://sso.canvaslms.com/login/oauth2/token"]
+    args += ["--key-set-url", "https://sso.canvaslms.com/api/lti/security/jwks", "--deployment", "7:abc"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(args=["lti", "list"])
+    assert "Canvas" in listed.output and "7:abc" in listed.output
+    assert "/lti/login" in runner.invoke(args=["lti", "urls", "--base", "https://training.example.org"]).output
+    bad = runner.invoke(args=[*args[:-1], ""])
+    assert bad.exit_code != 0 and "Deployment ID" in bad.output
+    made = runner.invoke(args=["lti", "key", "create"])
+    assert made.exit_code == 0 and "kid" in made.output

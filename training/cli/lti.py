@@ -1,0 +1,71 @@
+"""``training lti ...``: register learning platforms (LTI 1.3) and manage the tool's key."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+lti_group = AppGroup("lti", help="LTI 1.3: learning platforms that launch this course.")
+
+
+@lti_group.command("register")
+@click.option("--name", required=True, help="A name for the platform, e.g. 'Ministry Moodle'.")
+@click.option("--issuer", required=True, help="The platform ID (issuer).")
+@click.option("--client-id", required=True, help="The client ID the platform gave this tool.")
+@click.option("--auth-login-url", required=True, help="The platform's authentication request URL.")
+@click.option("--auth-token-url", required=True, help="The platform's access token URL.")
+@click.option("--key-set-url", required=True, help="The platform's public keyset URL.")
+@click.option("--deployment", "deployments", multiple=True, required=True, help="A deployment ID (repeatable).")
+@click.option("--token-audience", default="", help="Only if the platform asks for a specific audience.")
+def register(**values: object) -> None:
+    """Register a platform, with the values its tool settings show."""
+    from ..services import lti as service
+    from ..services.admin import Actor
+
+    deployments = tuple(str(d) for d in values.pop("deployments"))  # type: ignore[union-attr]
+    fields = service.PlatformFields(deployment_ids=deployments, **{k: str(v) for k, v in values.items()})
+    try:
+        platform = service.register_platform(Actor.command_line(), fields)
+    except service.RegistrationError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"Registered {platform.name} (#{platform.id}), deployments: {', '.join(deployments)}.", err=True)
+
+
+@lti_group.command("list")
+def list_platforms() -> None:
+    """The registered platforms."""
+    from ..services import lti as service
+
+    for p in service.platforms():
+        deployments = ", ".join(d.deployment_id for d in p.deployments)
+        state = "" if p.active else " (off)"
+        click.echo(f"#{p.id} {p.name}{state}: issuer {p.issuer}, client {p.client_id}, deployments {deployments}")
+
+
+@lti_group.command("urls")
+@click.option("--base", required=True, help="The site's public address, e.g. https://training.example.org")
+def urls(base: str) -> None:
+    """The addresses to paste into a platform's tool settings."""
+    from ..web.admin.lti import tool_urls
+
+    with current_app.test_request_context(base_url=base.rstrip("/")):
+        for label, url in tool_urls().items():
+            click.echo(f"{label}: {url}")
+
+
+@lti_group.group("key")
+def key() -> None:
+    """The tool's signing key."""
+
+
+@key.command("create")
+def key_create() -> None:
+    """Make a new signing key (older keys stay published, so platforms can still check them)."""
+    from ..services import lti as service
+
+    row = service.create_tool_key()
+    click.echo(f"New signing key, kid {row.kid}. Platforms read it from /lti/jwks.")
+
+
+COMMANDS = [lti_group]

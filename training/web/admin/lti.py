@@ -1,0 +1,55 @@
+"""LMS connections (LTI 1.3): administrators register a platform with the values its tool
+settings show, and read the tool's own addresses to paste into the platform."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+
+from ...services import lti as service
+from ..access import ADMIN, access
+from ..lti_forms import PlatformForm
+from .blueprint import bp
+from .common import actor
+
+
+def tool_urls() -> dict[str, str]:
+    """What a platform administrator pastes into the LMS's tool settings."""
+    return {
+        "Tool URL": url_for("learn.course_map", _external=True),
+        "Initiate login URL": url_for("lti.login", _external=True),
+        "Redirection URI": url_for("lti.launch", _external=True),
+        "Public keyset URL": url_for("lti.jwks", _external=True),
+        "Deep linking (content selection) URL": url_for("lti.launch", _external=True),
+    }
+
+
+@bp.route("/lti")
+@access(ADMIN)
+def lti_platforms():
+    return render_template("admin/lti.html", platforms=service.platforms(), tool=tool_urls())
+
+
+@bp.route("/lti/new", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def lti_new():
+    form = PlatformForm()
+    if form.validate_on_submit():
+        fields = service.PlatformFields(
+            name=form.name.data,
+            issuer=form.issuer.data,
+            client_id=form.client_id.data,
+            auth_login_url=form.auth_login_url.data,
+            auth_token_url=form.auth_token_url.data,
+            key_set_url=form.key_set_url.data,
+            deployment_ids=form.deployments(),
+            token_audience=form.token_audience.data or "",
+        )
+        try:
+            platform = service.register_platform(actor(), fields)
+        except service.RegistrationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(f"{platform.name} is registered. Its instructors can now add the course.", "success")
+            return redirect(url_for("admin.lti_platforms"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/lti_new.html", form=form, tool=tool_urls()), status
