@@ -133,6 +133,11 @@ _tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 to get again, and never written anywhere."""
 
 
+def _call(method: str, url: str, **kwargs: Any) -> requests.Response:
+    """Every request to a platform, with the configured timeout."""
+    return requests.request(method, url, timeout=current_app.config["OUTBOX_TIMEOUT"], **kwargs)
+
+
 class PlatformRefused(Exception):
     """The platform answered, but not as hoped; ``permanent`` when retrying cannot help."""
 
@@ -155,7 +160,8 @@ def _access_token(platform: Any, scopes: tuple[str, ...]) -> str:
         lti.client_assertion(platform.client_id, platform.auth_token_url, platform.token_audience or None, now),
         service.signing_key(),
     )
-    response = requests.post(
+    response = _call(
+        "POST",
         platform.auth_token_url,
         data={
             "grant_type": "client_credentials",
@@ -163,7 +169,6 @@ def _access_token(platform: Any, scopes: tuple[str, ...]) -> str:
             "client_assertion": assertion,
             "scope": " ".join(scopes),
         },
-        timeout=current_app.config["OUTBOX_TIMEOUT"],
     )
     if not response.ok:
         raise PlatformRefused(f"token endpoint answered {response.status_code}: {response.text[:300]}")
@@ -188,17 +193,17 @@ def _line_item(link: Any, resource_id: str, label: str, token: str) -> str:
     if known:
         return known
     headers = {"Authorization": f"Bearer {token}"}
-    timeout = current_app.config["OUTBOX_TIMEOUT"]
-    found = requests.get(
+    found = _call(
+        "GET",
         link.lineitems_url,
         params={"resource_id": resource_id, "resource_link_id": link.resource_link_id},
         headers={**headers, "Accept": LINEITEMS_TYPE},
-        timeout=timeout,
     )
     if found.ok and isinstance(found.json(), list) and found.json():
         url = str(found.json()[0]["id"])
     else:
-        created = requests.post(
+        created = _call(
+            "POST",
             link.lineitems_url,
             json={
                 "scoreMaximum": 100,
@@ -207,7 +212,6 @@ def _line_item(link: Any, resource_id: str, label: str, token: str) -> str:
                 "resourceLinkId": link.resource_link_id,
             },
             headers={**headers, "Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
-            timeout=timeout,
         )
         if not created.ok:
             raise PlatformRefused(f"creating a line item: {created.status_code} {created.text[:300]}")
@@ -232,11 +236,11 @@ def _send_scores(claimed: list[outbox.Claimed]) -> Round:
         try:
             token = _access_token(platform, scopes)
             lineitem = payload["lineitem"] or _line_item(link, payload["resource_id"], payload["label"], token)
-            response = requests.post(
+            response = _call(
+                "POST",
                 _with_path(lineitem, "/scores"),
                 data=json.dumps(payload["score"]),
                 headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE},
-                timeout=current_app.config["OUTBOX_TIMEOUT"],
             )
             if response.status_code == 401:
                 _tokens.clear()  # the platform forgot the token: get a new one next time
@@ -279,11 +283,7 @@ def _send_rosters(claimed: list[outbox.Claimed]) -> Round:
             for _page in range(MAX_ROSTER_PAGES):
                 if url is None:
                     break
-                response = requests.get(
-                    url,
-                    headers={"Authorization": f"Bearer {token}", "Accept": MEMBERSHIPS_TYPE},
-                    timeout=current_app.config["OUTBOX_TIMEOUT"],
-                )
+                response = _call("GET", url, headers={"Authorization": f"Bearer {token}", "Accept": MEMBERSHIPS_TYPE})
                 if response.status_code == 401:
                     _tokens.clear()
                 if not response.ok:
