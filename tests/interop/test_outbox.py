@@ -69,7 +69,8 @@ class TestWithAStore:
         outbox.mark_failed([message.id], "refused: bad statement", permanent=True)
         row = db.session.get(OutboxMessage, message.id)
         db.session.refresh(row)
-        assert row.state == OutboxState.REJECTED and outbox.claim(outbox.XAPI, 10, now=utcnow() + timedelta(days=1)) == []
+        assert row.state == OutboxState.REJECTED
+        assert outbox.claim(outbox.XAPI, 10, now=utcnow() + timedelta(days=1)) == [], "never sent again"
         assert [s.rejected for s in outbox.status()] == [1]
 
 
