@@ -189,7 +189,7 @@ def random_answers(quiz: Quiz, rng: random.Random) -> dict:
             variants = [pick, pick.upper(), f"  {pick}. ", pick.replace("e", "é")]
             answers[q.id] = {"text": rng.choice(variants)}
         elif q.type == QuestionType.MATCHING:
-            rights = [o.match_id for o in q.options]
+            rights = [o.match_id for o in q.options] + [o.id for o in q.options]  # as the form, or as stored
             answers[q.id] = {"pairs": {o.id: rng.choice(rights) for o in q.options if rng.random() < 0.8}}
         elif q.type == QuestionType.ORDERING:
             positions = list(range(1, len(ids) + 1))

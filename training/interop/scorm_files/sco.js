@@ -173,7 +173,10 @@
       } else if (q.type === "matching") {
         var pairs = a.pairs || {}, lefts = Object.keys(q.pairs);
         if (Object.keys(pairs).length) {
-          credit = lefts.filter(function (left) { return pairs[left] === q.pairs[left]; }).length / lefts.length;
+          // An answer names the right side (as the form does) or the pair it belongs to.
+          credit = lefts.filter(function (left) {
+            return pairs[left] === q.pairs[left] || pairs[left] === left;
+          }).length / lefts.length;
           shown = lefts;
         }
       } else if (q.type === "ordering") {
