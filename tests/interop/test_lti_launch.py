@@ -239,3 +239,24 @@ def test_logins_from_unknown_platforms_or_to_other_sites_are_refused(app, client
 def test_the_key_set_publishes_public_keys_only(client):
     keys = client.get("/lti/jwks").get_json()["keys"]
     assert keys and all(k["kty"] == "RSA" and "d" not in k and "p" not in k for k in keys)
+
+
+def test_a_platform_that_takes_one_link_gets_a_single_choice(app, client, platform):
+    settings = {
+        "deep_link_return_url": f"{platform.url}/deep_link_return",
+        "accept_types": ["ltiResourceLink"],
+        "accept_multiple": False,
+    }
+    overrides = {"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings": settings}
+    launch(client, platform, NextLaunch(TEACHER, "LtiDeepLinkingRequest", f"{TOOL}/lti/launch", overrides=overrides))
+    page = client.get("/lti/deep-link").get_data(as_text=True)
+    assert 'type="radio"' in page and 'type="checkbox"' not in page
+    token = get_csrf(client, "/lti/deep-link")
+    assert client.post("/lti/deep-link", data={"csrf_token": token, "items": ["alpha", "beta"]}).status_code == 400
+    chosen = client.post("/lti/deep-link", data={"csrf_token": token, "item": "beta"})
+    action, fields = form_fields(chosen.get_data(as_text=True))
+    assert requests.post(f"{platform.url}{action}", data=fields, timeout=10).status_code == 200
+    (item,) = platform.deep_link_responses[-1]["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert item["url"] == f"{TOOL}/units/beta"
+    assert "https://purl.imsglobal.org/spec/lti-dl/claim/data" not in platform.deep_link_responses[-1]
+    assert client.get("/lti/deep-link").status_code == 404, "a selection is used once"

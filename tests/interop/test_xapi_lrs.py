@@ -160,3 +160,24 @@ def test_identifying_learners_by_email_is_a_choice(app, lrs):
         "name": "Amina Diallo",
         "mbox": "mailto:amina@ministry.example.org",
     }
+
+
+def test_a_unit_a_trainer_marks_complete_reaches_the_store(app, client, login_as, lrs, base):
+    from training.catalogue import get_catalogue
+    from training.models import GroupRole
+    from training.services import admin
+
+    from ..factories import make_user
+
+    learner = make_user()
+    trainer = login_as("trainer")
+    actor = admin.Actor(trainer.id, trainer.role)
+    group = admin.create_group(admin.Actor.command_line(), "Workshop Dakar")
+    admin.upsert_memberships(group.id, [(learner.id, GroupRole.LEARNER), (trainer.id, GroupRole.TRAINER)])
+    db.session.commit()
+    admin.record_attendance(actor, get_catalogue(), group.id, "beta", utcnow().date(), [learner.id], mark_complete=True)
+    assert send_due().sent >= 1
+    got = mine(lrs, learner, base)
+    assert [(s["verb"]["id"], s["object"]["id"]) for s in got] == [
+        (V["completed"], f"{base}/xapi/activities/units/beta")
+    ]
