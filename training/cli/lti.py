@@ -18,13 +18,23 @@ lti_group = AppGroup("lti", help="LTI 1.3: learning platforms that launch this c
 @click.option("--key-set-url", required=True, help="The platform's public keyset URL.")
 @click.option("--deployment", "deployments", multiple=True, required=True, help="A deployment ID (repeatable).")
 @click.option("--token-audience", default="", help="Only if the platform asks for a specific audience.")
-def register(**values: object) -> None:
+def register(
+    name: str,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    deployments: tuple[str, ...],
+    token_audience: str,
+) -> None:
     """Register a platform, with the values its tool settings show."""
     from ..services import lti as service
     from ..services.admin import Actor
 
-    deployments = tuple(str(d) for d in values.pop("deployments"))  # type: ignore[union-attr]
-    fields = service.PlatformFields(deployment_ids=deployments, **{k: str(v) for k, v in values.items()})
+    fields = service.PlatformFields(
+        name, issuer, client_id, auth_login_url, auth_token_url, key_set_url, deployments, token_audience
+    )
     try:
         platform = service.register_platform(Actor.command_line(), fields)
     except service.RegistrationError as exc:

@@ -153,7 +153,7 @@ def verify_launch(
     registration; raise :class:`LtiError` naming the first check that failed."""
     now = time.time() if now is None else now
     try:
-        key_set = KeySet.import_key_set(dict(keys))
+        key_set = KeySet.import_key_set(dict(keys))  # type: ignore[arg-type] # a JWKS as fetched
     except (JoseError, ValueError, KeyError) as exc:
         raise LtiError("the platform's key set is not usable") from exc
     header = unverified_header(token)
