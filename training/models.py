@@ -506,6 +506,20 @@ class LtiLineItem(Base):
     url: Mapped[str] = mapped_column(sa.String(500))
 
 
+class LtiRegistrationLink(Base):
+    """A one-time link an administrator gives an LMS for dynamic registration (LTI Dynamic
+    Registration): only its hash is kept; it works once, until ``expires_at``."""
+
+    __tablename__ = "lti_registration_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    platform_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="SET NULL"))
+
+
 class LtiToolKey(Base):
     """The tool's own signing key (RSA), in the database so every server signs with it.
     Retired keys stay published in the key set until platforms no longer need them."""

@@ -33,6 +33,18 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_platform')),
     sa.UniqueConstraint('issuer', 'client_id', name=op.f('uq_lti_platform_issuer_client_id'))
     )
+    op.create_table('lti_registration_link',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('platform_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_lti_registration_link_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['platform_id'], ['lti_platform.id'], name=op.f('fk_lti_registration_link_platform_id_lti_platform'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_registration_link')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_lti_registration_link_token_hash'))
+    )
     op.create_table('lti_tool_key',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kid', sa.String(length=64), nullable=False),
@@ -117,6 +129,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('lti_registration_link')
     op.drop_table('lti_line_item')
     with op.batch_alter_table('lti_resource_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lti_resource_link_context_id'))

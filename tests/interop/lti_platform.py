@@ -86,6 +86,8 @@ class Platform:
     deep_link_responses: list[dict[str, Any]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     seen_assertion_ids: set[str] = field(default_factory=set)
+    registration_token: str = "one-time-registration-token"
+    registrations: list[dict[str, Any]] = field(default_factory=list)
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -196,6 +198,27 @@ class _Handler(BaseHTTPRequestHandler):
         params = {k: v[0] for k, v in parse_qs(query).items()}
         if path == "/jwks":
             return self._send(200, p.jwks())
+        if path == "/.well-known/openid-configuration":
+            return self._send(
+                200,
+                {
+                    "issuer": p.issuer,
+                    "authorization_endpoint": f"{p.url}/auth",
+                    "token_endpoint": f"{p.url}/token",
+                    "jwks_uri": f"{p.url}/jwks",
+                    "registration_endpoint": f"{p.url}/register",
+                    "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                    "scopes_supported": ["openid", *SCOPES],
+                    "response_types_supported": ["id_token"],
+                    "claims_supported": ["iss", "sub", "name"],
+                    "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                        "product_family_code": "test-platform",
+                        "version": "1.0",
+                        "messages_supported": [{"type": "LtiResourceLinkRequest"}, {"type": "LtiDeepLinkingRequest"}],
+                    },
+                },
+            )
         if path == "/auth":
             return self._authorise(params)
         if path == "/lineitems":
@@ -249,6 +272,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.partition("?")[0]
         if path == "/token":
             return self._token(self._form())
+        if path == "/register":
+            return self._register()
         if path == "/lineitems":
             if not self._authorised(SCOPES[0]):
                 return None
@@ -284,6 +309,34 @@ class _Handler(BaseHTTPRequestHandler):
             p.deep_link_responses.append(claims)
             return self._send(200, "<p>Content placed in the course.</p>", "text/html")
         return self._send(404, {"error": "not found"})
+
+    def _register(self) -> None:
+        """Dynamic registration: a one-time bearer token, and a client registration that
+        names the tool's login, redirect and key set addresses."""
+        p = self.platform
+        if self.headers.get("Authorization") != f"Bearer {p.registration_token}":
+            p.refused.append("registration: wrong or reused registration token")
+            return self._send(401, {"error": "invalid_token"})
+        body = self._json()
+        tool = body.get("https://purl.imsglobal.org/spec/lti-tool-configuration") or {}
+        problems = [
+            name for name in ("initiate_login_uri", "redirect_uris", "jwks_uri", "client_name") if not body.get(name)
+        ]
+        if body.get("token_endpoint_auth_method") != "private_key_jwt" or not tool.get("target_link_uri"):
+            problems.append("private_key_jwt and target_link_uri are required")
+        if problems:
+            return self._send(400, {"error": "invalid_client_metadata", "problems": problems})
+        p.registration_token = ""  # used once
+        p.client_id = f"client-{uuid.uuid4().hex[:8]}"
+        p.deployment_id = f"deployment-{uuid.uuid4().hex[:4]}"
+        p.tool_redirect_uris = list(body["redirect_uris"])
+        p.registrations.append(body)
+        answer = {
+            **body,
+            "client_id": p.client_id,
+            "https://purl.imsglobal.org/spec/lti-tool-configuration": {**tool, "deployment_id": p.deployment_id},
+        }
+        return self._send(200, answer)
 
     def _token(self, form: dict[str, str]) -> None:
         p = self.platform

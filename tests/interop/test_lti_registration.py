@@ -3,6 +3,8 @@ with clear messages) and the command line."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from training.extensions import db
@@ -87,3 +89,49 @@ def test_the_command_line_registers_lists_and_makes_keys(app, runner):
     assert bad.exit_code != 0 and "Deployment ID" in bad.output
     made = runner.invoke(args=["lti", "key", "create"])
     assert made.exit_code == 0 and "kid" in made.output
+
+
+def test_dynamic_registration_with_a_one_time_link(app, login_as, client):
+    from urllib.parse import urlencode
+
+    from .lti_platform import LEARNER, NextLaunch, Person, RunningPlatform
+    from .test_lti_launch import launch
+
+    login_as("admin")
+    token = get_csrf(client, "/admin/lti")
+    page = client.post("/admin/lti/registration-link", data={"csrf_token": token}).get_data(as_text=True)
+    link = re.search(r"http://localhost(/lti/register/[\w-]+)", page).group(1)
+    with RunningPlatform() as platform:
+        query = urlencode(
+            {
+                "openid_configuration": f"{platform.url}/.well-known/openid-configuration",
+                "registration_token": platform.registration_token,
+            }
+        )
+        lms = app.test_client()  # the LMS opens the link in a frame of its own page
+        registered = lms.get(f"{link}?{query}")
+        assert registered.status_code == 200, registered.get_data(as_text=True)
+        assert f"frame-ancestors {platform.url}" in registered.headers["Content-Security-Policy"]
+        request = platform.registrations[0]
+        assert request["initiate_login_uri"] == "http://localhost/lti/login"
+        assert request["redirect_uris"] == ["http://localhost/lti/launch"]
+        assert request["jwks_uri"] == "http://localhost/lti/jwks"
+        db.session.rollback()
+        saved = db.session.scalar(sa.select(LtiPlatform))
+        assert (saved.issuer, saved.client_id) == (platform.issuer, platform.client_id)
+        assert [d.deployment_id for d in saved.deployments] == [platform.deployment_id]
+
+        again = lms.get(f"{link}?{query}")
+        assert again.status_code == 400 and "already used" in again.get_data(as_text=True)
+
+        learner = app.test_client()
+        landed = launch(
+            learner, platform, NextLaunch(Person("s-1", "Amina", [LEARNER]), target_link_uri="http://localhost/")
+        )
+        assert landed.status_code == 303, "the registered platform launches the course"
+
+
+def test_a_made_up_registration_link_registers_nothing(app, client):
+    response = client.get("/lti/register/made-up?openid_configuration=https://evil.example.org/x&registration_token=t")
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiPlatform)) == 0

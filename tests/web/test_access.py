@@ -39,6 +39,7 @@ def test_public_routes_are_only_the_expected_ones(app):
         "lti.login",
         "lti.launch",
         "lti.jwks",
+        "lti.register",
     }
 
 

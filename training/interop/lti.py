@@ -28,6 +28,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
@@ -52,6 +53,8 @@ SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 SCORE_SCOPES = (SCOPE_SCORE,)
+LTI_PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+LTI_TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 
 # LTI role URIs that make someone a trainer here; everyone else is a learner. Administrator
 # rights are never granted through LTI: administrators stay local accounts.
@@ -333,3 +336,73 @@ def score(
     if comment:
         body["comment"] = comment
     return body
+
+
+# --- dynamic registration (LTI Dynamic Registration 1.0) ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformConfiguration:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    registration_endpoint: str
+    product: str
+
+
+def read_openid_configuration(config: Mapping[str, Any], config_url: str) -> PlatformConfiguration:
+    """The platform's OpenID configuration, checked: every endpoint present, and the issuer
+    on the same host as the configuration it was read from."""
+    missing = [
+        name
+        for name in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
+        if not isinstance(config.get(name), str) or not config.get(name)
+    ]
+    if missing:
+        raise LtiError(f"the platform's configuration lacks {', '.join(missing)}")
+    if urlsplit(config["issuer"]).netloc != urlsplit(config_url).netloc:
+        raise LtiError("the platform's issuer is not on the host its configuration came from")
+    product = (config.get(LTI_PLATFORM_CONFIGURATION) or {}).get("product_family_code", "")
+    return PlatformConfiguration(
+        issuer=config["issuer"],
+        authorization_endpoint=config["authorization_endpoint"],
+        token_endpoint=config["token_endpoint"],
+        jwks_uri=config["jwks_uri"],
+        registration_endpoint=config["registration_endpoint"],
+        product=str(product),
+    )
+
+
+def registration_request(
+    name: str, login_url: str, launch_url: str, jwks_url: str, target_url: str, description: str = ""
+) -> dict[str, Any]:
+    """The tool's client registration (OpenID Connect Dynamic Client Registration with the
+    LTI tool configuration): a launch and a Deep Linking placement, grades and rosters."""
+    return {
+        "application_type": "web",
+        "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": login_url,
+        "redirect_uris": [launch_url],
+        "client_name": name,
+        "jwks_uri": jwks_url,
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": " ".join((SCOPE_LINEITEM, SCOPE_SCORE, SCOPE_RESULT, SCOPE_NRPS)),
+        LTI_TOOL_CONFIGURATION: {
+            "domain": urlsplit(target_url).netloc,
+            "description": description,
+            "target_link_uri": target_url,
+            "claims": ["iss", "sub", "name", "given_name", "family_name"],
+            "messages": [{"type": DEEP_LINKING, "target_link_uri": launch_url, "label": name}],
+        },
+    }
+
+
+def read_registration_response(response: Mapping[str, Any]) -> tuple[str, str]:
+    """The client id and deployment id the platform gave the tool."""
+    client_id = response.get("client_id")
+    deployment = (response.get(LTI_TOOL_CONFIGURATION) or {}).get("deployment_id")
+    if not client_id or not deployment:
+        raise LtiError("the platform's answer to the registration lacks a client id or a deployment id")
+    return str(client_id), str(deployment)

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 import sqlalchemy as sa
 from flask import current_app
 
@@ -36,6 +37,7 @@ from ..models import (
     LtiLineItem,
     LtiLogin,
     LtiPlatform,
+    LtiRegistrationLink,
     LtiResourceLink,
     LtiToolKey,
     OutboxMessage,
@@ -398,17 +400,21 @@ REFETCH_AFTER = timedelta(seconds=60)
 MAX_KEY_SET_BYTES = 100_000
 
 
-def _fetch_key_set(url: str) -> dict[str, Any] | None:
-    import requests
-
+def _fetch_json(url: str) -> dict[str, Any] | None:
+    """A small JSON document from a platform, or None (5 s at most, 100 kB at most)."""
     try:
         response = requests.get(url, timeout=5, headers={"Accept": "application/json"})
         if not response.ok or len(response.content) > MAX_KEY_SET_BYTES:
             return None
-        keys = response.json()
+        body = response.json()
     except (requests.RequestException, ValueError):
         return None
-    return keys if isinstance(keys, dict) and isinstance(keys.get("keys"), list) else None
+    return body if isinstance(body, dict) else None
+
+
+def _fetch_key_set(url: str) -> dict[str, Any] | None:
+    keys = _fetch_json(url)
+    return keys if keys is not None and isinstance(keys.get("keys"), list) else None
 
 
 def platform_keys(platform: LtiPlatform, kid: str | None, now: datetime | None = None) -> dict[str, Any]:
@@ -452,3 +458,121 @@ def remember_line_item(link_id: int, resource_id: str, url: str) -> None:
         .values(link_id=link_id, resource_id=resource_id, url=url[:500])
         .on_conflict_do_nothing(index_elements=["link_id", "resource_id"])
     )
+
+
+# --- dynamic registration ---------------------------------------------------------------------
+
+REGISTRATION_LINK_TTL = timedelta(hours=24)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transactional
+def create_registration_link(actor: Actor, now: datetime | None = None) -> str:
+    """A one-time token for an LMS's dynamic registration; only its hash is stored."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        LtiRegistrationLink(
+            token_hash=_hash(token), created_by_id=actor.user_id, expires_at=now + REGISTRATION_LINK_TTL
+        )
+    )
+    audit(
+        actor, AuditAction.LTI_REGISTER, "dynamic registration link", expires=(now + REGISTRATION_LINK_TTL).isoformat()
+    )
+    return token
+
+
+def registration_link_usable(token: str, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    row = db.session.scalar(sa.select(LtiRegistrationLink).where(LtiRegistrationLink.token_hash == _hash(token)))
+    return row is not None and row.used_at is None and row.expires_at > now
+
+
+@transactional
+def register_dynamically(
+    token: str, config: lti.PlatformConfiguration, client_id: str, deployment_id: str, now: datetime | None = None
+) -> LtiPlatform:
+    """Record a platform that registered itself through a registration link; the link is
+    used up in the same transaction (a second use registers nothing)."""
+    now = now or utcnow()
+    used = db.session.execute(
+        sa.update(LtiRegistrationLink)
+        .where(
+            LtiRegistrationLink.token_hash == _hash(token),
+            LtiRegistrationLink.used_at.is_(None),
+            LtiRegistrationLink.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # type: ignore[attr-defined]
+        raise RegistrationError("This registration link was already used or has expired. Ask for a new one.")
+    fields = PlatformFields(
+        name=(config.product or urlsplit(config.issuer).netloc)[:120],
+        issuer=config.issuer,
+        client_id=client_id,
+        auth_login_url=config.authorization_endpoint,
+        auth_token_url=config.token_endpoint,
+        key_set_url=config.jwks_uri,
+        deployment_ids=(deployment_id,),
+    )
+    problems = check_fields(fields)
+    if problems:
+        raise RegistrationError(" ".join(problems))
+    platform = LtiPlatform(
+        name=fields.name,
+        issuer=fields.issuer,
+        client_id=fields.client_id,
+        auth_login_url=fields.auth_login_url,
+        auth_token_url=fields.auth_token_url,
+        key_set_url=fields.key_set_url,
+        token_audience="",
+        key_set={},
+    )
+    with unique_or(RegistrationError("This platform (issuer and client ID) is already registered.")):
+        db.session.add(platform)
+    db.session.add(LtiDeployment(platform=platform, deployment_id=deployment_id))
+    db.session.execute(
+        sa.update(LtiRegistrationLink)
+        .where(LtiRegistrationLink.token_hash == _hash(token))
+        .values(platform_id=platform.id)
+        .execution_options(synchronize_session=False)
+    )
+    audit(
+        Actor(None, Role.ADMIN, "dynamic registration"), AuditAction.LTI_REGISTER, f"{platform.name} (#{platform.id})"
+    )
+    return platform
+
+
+def register_with(token: str, config_url: str, registration_token: str, tool: dict[str, str]) -> LtiPlatform:
+    """Dynamic registration, the tool's side: read the platform's OpenID configuration,
+    send the tool's registration, record the platform. Two requests of 5 s at most, made
+    only for a valid one-time link."""
+    if not registration_link_usable(token):
+        raise RegistrationError("This registration link was already used or has expired. Ask for a new one.")
+    problem = _url_problem("OpenID configuration", config_url)
+    if problem:
+        raise RegistrationError(problem)
+    document = _fetch_json(config_url)
+    if document is None:
+        raise RegistrationError("The platform's configuration could not be read.")
+    try:
+        config = lti.read_openid_configuration(document, config_url)
+        request = lti.registration_request(
+            tool["name"], tool["login"], tool["launch"], tool["jwks"], tool["target"], tool.get("description", "")
+        )
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if registration_token:
+            headers["Authorization"] = f"Bearer {registration_token}"
+        response = requests.post(config.registration_endpoint, json=request, headers=headers, timeout=5)
+        if not response.ok:
+            raise RegistrationError(f"The platform refused the registration ({response.status_code}).")
+        client_id, deployment_id = lti.read_registration_response(response.json())
+    except lti.LtiError as exc:
+        raise RegistrationError(f"The registration failed: {exc}.") from exc
+    except (requests.RequestException, ValueError) as exc:
+        raise RegistrationError("The platform could not be reached to register.") from exc
+    return register_dynamically(token, config, client_id, deployment_id)

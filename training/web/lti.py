@@ -202,6 +202,38 @@ def _csp_posting_to(origin: str) -> str:
     return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
 
 
+@bp.route("/register/<token>")
+@access(PUBLIC)
+def register(token: str):
+    """Dynamic registration: the LMS opens this one-time link (made at /admin/lti) with its
+    OpenID configuration and a registration token; the tool registers itself there."""
+    config_url = request.args.get("openid_configuration", "")
+    try:
+        platform = service.register_with(
+            token,
+            config_url,
+            request.args.get("registration_token", ""),
+            {
+                "name": get_catalogue().guide.title,
+                "login": url_for("lti.login", _external=True),
+                "launch": url_for("lti.launch", _external=True),
+                "jwks": url_for("lti.jwks", _external=True),
+                "target": url_for("learn.course_map", _external=True),
+                "description": get_catalogue().guide.subtitle,
+            },
+        )
+    except service.RegistrationError as exc:
+        return refuse(str(exc))
+    response = current_app.make_response(render_template("lti/registered.html", platform=platform))
+    # The LMS shows this page in its own frame and closes it when the page says so. (Browsers
+    # follow frame-ancestors over the X-Frame-Options header every response carries.)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(platform.issuer))
+    response.headers["Content-Security-Policy"] = _csp_posting_to(origin).replace(
+        "frame-ancestors 'none'", f"frame-ancestors {origin}"
+    )
+    return response
+
+
 @bp.route("/jwks")
 @access(PUBLIC)
 def jwks():

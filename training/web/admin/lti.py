@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ...services import lti as service
 from ..access import ADMIN, access
+from ..forms import ActionForm
 from ..lti_forms import PlatformForm
 from .blueprint import bp
 from .common import actor
@@ -26,7 +27,15 @@ def tool_urls() -> dict[str, str]:
 @bp.route("/lti")
 @access(ADMIN)
 def lti_platforms():
-    return render_template("admin/lti.html", platforms=service.platforms(), tool=tool_urls())
+    return render_template("admin/lti.html", platforms=service.platforms(), tool=tool_urls(), form=ActionForm())
+
+
+@bp.route("/lti/registration-link", methods=["POST"])
+@access(ADMIN.recent())
+def lti_registration_link():
+    """A one-time link for an LMS that registers tools dynamically (Moodle 4.x, Canvas)."""
+    token = service.create_registration_link(actor())
+    return render_template("admin/lti_link.html", link=url_for("lti.register", token=token, _external=True))
 
 
 @bp.route("/lti/new", methods=["GET", "POST"])
