@@ -22,10 +22,13 @@ export = AppGroup("export", help="Export the course for other systems.")
 def export_scorm(units: str, language: str | None, out: Path) -> None:
     """Write a SCORM 1.2 package: each unit's lessons and its quiz, scored inside the package."""
     from ..course import get_catalogue
+    from ..i18n import translations_for
 
+    catalogue = get_catalogue()
     unit_ids = [u.strip() for u in units.split(",") if u.strip()]
     try:
-        package = scorm.build_package(get_catalogue(), unit_ids, language)
+        chosen = language or catalogue.guide.language
+        package = scorm.build_package(catalogue, unit_ids, chosen, translations_for(chosen))
     except scorm.ExportError as exc:
         raise click.UsageError(str(exc)) from exc
     write_atomically(out, package.data)

@@ -60,7 +60,7 @@ def urls(base: str) -> None:
     from ..web.admin.lti import tool_urls
 
     with current_app.test_request_context(base_url=base.rstrip("/")):
-        for label, url in tool_urls().items():
+        for label, url in tool_urls():
             click.echo(f"{label}: {url}")
 
 

@@ -34,6 +34,8 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
+from ..translatable import N_, gettext
+
 LTI = "https://purl.imsglobal.org/spec/lti/claim"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -78,7 +80,15 @@ TRAINER_ROLES = frozenset(
 
 
 class LtiError(ValueError):
-    """A message failed a check; the text says which (for the log and the person)."""
+    """A message failed a check; the text says which. ``str()`` is the English text (for the
+    log); :meth:`translated` is the text in the language of the page showing it."""
+
+    def __init__(self, message: str, **values: object):
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values
+
+    def translated(self) -> str:
+        return gettext(self.message, **self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +152,7 @@ def unverified_header(token: str) -> dict[str, Any]:
     try:
         return dict(jws.extract_compact(token.encode()).protected)
     except (JoseError, ValueError) as exc:
-        raise LtiError("the id_token is not a JWT") from exc
+        raise LtiError(N_("the id_token is not a JWT")) from exc
 
 
 def verify_launch(
@@ -158,49 +168,49 @@ def verify_launch(
     try:
         key_set = KeySet.import_key_set(dict(keys))  # type: ignore[arg-type] # a JWKS as fetched
     except (JoseError, ValueError, KeyError) as exc:
-        raise LtiError("the platform's key set is not usable") from exc
+        raise LtiError(N_("the platform's key set is not usable")) from exc
     header = unverified_header(token)
     if header.get("alg") not in ALGORITHMS:
-        raise LtiError(f"signature algorithm {header.get('alg')!r} is not accepted (RS256 only)")
+        raise LtiError(N_("signature algorithm %(alg)s is not accepted (RS256 only)"), alg=repr(header.get("alg")))
     try:
         claims = jwt.decode(token, key_set, algorithms=ALGORITHMS).claims
     except (JoseError, ValueError) as exc:
-        raise LtiError("the signature does not verify with the platform's keys") from exc
+        raise LtiError(N_("the signature does not verify with the platform's keys")) from exc
 
     if claims.get("iss") != registration.issuer:
-        raise LtiError("the issuer is not the registered platform")
+        raise LtiError(N_("the issuer is not the registered platform"))
     audience = claims.get("aud")
     audiences = [audience] if isinstance(audience, str) else list(audience or [])
     if registration.client_id not in audiences:
-        raise LtiError("the token is not meant for this tool (audience)")
+        raise LtiError(N_("the token is not meant for this tool (audience)"))
     if len(audiences) > 1 and claims.get("azp") != registration.client_id:
-        raise LtiError("several audiences and no matching authorized party (azp)")
+        raise LtiError(N_("several audiences and no matching authorized party (azp)"))
     _check_times(claims, now)
     if not nonce or not secrets.compare_digest(str(claims.get("nonce", "")), nonce):
-        raise LtiError("the nonce does not match the login")
+        raise LtiError(N_("the nonce does not match the login"))
     deployment = claims.get(f"{LTI}/deployment_id")
     if deployment not in registration.deployment_ids:
-        raise LtiError("the deployment id is not registered for this platform")
+        raise LtiError(N_("the deployment id is not registered for this platform"))
     if claims.get(f"{LTI}/version") != VERSION:
-        raise LtiError("not an LTI 1.3.0 message")
+        raise LtiError(N_("not an LTI 1.3.0 message"))
     message_type = claims.get(f"{LTI}/message_type")
     if message_type not in (RESOURCE_LINK, DEEP_LINKING):
-        raise LtiError(f"message type {message_type!r} is not handled")
+        raise LtiError(N_("message type %(type)s is not handled"), type=repr(message_type))
     if not claims.get("sub"):
-        raise LtiError("anonymous launches are not accepted: the platform must send the user's id (sub)")
+        raise LtiError(N_("anonymous launches are not accepted: the platform must send the user's id (sub)"))
     return _launch(claims, registration, message_type)
 
 
 def _check_times(claims: Mapping[str, Any], now: float) -> None:
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int | float) or not isinstance(iat, int | float):
-        raise LtiError("the token has no expiry or issue time")
+        raise LtiError(N_("the token has no expiry or issue time"))
     if exp < now - LEEWAY:
-        raise LtiError("the token has expired")
+        raise LtiError(N_("the token has expired"))
     if iat > now + LEEWAY:
-        raise LtiError("the token was issued in the future")
+        raise LtiError(N_("the token was issued in the future"))
     if iat < now - MAX_TOKEN_AGE - LEEWAY:
-        raise LtiError("the token is too old")
+        raise LtiError(N_("the token is too old"))
 
 
 def _launch(claims: Mapping[str, Any], registration: Registration, message_type: str) -> Launch:
@@ -208,14 +218,14 @@ def _launch(claims: Mapping[str, Any], registration: Registration, message_type:
     context = claims.get(f"{LTI}/context") or {}
     link = claims.get(f"{LTI}/resource_link") or {}
     if message_type == RESOURCE_LINK and not link.get("id"):
-        raise LtiError("a resource link launch without a resource link id")
+        raise LtiError(N_("a resource link launch without a resource link id"))
     ags = claims.get(AGS) or {}
     nrps = claims.get(NRPS) or {}
     deep = None
     if message_type == DEEP_LINKING:
         settings = claims.get(f"{DL}/deep_linking_settings") or {}
         if not settings.get("deep_link_return_url"):
-            raise LtiError("a deep linking request without a return URL")
+            raise LtiError(N_("a deep linking request without a return URL"))
         deep = DeepLinkSettings(
             return_url=settings["deep_link_return_url"],
             accept_types=tuple(settings.get("accept_types") or ()),
@@ -360,9 +370,9 @@ def read_openid_configuration(config: Mapping[str, Any], config_url: str) -> Pla
         if not isinstance(config.get(name), str) or not config.get(name)
     ]
     if missing:
-        raise LtiError(f"the platform's configuration lacks {', '.join(missing)}")
+        raise LtiError(N_("the platform's configuration lacks %(names)s"), names=", ".join(missing))
     if urlsplit(config["issuer"]).netloc != urlsplit(config_url).netloc:
-        raise LtiError("the platform's issuer is not on the host its configuration came from")
+        raise LtiError(N_("the platform's issuer is not on the host its configuration came from"))
     product = (config.get(LTI_PLATFORM_CONFIGURATION) or {}).get("product_family_code", "")
     return PlatformConfiguration(
         issuer=config["issuer"],
@@ -404,5 +414,5 @@ def read_registration_response(response: Mapping[str, Any]) -> tuple[str, str]:
     client_id = response.get("client_id")
     deployment = (response.get(LTI_TOOL_CONFIGURATION) or {}).get("deployment_id")
     if not client_id or not deployment:
-        raise LtiError("the platform's answer to the registration lacks a client id or a deployment id")
+        raise LtiError(N_("the platform's answer to the registration lacks a client id or a deployment id"))
     return str(client_id), str(deployment)

@@ -26,13 +26,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..content.model import Catalogue, QuestionType, Quiz, Unit
 from ..content.quizfile import FALLBACK
 from ..quiz import normalise_text, public_view
+from ..translatable import N_
 
 FILES = "scorm_files"
 SCHEMAS = ("imscp_rootv1p1p2.xsd", "adlcp_rootv1p2.xsd", "imsmd_rootv1p2p1.xsd", "ims_xml.xsd")
@@ -47,39 +48,41 @@ ANSWER_KEY_WARNING = (
     "where quiz results must be trusted."
 )
 
-# The package's own interface text, in one place (the course content has its own languages).
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "contents": "In this unit",
-        "lesson": "Lesson",
-        "quiz": "Quiz",
-        "mark_read": "Mark as read and continue",
-        "mark_read_quiz": "Mark as read and go to the quiz",
-        "read": "Read",
-        "not_read": "Not read yet",
-        "pass_mark": "Pass mark",
-        "questions": "questions",
-        "choose_one": "Choose one answer.",
-        "choose_all": "Choose all that apply.",
-        "your_answer": "Your answer (a word or a short phrase)",
-        "choose": "Choose…",
-        "position": "Position…",
-        "order_hint": "Give each item its position, from 1 (first) to {n} (last).",
-        "match_hint": "For each item, choose the matching answer.",
-        "submit": "Submit my answers",
-        "retry": "Try the quiz again",
-        "score": "Your score: {percent}%.",
-        "passed": "You passed (pass mark {mark}%).",
-        "failed": "Not passed yet: the pass mark is {mark}%. Read the feedback and try again.",
-        "unread": "Read every lesson too: {n} still to read.",
-        "complete": "This unit is complete.",
-        "correct": "Correct",
-        "incorrect": "Not correct",
-        "explanation": "Explanation",
-        "no_lms": "No learning management system was found: you can read and practise, but nothing is recorded.",
-        "duration": "{minutes} min",
-    }
+# The package's own interface text: marked for the message catalogue, translated into the
+# package's language by the translations the caller passes (``training.i18n.translations_for``).
+STRINGS: dict[str, str] = {
+    "contents": N_("In this unit"),
+    "lesson": N_("Lesson"),
+    "quiz": N_("Quiz"),
+    "mark_read": N_("Mark as read and continue"),
+    "mark_read_quiz": N_("Mark as read and go to the quiz"),
+    "read": N_("Read"),
+    "not_read": N_("Not read yet"),
+    "questions_mark": N_("%(count)s questions · pass mark %(mark)s%%"),
+    "choose_one": N_("Choose one answer."),
+    "choose_all": N_("Choose all that apply."),
+    "your_answer": N_("Your answer (a word or a short phrase)"),
+    "choose": N_("Choose…"),
+    "position": N_("Position…"),
+    "order_hint": N_("Give each item its position, from 1 (first) to %(n)s (last)."),
+    "match_hint": N_("For each item, choose the matching answer."),
+    "submit": N_("Submit my answers"),
+    "retry": N_("Try the quiz again"),
+    "score": N_("Your score: %(percent)s%%."),
+    "passed": N_("You passed (pass mark %(mark)s%%)."),
+    "failed": N_("Not passed yet: the pass mark is %(mark)s%%. Read the feedback and try again."),
+    "unread": N_("Read every lesson too: %(n)s still to read."),
+    "complete": N_("This unit is complete."),
+    "correct": N_("Correct"),
+    "incorrect": N_("Not correct"),
+    "explanation": N_("Explanation"),
+    "no_lms": N_("No learning management system was found: you can read and practise, but nothing is recorded."),
+    "duration": N_("%(minutes)s min"),
 }
+
+
+class _Gettext(Protocol):
+    def gettext(self, message: str) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +102,19 @@ def languages(catalogue: Catalogue) -> tuple[str, ...]:
     return (catalogue.guide.language,)
 
 
-def build_package(catalogue: Catalogue, unit_ids: Sequence[str] | None = None, language: str | None = None) -> Package:
-    """The SCORM 1.2 package of ``unit_ids`` (default: every unit, in course order)."""
+def build_package(
+    catalogue: Catalogue,
+    unit_ids: Sequence[str] | None = None,
+    language: str | None = None,
+    translations: _Gettext | None = None,
+) -> Package:
+    """The SCORM 1.2 package of ``unit_ids`` (default: every unit, in course order), its own
+    text translated by ``translations`` (English without)."""
     language = language or catalogue.guide.language
     if language not in languages(catalogue):
         raise ExportError(f"no content in language {language!r} (available: {', '.join(languages(catalogue))})")
     units = _units(catalogue, unit_ids)
-    strings = STRINGS.get(language, STRINGS["en"])
+    strings = {key: translations.gettext(text) if translations else text for key, text in STRINGS.items()}
     files: dict[str, bytes] = {}
     for unit in units:
         quiz = catalogue.quiz_for_unit(unit.id)

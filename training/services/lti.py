@@ -27,6 +27,7 @@ from flask import current_app
 
 from ..database import insert, transactional, unique_or
 from ..extensions import db
+from ..i18n import gettext
 from ..interop import lti
 from ..models import (
     Group,
@@ -57,7 +58,11 @@ ROSTER_EVERY = timedelta(hours=1)
 
 
 class RegistrationError(ValueError):
-    """A registration field is wrong; the message is safe to show."""
+    """A registration cannot be made; each problem is a message safe to show, translated."""
+
+    def __init__(self, *problems: str):
+        super().__init__(" ".join(problems))
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +81,9 @@ def _url_problem(label: str, url: str) -> str | None:
     parts = urlsplit(url)
     local = parts.hostname in ("localhost", "127.0.0.1", "::1")
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        return f"{label}: enter a full address, like https://lms.example.org/..."
+        return gettext("%(field)s: enter a full address, like https://lms.example.org/...", field=label)
     if parts.scheme == "http" and not (local or current_app.config["ENV_NAME"] == "testing"):
-        return f"{label}: the address must start with https://"
+        return gettext("%(field)s: the address must start with https://", field=label)
     return None
 
 
@@ -86,24 +91,24 @@ def check_fields(fields: PlatformFields) -> list[str]:
     """Every problem with a registration, for the form or the command line."""
     problems = []
     if not fields.name.strip():
-        problems.append("Name: enter the platform's name, e.g. Ministry Moodle.")
+        problems.append(gettext("Name: enter the platform’s name, e.g. Ministry Moodle."))
     if not fields.issuer.strip():
-        problems.append("Issuer: copy the platform ID (issuer) from the platform's tool settings.")
+        problems.append(gettext("Issuer: copy the platform ID (issuer) from the platform’s tool settings."))
     if not fields.client_id.strip():
-        problems.append("Client ID: copy it from the platform's tool settings.")
+        problems.append(gettext("Client ID: copy it from the platform’s tool settings."))
     for label, url in (
-        ("Authentication request URL", fields.auth_login_url),
-        ("Access token URL", fields.auth_token_url),
-        ("Public keyset URL", fields.key_set_url),
+        (gettext("Authentication request URL"), fields.auth_login_url),
+        (gettext("Access token URL"), fields.auth_token_url),
+        (gettext("Public keyset URL"), fields.key_set_url),
     ):
         problem = _url_problem(label, url.strip())
         if problem:
             problems.append(problem)
     if not [d for d in fields.deployment_ids if d.strip()]:
-        problems.append("Deployment ID: add at least one.")
+        problems.append(gettext("Deployment ID: add at least one."))
     for value in (fields.issuer, fields.client_id, *fields.deployment_ids):
         if len(value) > 255:
-            problems.append("Issuer, client ID and deployment IDs have at most 255 characters.")
+            problems.append(gettext("Issuer, client ID and deployment IDs have at most 255 characters."))
             break
     return problems
 
@@ -112,7 +117,7 @@ def check_fields(fields: PlatformFields) -> list[str]:
 def register_platform(actor: Actor, fields: PlatformFields) -> LtiPlatform:
     problems = check_fields(fields)
     if problems:
-        raise RegistrationError(" ".join(problems))
+        raise RegistrationError(*problems)
     platform = LtiPlatform(
         name=fields.name.strip()[:120],
         issuer=fields.issuer.strip(),
@@ -123,7 +128,7 @@ def register_platform(actor: Actor, fields: PlatformFields) -> LtiPlatform:
         token_audience=fields.token_audience.strip(),
         key_set={},
     )
-    with unique_or(RegistrationError("This platform (issuer and client ID) is already registered.")):
+    with unique_or(RegistrationError(gettext("This platform (issuer and client ID) is already registered."))):
         db.session.add(platform)
     for deployment in sorted({d.strip() for d in fields.deployment_ids if d.strip()}):
         db.session.add(LtiDeployment(platform=platform, deployment_id=deployment))
@@ -136,7 +141,7 @@ def add_deployment(actor: Actor, platform_id: int, deployment_id: str) -> None:
     platform = db.session.get(LtiPlatform, platform_id)
     deployment_id = deployment_id.strip()
     if platform is None or not deployment_id or len(deployment_id) > 255:
-        raise RegistrationError("Enter a deployment ID of at most 255 characters.")
+        raise RegistrationError(gettext("Enter a deployment ID of at most 255 characters."))
     db.session.execute(
         insert(LtiDeployment)
         .values(platform_id=platform.id, deployment_id=deployment_id)
@@ -509,7 +514,7 @@ def register_dynamically(
         .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
-        raise RegistrationError("This registration link was already used or has expired. Ask for a new one.")
+        raise RegistrationError(gettext("This registration link was already used or has expired. Ask for a new one."))
     fields = PlatformFields(
         name=(config.product or urlsplit(config.issuer).netloc)[:120],
         issuer=config.issuer,
@@ -521,7 +526,7 @@ def register_dynamically(
     )
     problems = check_fields(fields)
     if problems:
-        raise RegistrationError(" ".join(problems))
+        raise RegistrationError(*problems)
     platform = LtiPlatform(
         name=fields.name,
         issuer=fields.issuer,
@@ -532,7 +537,7 @@ def register_dynamically(
         token_audience="",
         key_set={},
     )
-    with unique_or(RegistrationError("This platform (issuer and client ID) is already registered.")):
+    with unique_or(RegistrationError(gettext("This platform (issuer and client ID) is already registered."))):
         db.session.add(platform)
     db.session.add(LtiDeployment(platform=platform, deployment_id=deployment_id))
     db.session.execute(
@@ -552,13 +557,13 @@ def register_with(token: str, config_url: str, registration_token: str, tool: di
     send the tool's registration, record the platform. Two requests of 5 s at most, made
     only for a valid one-time link."""
     if not registration_link_usable(token):
-        raise RegistrationError("This registration link was already used or has expired. Ask for a new one.")
-    problem = _url_problem("OpenID configuration", config_url)
+        raise RegistrationError(gettext("This registration link was already used or has expired. Ask for a new one."))
+    problem = _url_problem(gettext("OpenID configuration"), config_url)
     if problem:
         raise RegistrationError(problem)
     document = _fetch_json(config_url)
     if document is None:
-        raise RegistrationError("The platform's configuration could not be read.")
+        raise RegistrationError(gettext("The platform’s configuration could not be read."))
     try:
         config = lti.read_openid_configuration(document, config_url)
         request = lti.registration_request(
@@ -569,10 +574,12 @@ def register_with(token: str, config_url: str, registration_token: str, tool: di
             headers["Authorization"] = f"Bearer {registration_token}"
         response = requests.post(config.registration_endpoint, json=request, headers=headers, timeout=5)
         if not response.ok:
-            raise RegistrationError(f"The platform refused the registration ({response.status_code}).")
+            raise RegistrationError(
+                gettext("The platform refused the registration (%(status)s).", status=response.status_code)
+            )
         client_id, deployment_id = lti.read_registration_response(response.json())
     except lti.LtiError as exc:
-        raise RegistrationError(f"The registration failed: {exc}.") from exc
+        raise RegistrationError(gettext("The registration failed: %(reason)s.", reason=exc.translated())) from exc
     except (requests.RequestException, ValueError) as exc:
-        raise RegistrationError("The platform could not be reached to register.") from exc
+        raise RegistrationError(gettext("The platform could not be reached to register.")) from exc
     return register_dynamically(token, config, client_id, deployment_id)

@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from ..course import get_catalogue
 from ..extensions import csrf
+from ..i18n import gettext
 from ..interop import lti
 from ..security import start_session
 from ..services import lti as service
@@ -40,6 +41,7 @@ DEEP_LINK = "lti_deep_link"
 
 
 def refuse(message: str, status: int = 400):  # noqa: ANN201 - a response tuple
+    """The refusal page: what went wrong, in the reader's language (the log has it too)."""
     log.warning("LTI refused (%s): %s", request.endpoint, message)
     return render_template("lti/refused.html", message=message), status
 
@@ -67,10 +69,12 @@ def login():
     values = request.values
     platform = service.find_platform(values.get("iss", ""), values.get("client_id"))
     if platform is None:
-        return refuse("This learning platform is not registered here. Ask the course administrator to register it.")
+        return refuse(
+            gettext("This learning platform is not registered here. Ask the course administrator to register it.")
+        )
     target = values.get("target_link_uri", "")
     if not _ours(target) or not values.get("login_hint"):
-        return refuse("The launch request is incomplete or points to another site.")
+        return refuse(gettext("The launch request is incomplete or points to another site."))
     state, nonce = service.start_login(platform.id)
     query = {
         "scope": "openid",
@@ -107,28 +111,28 @@ def launch():
     state, token = request.form.get("state", ""), request.form.get("id_token", "")
     cookie = request.cookies.get(STATE_COOKIE, "")
     if not state or not token:
-        return refuse("The launch carries no identity token.")
+        return refuse(gettext("The launch carries no identity token."))
     if not cookie or not hmac.compare_digest(cookie, state):
-        return refuse("This launch did not start in this browser. Open the activity again from your course.")
+        return refuse(gettext("This launch did not start in this browser. Open the activity again from your course."))
     login = service.consume_login(state)
     if login is None:
-        return refuse("This launch was already used or has expired. Open the activity again from your course.")
+        return refuse(gettext("This launch was already used or has expired. Open the activity again from your course."))
     nonce, platform_id = login
     platform = service.get_platform(platform_id)
     if platform is None or not platform.active:
-        return refuse("This learning platform is no longer registered here.")
+        return refuse(gettext("This learning platform is no longer registered here."))
     try:
         kid = lti.unverified_header(token).get("kid")
         message = lti.verify_launch(token, service.platform_keys(platform, kid), service.registration(platform), nonce)
     except lti.LtiError as exc:
-        return refuse(f"The launch was refused: {exc}.")
+        return refuse(gettext("The launch was refused: %(reason)s.", reason=exc.translated()))
     if not _ours(message.target_link_uri):
-        return refuse("The launch points to another site.")
+        return refuse(gettext("The launch points to another site."))
     if message.message_type == lti.DEEP_LINKING and not message.is_trainer:
-        return refuse("Only instructors can add course content.", 403)
+        return refuse(gettext("Only instructors can add course content."), 403)
     launched = service.record_launch(platform.id, message, _unit_of(message.target_link_uri))
     if not launched.user.active:
-        return refuse("This account is deactivated. Ask the course administrator.", 403)
+        return refuse(gettext("This account is deactivated. Ask the course administrator."), 403)
     start_session(launched.user)
     session[AUTH_VIA] = "lti"
     if message.deep_linking is not None:
@@ -223,7 +227,7 @@ def register(token: str):
             },
         )
     except service.RegistrationError as exc:
-        return refuse(str(exc))
+        return refuse(" ".join(exc.problems))
     response = current_app.make_response(render_template("lti/registered.html", platform=platform))
     # The LMS shows this page in its own frame and closes it when the page says so. (Browsers
     # follow frame-ancestors over the X-Frame-Options header every response carries.)

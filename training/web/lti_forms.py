@@ -8,36 +8,37 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..content.model import Catalogue
+from ..i18n import gettext
+from ..i18n import lazy_gettext as _l
 
-URL_HINT = "From the platform's tool settings, e.g. https://moodle.example.org/mod/lti/..."
+URL_HINT = _l("From the platform’s tool settings, e.g. https://moodle.example.org/mod/lti/...")
+COPY_ADDRESS = _l("Copy the address.")
 
 
 class PlatformForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter the platform's name."), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the platform’s name.")), Length(max=120)])
     issuer = StringField(
-        "Issuer (platform ID)",
-        validators=[DataRequired("Copy the platform ID."), Length(max=255)],
-        description="Moodle shows it as “Platform ID”, e.g. https://moodle.example.org",
+        _l("Issuer (platform ID)"),
+        validators=[DataRequired(_l("Copy the platform ID.")), Length(max=255)],
+        description=_l("Moodle shows it as “Platform ID”, e.g. https://moodle.example.org"),
     )
-    client_id = StringField("Client ID", validators=[DataRequired("Copy the client ID."), Length(max=255)])
+    client_id = StringField(_l("Client ID"), validators=[DataRequired(_l("Copy the client ID.")), Length(max=255)])
     auth_login_url = StringField(
-        "Authentication request URL",
-        validators=[DataRequired("Copy the address."), Length(max=500)],
-        description=URL_HINT,
+        _l("Authentication request URL"), validators=[DataRequired(COPY_ADDRESS), Length(max=500)], description=URL_HINT
     )
     auth_token_url = StringField(
-        "Access token URL", validators=[DataRequired("Copy the address."), Length(max=500)], description=URL_HINT
+        _l("Access token URL"), validators=[DataRequired(COPY_ADDRESS), Length(max=500)], description=URL_HINT
     )
     key_set_url = StringField(
-        "Public keyset URL", validators=[DataRequired("Copy the address."), Length(max=500)], description=URL_HINT
+        _l("Public keyset URL"), validators=[DataRequired(COPY_ADDRESS), Length(max=500)], description=URL_HINT
     )
     deployment_ids = TextAreaField(
-        "Deployment IDs",
-        validators=[DataRequired("Add at least one deployment ID.")],
-        description="One per line. Moodle shows it as “Deployment ID”, e.g. 1.",
+        _l("Deployment IDs"),
+        validators=[DataRequired(_l("Add at least one deployment ID."))],
+        description=_l("One per line. Moodle shows it as “Deployment ID”, e.g. 1."),
     )
     token_audience = StringField(
-        "Token audience (only if the platform asks for one)", validators=[Optional(), Length(max=500)]
+        _l("Token audience (only if the platform asks for one)"), validators=[Optional(), Length(max=500)]
     )
 
     def deployments(self) -> tuple[str, ...]:
@@ -48,18 +49,20 @@ class DeepLinkForm(FlaskForm):
     """The whole course or units: checkboxes when the LMS accepts several links, else one choice."""
 
     items = SelectMultipleField(
-        "What to add to your course",
+        _l("What to add to your course"),
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
-        validators=[DataRequired("Choose at least one.")],
+        validators=[DataRequired(_l("Choose at least one."))],
     )
-    item = RadioField("What to add to your course", validators=[DataRequired("Choose one.")])
+    item = RadioField(_l("What to add to your course"), validators=[DataRequired(_l("Choose one."))])
+    multiple: bool = True
 
     @classmethod
     def for_catalogue(cls, catalogue: Catalogue, multiple: bool) -> DeepLinkForm:
         form = cls()
-        choices = [("course", f"The whole course: {catalogue.guide.title}")] + [
-            (unit.id, f"Unit {unit.order}: {unit.title}") for unit in catalogue.units
+        choices = [("course", gettext("The whole course: %(title)s", title=catalogue.guide.title))] + [
+            (unit.id, gettext("Unit %(number)s: %(title)s", number=unit.order, title=unit.title))
+            for unit in catalogue.units
         ]
         form.items.choices = choices
         form.item.choices = choices

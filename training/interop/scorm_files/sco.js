@@ -125,7 +125,7 @@
     var line = document.getElementById("sco-status");
     var unread = lessons.length - state.read.length;
     if (status() === "passed" || status() === "completed") { line.textContent = strings.complete; }
-    else if (state.passed && unread > 0) { line.textContent = strings.unread.replace("{n}", unread); }
+    else if (state.passed && unread > 0) { line.textContent = strings.unread.replace("%(n)s", unread).replace("%%", "%"); }
     else { line.textContent = ""; }
   }
 
@@ -257,9 +257,9 @@
       report();
       showFeedback(result);
       Array.prototype.forEach.call(form.elements, function (el) { el.disabled = true; });
-      document.getElementById("quiz-score").textContent = strings.score.replace("{percent}", result.percent);
+      document.getElementById("quiz-score").textContent = strings.score.replace("%(percent)s", result.percent).replace("%%", "%");
       document.getElementById("quiz-verdict").textContent = (result.passed ? strings.passed : strings.failed)
-        .replace("{mark}", key.passMark);
+        .replace("%(mark)s", key.passMark).replace("%%", "%");
       var box = document.getElementById("quiz-result");
       box.hidden = false;
       box.focus();

@@ -1,11 +1,14 @@
 """LMS connections (LTI 1.3): administrators register a platform with the values its tool
-settings show, and read the tool's own addresses to paste into the platform."""
+settings show, read the tool's own addresses to paste into the platform, or make a one-time
+link for a platform that registers itself (dynamic registration)."""
 
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 
+from ...i18n import gettext
 from ...services import lti as service
+from ...translatable import N_
 from ..access import ADMIN, access
 from ..forms import ActionForm
 from ..lti_forms import PlatformForm
@@ -13,15 +16,16 @@ from .blueprint import bp
 from .common import actor
 
 
-def tool_urls() -> dict[str, str]:
-    """What a platform administrator pastes into the LMS's tool settings."""
-    return {
-        "Tool URL": url_for("learn.course_map", _external=True),
-        "Initiate login URL": url_for("lti.login", _external=True),
-        "Redirection URI": url_for("lti.launch", _external=True),
-        "Public keyset URL": url_for("lti.jwks", _external=True),
-        "Deep linking (content selection) URL": url_for("lti.launch", _external=True),
-    }
+def tool_urls() -> list[tuple[str, str]]:
+    """What a platform administrator pastes into the LMS's tool settings (labels as Moodle
+    names its fields; templates translate them)."""
+    return [
+        (N_("Tool URL"), url_for("learn.course_map", _external=True)),
+        (N_("Initiate login URL"), url_for("lti.login", _external=True)),
+        (N_("Redirection URI"), url_for("lti.launch", _external=True)),
+        (N_("Public keyset URL"), url_for("lti.jwks", _external=True)),
+        (N_("Content selection URL (deep linking)"), url_for("lti.launch", _external=True)),
+    ]
 
 
 @bp.route("/lti")
@@ -56,9 +60,12 @@ def lti_new():
         try:
             platform = service.register_platform(actor(), fields)
         except service.RegistrationError as exc:
-            form.form_errors.append(str(exc))
+            form.form_errors.extend(exc.problems)
         else:
-            flash(f"{platform.name} is registered. Its instructors can now add the course.", "success")
+            message = gettext(
+                "%(platform)s is registered. Its instructors can now add the course.", platform=platform.name
+            )
+            flash(message, "success")
             return redirect(url_for("admin.lti_platforms"), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/lti_new.html", form=form, tool=tool_urls()), status
