@@ -133,3 +133,13 @@ def test_export_command_writes_the_package_and_says_the_answer_key_is_inside(run
     result = runner.invoke(args=["export", "scorm", "--units", "alpha,nope", "--out", str(bad)])
     assert result.exit_code == 2 and "no unit nope" in result.output
     assert not bad.exists()
+
+
+def test_the_packages_own_text_comes_from_the_message_catalogue():
+    from training.i18n import translations_for
+
+    package = scorm.build_package(build_catalogue(MINIMAL), ["alpha"], "en", translations_for("fr"))
+    archive, _ = read(package)
+    page = archive.read("units/alpha/index.html").decode()
+    assert "Envoyer mes réponses" in page and "Submit my answers" not in page
+    assert "Refaire le quiz" in page
