@@ -115,6 +115,11 @@ def check_fields(fields: PlatformFields) -> list[str]:
 
 @transactional
 def register_platform(actor: Actor, fields: PlatformFields) -> LtiPlatform:
+    return _add_platform(actor, fields)
+
+
+def _add_platform(actor: Actor, fields: PlatformFields) -> LtiPlatform:
+    """The one way a platform is recorded, by hand or by dynamic registration."""
     problems = check_fields(fields)
     if problems:
         raise RegistrationError(*problems)
@@ -524,30 +529,12 @@ def register_dynamically(
         key_set_url=config.jwks_uri,
         deployment_ids=(deployment_id,),
     )
-    problems = check_fields(fields)
-    if problems:
-        raise RegistrationError(*problems)
-    platform = LtiPlatform(
-        name=fields.name,
-        issuer=fields.issuer,
-        client_id=fields.client_id,
-        auth_login_url=fields.auth_login_url,
-        auth_token_url=fields.auth_token_url,
-        key_set_url=fields.key_set_url,
-        token_audience="",
-        key_set={},
-    )
-    with unique_or(RegistrationError(gettext("This platform (issuer and client ID) is already registered."))):
-        db.session.add(platform)
-    db.session.add(LtiDeployment(platform=platform, deployment_id=deployment_id))
+    platform = _add_platform(Actor(None, Role.ADMIN, "dynamic registration"), fields)
     db.session.execute(
         sa.update(LtiRegistrationLink)
         .where(LtiRegistrationLink.token_hash == _hash(token))
         .values(platform_id=platform.id)
         .execution_options(synchronize_session=False)
-    )
-    audit(
-        Actor(None, Role.ADMIN, "dynamic registration"), AuditAction.LTI_REGISTER, f"{platform.name} (#{platform.id})"
     )
     return platform
 
