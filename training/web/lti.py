@@ -21,13 +21,13 @@ import time
 from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_login import current_user
 
+from ..content.model import Catalogue
 from ..course import get_catalogue
 from ..extensions import csrf
 from ..i18n import gettext
 from ..interop import lti
-from ..security import start_session
+from ..security import CONTENT_SECURITY_POLICY, start_session
 from ..services import lti as service
 from .access import PUBLIC, STAFF, access
 from .lti_forms import DeepLinkForm
@@ -104,106 +104,128 @@ def login():
     return response
 
 
-@bp.route("/launch", methods=["POST"])
-@access(PUBLIC)
-@csrf.exempt
-def launch():
+class Refused(Exception):
+    """A launch that fails a check: the message for the person, and the status."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def verified_launch() -> tuple[int, lti.Launch]:
+    """The posted launch, checked: bound to this browser's login (state), that login used up
+    (nonce), the token verified against the platform's registration and keys, the target on
+    this site. Returns the platform's id and the launch; raises :class:`Refused`."""
     state, token = request.form.get("state", ""), request.form.get("id_token", "")
     cookie = request.cookies.get(STATE_COOKIE, "")
     if not state or not token:
-        return refuse(gettext("The launch carries no identity token."))
+        raise Refused(gettext("The launch carries no identity token."))
     if not cookie or not hmac.compare_digest(cookie, state):
-        return refuse(gettext("This launch did not start in this browser. Open the activity again from your course."))
+        raise Refused(gettext("This launch did not start in this browser. Open the activity again from your course."))
     login = service.consume_login(state)
     if login is None:
-        return refuse(gettext("This launch was already used or has expired. Open the activity again from your course."))
+        raise Refused(gettext("This launch was already used or has expired. Open the activity again from your course."))
     nonce, platform_id = login
     platform = service.get_platform(platform_id)
     if platform is None or not platform.active:
-        return refuse(gettext("This learning platform is no longer registered here."))
+        raise Refused(gettext("This learning platform is no longer registered here."))
     try:
         kid = lti.unverified_header(token).get("kid")
         message = lti.verify_launch(token, service.platform_keys(platform, kid), service.registration(platform), nonce)
     except lti.LtiError as exc:
-        return refuse(gettext("The launch was refused: %(reason)s.", reason=exc.translated()))
+        raise Refused(gettext("The launch was refused: %(reason)s.", reason=exc.translated())) from exc
     if not _ours(message.target_link_uri):
-        return refuse(gettext("The launch points to another site."))
+        raise Refused(gettext("The launch points to another site."))
     if message.message_type == lti.DEEP_LINKING and not message.is_trainer:
-        return refuse(gettext("Only instructors can add course content."), 403)
-    launched = service.record_launch(platform.id, message, _unit_of(message.target_link_uri))
-    if not launched.user.active:
+        raise Refused(gettext("Only instructors can add course content."), 403)
+    return platform.id, message
+
+
+@bp.route("/launch", methods=["POST"])
+@access(PUBLIC)
+@csrf.exempt
+def launch():
+    try:
+        platform_id, message = verified_launch()
+    except Refused as exc:
+        return refuse(str(exc), exc.status)
+    unit_id = _unit_of(message.target_link_uri)
+    user = service.record_launch(platform_id, message, unit_id).user
+    if not user.active:
         return refuse(gettext("This account is deactivated. Ask the course administrator."), 403)
-    start_session(launched.user)
+    start_session(user)
     session[AUTH_VIA] = "lti"
     if message.deep_linking is not None:
-        settings = message.deep_linking
         session[DEEP_LINK] = {
-            "platform": platform.id,
+            "platform": platform_id,
             "deployment": message.deployment_id,
-            "return_url": settings.return_url,
-            "multiple": settings.accept_multiple,
-            "data": settings.data,
+            "return_url": message.deep_linking.return_url,
+            "multiple": message.deep_linking.accept_multiple,
+            "data": message.deep_linking.data,
             "at": int(time.time()),
         }
         target = url_for("lti.deep_link")
     else:
-        unit_id = _unit_of(message.target_link_uri)
         target = url_for("learn.unit", unit_id=unit_id) if unit_id else url_for("learn.course_map")
     response = redirect(target, code=303)
     response.delete_cookie(STATE_COOKIE, path=url_for("lti.launch"))
     return response
 
 
+def content_items(catalogue: Catalogue, chosen: list[str]) -> list[lti.ContentItem]:
+    """The links to place: the course map, or units' pages, each with a gradebook column."""
+    items = []
+    for choice in chosen:
+        if choice == "course":
+            url, title, text = (
+                url_for("learn.course_map", _external=True),
+                catalogue.guide.title,
+                catalogue.guide.subtitle,
+            )
+        else:
+            unit = catalogue.unit(choice)
+            url, title, text = url_for("learn.unit", unit_id=unit.id, _external=True), unit.title, unit.summary
+        items.append(lti.ContentItem(url, title, text, line_item_label=title, resource_id=choice))
+    return items
+
+
 @bp.route("/deep-link", methods=["GET", "POST"])
 @access(STAFF)
 def deep_link():
     pending = session.get(DEEP_LINK)
-    if not pending or time.time() - pending.get("at", 0) > lti.LOGIN_TTL * 3:
+    platform = service.get_platform(pending["platform"]) if pending else None
+    if not pending or platform is None or time.time() - pending.get("at", 0) > lti.LOGIN_TTL * 3:
         abort(404)
     catalogue = get_catalogue()
     form = DeepLinkForm.for_catalogue(catalogue, multiple=pending["multiple"])
-    if form.validate_on_submit():
-        chosen = form.chosen()
-        items = [
-            lti.ContentItem(
-                url=url_for("learn.unit", unit_id=unit.id, _external=True)
-                if unit
-                else url_for("learn.course_map", _external=True),
-                title=unit.title if unit else catalogue.guide.title,
-                text=unit.summary if unit else catalogue.guide.subtitle,
-                line_item_label=unit.title if unit else catalogue.guide.title,
-                resource_id=unit.id if unit else "course",
-            )
-            for unit in (catalogue.unit(i) if i != "course" else None for i in chosen)
-        ]
-        platform = service.get_platform(pending["platform"])
-        if platform is None:
-            abort(404)
-        settings = lti.DeepLinkSettings(pending["return_url"], (), pending["multiple"], pending.get("data"))
-        claims = lti.deep_linking_response(
-            settings, items, platform.client_id, platform.issuer, pending["deployment"], int(time.time())
-        )
-        session.pop(DEEP_LINK, None)
-        response = current_app.make_response(
-            render_template(
-                "lti/deep_link_return.html",
-                return_url=pending["return_url"],
-                jwt=lti.sign(claims, service.signing_key()),
-                items=items,
-                platform=platform,
-            )
-        )
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(pending["return_url"]))
-        response.headers["Content-Security-Policy"] = _csp_posting_to(origin)
-        return response
-    status = 400 if request.method == "POST" else 200
-    return render_template("lti/deep_link.html", form=form, user=current_user), status
+    if not form.validate_on_submit():
+        return render_template("lti/deep_link.html", form=form), 400 if request.method == "POST" else 200
+    items = content_items(catalogue, form.chosen())
+    settings = lti.DeepLinkSettings(pending["return_url"], (), pending["multiple"], pending.get("data"))
+    claims = lti.deep_linking_response(
+        settings, items, platform.client_id, platform.issuer, pending["deployment"], int(time.time())
+    )
+    session.pop(DEEP_LINK, None)
+    page = render_template(
+        "lti/deep_link_return.html",
+        return_url=pending["return_url"],
+        jwt=lti.sign(claims, service.signing_key()),
+        items=items,
+        platform=platform,
+    )
+    response = current_app.make_response(page)
+    response.headers["Content-Security-Policy"] = _csp_posting_to(pending["return_url"])
+    return response
 
 
-def _csp_posting_to(origin: str) -> str:
-    from ..security import CONTENT_SECURITY_POLICY
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
-    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {origin}")
+
+def _csp_posting_to(url: str) -> str:
+    """The site's policy, with forms also allowed to post to ``url``'s site (the LMS)."""
+    return CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {_origin(url)}")
 
 
 @bp.route("/register/<token>")
@@ -231,9 +253,8 @@ def register(token: str):
     response = current_app.make_response(render_template("lti/registered.html", platform=platform))
     # The LMS shows this page in its own frame and closes it when the page says so. (Browsers
     # follow frame-ancestors over the X-Frame-Options header every response carries.)
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(platform.issuer))
-    response.headers["Content-Security-Policy"] = _csp_posting_to(origin).replace(
-        "frame-ancestors 'none'", f"frame-ancestors {origin}"
+    response.headers["Content-Security-Policy"] = _csp_posting_to(platform.issuer).replace(
+        "frame-ancestors 'none'", f"frame-ancestors {_origin(platform.issuer)}"
     )
     return response
 
