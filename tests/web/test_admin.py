@@ -95,6 +95,8 @@ ROUTES = [
     ("GET", "/admin/import/template.csv", "admin", 200),
     ("GET", "/admin/import/{token}", "admin", 200),
     ("GET", "/admin/audit", "admin", 200),
+    ("GET", "/admin/lti", "admin", 200),
+    ("GET", "/admin/lti/new", "admin", 200),
     ("POST", "/admin/groups/{north}/attendance", "staff", 400),  # no unit, date or learner chosen
     ("POST", "/admin/groups/{south}/attendance", "other", 400),
     ("POST", "/admin/groups/{north}/completions/undo", "staff", 400),  # no unit or learner named
@@ -111,6 +113,8 @@ ROUTES = [
     ("POST", "/admin/groups/{north}/import", "admin", 400),  # no file
     ("POST", "/admin/import", "admin", 400),  # no file
     ("POST", "/admin/import/{token}", "admin", 200),  # confirmed: the new accounts' passwords, shown once
+    ("POST", "/admin/lti/new", "admin", 400),  # no fields
+    ("POST", "/admin/lti/registration-link", "admin", 200),  # the one-time link, shown once
 ]
 
 
