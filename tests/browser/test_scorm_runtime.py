@@ -24,7 +24,9 @@ from training.content.model import QuestionType, Quiz
 from training.interop import scorm
 from training.quiz import grade
 
-from ..conftest import MINIMAL, ROOT
+from ..conftest import FIXTURES, MINIMAL, ROOT
+
+TRANSLATED = FIXTURES / "content" / "translated"
 from .conftest import axe_violations
 
 RUNTIME = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm12.min.js"
@@ -63,6 +65,8 @@ def lms(tmp_path_factory) -> Iterator[str]:
     course = build_catalogue(ROOT)
     real = scorm.build_package(course)
     zipfile.ZipFile(io.BytesIO(real.data)).extractall(root / "course")
+    french = scorm.build_package(build_catalogue(TRANSLATED), language="fr")
+    zipfile.ZipFile(io.BytesIO(french.data)).extractall(root / "translated-fr")
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -184,7 +188,7 @@ def random_answers(quiz: Quiz, rng: random.Random) -> dict:
         elif q.type == QuestionType.MULTIPLE:
             answers[q.id] = {"choices": sorted(rng.sample(ids, rng.randint(0, len(ids))))}
         elif q.type == QuestionType.SHORT:
-            texts = [o.text for o in q.options if o.text != "*"]
+            texts = [o.text for o in q.options if o.text != "*"] + list(q.also_accepted)
             pick = rng.choice([*texts, "", "something else"])
             variants = [pick, pick.upper(), f"  {pick}. ", pick.replace("e", "é")]
             answers[q.id] = {"text": rng.choice(variants)}
@@ -199,15 +203,20 @@ def random_answers(quiz: Quiz, rng: random.Random) -> dict:
 
 
 def test_the_package_scores_every_quiz_of_the_course_exactly_as_the_platform(chromium, lms):
-    """300 random answer sets per quiz, scored by the package's script and by training.quiz."""
+    """300 random answer sets per quiz, scored by the package's script and by training.quiz:
+    every quiz of the course, and a French package whose short answers are also accepted in
+    the course's other languages."""
     course = build_catalogue(ROOT)
+    french = build_catalogue(TRANSLATED).in_language("fr")
+    packages = [("course", course, unit) for unit in course.units]
+    packages += [("translated-fr", french, unit) for unit in french.units]
     rng = random.Random(19)
     context = chromium.new_context()
     page = context.new_page()
     try:
-        for unit in course.units:
-            quiz = course.quiz_for_unit(unit.id)
-            page.goto(f"{lms}/course/units/{unit.id}/index.html")
+        for folder, catalogue, unit in packages:
+            quiz = catalogue.quiz_for_unit(unit.id)
+            page.goto(f"{lms}/{folder}/units/{unit.id}/index.html")
             cases = [random_answers(quiz, rng) for _ in range(300)]
             scored = page.evaluate(
                 """cases => { const key = JSON.parse(document.getElementById('sco-key').textContent);

@@ -143,3 +143,21 @@ def test_the_packages_own_text_comes_from_the_message_catalogue():
     page = archive.read("units/alpha/index.html").decode()
     assert "Envoyer mes réponses" in page and "Submit my answers" not in page
     assert "Refaire le quiz" in page
+
+
+def test_a_package_in_another_language_of_the_course():
+    from training.i18n import translations_for
+
+    from ..conftest import FIXTURES
+
+    catalogue = build_catalogue(FIXTURES / "content" / "translated")
+    package = scorm.build_package(catalogue, ["alpha"], "fr", translations_for("fr"))
+    archive, manifest = read(package)
+    page = archive.read("units/alpha/index.html").decode()
+    french = catalogue.in_language("fr")
+    assert '<html lang="fr">' in page and french.unit("alpha").title in page
+    assert french.unit("alpha").lesson("first-steps").html in page
+    assert "Envoyer mes réponses" in page
+    assert schema(PUBLISHED_SCHEMAS).validate(manifest)
+    with pytest.raises(scorm.ExportError, match="available: en, fr, es, ar"):
+        scorm.build_package(catalogue, ["alpha"], "de")

@@ -15,7 +15,7 @@ export = AppGroup("export", help="Export the course for other systems.")
 
 @export.command("scorm")
 @click.option("--units", default="", help="Unit ids separated by commas (default: every unit).")
-@click.option("--lang", "language", default=None, help="Language of the content (default: the course's).")
+@click.option("--lang", "language", default=None, help="Language of the package (default: the course's source).")
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The package to write (.zip)."
 )
@@ -27,7 +27,7 @@ def export_scorm(units: str, language: str | None, out: Path) -> None:
     catalogue = get_catalogue()
     unit_ids = [u.strip() for u in units.split(",") if u.strip()]
     try:
-        chosen = language or catalogue.guide.language
+        chosen = language or catalogue.source_language
         package = scorm.build_package(catalogue, unit_ids, chosen, translations_for(chosen))
     except scorm.ExportError as exc:
         raise click.UsageError(str(exc)) from exc

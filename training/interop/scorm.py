@@ -98,8 +98,9 @@ class ExportError(ValueError):
 
 
 def languages(catalogue: Catalogue) -> tuple[str, ...]:
-    """The languages a package can be built in: the course's own, for now."""
-    return (catalogue.guide.language,)
+    """The languages a package can be built in: the course's, the source's first. Where a
+    lesson or quiz is not translated, the package carries the source's text, as the site does."""
+    return catalogue.languages
 
 
 def build_package(
@@ -110,9 +111,10 @@ def build_package(
 ) -> Package:
     """The SCORM 1.2 package of ``unit_ids`` (default: every unit, in course order), its own
     text translated by ``translations`` (English without)."""
-    language = language or catalogue.guide.language
+    language = language or catalogue.source_language
     if language not in languages(catalogue):
         raise ExportError(f"no content in language {language!r} (available: {', '.join(languages(catalogue))})")
+    catalogue = catalogue.in_language(language)
     units = _units(catalogue, unit_ids)
     strings = {key: translations.gettext(text) if translations else text for key, text in STRINGS.items()}
     files: dict[str, bytes] = {}
@@ -176,7 +178,7 @@ def manifest(catalogue: Catalogue, units: Iterable[Unit], language: str) -> str:
         _environment()
         .get_template("imsmanifest.xml")
         .render(
-            identifier=_identifier("MANIFEST", catalogue.guide.title, *(u.id for u in units)),
+            identifier=_identifier("MANIFEST", catalogue.guide.title, language, *(u.id for u in units)),
             version=catalogue.version[:12],
             title=catalogue.guide.title,
             language=language,
@@ -250,6 +252,9 @@ def answer_key(quiz: Quiz) -> dict[str, Any]:
             entry["answers"] = [{"id": o.id, "text": normalise_text(o.text), "correct": o.correct} for o in accepted]
             fallback = next((o for o in q.options if o.text == FALLBACK), None)
             entry["fallback"] = {"id": fallback.id, "correct": fallback.correct} if fallback else None
+            # Accepted in another language of the course: graded as the question's right answer.
+            entry["alsoAccepted"] = [normalise_text(text) for text in q.also_accepted]
+            entry["firstCorrect"] = next((o.id for o in q.options if o.correct), None)
         elif q.type == QuestionType.MATCHING:
             entry["pairs"] = {o.id: o.match_id for o in q.options}
         elif q.type == QuestionType.ORDERING:

@@ -54,7 +54,7 @@ def xapi_settings() -> xapi.Settings | None:
     return xapi.Settings(
         base=str(config["XAPI_ACTIVITY_BASE"]).rstrip("/"),
         identify_by=config["XAPI_IDENTIFY_BY"],
-        language=get_catalogue().guide.language,
+        language=get_catalogue().source_language,
     )
 
 

@@ -166,7 +166,11 @@
       } else if (q.type === "short") {
         var text = normalise(a.text || "");
         if (text) {
-          var match = q.answers.filter(function (ans) { return ans.text === text; })[0] || q.fallback;
+          var match = q.answers.filter(function (ans) { return ans.text === text; })[0];
+          if (!match && (q.alsoAccepted || []).indexOf(text) >= 0) {
+            match = { id: q.firstCorrect, correct: true };  // accepted in another language of the course
+          }
+          match = match || q.fallback;
           credit = match && match.correct ? 1 : 0;
           shown = match ? [match.id] : [];
         }
