@@ -25,9 +25,9 @@ from training.interop import scorm
 from training.quiz import grade
 
 from ..conftest import FIXTURES, MINIMAL, ROOT
+from .conftest import axe_violations
 
 TRANSLATED = FIXTURES / "content" / "translated"
-from .conftest import axe_violations
 
 RUNTIME = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm12.min.js"
 LMS_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LMS</title>
