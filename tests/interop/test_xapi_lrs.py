@@ -162,7 +162,7 @@ def test_identifying_learners_by_email_is_a_choice(app, lrs):
     }
 
 
-def test_a_unit_a_trainer_marks_complete_reaches_the_store(app, client, login_as, lrs, base):
+def test_units_a_trainer_marks_complete_and_the_course_reach_the_store(app, client, login_as, lrs, base):
     from training.catalogue import get_catalogue
     from training.models import GroupRole
     from training.services import admin
@@ -175,9 +175,13 @@ def test_a_unit_a_trainer_marks_complete_reaches_the_store(app, client, login_as
     group = admin.create_group(admin.Actor.command_line(), "Workshop Dakar")
     admin.upsert_memberships(group.id, [(learner.id, GroupRole.LEARNER), (trainer.id, GroupRole.TRAINER)])
     db.session.commit()
-    admin.record_attendance(actor, get_catalogue(), group.id, "beta", utcnow().date(), [learner.id], mark_complete=True)
-    assert send_due().sent >= 1
-    got = mine(lrs, learner, base)
-    assert [(s["verb"]["id"], s["object"]["id"]) for s in got] == [
-        (V["completed"], f"{base}/xapi/activities/units/beta")
-    ]
+    today = utcnow().date()
+    for unit in ("beta", "alpha"):
+        admin.record_attendance(actor, get_catalogue(), group.id, unit, today, [learner.id], mark_complete=True)
+    assert send_due().sent == 3
+    got = {(s["verb"]["id"], s["object"]["id"]) for s in mine(lrs, learner, base)}
+    assert got == {
+        (V["completed"], f"{base}/xapi/activities/units/beta"),
+        (V["completed"], f"{base}/xapi/activities/units/alpha"),
+        (V["completed"], f"{base}/xapi/activities/course"),
+    }, "two units marked complete, then the course is complete"
