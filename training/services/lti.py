@@ -27,7 +27,7 @@ from flask import current_app
 
 from ..database import insert, transactional, unique_or
 from ..extensions import db
-from ..i18n import gettext
+from ..translatable import gettext
 from ..interop import lti
 from ..models import (
     Group,
