@@ -55,6 +55,7 @@ PURE = [
     "csvio.py",
     "translatable.py",
     "interop/events.py",
+    "interop/grades.py",
     "interop/lti.py",
     "interop/scorm.py",
     "interop/xapi.py",

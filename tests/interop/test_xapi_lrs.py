@@ -76,8 +76,12 @@ def test_a_learners_path_arrives_once_with_actor_verb_object_and_result(app, cli
     assert {m.state for m in queued} == {OutboxState.PENDING}
 
     result = send_due()
-    assert (result.sent, result.failed, result.rejected) == (len(queued), 0, 0)
-    order = [m.payload["id"] for m in queued]
+    db.session.expire_all()  # the sender updated the rows with plain UPDATE statements
+    sent = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert len(sent) == len(queued) + 1, "the unit's completion is found and queued by the sender"
+    assert (result.sent, result.failed, result.rejected) == (len(sent), 0, 0)
+    assert {m.state for m in sent} == {OutboxState.SENT}
+    order = [m.payload["id"] for m in sent]
     got = sorted(mine(lrs, user, base), key=lambda s: order.index(s["id"]))  # same time: queued order
     assert sorted(s["id"] for s in got) == sorted(order), "each statement arrives once"
     assert all(s["actor"] == {"objectType": "Agent", "account": {"homePage": base, "name": str(user.id)}} for s in got)
@@ -130,10 +134,11 @@ def test_with_the_store_down_statements_wait_and_arrive_later(app, client, login
     finally:
         lrs.start()
     outcome = send_due(now=utcnow() + timedelta(minutes=5))
-    errors = {m.last_error for m in db.session.scalars(sa.select(OutboxMessage))}
-    assert outcome.failed == 0 and outcome.sent == len(waiting), errors
+    db.session.expire_all()
+    everything = db.session.scalars(sa.select(OutboxMessage)).all()  # with the unit's completion
+    assert outcome.failed == 0 and outcome.sent == len(everything) == len(waiting) + 1
     got = mine(lrs, user, base)
-    assert sorted(s["id"] for s in got) == sorted(m.payload["id"] for m in waiting)
+    assert sorted(s["id"] for s in got) == sorted(m.payload["id"] for m in everything)
 
 
 def test_a_statement_the_store_refuses_is_set_aside_and_the_rest_go_through(app, client, login_as, lrs, base):
@@ -141,15 +146,17 @@ def test_a_statement_the_store_refuses_is_set_aside_and_the_rest_go_through(app,
     client.get("/units/alpha/first-steps")
     token = get_csrf(client, "/units/alpha/first-steps")
     client.post("/units/alpha/first-steps/complete", data={"csrf_token": token})
-    broken = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).first()
-    broken.payload = {k: v for k, v in broken.payload.items() if k != "actor"}  # a statement needs an actor
+    client.get("/units/alpha/second-steps")
+    refused, gone = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()[:2]
+    refused.payload = {**refused.payload, "id": "not-a-uuid"}  # xAPI statement ids are UUIDs
+    gone.payload = {**gone.payload, "event": {**gone.payload["event"], "unit_id": "removed-unit"}}
     db.session.commit()
     outcome = send_due()
-    errors = {m.last_error for m in db.session.scalars(sa.select(OutboxMessage))}
-    assert (outcome.rejected, outcome.failed) == (1, 0) and outcome.sent >= 1, errors
-    db.session.refresh(broken)
-    assert broken.state == OutboxState.REJECTED and broken.last_error
-    assert broken.payload["id"] not in {s["id"] for s in mine(lrs, user, base)}
+    assert (outcome.rejected, outcome.failed) == (2, 0) and outcome.sent >= 1
+    db.session.expire_all()
+    assert refused.state == OutboxState.REJECTED and "refused" in refused.last_error, "the store said why"
+    assert gone.state == OutboxState.REJECTED and "no longer exists" in gone.last_error
+    assert "not-a-uuid" not in {s["id"] for s in mine(lrs, user, base)}
 
 
 def test_identifying_learners_by_email_is_a_choice(app, lrs):

@@ -1,15 +1,18 @@
 """What happened in a learner's course, as plain values: the one input of every bridge.
 
-The write path records these alongside the progress rows (see ``services.outbox``); the
-xAPI bridge turns them into statements and the LTI bridge into gradebook scores. A unit and
-the course are complete by the rules of :mod:`training.progress`; :func:`completions` says
-which of those a learner has reached, so the outbox can note each one once.
+The write path records these in the outbox alongside the progress rows (see
+``services.outbox``), as plain data (:func:`to_payload`); the sender later turns them into xAPI
+statements and gradebook scores. A unit and the course are complete by the rules of
+:mod:`training.progress`; :func:`completions` says which of those a learner has reached, so
+the sender can queue each one once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..content.model import Catalogue
 from ..progress import CourseProgress, Status
@@ -80,3 +83,32 @@ def completions(
     if progress.status == Status.COMPLETE:
         found.append(CourseCompleted(user_id, at))
     return found
+
+
+KINDS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (LessonOpened, LessonRead, AttemptStarted, AttemptSubmitted, UnitCompleted, CourseCompleted)
+}
+MOMENTS = ("at", "started_at")
+
+
+def to_payload(event: Event) -> dict[str, Any]:
+    """The event as JSON-ready data, for the outbox."""
+    data: dict[str, Any] = {"kind": type(event).__name__}
+    for name in event.__slots__:  # type: ignore[union-attr]
+        value = getattr(event, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else value
+    return data
+
+
+def from_payload(data: Mapping[str, Any]) -> Event:
+    """The event back from :func:`to_payload`; raises ``KeyError``/``ValueError`` on anything else."""
+    fields = {k: (datetime.fromisoformat(v) if k in MOMENTS else v) for k, v in data.items() if k != "kind"}
+    return KINDS[data["kind"]](**fields)
+
+
+def unit_of(event: Event) -> str | None:
+    """The unit an event changes the progress of (None for a lesson merely opened)."""
+    if isinstance(event, LessonRead | AttemptSubmitted | UnitCompleted):
+        return event.unit_id
+    return None

@@ -12,15 +12,19 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import requests
 from flask import current_app
 
+from ..catalogue import get_catalogue
+from ..content.model import Catalogue
+from ..models import utcnow
+from ..progress import CourseProgress, course_progress
 from ..services import outbox
-from . import lti, xapi
+from . import events, grades, lti, xapi
 
 log = logging.getLogger(__name__)
 INVALID = {400, 422}
@@ -77,48 +81,112 @@ def _post(session: requests.Session, statements: list[dict[str, Any]]) -> reques
     return session.post(_statements_url(), json=statements, timeout=current_app.config["OUTBOX_TIMEOUT"])
 
 
+def _statements(claimed: list[outbox.Claimed], catalogue: Catalogue) -> tuple[list[tuple[int, dict]], list[int]]:
+    """Each message's statement, built now from its event; the ids of messages that cannot be
+    built any more (a learner or a lesson removed since) come back apart."""
+    settings = outbox.xapi_settings(catalogue.source_language)
+    assert settings is not None
+    learners: dict[int, xapi.Learner | None] = {}
+    built, broken = [], []
+    for message in claimed:
+        try:
+            event = events.from_payload(message.payload["event"])
+            if event.user_id not in learners:
+                learners[event.user_id] = outbox.learner(event.user_id)
+            who = learners[event.user_id]
+            if who is None:
+                raise KeyError("learner")
+            statement = {"id": message.payload["id"], **xapi.statement(settings, catalogue, who, event)}
+        except (KeyError, ValueError, TypeError):
+            broken.append(message.id)
+            continue
+        built.append((message.id, statement))
+    return built, broken
+
+
+def _queue_completions(claimed: list[outbox.Claimed], catalogue: Catalogue) -> None:
+    """The unit and course completions the learners of these messages now hold, queued once
+    each (dated when they happened); the next round of :func:`send_due` sends them."""
+    from ..services.learning import load_records
+
+    touched: dict[int, set[str]] = {}
+    for message in claimed:
+        event = events.from_payload(message.payload["event"])
+        unit_id = events.unit_of(event)
+        if unit_id is not None and unit_id in {u.id for u in catalogue.units}:
+            touched.setdefault(event.user_id, set()).add(unit_id)
+    for user_id, units in touched.items():
+        progress = course_progress(catalogue, load_records(user_id))
+        found: list[events.Event] = []
+        for unit_id in sorted(units):
+            found += events.completions(catalogue, progress, user_id, unit_id, utcnow())
+        dated = [_dated(event, progress) for event in found]
+        if dated:
+            outbox.record_completions(user_id, dated)
+
+
+def _dated(event: events.Event, progress: CourseProgress) -> events.Event:
+    if isinstance(event, events.UnitCompleted):
+        moment = progress.unit(event.unit_id).completed_at
+    else:
+        moment = progress.completed_at
+    return replace(event, at=moment) if moment is not None else event
+
+
 def _send_xapi(claimed: list[outbox.Claimed]) -> Round:
     result = Round()
-    ids = [c.id for c in claimed]
+    catalogue = get_catalogue()
+    built, broken = _statements(claimed, catalogue)
+    if broken:
+        outbox.mark_failed(broken, "the learner or the content of this event no longer exists", permanent=True)
+        result.rejected += len(broken)
+    if not built:
+        return result
+    ids = [message_id for message_id, _ in built]
     with _session() as session:
         try:
-            response = _post(session, [c.payload for c in claimed])
+            response = _post(session, [statement for _, statement in built])
         except requests.RequestException as exc:
             outbox.mark_failed(ids, f"record store unreachable: {exc}")
-            result.failed = len(ids)
+            result.failed += len(ids)
             return result
         if response.ok:
             outbox.mark_sent(ids)
-            result.sent = len(ids)
-            return result
-        if response.status_code not in INVALID and response.status_code != 409:
+            result.sent += len(ids)
+        elif response.status_code not in INVALID and response.status_code != 409:
             outbox.mark_failed(ids, f"record store answered {response.status_code}: {response.text[:500]}")
-            result.failed = len(ids)
+            result.failed += len(ids)
             return result
-        # Something in the batch was refused: send one by one to find it.
-        for message in claimed:
-            try:
-                single = _post(session, [message.payload])
-            except requests.RequestException as exc:
-                outbox.mark_failed([message.id], f"record store unreachable: {exc}")
-                result.failed += 1
-                continue
-            if single.ok:
-                outbox.mark_sent([message.id])
-                result.sent += 1
-            elif single.status_code == 409:
-                # The store already holds a statement with this id: a once-only event (a lesson
-                # read, a unit complete) recorded before, e.g. by a database restored from backup.
-                outbox.mark_sent([message.id], note=f"already in the record store: {single.text[:300]}")
-                result.sent += 1
-            elif single.status_code in INVALID:
-                log.warning("xAPI statement %s refused: %s", message.payload.get("id"), single.text[:500])
-                outbox.mark_failed([message.id], f"refused ({single.status_code}): {single.text}", permanent=True)
-                result.rejected += 1
-            else:
-                outbox.mark_failed([message.id], f"record store answered {single.status_code}")
-                result.failed += 1
+        else:
+            _one_by_one(session, built, result)
+    _queue_completions(claimed, catalogue)
     return result
+
+
+def _one_by_one(session: requests.Session, built: list[tuple[int, dict]], result: Round) -> None:
+    """Something in the batch was refused: send one by one to find it."""
+    for message_id, statement in built:
+        try:
+            single = _post(session, [statement])
+        except requests.RequestException as exc:
+            outbox.mark_failed([message_id], f"record store unreachable: {exc}")
+            result.failed += 1
+            continue
+        if single.ok:
+            outbox.mark_sent([message_id])
+            result.sent += 1
+        elif single.status_code == 409:
+            # The store already holds a statement with this id: a once-only event (a lesson
+            # read, a unit complete) recorded before, e.g. by a database restored from backup.
+            outbox.mark_sent([message_id], note=f"already in the record store: {single.text[:300]}")
+            result.sent += 1
+        elif single.status_code in INVALID:
+            log.warning("xAPI statement %s refused: %s", statement.get("id"), single.text[:500])
+            outbox.mark_failed([message_id], f"refused ({single.status_code}): {single.text}", permanent=True)
+            result.rejected += 1
+        else:
+            outbox.mark_failed([message_id], f"record store answered {single.status_code}")
+            result.failed += 1
 
 
 # --- LTI Advantage: grades and rosters ----------------------------------------------------------
@@ -221,39 +289,34 @@ def _line_item(link: Any, resource_id: str, label: str, token: str) -> str:
 
 
 def _send_scores(claimed: list[outbox.Claimed]) -> Round:
-    from ..services import lti as service
+    """For each change, the learner's scores as they stand now, to every gradebook column
+    concerned (an LMS keeps the newest, by timestamp)."""
+    from ..services.learning import load_records
 
     result = Round()
+    catalogue = get_catalogue()
     for message in claimed:
-        payload = message.payload
-        link = service.get_link(payload["link"])
-        platform = service.get_platform(link.platform_id) if link else None
-        if link is None or platform is None or not platform.active:
-            outbox.mark_failed([message.id], "the link or its platform is gone", permanent=True)
+        try:
+            event = events.from_payload(message.payload["event"])
+            unit_id = catalogue.unit(events.unit_of(event) or "").id
+        except (KeyError, ValueError, TypeError):
+            outbox.mark_failed([message.id], "the unit of this change no longer exists", permanent=True)
             result.rejected += 1
             continue
-        scopes = lti.SCORE_SCOPES if payload["lineitem"] else lti.SCORE_SCOPES + (lti.SCOPE_LINEITEM,)
+        progress = course_progress(catalogue, load_records(event.user_id))
+        stamp = utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        targets = [
+            target
+            for link in outbox.grade_links(event.user_id)
+            for target in grades.score_targets(catalogue, progress, unit_id, link, stamp)
+        ]
         try:
-            token = _access_token(platform, scopes)
-            lineitem = payload["lineitem"] or _line_item(link, payload["resource_id"], payload["label"], token)
-            response = _call(
-                "POST",
-                _with_path(lineitem, "/scores"),
-                data=json.dumps(payload["score"]),
-                headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE},
-            )
-            if response.status_code == 401:
-                _tokens.clear()  # the platform forgot the token: get a new one next time
-            if response.status_code in INVALID or response.status_code in (404, 415):
-                raise PlatformRefused(f"score refused: {response.status_code} {response.text[:300]}", permanent=True)
-            if not response.ok:
-                raise PlatformRefused(f"score not taken: {response.status_code} {response.text[:300]}")
+            for target in targets:
+                _send_score(target)
         except PlatformRefused as exc:
             outbox.mark_failed([message.id], str(exc), permanent=exc.permanent)
-            if exc.permanent:
-                result.rejected += 1
-            else:
-                result.failed += 1
+            result.rejected += exc.permanent
+            result.failed += not exc.permanent
             continue
         except (requests.RequestException, ValueError, KeyError) as exc:
             outbox.mark_failed([message.id], f"platform unreachable or unclear: {exc}")
@@ -262,6 +325,30 @@ def _send_scores(claimed: list[outbox.Claimed]) -> Round:
         outbox.mark_sent([message.id])
         result.sent += 1
     return result
+
+
+def _send_score(target: grades.ScoreTarget) -> None:
+    from ..services import lti as service
+
+    link = service.get_link(target.link_id)
+    platform = service.get_platform(link.platform_id) if link else None
+    if link is None or platform is None or not platform.active:
+        raise PlatformRefused("the link or its platform is gone", permanent=True)
+    scopes = lti.SCORE_SCOPES if target.lineitem else lti.SCORE_SCOPES + (lti.SCOPE_LINEITEM,)
+    token = _access_token(platform, scopes)
+    lineitem = target.lineitem or _line_item(link, target.resource_id, target.label, token)
+    response = _call(
+        "POST",
+        _with_path(lineitem, "/scores"),
+        data=json.dumps(target.score),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": SCORE_TYPE},
+    )
+    if response.status_code == 401:
+        _tokens.clear()  # the platform forgot the token: get a new one next time
+    if response.status_code in INVALID or response.status_code in (404, 415):
+        raise PlatformRefused(f"score refused: {response.status_code} {response.text[:300]}", permanent=True)
+    if not response.ok:
+        raise PlatformRefused(f"score not taken: {response.status_code} {response.text[:300]}")
 
 
 def _send_rosters(claimed: list[outbox.Claimed]) -> Round:

@@ -159,5 +159,5 @@ def _record_submission(
     submitted = events.AttemptSubmitted(
         user_id, quiz.unit_id, quiz.id, attempt_no, result.score, result.passed, started_at, now
     )
-    outbox.record(user_id, [submitted], unit_id=quiz.unit_id)
+    outbox.record(user_id, [submitted])
     return Submission(attempt_id, result)

@@ -78,4 +78,4 @@ def record_lesson_read(user_id: int, unit_id: str, lesson_id: str, version: str,
             },
         )
     )
-    outbox.record(user_id, [events.LessonRead(user_id, unit_id, lesson_id, now)], unit_id=unit_id)
+    outbox.record(user_id, [events.LessonRead(user_id, unit_id, lesson_id, now)])

@@ -27,7 +27,6 @@ from flask import current_app
 
 from ..database import insert, transactional, unique_or
 from ..extensions import db
-from ..translatable import gettext
 from ..interop import lti
 from ..models import (
     Group,
@@ -47,6 +46,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import Actor
+from ..translatable import gettext
 from .audit import AuditAction, audit
 from .groups import upsert_memberships
 

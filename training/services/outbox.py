@@ -1,8 +1,9 @@
 """The outbox: messages for other systems, queued in the transaction that records the change.
 
 :func:`record` is called from inside the write functions of ``learning`` and ``attempts``
-(and a trainer's completion marks), so a statement exists exactly when the progress it
-reports was committed. A sender (``training outbox send``) later claims due messages with
+(and a trainer's completion marks) with what happened, as plain events, so a message exists
+exactly when the progress it reports was committed; the sender builds statements and scores
+from them. A sender (``training outbox send``) later claims due messages with
 :func:`claim`, delivers them outside any transaction, and reports back with
 :func:`mark_sent` or :func:`mark_failed`; failures wait longer each time (30 s doubling, at
 most 6 h). Claims are conditional updates, so several senders never send one message twice.
@@ -19,11 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from ..content.model import Catalogue
-from ..course import get_catalogue
 from ..database import insert, transactional
 from ..extensions import db
 from ..interop import events, lti, xapi
+from ..interop.grades import GradeLink
 from ..models import (
     GroupRole,
     LtiAccount,
@@ -35,7 +35,6 @@ from ..models import (
     User,
     utcnow,
 )
-from ..progress import CourseProgress, Status, course_progress
 
 XAPI = "xapi"
 LTI_SCORE = "lti-score"
@@ -46,15 +45,13 @@ LONGEST_WAIT = timedelta(hours=6)
 MAX_ERROR = 2000
 
 
-def xapi_settings() -> xapi.Settings | None:
+def xapi_settings(language: str = "en") -> xapi.Settings | None:
     """The record store's settings, or None when no store is configured."""
     config = current_app.config
     if not config.get("XAPI_ENDPOINT"):
         return None
     return xapi.Settings(
-        base=str(config["XAPI_ACTIVITY_BASE"]).rstrip("/"),
-        identify_by=config["XAPI_IDENTIFY_BY"],
-        language=get_catalogue().source_language,
+        base=str(config["XAPI_ACTIVITY_BASE"]).rstrip("/"), identify_by=config["XAPI_IDENTIFY_BY"], language=language
     )
 
 
@@ -78,53 +75,31 @@ def enabled() -> bool:
     return xapi_settings() is not None
 
 
-def record(user_id: int, found: Sequence[events.Event], unit_id: str | None = None) -> None:
-    """Queue the messages for ``found`` (and, when ``unit_id`` changed, the unit and course
-    completions the learner now holds): xAPI statements when a record store is configured,
-    gradebook scores when the learner came from an LMS link with a grade service. Call
-    inside the write transaction; with neither, the learner's request pays one small query."""
+def record(user_id: int, found: Sequence[events.Event], grades: bool = True) -> None:
+    """Queue what other systems must hear about ``found``: the events themselves for the
+    record store (when one is configured), and a gradebook update when the learner came from
+    an LMS link with a grade service and their progress changed. Call inside the write
+    transaction: the messages exist exactly when the progress does. The statements and
+    scores are built by the sender, from these events and the progress as it then stands;
+    the learner's request pays one small query, and one insert when something is configured."""
     settings = xapi_settings()
-    links = _grade_links(user_id) if unit_id is not None else []
-    found = list(found)
-    if not found or (settings is None and not links):
-        return
-    catalogue = get_catalogue()
-    progress = None
-    if unit_id is not None:
-        from .learning import load_records  # the records as this transaction sees them
-
-        progress = course_progress(catalogue, load_records(user_id))
-        found += events.completions(catalogue, progress, user_id, unit_id, found[-1].at)
     rows = []
     if settings is not None:
-        user = db.session.get(User, user_id)
-        if user is not None:
-            learner = xapi.Learner(user.id, user.email, user.name)
-            for event in found:
-                key = dedupe_key(event)
-                body = {"id": xapi.statement_id(settings, key), **xapi.statement(settings, catalogue, learner, event)}
-                rows.append(_row(XAPI, key, user_id, body, event.at))
-    graded = any(isinstance(e, events.AttemptSubmitted | events.UnitCompleted | events.CourseCompleted) for e in found)
-    if links and graded and progress is not None and unit_id is not None:
-        rows += _score_rows(catalogue, progress, user_id, unit_id, links, found[-1].at)
+        for event in found:
+            key = dedupe_key(event)
+            payload = {"id": xapi.statement_id(settings, key), "event": events.to_payload(event)}
+            rows.append(_row(XAPI, key, user_id, payload, event.at))
+    changed = [e for e in found if events.unit_of(e) is not None]
+    if grades and changed and grade_links(user_id):
+        rows += [_row(LTI_SCORE, None, user_id, {"event": events.to_payload(e)}, e.at) for e in changed]
     if rows:
         new = insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["channel", "dedupe_key"])
         db.session.execute(new)
 
 
-@dataclass(frozen=True, slots=True)
-class GradeLink:
-    link_id: int
-    unit_id: str
-    lineitems_url: str
-    lineitem_url: str
-    can_create_items: bool
-    sub: str
-
-
-def _grade_links(user_id: int) -> list[GradeLink]:
+def grade_links(user_id: int) -> list[GradeLink]:
     """The LMS links whose gradebook this learner's results go to: links in LMS courses
-    whose group has the learner, on platforms that know the learner."""
+    whose group has the learner, on platforms that know the learner, with a score service."""
     rows = db.session.execute(
         sa.select(
             LtiResourceLink.id,
@@ -153,43 +128,6 @@ def _grade_links(user_id: int) -> list[GradeLink]:
         for row in rows
         if lti.SCOPE_SCORE in row.scopes
     ]
-
-
-def _score_rows(
-    catalogue: Catalogue, progress: CourseProgress, user_id: int, unit_id: str, links: list[GradeLink], at: datetime
-) -> list[dict]:
-    """Scores for the unit that changed and for the course, to each link's gradebook column:
-    a unit link gets its unit; a course link gets every unit and the course when it may
-    create columns, or the course alone in the column the LMS gave it."""
-    unit = progress.unit(unit_id)
-    best = unit.quiz.best_percent if unit.quiz is not None else None
-    unit_given = best if best is not None else (100 if unit.status == Status.COMPLETE else None)
-    unit_score = (unit_given, unit.status == Status.COMPLETE, unit_given is not None)
-    course_given = 100 * progress.units_complete / len(progress.units) if progress.units else 0
-    course_score = (course_given, progress.status == Status.COMPLETE, True)
-    stamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    rows = []
-    for link in links:
-        targets: list[tuple[str, str, str, tuple]] = []
-        if link.unit_id:
-            if link.unit_id == unit_id and link.lineitem_url:
-                targets.append((unit_id, catalogue.unit(unit_id).title, link.lineitem_url, unit_score))
-        elif link.can_create_items and link.lineitems_url:
-            targets.append((unit_id, catalogue.unit(unit_id).title, "", unit_score))
-            targets.append(("course", catalogue.guide.title, link.lineitem_url, course_score))
-        elif link.lineitem_url:
-            targets.append(("course", catalogue.guide.title, link.lineitem_url, course_score))
-        for resource_id, label, lineitem, (given, completed, graded) in targets:
-            body = lti.score(link.sub, given, completed, graded, stamp)
-            payload = {
-                "link": link.link_id,
-                "resource_id": resource_id,
-                "label": label,
-                "lineitem": lineitem,
-                "score": body,
-            }
-            rows.append(_row(LTI_SCORE, None, user_id, payload, at))
-    return rows
 
 
 def _row(channel: str, key: str | None, user_id: int | None, payload: dict[str, Any], at: datetime) -> dict:
@@ -316,3 +254,16 @@ def status() -> list[ChannelStatus]:
         )
         result.append(ChannelStatus(channel, pending, sent, rejected, oldest, error or ""))
     return result
+
+
+def learner(user_id: int) -> xapi.Learner | None:
+    """Who a statement is about, as the record store will see them."""
+    user = db.session.get(User, user_id)
+    return xapi.Learner(user.id, user.email, user.name) if user is not None else None
+
+
+@transactional
+def record_completions(user_id: int, found: Sequence[events.Event]) -> None:
+    """Queue unit and course completions the sender found (each once per learner); the
+    gradebook was updated with the change that led to them."""
+    record(user_id, found, grades=False)

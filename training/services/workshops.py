@@ -101,7 +101,7 @@ def record_attendance(
             marked += added is not None
             if added is not None:
                 moment = _moment_of(session_date, now)
-                outbox.record(user_id, [events.UnitCompleted(user_id, unit.id, moment)], unit_id=unit.id)
+                outbox.record(user_id, [events.UnitCompleted(user_id, unit.id, moment)])
         audit(
             actor,
             AuditAction.UNIT_COMPLETE,
