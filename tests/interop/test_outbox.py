@@ -81,3 +81,26 @@ def test_the_store_needs_an_activity_base(tmp_path):
 
     with pytest.raises(RuntimeError, match="XAPI_ACTIVITY_BASE"):
         create_app(make_config(tmp_path, XAPI_ENDPOINT="https://lrs.example.org/xAPI/"))
+
+
+def test_the_outbox_commands(app, runner):
+    assert "The outbox is empty." in runner.invoke(args=["outbox", "status"]).output
+    sent = runner.invoke(args=["outbox", "send"])
+    assert sent.exit_code == 0 and "Sent 0, will retry 0, rejected 0." in sent.output
+    user = make_user()
+    learning.record_lesson_read(user.id, "alpha", "first-steps", "v1")  # no store configured
+    assert "The outbox is empty." in runner.invoke(args=["outbox", "status"]).output
+
+
+class TestCommandsWithAStore:
+    @pytest.fixture
+    def app_overrides(self):
+        return {"XAPI_ENDPOINT": "http://127.0.0.1:9/xAPI/", "XAPI_ACTIVITY_BASE": "https://training.example.org"}
+
+    def test_status_shows_what_waits_and_why(self, app, runner):
+        user = make_user()
+        learning.record_lesson_opened(user.id, "alpha", "first-steps")
+        result = runner.invoke(args=["outbox", "send"])  # nothing listens on port 9
+        assert result.exit_code == 0 and "will retry 1" in result.output
+        status = runner.invoke(args=["outbox", "status"]).output
+        assert "xapi: 1 pending, 0 sent, 0 rejected" in status and "unreachable" in status
