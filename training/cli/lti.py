@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import AppGroup
 
 lti_group = AppGroup("lti", help="LTI 1.3: learning platforms that launch this course.")
@@ -57,10 +57,10 @@ def list_platforms() -> None:
 @click.option("--base", required=True, help="The site's public address, e.g. https://training.example.org")
 def urls(base: str) -> None:
     """The addresses to paste into a platform's tool settings."""
-    from ..web.admin.lti import tool_urls
+    from ..interop.lti import tool_addresses
 
     with current_app.test_request_context(base_url=base.rstrip("/")):
-        for label, url in tool_urls():
+        for label, url in tool_addresses(lambda endpoint: url_for(endpoint, _external=True)):
             click.echo(f"{label}: {url}")
 
 

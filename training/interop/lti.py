@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -253,6 +253,18 @@ def _launch(claims: Mapping[str, Any], registration: Registration, message_type:
         memberships_url=nrps.get("context_memberships_url"),
         deep_linking=deep,
     )
+
+
+def tool_addresses(url: Callable[[str], str]) -> list[tuple[str, str]]:
+    """What a platform administrator pastes into the LMS's tool settings, labelled as Moodle
+    names its fields (labels marked for translation). ``url`` gives an endpoint's full URL."""
+    return [
+        (N_("Tool URL"), url("learn.course_map")),
+        (N_("Initiate login URL"), url("lti.login")),
+        (N_("Redirection URI"), url("lti.launch")),
+        (N_("Public keyset URL"), url("lti.jwks")),
+        (N_("Content selection URL (deep linking)"), url("lti.launch")),
+    ]
 
 
 # --- what the tool signs -------------------------------------------------------------------

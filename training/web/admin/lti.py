@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from ...i18n import gettext
+from ...interop import lti
 from ...services import lti as service
-from ...translatable import N_
 from ..access import ADMIN, access
 from ..forms import ActionForm
 from ..lti_forms import PlatformForm
@@ -17,15 +17,7 @@ from .common import actor
 
 
 def tool_urls() -> list[tuple[str, str]]:
-    """What a platform administrator pastes into the LMS's tool settings (labels as Moodle
-    names its fields; templates translate them)."""
-    return [
-        (N_("Tool URL"), url_for("learn.course_map", _external=True)),
-        (N_("Initiate login URL"), url_for("lti.login", _external=True)),
-        (N_("Redirection URI"), url_for("lti.launch", _external=True)),
-        (N_("Public keyset URL"), url_for("lti.jwks", _external=True)),
-        (N_("Content selection URL (deep linking)"), url_for("lti.launch", _external=True)),
-    ]
+    return lti.tool_addresses(lambda endpoint: url_for(endpoint, _external=True))
 
 
 @bp.route("/lti")
