@@ -29,8 +29,8 @@ def register(
     token_audience: str,
 ) -> None:
     """Register a platform, with the values its tool settings show."""
+    from ..permissions import Actor
     from ..services import lti as service
-    from ..services.admin import Actor
 
     fields = service.PlatformFields(
         name, issuer, client_id, auth_login_url, auth_token_url, key_set_url, deployments, token_audience

@@ -95,7 +95,7 @@ MOMENTS = ("at", "started_at")
 def to_payload(event: Event) -> dict[str, Any]:
     """The event as JSON-ready data, for the outbox."""
     data: dict[str, Any] = {"kind": type(event).__name__}
-    for name in event.__slots__:  # type: ignore[union-attr]
+    for name in event.__slots__:
         value = getattr(event, name)
         data[name] = value.isoformat() if isinstance(value, datetime) else value
     return data

@@ -19,10 +19,11 @@ from typing import Any
 import requests
 from flask import current_app
 
-from ..catalogue import get_catalogue
 from ..content.model import Catalogue
+from ..course import get_catalogue
 from ..models import utcnow
 from ..progress import CourseProgress, course_progress
+from ..queries.learning import load_records
 from ..services import outbox
 from . import events, grades, lti, xapi
 
@@ -107,8 +108,6 @@ def _statements(claimed: list[outbox.Claimed], catalogue: Catalogue) -> tuple[li
 def _queue_completions(claimed: list[outbox.Claimed], catalogue: Catalogue) -> None:
     """The unit and course completions the learners of these messages now hold, queued once
     each (dated when they happened); the next round of :func:`send_due` sends them."""
-    from ..services.learning import load_records
-
     touched: dict[int, set[str]] = {}
     for message in claimed:
         event = events.from_payload(message.payload["event"])
@@ -291,8 +290,6 @@ def _line_item(link: Any, resource_id: str, label: str, token: str) -> str:
 def _send_scores(claimed: list[outbox.Claimed]) -> Round:
     """For each change, the learner's scores as they stand now, to every gradebook column
     concerned (an LMS keeps the newest, by timestamp)."""
-    from ..services.learning import load_records
-
     result = Round()
     catalogue = get_catalogue()
     for message in claimed:

@@ -40,7 +40,7 @@ AUTH_VIA = "auth_via"
 DEEP_LINK = "lti_deep_link"
 
 
-def refuse(message: str, status: int = 400):  # noqa: ANN201 - a response tuple
+def refuse(message: str, status: int = 400):
     """The refusal page: what went wrong, in the reader's language (the log has it too)."""
     log.warning("LTI refused (%s): %s", request.endpoint, message)
     return render_template("lti/refused.html", message=message), status
