@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 
+from ..helpers import axe_violations, shot
 from ..interop.lti_platform import INSTRUCTOR, NextLaunch, Person, RunningPlatform, login_query
 from ..livesite import live_site
-from .conftest import axe_violations, shot
 from .test_admin_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -29,13 +30,11 @@ def lti_site(tmp_path_factory):
             "--auth-token-url", f"{platform.url}/token", "--key-set-url", f"{platform.url}/jwks",
             "--deployment", platform.deployment_id,
         )  # fmt: skip
-        import requests
-
         platform.tool_jwks = requests.get(f"{site.url}/lti/jwks", timeout=10).json()
         yield site, platform
 
 
-def check(page, name: str) -> None:  # noqa: ANN001
+def check(page, name: str) -> None:
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         assert axe_violations(page, ALL_IMPACTS) == [], (name, width)

@@ -19,15 +19,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from training.content import build_catalogue
 from training.content.model import QuestionType, Quiz
 from training.interop import scorm
 from training.quiz import grade
 
-from ..conftest import FIXTURES, MINIMAL, ROOT
-from .conftest import axe_violations
+from ..helpers import MINIMAL, ROOT, TRANSLATED, axe_violations, cached_catalogue
 
-TRANSLATED = FIXTURES / "content" / "translated"
+pytestmark = pytest.mark.browser
 
 RUNTIME = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm12.min.js"
 LMS_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>LMS</title>
@@ -47,7 +45,7 @@ LMS_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # noqa: ANN002
+    def log_message(self, *args):
         pass
 
 
@@ -56,16 +54,16 @@ def lms(tmp_path_factory) -> Iterator[str]:
     """Serve the minimal course's package, scorm-again and an LMS page for each unit."""
     assert RUNTIME.exists(), "run `npm ci`: scorm-again is the SCORM runtime of these tests"
     root = tmp_path_factory.mktemp("lms")
-    package = scorm.build_package(build_catalogue(MINIMAL))
+    package = scorm.build_package(cached_catalogue(MINIMAL))
     zipfile.ZipFile(io.BytesIO(package.data)).extractall(root / "pkg")
     (root / "runtime").mkdir()
     shutil.copy(RUNTIME, root / "runtime")
     for unit in package.units:
         (root / f"{unit}.html").write_text(LMS_PAGE.replace("{href}", f"units/{unit}/index.html"))
-    course = build_catalogue(ROOT)
+    course = cached_catalogue(ROOT)
     real = scorm.build_package(course)
     zipfile.ZipFile(io.BytesIO(real.data)).extractall(root / "course")
-    french = scorm.build_package(build_catalogue(TRANSLATED), language="fr")
+    french = scorm.build_package(cached_catalogue(TRANSLATED), language="fr")
     zipfile.ZipFile(io.BytesIO(french.data)).extractall(root / "translated-fr")
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -77,7 +75,7 @@ def lms(tmp_path_factory) -> Iterator[str]:
         server.server_close()
 
 
-def fill_correct(frame, quiz: Quiz) -> None:  # noqa: ANN001
+def fill_correct(frame, quiz: Quiz) -> None:
     for q in quiz.questions:
         name = f"q-{q.id}"
         if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
@@ -94,12 +92,12 @@ def fill_correct(frame, quiz: Quiz) -> None:  # noqa: ANN001
                 frame.locator(f"#{name}-{option.id}").select_option(str(position))
 
 
-def cmi(page, element: str) -> str:  # noqa: ANN001
+def cmi(page, element: str) -> str:
     return page.evaluate(f"window.API.cmi.{element}")
 
 
 def test_reading_two_lessons_and_passing_the_quiz_is_recorded_by_the_runtime(chromium, lms):
-    quiz = build_catalogue(MINIMAL).quiz("alpha-quiz")
+    quiz = cached_catalogue(MINIMAL).quiz("alpha-quiz")
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
@@ -132,7 +130,7 @@ def test_reading_two_lessons_and_passing_the_quiz_is_recorded_by_the_runtime(chr
 
 
 def test_a_failed_quiz_then_a_pass_is_reported_as_failed_then_passed(chromium, lms):
-    quiz = build_catalogue(MINIMAL).quiz("beta-quiz")
+    quiz = cached_catalogue(MINIMAL).quiz("beta-quiz")
     context = chromium.new_context()
     page = context.new_page()
     try:
@@ -206,8 +204,8 @@ def test_the_package_scores_every_quiz_of_the_course_exactly_as_the_platform(chr
     """300 random answer sets per quiz, scored by the package's script and by training.quiz:
     every quiz of the course, and a French package whose short answers are also accepted in
     the course's other languages."""
-    course = build_catalogue(ROOT)
-    french = build_catalogue(TRANSLATED).in_language("fr")
+    course = cached_catalogue(ROOT)
+    french = cached_catalogue(TRANSLATED).in_language("fr")
     packages = [("course", course, unit) for unit in course.units]
     packages += [("translated-fr", french, unit) for unit in french.units]
     rng = random.Random(19)

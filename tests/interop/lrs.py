@@ -18,7 +18,7 @@ from pathlib import Path
 
 import requests
 
-from ..conftest import ROOT
+from ..helpers import ROOT
 from ..livesite import free_port
 
 RALPH_BIN = Path(os.environ.get("TRAINING_TEST_RALPH_BIN", ROOT / ".venv-lrs" / "bin"))

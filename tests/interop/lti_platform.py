@@ -192,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         p = self.platform
         path, _, query = self.path.partition("?")
         params = {k: v[0] for k, v in parse_qs(query).items()}
@@ -267,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         return self._send(200, page, "text/html")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         p = self.platform
         path = self.path.partition("?")[0]
         if path == "/token":
@@ -295,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
             form = self._form()
             try:
                 claims = p.verify_tool_jwt(form["JWT"], p.issuer)
-            except Exception as exc:  # noqa: BLE001 - any failure is a refusal
+            except Exception as exc:
                 p.refused.append(f"deep link response: {exc}")
                 return self._send(400, f"refused: {exc}", "text/plain")
             if claims.get(f"{LTI}/deployment_id") != p.deployment_id or claims.get("iss") != p.client_id:
@@ -351,7 +351,7 @@ class _Handler(BaseHTTPRequestHandler):
             if claims["jti"] in p.seen_assertion_ids:
                 raise ValueError("assertion replayed")
             p.seen_assertion_ids.add(claims["jti"])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             p.refused.append(f"token: {exc}")
             return self._send(401, {"error": "invalid_client"})
         scopes = [s for s in form.get("scope", "").split() if s in SCOPES]

@@ -10,16 +10,15 @@ import time
 import pytest
 import requests
 import sqlalchemy as sa
+from jwcrypto import jwk
 
 from training.extensions import db
 from training.interop.sender import send_due
 from training.models import Group, GroupRole, LtiAccount, LtiContext, Membership, Role, User
-from training.services import lti as service
 from training.permissions import Actor
+from training.services import lti as service
 
-from ..conftest import get_csrf
-from ..test_quiz import correct_form
-from ..web.test_quiz_views import start, submit
+from ..helpers import correct_form, get_csrf, mark_read, start_quiz, submit_quiz
 from .lti_platform import ADMIN, INSTRUCTOR, LEARNER, LTI, NextLaunch, Person, RunningPlatform, form_fields, login_query
 
 TOOL = "http://localhost"
@@ -47,7 +46,7 @@ def platform(app, client):
         yield platform
 
 
-def begin(client, platform, launch: NextLaunch) -> tuple[str, dict]:  # noqa: ANN001
+def begin(client, platform, launch: NextLaunch) -> tuple[str, dict]:
     """The platform starts a login; the tool sends the browser to the platform's auth
     endpoint, which answers with its self-posting form. Returns the form's action and fields."""
     platform.next_launch = launch
@@ -58,12 +57,12 @@ def begin(client, platform, launch: NextLaunch) -> tuple[str, dict]:  # noqa: AN
     return form_fields(page.text)
 
 
-def launch(client, platform, launch: NextLaunch):  # noqa: ANN001, ANN201
+def launch(client, platform, launch: NextLaunch):
     action, fields = begin(client, platform, launch)
     return client.post(action, data=fields)
 
 
-def signed_in_as(client) -> str | None:  # noqa: ANN001
+def signed_in_as(client) -> str | None:
     response = client.get("/api/progress")
     if response.status_code != 200:
         return None
@@ -71,11 +70,10 @@ def signed_in_as(client) -> str | None:  # noqa: ANN001
         return session.get("_user_id")
 
 
-def read_and_pass_alpha(client) -> None:  # noqa: ANN001
+def read_and_pass_alpha(client) -> None:
     for lesson in ("first-steps", "second-steps"):
-        token = get_csrf(client, f"/units/alpha/{lesson}")
-        assert client.post(f"/units/alpha/{lesson}/complete", data={"csrf_token": token}).status_code == 303
-    assert submit(client, start(client), correct_form()).status_code == 303
+        assert mark_read(client, "alpha", lesson).status_code == 303
+    assert submit_quiz(client, start_quiz(client), correct_form()).status_code == 303
 
 
 def test_deep_linking_a_learners_launch_a_quiz_and_the_score_in_the_gradebook(app, platform):
@@ -217,8 +215,6 @@ def test_a_launch_from_another_browser_is_refused_by_its_state(app, client, plat
     ],
 )
 def test_forged_expired_and_misaddressed_launches_are_refused(app, client, platform, launch_options, reason):
-    from jwcrypto import jwk
-
     options = dict(launch_options)
     if options.get("sign_with") == "impostor":
         options["sign_with"] = jwk.JWK.generate(kty="RSA", size=2048, kid=platform.key.kid)

@@ -4,6 +4,7 @@ or malformed one is refused with the reason."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -26,7 +27,7 @@ def registration(p: Platform) -> lti.Registration:
     return lti.Registration(p.issuer, p.client_id, frozenset({p.deployment_id}))
 
 
-def token(p: Platform, **overrides) -> str:  # noqa: ANN003
+def token(p: Platform, **overrides) -> str:
     launch = NextLaunch(Person("u-1", "Amina Diallo", [LEARNER]), target_link_uri="https://tool.example.org/")
     launch.overrides.update(overrides)
     return p.sign(p.claims_for(launch, NONCE))
@@ -59,8 +60,6 @@ def test_forged_signature_is_refused(platform):
 
 def test_a_tampered_token_is_refused(platform):
     head, body, signature = token(platform).split(".")
-    import base64
-
     claims = json.loads(base64.urlsafe_b64decode(body + "=="))
     claims[f"{LTI}/roles"] = [INSTRUCTOR]
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
@@ -71,7 +70,6 @@ def test_unsigned_and_hmac_tokens_are_refused(platform):
     claims = Platform.claims_for(platform, NextLaunch(Person("u-1", "A", [LEARNER])), NONCE)
     secret = jwk.JWK(kty="oct", k=jwk.base64url_encode(json.dumps(platform.jwks()).encode()))
     refused(platform, platform.sign(claims, secret, "HS256"), "algorithm 'HS256' is not accepted")
-    import base64
 
     def part(data: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")

@@ -4,13 +4,17 @@ with clear messages) and the command line."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
 from training.extensions import db
 from training.models import AuditEvent, LtiDeployment, LtiPlatform
 
-from ..conftest import get_csrf
+from ..factories import make_user
+from ..helpers import Auth, get_csrf
+from .lti_platform import LEARNER, NextLaunch, Person, RunningPlatform
+from .test_lti_launch import launch
 
 GOOD = {
     "name": "Ministry Moodle",
@@ -27,9 +31,6 @@ GOOD = {
 def test_only_administrators_open_the_registration_pages(app, login_as, client):
     for role, expected in (("learner", 403), ("trainer", 403)):
         other = app.test_client()
-        from ..conftest import Auth
-        from ..factories import make_user
-
         Auth(other).login(make_user(role).email)
         assert other.get("/admin/lti").status_code == expected
         assert other.get("/admin/lti/new").status_code == expected
@@ -92,11 +93,6 @@ def test_the_command_line_registers_lists_and_makes_keys(app, runner):
 
 
 def test_dynamic_registration_with_a_one_time_link(app, login_as, client):
-    from urllib.parse import urlencode
-
-    from .lti_platform import LEARNER, NextLaunch, Person, RunningPlatform
-    from .test_lti_launch import launch
-
     login_as("admin")
     token = get_csrf(client, "/admin/lti")
     page = client.post("/admin/lti/registration-link", data={"csrf_token": token}).get_data(as_text=True)

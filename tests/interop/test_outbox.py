@@ -8,14 +8,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from training import create_app
 from training.extensions import db
 from training.models import LessonProgress, OutboxMessage, OutboxState, utcnow
 from training.services import learning, outbox
 
 from ..factories import make_user
+from ..helpers import make_config
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
@@ -34,7 +36,7 @@ class TestWithAStore:
         user = make_user()
         real = outbox.record
 
-        def record_then_fail(*args, **kwargs):  # noqa: ANN002, ANN003
+        def record_then_fail(*args, **kwargs):
             real(*args, **kwargs)
             raise RuntimeError("the transaction fails after the statement was queued")
 
@@ -75,10 +77,6 @@ class TestWithAStore:
 
 
 def test_the_store_needs_an_activity_base(tmp_path):
-    from training import create_app
-
-    from ..conftest import make_config
-
     with pytest.raises(RuntimeError, match="XAPI_ACTIVITY_BASE"):
         create_app(make_config(tmp_path, XAPI_ENDPOINT="https://lrs.example.org/xAPI/"))
 

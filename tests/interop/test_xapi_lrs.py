@@ -15,15 +15,20 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from training.course import get_catalogue
 from training.extensions import db
 from training.interop import xapi
 from training.interop.sender import send_due
-from training.models import OutboxMessage, OutboxState, utcnow
+from training.models import GroupRole, OutboxMessage, OutboxState, utcnow
+from training.permissions import Actor
+from training.services.groups import create_group, upsert_memberships
+from training.services.workshops import record_attendance
 
-from ..conftest import get_csrf
-from ..test_quiz import correct_form
-from ..web.test_quiz_views import start, submit, wrong_form
+from ..factories import make_user
+from ..helpers import correct_form, mark_read, start_quiz, submit_quiz, wrong_form
 from .lrs import PASSWORD, USERNAME, record_store
+
+pytestmark = pytest.mark.server  # a real record store in a subprocess
 
 BASE = "https://training.example.org"
 """Each test adds its own path to the base, so the tests share one store without meeting."""
@@ -51,19 +56,17 @@ def app_overrides(lrs, base):
     }
 
 
-def learner_path(client) -> None:  # noqa: ANN001
+def learner_path(client) -> None:
     """Open and read both lessons of unit alpha, fail its quiz once, then pass it."""
     for lesson in ("first-steps", "second-steps"):
         assert client.get(f"/units/alpha/{lesson}").status_code == 200
-        token = get_csrf(client, f"/units/alpha/{lesson}")
-        assert client.post(f"/units/alpha/{lesson}/complete", data={"csrf_token": token}).status_code == 303
-    assert submit(client, start(client), wrong_form()).status_code == 303
-    assert submit(client, start(client), correct_form()).status_code == 303
-    token = get_csrf(client, "/units/alpha/first-steps")  # reading a lesson again is no new completion
-    client.post("/units/alpha/first-steps/complete", data={"csrf_token": token})
+        assert mark_read(client, "alpha", lesson).status_code == 303
+    assert submit_quiz(client, start_quiz(client), wrong_form()).status_code == 303
+    assert submit_quiz(client, start_quiz(client), correct_form()).status_code == 303
+    mark_read(client, "alpha", "first-steps")  # reading a lesson again is no new completion
 
 
-def mine(lrs, user, base: str) -> list[dict]:  # noqa: ANN001
+def mine(lrs, user, base: str) -> list[dict]:
     agent = json.dumps({"account": {"homePage": base, "name": str(user.id)}})
     return sorted(lrs.statements(agent=agent), key=lambda s: (s["timestamp"], s["id"]))
 
@@ -143,9 +146,7 @@ def test_with_the_store_down_statements_wait_and_arrive_later(app, client, login
 
 def test_a_statement_the_store_refuses_is_set_aside_and_the_rest_go_through(app, client, login_as, lrs, base):
     user = login_as("learner")
-    client.get("/units/alpha/first-steps")
-    token = get_csrf(client, "/units/alpha/first-steps")
-    client.post("/units/alpha/first-steps/complete", data={"csrf_token": token})
+    mark_read(client, "alpha", "first-steps")  # opened, then read
     client.get("/units/alpha/second-steps")
     refused, gone = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()[:2]
     refused.payload = {**refused.payload, "id": "not-a-uuid"}  # xAPI statement ids are UUIDs
@@ -170,21 +171,15 @@ def test_identifying_learners_by_email_is_a_choice(app, lrs):
 
 
 def test_units_a_trainer_marks_complete_and_the_course_reach_the_store(app, client, login_as, lrs, base):
-    from training.catalogue import get_catalogue
-    from training.models import GroupRole
-    from training.services import admin
-
-    from ..factories import make_user
-
     learner = make_user()
     trainer = login_as("trainer")
-    actor = admin.Actor(trainer.id, trainer.role)
-    group = admin.create_group(admin.Actor.command_line(), "Workshop Dakar")
-    admin.upsert_memberships(group.id, [(learner.id, GroupRole.LEARNER), (trainer.id, GroupRole.TRAINER)])
+    actor = Actor(trainer.id, trainer.role)
+    group = create_group(Actor.command_line(), "Workshop Dakar")
+    upsert_memberships(group.id, [(learner.id, GroupRole.LEARNER), (trainer.id, GroupRole.TRAINER)])
     db.session.commit()
     today = utcnow().date()
     for unit in ("beta", "alpha"):
-        admin.record_attendance(actor, get_catalogue(), group.id, unit, today, [learner.id], mark_complete=True)
+        record_attendance(actor, get_catalogue(), group.id, unit, today, [learner.id], mark_complete=True)
     assert send_due().sent == 3
     got = {(s["verb"]["id"], s["object"]["id"]) for s in mine(lrs, learner, base)}
     assert got == {
