@@ -37,7 +37,7 @@ from ..translatable import N_
 
 FILES = "scorm_files"
 SCHEMAS = ("imscp_rootv1p1p2.xsd", "adlcp_rootv1p2.xsd", "imsmd_rootv1p2p1.xsd", "ims_xml.xsd")
-SHARED = ("shared/sco.js", "shared/sco.css")
+COMMON = ("common/sco.js", "common/sco.css")
 FIXED_TIME = (2020, 1, 1, 0, 0, 0)
 """Every file in the zip gets this time, so the same content always gives the same bytes."""
 DISPLAY_SEED = 0
@@ -121,8 +121,8 @@ def build_package(
     for unit in units:
         quiz = catalogue.quiz_for_unit(unit.id)
         files[unit_path(unit)] = render_unit(unit, quiz, language, strings).encode("utf-8")
-    for name in SHARED:
-        files[name] = _read(name.removeprefix("shared/"))
+    for name in COMMON:
+        files[name] = _read(name.removeprefix("common/"))
     for name in SCHEMAS:
         files[name] = _read(name)
     files["imsmanifest.xml"] = manifest(catalogue, units, language).encode("utf-8")
@@ -193,7 +193,7 @@ def manifest(catalogue: Catalogue, units: Iterable[Unit], language: str) -> str:
                 }
                 for u in units
             ],
-            shared=SHARED,
+            common=COMMON,
             schemas=SCHEMAS,
         )
     )
