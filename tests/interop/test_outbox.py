@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from training import create_app
 from training.extensions import db
 from training.models import LessonProgress, OutboxMessage, OutboxState, utcnow
+from training.queries.outbox import status as outbox_status
 from training.services import learning, outbox
 
 from ..factories import make_user
@@ -73,7 +74,7 @@ class TestWithAStore:
         db.session.refresh(row)
         assert row.state == OutboxState.REJECTED
         assert outbox.claim(outbox.XAPI, 10, now=utcnow() + timedelta(days=1)) == [], "never sent again"
-        assert [s.rejected for s in outbox.status()] == [1]
+        assert [s.rejected for s in outbox_status()] == [1]
 
 
 def test_the_store_needs_an_activity_base(tmp_path):

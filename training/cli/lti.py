@@ -45,9 +45,9 @@ def register(
 @lti_group.command("list")
 def list_platforms() -> None:
     """The registered platforms."""
-    from ..services import lti as service
+    from ..queries.lti import platforms
 
-    for p in service.platforms():
+    for p in platforms():
         deployments = ", ".join(d.deployment_id for d in p.deployments)
         state = "" if p.active else " (off)"
         click.echo(f"#{p.id} {p.name}{state}: issuer {p.issuer}, client {p.client_id}, deployments {deployments}")

@@ -32,9 +32,9 @@ def send(watch: float | None) -> None:
 @outbox_group.command("status")
 def status() -> None:
     """What waits in the outbox, per channel."""
-    from ..services import outbox
+    from ..queries.outbox import status as outbox_status
 
-    rows = outbox.status()
+    rows = outbox_status()
     if not rows:
         click.echo("The outbox is empty.")
     for row in rows:

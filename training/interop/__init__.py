@@ -7,9 +7,10 @@
 * :mod:`.lti` checks LTI 1.3 messages from a learning platform and builds the tool's replies.
 
 * :mod:`.events` names what happened (a lesson read, a quiz passed, a unit complete).
+* :mod:`.grades` works out what an LMS gradebook gets for a learner.
 * :mod:`.sender` delivers the outbox (``training outbox send``), outside any request.
 
 Apart from the sender, the modules here are plain functions over the catalogue and plain
 data: no Flask, no database. The write path (the outbox, accounts linked through LTI) lives
-in ``services/``.
+in ``services/``, its reads in ``queries/`` (``docs/architecture.md``).
 """

@@ -23,7 +23,10 @@ from ..content.model import Catalogue
 from ..course import get_catalogue
 from ..models import utcnow
 from ..progress import CourseProgress, course_progress
+from ..queries import lti as lti_reads
+from ..queries import outbox as outbox_reads
 from ..queries.learning import load_records
+from ..services import lti as lti_service
 from ..services import outbox
 from . import events, grades, lti, xapi
 
@@ -93,7 +96,7 @@ def _statements(claimed: list[outbox.Claimed], catalogue: Catalogue) -> tuple[li
         try:
             event = events.from_payload(message.payload["event"])
             if event.user_id not in learners:
-                learners[event.user_id] = outbox.learner(event.user_id)
+                learners[event.user_id] = outbox_reads.learner(event.user_id)
             who = learners[event.user_id]
             if who is None:
                 raise KeyError("learner")
@@ -216,8 +219,6 @@ class PlatformRefused(Exception):
 def _access_token(platform: Any, scopes: tuple[str, ...]) -> str:
     """An OAuth 2 access token from the platform (client credentials, with a JWT assertion
     signed by the tool), kept until shortly before it expires."""
-    from ..services import lti as service
-
     cache_key = (platform.auth_token_url, platform.client_id, " ".join(scopes))
     cached = _tokens.get(cache_key)
     if cached and cached[1] > time.time() + 30:
@@ -225,7 +226,7 @@ def _access_token(platform: Any, scopes: tuple[str, ...]) -> str:
     now = int(time.time())
     assertion = lti.sign(
         lti.client_assertion(platform.client_id, platform.auth_token_url, platform.token_audience or None, now),
-        service.signing_key(),
+        lti_service.signing_key(),
     )
     response = _call(
         "POST",
@@ -254,9 +255,7 @@ def _with_path(url: str, suffix: str) -> str:
 def _line_item(link: Any, resource_id: str, label: str, token: str) -> str:
     """The gradebook column for a unit (or the course) on a course link: found by its
     resource id, or created."""
-    from ..services import lti as service
-
-    known = service.line_item_url(link.id, resource_id)
+    known = lti_reads.line_item_url(link.id, resource_id)
     if known:
         return known
     headers = {"Authorization": f"Bearer {token}"}
@@ -283,7 +282,7 @@ def _line_item(link: Any, resource_id: str, label: str, token: str) -> str:
         if not created.ok:
             raise PlatformRefused(f"creating a line item: {created.status_code} {created.text[:300]}")
         url = str(created.json()["id"])
-    service.remember_line_item(link.id, resource_id, url)
+    lti_service.remember_line_item(link.id, resource_id, url)
     return url
 
 
@@ -304,7 +303,7 @@ def _send_scores(claimed: list[outbox.Claimed]) -> Round:
         stamp = utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z")
         targets = [
             target
-            for link in outbox.grade_links(event.user_id)
+            for link in outbox_reads.grade_links(event.user_id)
             for target in grades.score_targets(catalogue, progress, unit_id, link, stamp)
         ]
         try:
@@ -325,10 +324,8 @@ def _send_scores(claimed: list[outbox.Claimed]) -> Round:
 
 
 def _send_score(target: grades.ScoreTarget) -> None:
-    from ..services import lti as service
-
-    link = service.get_link(target.link_id)
-    platform = service.get_platform(link.platform_id) if link else None
+    link = lti_reads.get_link(target.link_id)
+    platform = lti_reads.get_platform(link.platform_id) if link else None
     if link is None or platform is None or not platform.active:
         raise PlatformRefused("the link or its platform is gone", permanent=True)
     scopes = lti.SCORE_SCOPES if target.lineitem else lti.SCORE_SCOPES + (lti.SCOPE_LINEITEM,)
@@ -350,19 +347,17 @@ def _send_score(target: grades.ScoreTarget) -> None:
 
 def _send_rosters(claimed: list[outbox.Claimed]) -> Round:
     """Names and Role Provisioning: read the course's roster (page by page) and fill its group."""
-    from ..services import lti as service
-
     result = Round()
     for message in claimed:
-        context = service.get_context(message.payload["context"])
-        platform = service.get_platform(context.platform_id) if context else None
+        context = lti_reads.get_context(message.payload["context"])
+        platform = lti_reads.get_platform(context.platform_id) if context else None
         if context is None or platform is None or not context.memberships_url:
             outbox.mark_failed([message.id], "the course or its roster service is gone", permanent=True)
             result.rejected += 1
             continue
         try:
             token = _access_token(platform, (lti.SCOPE_NRPS,))
-            members: list[service.Member] = []
+            members: list[lti_service.Member] = []
             url: str | None = context.memberships_url
             for _page in range(MAX_ROSTER_PAGES):
                 if url is None:
@@ -374,7 +369,7 @@ def _send_rosters(claimed: list[outbox.Claimed]) -> Round:
                     raise PlatformRefused(f"roster: {response.status_code} {response.text[:300]}")
                 for member in response.json().get("members", []):
                     members.append(
-                        service.Member(
+                        lti_service.Member(
                             sub=str(member.get("user_id", "")),
                             name=str(member.get("name") or ""),
                             roles=tuple(member.get("roles") or ()),
@@ -386,7 +381,7 @@ def _send_rosters(claimed: list[outbox.Claimed]) -> Round:
             outbox.mark_failed([message.id], f"roster not read: {exc}")
             result.failed += 1
             continue
-        service.apply_roster(context.id, members)
+        lti_service.apply_roster(context.id, members)
         outbox.mark_sent([message.id])
         result.sent += 1
     return result

@@ -46,6 +46,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import Actor
+from ..queries import lti as queries
 from ..translatable import gettext
 from .audit import AuditAction, audit
 from .groups import upsert_memberships
@@ -155,34 +156,7 @@ def add_deployment(actor: Actor, platform_id: int, deployment_id: str) -> None:
     audit(actor, AuditAction.LTI_REGISTER, f"{platform.name} (#{platform.id})", deployment=deployment_id)
 
 
-def platforms() -> list[LtiPlatform]:
-    return list(db.session.scalars(sa.select(LtiPlatform).order_by(LtiPlatform.name)))
-
-
-def get_platform(platform_id: int) -> LtiPlatform | None:
-    return db.session.get(LtiPlatform, platform_id)
-
-
-def find_platform(issuer: str, client_id: str | None) -> LtiPlatform | None:
-    """The active platform a login names; with no client id, only if the issuer is unambiguous."""
-    query = sa.select(LtiPlatform).where(LtiPlatform.issuer == issuer, LtiPlatform.active.is_(True))
-    if client_id:
-        query = query.where(LtiPlatform.client_id == client_id)
-    found = list(db.session.scalars(query.limit(2)))
-    return found[0] if len(found) == 1 else None
-
-
-def registration(platform: LtiPlatform) -> lti.Registration:
-    return lti.Registration(
-        platform.issuer, platform.client_id, frozenset(d.deployment_id for d in platform.deployments)
-    )
-
-
 # --- the tool's key --------------------------------------------------------------------------
-
-
-def tool_keys() -> list[LtiToolKey]:
-    return list(db.session.scalars(sa.select(LtiToolKey).order_by(LtiToolKey.id.desc())))
 
 
 @transactional
@@ -197,7 +171,7 @@ def create_tool_key() -> LtiToolKey:
 
 def signing_key() -> lti.RSAKey:
     """The tool's current key, created the first time it is needed."""
-    row = db.session.scalar(sa.select(LtiToolKey).where(LtiToolKey.active.is_(True)).order_by(LtiToolKey.id.desc()))
+    row = queries.active_tool_key()
     if row is None:
         row = create_tool_key()
     return lti.load_key(row.private_pem, row.kid)
@@ -206,10 +180,10 @@ def signing_key() -> lti.RSAKey:
 def public_key_set() -> dict[str, Any]:
     """Every key of the tool, public halves only; the first key is made on first use (or by
     ``training lti key create`` at deployment)."""
-    rows = tool_keys()
+    rows = queries.tool_keys()
     if not rows:
         signing_key()
-        rows = tool_keys()
+        rows = queries.tool_keys()
     return lti.public_jwks([lti.load_key(row.private_pem, row.kid) for row in rows])
 
 
@@ -444,21 +418,7 @@ def platform_keys(platform: LtiPlatform, kid: str | None, now: datetime | None =
     return cached
 
 
-# --- what the sender needs ------------------------------------------------------------------
-
-
-def get_link(link_id: int) -> LtiResourceLink | None:
-    return db.session.get(LtiResourceLink, link_id)
-
-
-def get_context(context_row_id: int) -> LtiContext | None:
-    return db.session.get(LtiContext, context_row_id)
-
-
-def line_item_url(link_id: int, resource_id: str) -> str | None:
-    return db.session.scalar(
-        sa.select(LtiLineItem.url).where(LtiLineItem.link_id == link_id, LtiLineItem.resource_id == resource_id)
-    )
+# --- what the sender records ------------------------------------------------------------------
 
 
 @transactional
@@ -475,10 +435,6 @@ def remember_line_item(link_id: int, resource_id: str, url: str) -> None:
 REGISTRATION_LINK_TTL = timedelta(hours=24)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transactional
 def create_registration_link(actor: Actor, now: datetime | None = None) -> str:
     """A one-time token for an LMS's dynamic registration; only its hash is stored."""
@@ -486,19 +442,13 @@ def create_registration_link(actor: Actor, now: datetime | None = None) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(
         LtiRegistrationLink(
-            token_hash=_hash(token), created_by_id=actor.user_id, expires_at=now + REGISTRATION_LINK_TTL
+            token_hash=queries.token_hash(token), created_by_id=actor.user_id, expires_at=now + REGISTRATION_LINK_TTL
         )
     )
     audit(
         actor, AuditAction.LTI_REGISTER, "dynamic registration link", expires=(now + REGISTRATION_LINK_TTL).isoformat()
     )
     return token
-
-
-def registration_link_usable(token: str, now: datetime | None = None) -> bool:
-    now = now or utcnow()
-    row = db.session.scalar(sa.select(LtiRegistrationLink).where(LtiRegistrationLink.token_hash == _hash(token)))
-    return row is not None and row.used_at is None and row.expires_at > now
 
 
 @transactional
@@ -511,7 +461,7 @@ def register_dynamically(
     used = db.session.execute(
         sa.update(LtiRegistrationLink)
         .where(
-            LtiRegistrationLink.token_hash == _hash(token),
+            LtiRegistrationLink.token_hash == queries.token_hash(token),
             LtiRegistrationLink.used_at.is_(None),
             LtiRegistrationLink.expires_at > now,
         )
@@ -532,7 +482,7 @@ def register_dynamically(
     platform = _add_platform(Actor(None, Role.ADMIN, "dynamic registration"), fields)
     db.session.execute(
         sa.update(LtiRegistrationLink)
-        .where(LtiRegistrationLink.token_hash == _hash(token))
+        .where(LtiRegistrationLink.token_hash == queries.token_hash(token))
         .values(platform_id=platform.id)
         .execution_options(synchronize_session=False)
     )
@@ -543,7 +493,7 @@ def register_with(token: str, config_url: str, registration_token: str, tool: di
     """Dynamic registration, the tool's side: read the platform's OpenID configuration,
     send the tool's registration, record the platform. Two requests of 5 s at most, made
     only for a valid one-time link."""
-    if not registration_link_usable(token):
+    if not queries.registration_link_usable(token):
         raise RegistrationError(gettext("This registration link was already used or has expired. Ask for a new one."))
     problem = _url_problem(gettext("OpenID configuration"), config_url)
     if problem:

@@ -27,6 +27,7 @@ from ..course import get_catalogue
 from ..extensions import csrf
 from ..i18n import gettext
 from ..interop import lti
+from ..queries import lti as queries
 from ..security import CONTENT_SECURITY_POLICY, start_session
 from ..services import lti as service
 from .access import PUBLIC, STAFF, access
@@ -67,7 +68,7 @@ def _unit_of(url: str) -> str:
 @csrf.exempt
 def login():
     values = request.values
-    platform = service.find_platform(values.get("iss", ""), values.get("client_id"))
+    platform = queries.find_platform(values.get("iss", ""), values.get("client_id"))
     if platform is None:
         return refuse(
             gettext("This learning platform is not registered here. Ask the course administrator to register it.")
@@ -126,12 +127,12 @@ def verified_launch() -> tuple[int, lti.Launch]:
     if login is None:
         raise Refused(gettext("This launch was already used or has expired. Open the activity again from your course."))
     nonce, platform_id = login
-    platform = service.get_platform(platform_id)
+    platform = queries.get_platform(platform_id)
     if platform is None or not platform.active:
         raise Refused(gettext("This learning platform is no longer registered here."))
     try:
         kid = lti.unverified_header(token).get("kid")
-        message = lti.verify_launch(token, service.platform_keys(platform, kid), service.registration(platform), nonce)
+        message = lti.verify_launch(token, service.platform_keys(platform, kid), queries.registration(platform), nonce)
     except lti.LtiError as exc:
         raise Refused(gettext("The launch was refused: %(reason)s.", reason=exc.translated())) from exc
     if not _ours(message.target_link_uri):
@@ -193,7 +194,7 @@ def content_items(catalogue: Catalogue, chosen: list[str]) -> list[lti.ContentIt
 @access(STAFF)
 def deep_link():
     pending = session.get(DEEP_LINK)
-    platform = service.get_platform(pending["platform"]) if pending else None
+    platform = queries.get_platform(pending["platform"]) if pending else None
     if not pending or platform is None or time.time() - pending.get("at", 0) > lti.LOGIN_TTL * 3:
         abort(404)
     catalogue = get_catalogue()

@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from ...i18n import gettext
 from ...interop import lti
+from ...queries import lti as queries
 from ...services import lti as service
 from ..access import ADMIN, access
 from ..forms import ActionForm
@@ -23,7 +24,7 @@ def tool_urls() -> list[tuple[str, str]]:
 @bp.route("/lti")
 @access(ADMIN)
 def lti_platforms():
-    return render_template("admin/lti.html", platforms=service.platforms(), tool=tool_urls(), form=ActionForm())
+    return render_template("admin/lti.html", platforms=queries.platforms(), tool=tool_urls(), form=ActionForm())
 
 
 @bp.route("/lti/registration-link", methods=["POST"])
