@@ -14,7 +14,18 @@ from jwcrypto import jwk
 
 from training.extensions import db
 from training.interop.sender import send_due
-from training.models import Group, GroupRole, LtiAccount, LtiContext, Membership, Role, User
+from training.models import (
+    Group,
+    GroupRole,
+    LtiAccount,
+    LtiContext,
+    LtiPlatform,
+    Membership,
+    OutboxMessage,
+    OutboxState,
+    Role,
+    User,
+)
 from training.permissions import Actor
 from training.services import lti as service
 
@@ -256,3 +267,34 @@ def test_a_platform_that_takes_one_link_gets_a_single_choice(app, client, platfo
     assert item["url"] == f"{TOOL}/units/beta"
     assert "https://purl.imsglobal.org/spec/lti-dl/claim/data" not in platform.deep_link_responses[-1]
     assert client.get("/lti/deep-link").status_code == 404, "a selection is used once"
+
+
+def test_a_platform_turned_off_refuses_launches_and_signs_its_people_out(app, platform):
+    learner = app.test_client()
+    link = NextLaunch(AMINA, target_link_uri=f"{TOOL}/units/alpha", resource_link_id="link-alpha")
+    link.lineitem = f"{platform.url}/lineitems/alpha"
+    assert launch(learner, platform, link).status_code == 303
+    assert signed_in_as(learner) is not None
+    assert mark_read(learner, "alpha", "first-steps").status_code == 303  # a score for the gradebook is queued
+    platform.roster = [TEACHER, AMINA]
+    assert launch(app.test_client(), platform, NextLaunch(TEACHER, target_link_uri=f"{TOOL}/")).status_code == 303
+    started_action, started = begin(app.test_client(), platform, NextLaunch(AMINA, target_link_uri=f"{TOOL}/"))
+    registered = db.session.scalar(sa.select(LtiPlatform))
+
+    service.set_platform_active(Actor.command_line(), registered.id, False)
+    assert signed_in_as(learner) is None, "the people it signed in are signed out at once"
+    refused = learner.get(f"/lti/login?{login_query(platform, f'{TOOL}/')}")
+    assert refused.status_code == 400 and "not registered here" in refused.get_data(as_text=True)
+    late = app.test_client()
+    late.set_cookie("lti1p3_state", started["state"], domain="localhost", path="/lti/launch")
+    finishing = late.post(started_action, data=started)
+    assert finishing.status_code == 400 and "no longer registered" in finishing.get_data(as_text=True)
+    assert send_due().failed == 0
+    assert platform.scores == [], "no grade goes to it"
+    roster = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.channel == "lti-roster"))
+    assert roster.state == OutboxState.REJECTED and "turned off" in roster.last_error, "nor a roster request"
+
+    service.set_platform_active(Actor.command_line(), registered.id, True)
+    again = app.test_client()
+    assert launch(again, platform, link).status_code == 303 and signed_in_as(again) is not None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2, "the same accounts, kept"

@@ -12,7 +12,7 @@ from training.extensions import db
 from training.models import AuditEvent, LtiDeployment, LtiPlatform
 
 from ..factories import make_user
-from ..helpers import Auth, get_csrf
+from ..helpers import Auth, csrf_from, get_csrf
 from .lti_platform import LEARNER, NextLaunch, Person, RunningPlatform
 from .test_lti_launch import launch
 
@@ -131,3 +131,52 @@ def test_a_made_up_registration_link_registers_nothing(app, client):
     response = client.get("/lti/register/made-up?openid_configuration=https://evil.example.org/x&registration_token=t")
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiPlatform)) == 0
+
+
+def test_an_administrator_turns_a_platform_off_and_on_again(app, login_as, client):
+    login_as("admin")
+    token = get_csrf(client, "/admin/lti/new")
+    assert client.post("/admin/lti/new", data={**GOOD, "csrf_token": token}).status_code == 303
+    db.session.rollback()
+    platform_id = db.session.scalar(sa.select(LtiPlatform.id))
+    listing = client.get("/admin/lti").get_data(as_text=True)
+    assert f"/admin/lti/{platform_id}/deactivate" in listing
+
+    confirm = client.get(f"/admin/lti/{platform_id}/deactivate")
+    assert confirm.status_code == 200 and "Ministry Moodle" in confirm.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(LtiPlatform.active)) is True, "opening the page changes nothing"
+    token = csrf_from(confirm.get_data(as_text=True))
+    off = client.post(f"/admin/lti/{platform_id}/deactivate", data={"csrf_token": token}, follow_redirects=True)
+    assert "Ministry Moodle is turned off" in off.get_data(as_text=True)
+    assert f"/admin/lti/{platform_id}/reactivate" in off.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(LtiPlatform.active)) is False
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiDeployment)) == 2, "nothing is deleted"
+
+    on = client.post(f"/admin/lti/{platform_id}/reactivate", data={"csrf_token": token})
+    assert on.status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(sa.select(LtiPlatform.active)) is True
+    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["lti.register", "lti.deactivate", "lti.reactivate"]
+    assert client.get("/admin/lti/999/deactivate").status_code == 404
+
+
+def test_the_command_line_turns_a_platform_off_and_on_again(app, runner):
+    args = ["lti", "register", "--name", "Open edX", "--issuer", "https://courses.example.org"]
+    args += ["--client-id", "edx-1", "--auth-login-url", "https://courses.example.org/auth"]
+    args += ["--auth-token-url", "https://courses.example.org/token"]
+    args += ["--key-set-url", "https://courses.example.org/jwks", "--deployment", "1"]
+    assert runner.invoke(args=args).exit_code == 0
+    platform_id = db.session.scalar(sa.select(LtiPlatform.id))
+    off = runner.invoke(args=["lti", "deactivate", str(platform_id)])
+    assert off.exit_code == 0 and "is off" in off.output
+    assert "Open edX (off)" in runner.invoke(args=["lti", "list"]).output
+    on = runner.invoke(args=["lti", "reactivate", str(platform_id)])
+    assert on.exit_code == 0 and "Open edX (off)" not in runner.invoke(args=["lti", "list"]).output
+    unknown = runner.invoke(args=["lti", "deactivate", "999"])
+    assert unknown.exit_code == 2 and "no platform #999" in unknown.output
+    db.session.rollback()
+    actions = db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions == ["lti.register", "lti.deactivate", "lti.reactivate"]

@@ -53,6 +53,32 @@ def list_platforms() -> None:
         click.echo(f"#{p.id} {p.name}{state}: issuer {p.issuer}, client {p.client_id}, deployments {deployments}")
 
 
+@lti_group.command("deactivate")
+@click.argument("platform_id", type=int)
+def deactivate(platform_id: int) -> None:
+    """Turn a platform off: its launches are refused and its people signed out (nothing is deleted)."""
+    _set_active(platform_id, False)
+
+
+@lti_group.command("reactivate")
+@click.argument("platform_id", type=int)
+def reactivate(platform_id: int) -> None:
+    """Turn a platform on again."""
+    _set_active(platform_id, True)
+
+
+def _set_active(platform_id: int, active: bool) -> None:
+    from ..permissions import Actor, NotFound
+    from ..services import lti as service
+
+    try:
+        platform = service.set_platform_active(Actor.command_line(), platform_id, active)
+    except NotFound:
+        raise click.UsageError(f"no platform #{platform_id} (see: training lti list)") from None
+    state = "on" if active else "off: its launches are refused"
+    click.echo(f"#{platform.id} {platform.name} is {state}.", err=True)
+
+
 @lti_group.command("urls")
 @click.option("--base", required=True, help="The site's public address, e.g. https://training.example.org")
 def urls(base: str) -> None:

@@ -355,6 +355,10 @@ def _send_rosters(claimed: list[outbox.Claimed]) -> Round:
             outbox.mark_failed([message.id], "the course or its roster service is gone", permanent=True)
             result.rejected += 1
             continue
+        if not platform.active:
+            outbox.mark_failed([message.id], "the platform is turned off here", permanent=True)
+            result.rejected += 1
+            continue
         try:
             token = _access_token(platform, (lti.SCOPE_NRPS,))
             members: list[lti_service.Member] = []

@@ -11,12 +11,23 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..interop import lti, xapi
 from ..interop.grades import GradeLink
-from ..models import GroupRole, LtiAccount, LtiContext, LtiResourceLink, Membership, OutboxMessage, OutboxState, User
+from ..models import (
+    GroupRole,
+    LtiAccount,
+    LtiContext,
+    LtiPlatform,
+    LtiResourceLink,
+    Membership,
+    OutboxMessage,
+    OutboxState,
+    User,
+)
 
 
 def grade_links(user_id: int) -> list[GradeLink]:
     """The LMS links whose gradebook this learner's results go to: links in LMS courses
-    whose group has the learner, on platforms that know the learner, with a score service."""
+    whose group has the learner, on active platforms that know the learner, with a score
+    service."""
     rows = db.session.execute(
         sa.select(
             LtiResourceLink.id,
@@ -39,6 +50,7 @@ def grade_links(user_id: int) -> list[GradeLink]:
             LtiAccount,
             sa.and_(LtiAccount.platform_id == LtiResourceLink.platform_id, LtiAccount.user_id == user_id),
         )
+        .join(LtiPlatform, sa.and_(LtiPlatform.id == LtiResourceLink.platform_id, LtiPlatform.active.is_(True)))
     )
     return [
         GradeLink(row.id, row.unit_id, row.lineitems_url, row.lineitem_url, lti.SCOPE_LINEITEM in row.scopes, row.sub)

@@ -45,7 +45,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import Actor
+from ..permissions import Actor, NotFound
 from ..queries import lti as queries
 from ..translatable import gettext
 from .audit import AuditAction, audit
@@ -139,6 +139,30 @@ def _add_platform(actor: Actor, fields: PlatformFields) -> LtiPlatform:
     for deployment in sorted({d.strip() for d in fields.deployment_ids if d.strip()}):
         db.session.add(LtiDeployment(platform=platform, deployment_id=deployment))
     audit(actor, AuditAction.LTI_REGISTER, f"{platform.name} (#{platform.id})", issuer=platform.issuer)
+    return platform
+
+
+@transactional
+def set_platform_active(actor: Actor, platform_id: int, active: bool) -> LtiPlatform:
+    """Turn a platform off, or on again. While it is off, its launches are refused, no grade
+    or roster request goes to it, and the people it signed in are signed out at once (their
+    accounts, groups, results and links stay, for the day it is turned on again)."""
+    platform = db.session.get(LtiPlatform, platform_id)
+    if platform is None:
+        raise NotFound("platform")
+    if platform.active == active:
+        return platform
+    platform.active = active
+    if not active:
+        linked = sa.select(LtiAccount.user_id).where(LtiAccount.platform_id == platform.id)
+        db.session.execute(
+            sa.update(User)
+            .where(User.id.in_(linked))
+            .values(session_version=User.session_version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    action = AuditAction.LTI_REACTIVATE if active else AuditAction.LTI_DEACTIVATE
+    audit(actor, action, f"{platform.name} (#{platform.id})", issuer=platform.issuer)
     return platform
 
 

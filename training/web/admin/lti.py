@@ -1,10 +1,12 @@
 """LMS connections (LTI 1.3): administrators register a platform with the values its tool
-settings show, read the tool's own addresses to paste into the platform, or make a one-time
-link for a platform that registers itself (dynamic registration)."""
+settings show, read the tool's own addresses to paste into the platform, make a one-time
+link for a platform that registers itself (dynamic registration), and turn a platform off
+or on again (a confirmation page of its own, as for accounts, so that after re-entering the
+password the administrator lands back on the form)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from ...i18n import gettext
 from ...interop import lti
@@ -14,7 +16,7 @@ from ..access import ADMIN, access
 from ..forms import ActionForm
 from ..lti_forms import PlatformForm
 from .blueprint import bp
-from .common import actor
+from .common import actor, or_404
 
 
 def tool_urls() -> list[tuple[str, str]]:
@@ -62,3 +64,32 @@ def lti_new():
             return redirect(url_for("admin.lti_platforms"), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/lti_new.html", form=form, tool=tool_urls()), status
+
+
+@bp.route("/lti/<int:platform_id>/deactivate", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def lti_deactivate(platform_id: int):
+    return _platform_state(platform_id, active=False)
+
+
+@bp.route("/lti/<int:platform_id>/reactivate", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def lti_reactivate(platform_id: int):
+    return _platform_state(platform_id, active=True)
+
+
+def _platform_state(platform_id: int, active: bool):
+    """The confirmation page (GET) and the change itself (POST)."""
+    platform = queries.get_platform(platform_id)
+    if platform is None:
+        abort(404)
+    form = ActionForm()
+    if form.validate_on_submit():
+        platform = or_404(lambda: service.set_platform_active(actor(), platform_id, active))
+        if active:
+            flash(gettext("%(platform)s can launch the course again.", platform=platform.name), "success")
+        else:
+            flash(gettext("%(platform)s is turned off: its launches are refused.", platform=platform.name), "success")
+        return redirect(url_for("admin.lti_platforms"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/lti_platform_state.html", platform=platform, active=active, form=form), status
