@@ -163,7 +163,8 @@ def verify_launch(
     now: float | None = None,
 ) -> Launch:
     """Check an ``id_token`` against the platform's key set (JWKS as a dict) and its
-    registration; raise :class:`LtiError` naming the first check that failed."""
+    registration; raise :class:`LtiError` naming the first check that failed
+    (docs/security.md LTI-1)."""
     now = time.time() if now is None else now
     try:
         key_set = KeySet.import_key_set(dict(keys))  # type: ignore[arg-type] # a JWKS as fetched

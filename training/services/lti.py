@@ -146,7 +146,8 @@ def _add_platform(actor: Actor, fields: PlatformFields) -> LtiPlatform:
 def set_platform_active(actor: Actor, platform_id: int, active: bool) -> LtiPlatform:
     """Turn a platform off, or on again. While it is off, its launches are refused, no grade
     or roster request goes to it, and the people it signed in are signed out at once (their
-    accounts, groups, results and links stay, for the day it is turned on again)."""
+    accounts, groups, results and links stay, for the day it is turned on again).
+    docs/security.md LTI-4."""
     platform = db.session.get(LtiPlatform, platform_id)
     if platform is None:
         raise NotFound("platform")
@@ -229,7 +230,7 @@ def start_login(platform_id: int, now: datetime | None = None) -> tuple[str, str
 @transactional
 def consume_login(state: str, now: datetime | None = None) -> tuple[str, int] | None:
     """The nonce and platform of a login, removed as they are read: a second launch with
-    the same state finds nothing. None when unknown or expired."""
+    the same state finds nothing. None when unknown or expired (docs/security.md LTI-2)."""
     now = now or utcnow()
     row = db.session.execute(
         sa.delete(LtiLogin)
@@ -261,6 +262,7 @@ def _synthetic_email(platform_id: int, sub: str) -> str:
 
 
 def _account(platform: LtiPlatform, sub: str, name: str, trainer: bool) -> User:
+    """The account linked to the platform's user id, made on first sight (docs/security.md LTI-3)."""
     link = db.session.scalar(sa.select(LtiAccount).where(LtiAccount.platform_id == platform.id, LtiAccount.sub == sub))
     if link is not None:
         user = db.session.get(User, link.user_id)

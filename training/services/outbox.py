@@ -71,7 +71,8 @@ def record(user_id: int, found: Sequence[events.Event], grades: bool = True) -> 
     an LMS link with a grade service and their progress changed. Call inside the write
     transaction: the messages exist exactly when the progress does. The statements and
     scores are built by the sender, from these events and the progress as it then stands;
-    the learner's request pays one small query, and one insert when something is configured."""
+    the learner's request pays one small query, and one insert when something is configured
+    (docs/security.md XAPI-1)."""
     settings = xapi_settings()
     rows = []
     if settings is not None:
