@@ -15,8 +15,9 @@ PYTEST := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 CATALOGUES := training/translations
 PO_FILES   := $(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po)
 MO_FILES   := $(PO_FILES:.po=.mo)
+LRS_VENV   := .venv-lrs
 
-.PHONY: run test test-sqlite test-postgres install system-deps lint clean messages messages-template
+.PHONY: run test test-sqlite test-postgres install lrs system-deps lint clean messages messages-template
 
 $(BIN)/training: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,14 @@ messages: messages-template
 	$(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -D messages -i $(POT) -d $(CATALOGUES)
 	$(MAKE) --no-print-directory $(MO_FILES)
 
+# Ralph, the learning record store the xAPI tests send statements to. It pins its own
+# versions of click, FastAPI and others, so it gets its own virtual environment.
+$(LRS_VENV)/bin/ralph:
+	$(PYTHON) -m venv $(LRS_VENV)
+	$(LRS_VENV)/bin/pip install --quiet 'ralph-malph[cli,lrs]==5.1.0' 'requests>=2.31'
+
+lrs: $(LRS_VENV)/bin/ralph
+
 run: install
 	$(BIN)/training db upgrade
 	$(BIN)/training content check
@@ -59,7 +68,7 @@ run: install
 system-deps:
 	@scripts/system-deps
 
-test: install system-deps lint
+test: install lrs system-deps lint
 	$(MAKE) test-sqlite
 	scripts/pg-cluster run $(MAKE) test-postgres
 
@@ -81,4 +90,4 @@ lint: install
 	$(BIN)/bandit -q -r training -ll
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info $(MO_FILES)
+	rm -rf $(VENV) $(LRS_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage build *.egg-info $(MO_FILES)

@@ -232,6 +232,36 @@ def correct_form(quiz: Quiz | None = None) -> dict[str, list[str]]:
     return form
 
 
+def start_quiz(client: FlaskClient, quiz_id: str = "alpha-quiz") -> str:
+    """Start an attempt through the real form; returns the quiz page with its fields."""
+    token = get_csrf(client, f"/quizzes/{quiz_id}")
+    response = client.post(f"/quizzes/{quiz_id}/start", data={"csrf_token": token})
+    assert response.status_code == 303
+    return client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
+
+
+def submit_quiz(
+    client: FlaskClient, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"
+) -> Any:
+    """Send the attempt on ``page`` (from :func:`start_quiz`) with these answers."""
+    attempt = re.search(r'name="attempt" value="(\d+)"', page)
+    seq = re.search(r'name="seq" value="(\d+)"', page)
+    assert attempt and seq, "no open attempt on the page"
+    data = {"csrf_token": csrf_from(page), "attempt": attempt.group(1), "seq": seq.group(1), "action": action}
+    return client.post(f"/quizzes/{quiz_id}", data={**data, **answers})
+
+
+def wrong_form() -> dict[str, list[str]]:
+    """The alpha quiz answered wrongly throughout."""
+    return {"q-pick-one": ["beta"], "q-is-true": ["false"], "q-word": ["walk"]}
+
+
+def mark_read(client: FlaskClient, unit_id: str, lesson_id: str) -> Any:
+    """Open a lesson and press "mark as read and continue", as a learner does."""
+    token = get_csrf(client, f"/units/{unit_id}/{lesson_id}")
+    return client.post(f"/units/{unit_id}/{lesson_id}/complete", data={"csrf_token": token})
+
+
 # --- a real browser (Playwright pages) ----------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -76,6 +76,17 @@ class Config:
     DEFAULT_LANGUAGE = "en"
     FAULT_INJECTION = False  # tests only: see training.database.fault_point
 
+    # xAPI statements to a learning record store: off unless XAPI_ENDPOINT is set. Activity
+    # ids start with XAPI_ACTIVITY_BASE (the site's stable address); learners are identified
+    # by their account here ("account") or, if chosen, by email address ("email").
+    XAPI_ENDPOINT: str | None = None  # e.g. https://lrs.example.org/xAPI/
+    XAPI_USERNAME: str | None = None
+    XAPI_PASSWORD: str | None = None
+    XAPI_ACTIVITY_BASE: str | None = None
+    XAPI_IDENTIFY_BY = "account"
+    OUTBOX_BATCH = 50  # messages per request to another system
+    OUTBOX_TIMEOUT = 10  # seconds to wait for another system's answer
+
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
@@ -107,6 +118,19 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'training.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SECRET_KEY"] = _secret_key(app)
+    _check_xapi(app.config)
+
+
+def _check_xapi(config: Mapping[str, Any]) -> None:
+    if not config.get("XAPI_ENDPOINT"):
+        return
+    if not config.get("XAPI_ACTIVITY_BASE"):
+        raise RuntimeError(
+            "TRAINING_XAPI_ACTIVITY_BASE must be set with TRAINING_XAPI_ENDPOINT: the stable address "
+            "(e.g. https://training.example.org) that every xAPI activity id starts with"
+        )
+    if config.get("XAPI_IDENTIFY_BY") not in ("account", "email"):
+        raise RuntimeError("TRAINING_XAPI_IDENTIFY_BY must be 'account' or 'email'")
 
 
 def _secret_key(app: Flask) -> str:

@@ -357,3 +357,177 @@ class GuideBuild(Base):
     slot: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(32), index=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    REJECTED = "rejected"
+    """The other system refused the message as invalid: kept for the operator, never resent."""
+
+
+class OutboxMessage(Base):
+    """A message for another system (an xAPI statement, a grade for an LMS), written in the
+    same transaction as the change it reports and sent later by ``training outbox send``,
+    never inside the learner's request. ``dedupe_key`` keeps one-time events single."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        sa.UniqueConstraint("channel", "dedupe_key"),
+        sa.Index("ix_outbox_message_due", "channel", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(20))
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(200))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[OutboxState] = mapped_column(_enum(OutboxState, "outbox_state"), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str] = mapped_column(sa.String(32), default="")
+    claimed_until: Mapped[datetime | None]
+    """A sender (``claimed_by``) is working on the message; the others leave it alone until then."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class LtiPlatform(Base):
+    """A learning platform (Moodle, Canvas, Open edX...) registered to launch this tool with
+    LTI 1.3: its issuer, the client id it gave the tool, its endpoints and its key set."""
+
+    __tablename__ = "lti_platform"
+    __table_args__ = (sa.UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    client_id: Mapped[str] = mapped_column(sa.String(255))
+    auth_login_url: Mapped[str] = mapped_column(sa.String(500))
+    """The platform's OpenID Connect authorization endpoint."""
+    auth_token_url: Mapped[str] = mapped_column(sa.String(500))
+    key_set_url: Mapped[str] = mapped_column(sa.String(500))
+    token_audience: Mapped[str] = mapped_column(sa.String(500), default="")
+    """The audience the token endpoint expects in the tool's assertion (default: its URL)."""
+    active: Mapped[bool] = mapped_column(default=True)
+    key_set: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The platform's public keys as last fetched, shared by every server."""
+    key_set_fetched_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    deployments: Mapped[list[LtiDeployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan", passive_deletes=True, order_by="LtiDeployment.id"
+    )
+
+
+class LtiDeployment(Base):
+    """A deployment of the tool on a platform; launches from any other deployment are refused."""
+
+    __tablename__ = "lti_deployment"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(sa.String(255))
+
+    platform: Mapped[LtiPlatform] = relationship(back_populates="deployments")
+
+
+class LtiLogin(Base):
+    """A login a platform started: the ``state`` and ``nonce`` the tool issued, usable once
+    until ``expires_at`` by whichever server receives the launch."""
+
+    __tablename__ = "lti_login"
+
+    state: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LtiAccount(Base):
+    """A person on a platform, known by the platform's stable user id (``sub``), linked to
+    their account here. Never matched by name or email."""
+
+    __tablename__ = "lti_account"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    sub: Mapped[str] = mapped_column(sa.String(255))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LtiContext(Base):
+    """A course on a platform, and the group that holds its people here."""
+
+    __tablename__ = "lti_context"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(sa.String(255))
+    title: Mapped[str] = mapped_column(sa.String(120), default="")
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="SET NULL"))
+    memberships_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    """Names and Role Provisioning Services: where the course's roster is read."""
+
+
+class LtiResourceLink(Base):
+    """A link placed in a platform's course (the whole course, or one unit) and where its
+    grades go (Assignment and Grade Services)."""
+
+    __tablename__ = "lti_resource_link"
+    __table_args__ = (sa.UniqueConstraint("platform_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    context_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lti_context.id", ondelete="CASCADE"), index=True)
+    resource_link_id: Mapped[str] = mapped_column(sa.String(255))
+    deployment_id: Mapped[str] = mapped_column(sa.String(255))
+    unit_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    """The unit the link opens; empty for the whole course."""
+    lineitems_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    lineitem_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    scopes: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+
+class LtiLineItem(Base):
+    """A gradebook column the tool created on a course link, for one unit or the course."""
+
+    __tablename__ = "lti_line_item"
+    __table_args__ = (sa.UniqueConstraint("link_id", "resource_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_resource_link.id", ondelete="CASCADE"))
+    resource_id: Mapped[str] = mapped_column(sa.String(64))
+    url: Mapped[str] = mapped_column(sa.String(500))
+
+
+class LtiRegistrationLink(Base):
+    """A one-time link an administrator gives an LMS for dynamic registration (LTI Dynamic
+    Registration): only its hash is kept; it works once, until ``expires_at``."""
+
+    __tablename__ = "lti_registration_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    platform_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="SET NULL"))
+
+
+class LtiToolKey(Base):
+    """The tool's own signing key (RSA), in the database so every server signs with it.
+    Retired keys stay published in the key set until platforms no longer need them."""
+
+    __tablename__ = "lti_tool_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    private_pem: Mapped[str] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -20,7 +20,7 @@ from training.course import get_catalogue
 from training.extensions import db
 from training.models import AuditEvent, Group, GroupRole, Membership, Role, UnitCompletion, User
 from training.permissions import Actor
-from training.services import imports
+from training.services import imports, lti
 from training.services.audit import record_export
 
 from ..factories import build_cohort, make_user, take_quiz
@@ -35,6 +35,21 @@ def cohort(app):
 def fresh() -> None:
     """End the test's own read snapshot, so it sees what the requests wrote."""
     db.session.rollback()
+
+
+@pytest.fixture
+def platform(app) -> int:
+    """A registered LMS (LTI 1.3), for its pages in the matrix."""
+    fields = lti.PlatformFields(
+        "Ministry Moodle",
+        "https://moodle.example.org",
+        "client-1",
+        "https://moodle.example.org/auth",
+        "https://moodle.example.org/token",
+        "https://moodle.example.org/jwks",
+        ("1",),
+    )
+    return lti.register_platform(Actor.command_line(), fields).id
 
 
 @pytest.fixture
@@ -95,6 +110,10 @@ ROUTES = [
     ("GET", "/admin/import/template.csv", "admin", 200),
     ("GET", "/admin/import/{token}", "admin", 200),
     ("GET", "/admin/audit", "admin", 200),
+    ("GET", "/admin/lti", "admin", 200),
+    ("GET", "/admin/lti/new", "admin", 200),
+    ("GET", "/admin/lti/{platform}/deactivate", "admin", 200),
+    ("GET", "/admin/lti/{platform}/reactivate", "admin", 200),
     ("POST", "/admin/groups/{north}/attendance", "staff", 400),  # no unit, date or learner chosen
     ("POST", "/admin/groups/{south}/attendance", "other", 400),
     ("POST", "/admin/groups/{north}/completions/undo", "staff", 400),  # no unit or learner named
@@ -111,6 +130,10 @@ ROUTES = [
     ("POST", "/admin/groups/{north}/import", "admin", 400),  # no file
     ("POST", "/admin/import", "admin", 400),  # no file
     ("POST", "/admin/import/{token}", "admin", 200),  # confirmed: the new accounts' passwords, shown once
+    ("POST", "/admin/lti/new", "admin", 400),  # no fields
+    ("POST", "/admin/lti/registration-link", "admin", 200),  # the one-time link, shown once
+    ("POST", "/admin/lti/{platform}/deactivate", "admin", 303),
+    ("POST", "/admin/lti/{platform}/reactivate", "admin", 303),
 ]
 
 
@@ -141,7 +164,7 @@ def test_the_matrix_covers_every_admin_route(app):
 
 
 @pytest.mark.parametrize("role", ["anonymous", "learner", "trainer", "admin"])
-def test_role_by_url_matrix(app, client, auth, cohort, pending_token, role):
+def test_role_by_url_matrix(app, client, auth, cohort, pending_token, platform, role):
     ids = {
         "north": cohort.north.id,
         "south": cohort.south.id,
@@ -150,6 +173,7 @@ def test_role_by_url_matrix(app, client, auth, cohort, pending_token, role):
         "chen": cohort.chen.id,
         "eli": cohort.eli.id,
         "token": pending_token,
+        "platform": platform,
     }
     if role == "learner":
         auth.login(cohort.ana.email)

@@ -13,30 +13,12 @@ from training.extensions import db
 from training.models import AttemptState, QuestionResponse, QuizAttempt
 
 from ..factories import make_user
-from ..helpers import Auth, correct_form, csrf_from, get_csrf
-
-
-def start(client, quiz_id: str = "alpha-quiz") -> str:
-    token = get_csrf(client, f"/quizzes/{quiz_id}")
-    response = client.post(f"/quizzes/{quiz_id}/start", data={"csrf_token": token})
-    assert response.status_code == 303
-    return client.get(f"/quizzes/{quiz_id}").get_data(as_text=True)
-
-
-def submit(client, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"):
-    attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
-    seq = re.search(r'name="seq" value="(\d+)"', page).group(1)
-    data = {"csrf_token": csrf_from(page), "attempt": attempt, "seq": seq, "action": action, **answers}
-    return client.post(f"/quizzes/{quiz_id}", data=data)
-
-
-def wrong_form() -> dict:
-    return {"q-pick-one": ["beta"], "q-is-true": ["false"], "q-word": ["walk"]}
+from ..helpers import Auth, correct_form, csrf_from, get_csrf, start_quiz, submit_quiz, wrong_form
 
 
 def test_quiz_page_holds_no_answer_key(app, client, login_as):
     login_as("learner")
-    page = start(client)
+    page = start_quiz(client)
     quiz = get_catalogue().quiz("alpha-quiz")
     for question in quiz.questions:
         assert re.sub(r"<[^>]+>", "", question.explanation_html).strip()[:30] not in page
@@ -55,16 +37,16 @@ def test_quiz_page_holds_no_answer_key(app, client, login_as):
 
 def test_learner_can_fail_retake_and_pass(app, client, login_as):
     user = login_as("learner")
-    page = start(client)
-    failed = submit(client, page, wrong_form())
+    page = start_quiz(client)
+    failed = submit_quiz(client, page, wrong_form())
     assert failed.status_code == 303
     result = client.get(failed.headers["Location"]).get_data(as_text=True)
     assert "You did not reach the pass mark of 70%" in result
     assert "No: beta is second." in result  # the feedback on the chosen option
     assert "Correct answer:" not in result  # not revealed while attempts remain
     assert "Retake the quiz" in result
-    page = start(client)
-    passed = submit(client, page, correct_form())
+    page = start_quiz(client)
+    passed = submit_quiz(client, page, correct_form())
     result = client.get(passed.headers["Location"]).get_data(as_text=True)
     assert "Your score: 100%" in result and "You passed" in result
     attempts = db.session.scalars(
@@ -83,8 +65,8 @@ def test_unit_completes_when_lessons_read_and_quiz_passed(app, client, login_as)
     for lesson in ("first-steps", "second-steps"):
         token = get_csrf(client, f"/units/alpha/{lesson}")
         client.post(f"/units/alpha/{lesson}/complete", data={"csrf_token": token})
-    page = start(client)
-    client.get(submit(client, page, correct_form()).headers["Location"])
+    page = start_quiz(client)
+    client.get(submit_quiz(client, page, correct_form()).headers["Location"])
     api = client.get("/api/progress").get_json()
     alpha = api["units"][0]
     assert alpha["status"] == "complete"
@@ -94,9 +76,9 @@ def test_unit_completes_when_lessons_read_and_quiz_passed(app, client, login_as)
 
 def test_double_submit_grades_once_and_answers_the_second_with_a_redirect(app, client, login_as):
     user = login_as("learner")
-    page = start(client)
-    first = submit(client, page, correct_form())
-    second = submit(client, page, wrong_form())
+    page = start_quiz(client)
+    first = submit_quiz(client, page, correct_form())
+    second = submit_quiz(client, page, wrong_form())
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     attempts = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)).all()
@@ -106,9 +88,9 @@ def test_double_submit_grades_once_and_answers_the_second_with_a_redirect(app, c
 
 def test_forged_submissions_are_refused_and_change_nothing(app, client, login_as):
     user = login_as("learner")
-    page = start(client)
+    page = start_quiz(client)
     for forged in ({"q-pick-one": ["zz"]}, {"score": ["100"]}, {"q-other-quiz-question": ["alpha"]}):
-        assert submit(client, page, forged).status_code == 400
+        assert submit_quiz(client, page, forged).status_code == 400
     attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id))
     db.session.refresh(attempt)
     assert attempt.state == AttemptState.IN_PROGRESS and attempt.score is None
@@ -116,14 +98,14 @@ def test_forged_submissions_are_refused_and_change_nothing(app, client, login_as
 
 def test_another_learners_attempt_is_not_found(app, client, login_as):
     login_as("learner")
-    page = start(client)
+    page = start_quiz(client)
     other = app.test_client()
     login_other = Auth(other)
 
     stranger = make_user()
     login_other.login(stranger.email)
-    start(other)
-    forged = submit(other, page.replace(csrf_from(page), get_csrf(other, "/quizzes/alpha-quiz")), correct_form())
+    start_quiz(other)
+    forged = submit_quiz(other, page.replace(csrf_from(page), get_csrf(other, "/quizzes/alpha-quiz")), correct_form())
     assert forged.status_code == 404
     assert other.get("/quizzes/alpha-quiz/attempts/5").status_code == 404
 
@@ -131,7 +113,7 @@ def test_another_learners_attempt_is_not_found(app, client, login_as):
 def test_attempts_limit_is_enforced(app, client, login_as):
     login_as("learner")
     for _ in range(3):
-        submit(client, start(client), wrong_form())
+        submit_quiz(client, start_quiz(client), wrong_form())
     page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
     assert "You have used every attempt" in page
     token = get_csrf(client, "/quizzes/alpha-quiz")
@@ -143,8 +125,8 @@ def test_attempts_limit_is_enforced(app, client, login_as):
 
 def test_saved_answers_come_back_after_signing_out(app, client, login_as, auth):
     user = login_as("learner")
-    page = start(client)
-    saved = submit(client, page, {"q-pick-one": ["alpha"], "q-word": ["stride"]}, action="save")
+    page = start_quiz(client)
+    saved = submit_quiz(client, page, {"q-pick-one": ["alpha"], "q-word": ["stride"]}, action="save")
     assert saved.status_code == 200 and "Your answers are saved" in saved.get_data(as_text=True)
     auth.logout()
     auth.login(user.email)
@@ -155,7 +137,7 @@ def test_saved_answers_come_back_after_signing_out(app, client, login_as, auth):
 
 def test_autosave_rejects_stale_saves(app, client, login_as):
     login_as("learner")
-    page = start(client)
+    page = start_quiz(client)
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     token = csrf_from(page)
 
@@ -174,9 +156,9 @@ def test_answers_survive_an_expired_session(app, client, login_as, auth):
     user = login_as("learner")
     with freeze_time("2026-05-01 10:00:00", tick=True) as clock:
         auth.login(user.email)
-        page = start(client)
+        page = start_quiz(client)
         clock.tick(timedelta(hours=2))  # a long pause: the session has ended
-        response = submit(client, page, {"q-word": ["stride"], "q-pick-one": ["alpha"]})
+        response = submit_quiz(client, page, {"q-word": ["stride"], "q-pick-one": ["alpha"]})
         assert response.status_code == 302 and "/login" in response.headers["Location"]
         auth.login(user.email)
         page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)

@@ -7,9 +7,7 @@ behind. Problems go to stderr as ``FILE:LINE: message`` and exit non-zero.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -19,6 +17,7 @@ from flask.cli import AppGroup
 from ..content.errors import ContentError
 from ..content.gift import GiftError, gift_to_quiz, quiz_to_gift
 from ..content.quizfile import parse_quiz_file
+from .files import write_atomically
 
 quiz = AppGroup("quiz", help="Quizzes: exchange with Moodle in GIFT format.")
 
@@ -46,7 +45,7 @@ def export_gift(quiz_id: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    _write(out, text)
+    write_atomically(out, text)
     click.echo(f"Wrote {quiz_id} ({len(raw.questions)} questions) to {out}.", err=True)
 
 
@@ -81,7 +80,7 @@ def import_gift(file: Path, unit_id: str, out: Path) -> None:
         _fail(exc.errors, "nothing written")
     for note in result.notes:
         click.echo(str(note), err=True)
-    _write(out, result.text)
+    write_atomically(out, result.text)
     click.echo(
         f"Wrote quiz {result.quiz_id} ({result.questions} questions) for unit {unit_id} "
         f"to {out}. Check it with: training content check",
@@ -94,21 +93,6 @@ def _fail(errors: list[ContentError], outcome: str) -> NoReturn:
         click.echo(str(error), err=True)
     click.echo(f"{len(errors)} problem(s); {outcome}.", err=True)
     sys.exit(1)
-
-
-def _write(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so the file is whole or untouched."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise click.BadParameter(f"folder {str(folder)!r} does not exist", param_hint="--out")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 COMMANDS = [quiz]

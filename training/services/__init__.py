@@ -12,5 +12,9 @@ One module per subject:
 * ``attempts`` — quiz attempts: start, autosave, submit;
 * ``imports`` — two-step CSV imports of accounts and group members;
 * ``audit`` — the audit trail every administrative write appends to;
-* ``demo`` — demo data for trying the reports.
+* ``demo`` — demo data for trying the reports;
+* ``lti`` — LMS platforms registered for LTI 1.3, their launches (accounts, course groups,
+  links), rosters and the tool's signing key;
+* ``outbox`` — messages for other systems (xAPI statements, LMS grades), queued with the
+  change they report and claimed by the sender.
 """

@@ -20,9 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from ..content.model import Quiz
 from ..database import changed_rows, transactional
 from ..extensions import db
+from ..interop import events
 from ..models import AttemptState, QuestionResponse, QuizAttempt, utcnow
 from ..queries.attempts import last_attempt_no, open_attempt
 from ..quiz import Answer, QuizResult, grade
+from . import outbox
 
 
 class AttemptsExhausted(Exception):
@@ -64,6 +66,8 @@ def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> Quiz
         if existing is None:
             raise AttemptsExhausted(quiz.id) from None
         return existing
+    started = events.AttemptStarted(user_id, quiz.unit_id, quiz.id, attempt.attempt_no, attempt.started_at)
+    outbox.record(user_id, [started])
     return attempt
 
 
@@ -100,14 +104,23 @@ def submit_attempt(
     if attempt is None or attempt.user_id != user_id or attempt.quiz_id != quiz.id:
         raise AttemptClosed(attempt_id)
     result = grade(quiz, answers, pass_mark=attempt.pass_mark)
-    submission = _record_submission(user_id, attempt_id, quiz, answers, result, now or utcnow())
+    submission = _record_submission(
+        user_id, attempt_id, quiz, answers, result, now or utcnow(), attempt.attempt_no, attempt.started_at
+    )
     db.session.expire(attempt)  # the row changed underneath this object
     return submission
 
 
 @transactional
 def _record_submission(
-    user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer], result: QuizResult, now: datetime
+    user_id: int,
+    attempt_id: int,
+    quiz: Quiz,
+    answers: dict[str, Answer],
+    result: QuizResult,
+    now: datetime,
+    attempt_no: int,
+    started_at: datetime,
 ) -> Submission:
     # Plain SQL statements on the session's connection: the write lock is held only as long
     # as they take (the attempt object is expired by the caller).
@@ -143,4 +156,8 @@ def _record_submission(
             for index, r in enumerate(result.questions)
         ],
     )
+    submitted = events.AttemptSubmitted(
+        user_id, quiz.unit_id, quiz.id, attempt_no, result.score, result.passed, started_at, now
+    )
+    outbox.record(user_id, [submitted])
     return Submission(attempt_id, result)

@@ -32,6 +32,9 @@ class AuditAction(StrEnum):
     UNIT_COMPLETE = "trainer.unit_complete"
     UNIT_COMPLETE_UNDO = "trainer.unit_complete_undo"
     EXPORT = "report.export"
+    LTI_REGISTER = "lti.register"
+    LTI_DEACTIVATE = "lti.deactivate"
+    LTI_REACTIVATE = "lti.reactivate"
 
 
 def printable(text: str, limit: int = 300) -> str:

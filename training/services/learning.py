@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from ..database import insert, transactional
 from ..extensions import db
+from ..interop import events
 from ..models import LessonProgress, utcnow
 from ..progress import LessonRecord
+from . import outbox
 
 OPENED_RESOLUTION = timedelta(minutes=5)
 """Re-opening a lesson within this time does not write again: reading stays cheap."""
@@ -47,6 +49,7 @@ def record_lesson_opened(user_id: int, unit_id: str, lesson_id: str, now: dateti
     db.session.execute(
         stmt.on_conflict_do_update(index_elements=["user_id", "unit_id", "lesson_id"], set_={"last_opened_at": now})
     )
+    outbox.record(user_id, [events.LessonOpened(user_id, unit_id, lesson_id, now)])
 
 
 @transactional
@@ -75,3 +78,4 @@ def record_lesson_read(user_id: int, unit_id: str, lesson_id: str, version: str,
             },
         )
     )
+    outbox.record(user_id, [events.LessonRead(user_id, unit_id, lesson_id, now)])

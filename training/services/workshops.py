@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from ..content.model import Catalogue
 from ..database import changed_rows, insert, transactional
 from ..extensions import db
+from ..interop import events
 from ..models import Attendance, UnitCompletion, utcnow
 from ..permissions import Actor, NotFound
 from ..queries.groups import group_for, group_learner_ids
 from ..translatable import gettext
+from . import outbox
 from .audit import AuditAction, audit, group_label
 from .groups import GroupError
 
@@ -97,6 +99,9 @@ def record_attendance(
                 .returning(UnitCompletion.id)
             ).first()
             marked += added is not None
+            if added is not None:
+                moment = _moment_of(session_date, now)
+                outbox.record(user_id, [events.UnitCompleted(user_id, unit.id, moment)])
         audit(
             actor,
             AuditAction.UNIT_COMPLETE,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -97,7 +97,11 @@ def check_access() -> Response | None:
     if request.endpoint not in ACCOUNT_STEPS:
         if current_user.must_change_password:
             return redirect(url_for("auth.change_password"))
-        if current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"] and not current_user.mfa_enabled:
+        if (
+            current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
+            and not current_user.mfa_enabled
+            and session.get("auth_via") != "lti"  # the LMS signed the person in (docs/interop.md)
+        ):
             return redirect(url_for("auth.mfa_setup"))
     if current_user.role not in rule.roles:
         abort(403)
