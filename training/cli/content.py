@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from ..config import PROJECT_ROOT
+from . import report_problems
 from ..content import ContentInvalid, build_catalogue
 from ..content.errors import display_path
 from ..content.languages import language_name
@@ -38,9 +39,7 @@ def content_check(content_dir: Path | None) -> None:
     try:
         catalogue = build_catalogue(_folder(content_dir))
     except ContentInvalid as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(f"{len(exc.errors)} problem(s) found.", err=True)
+        report_problems(exc.errors)
         sys.exit(1)
     lessons = catalogue.all_lessons()
     questions = sum(len(q.questions) for q in catalogue.quizzes.values())
