@@ -6,6 +6,7 @@ stages can point at the exact line of a bad field.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         # _Loader is a SafeLoader subclass: no arbitrary objects are ever constructed.
         data = yaml.load(text, Loader=_Loader)  # noqa: S506  # nosec B506
     except yaml.MarkedYAMLError as exc:
-        line, message = plain_yaml_error(exc)
+        line, message = plain_yaml_error(exc, text)
         raise FrontMatterError(ContentError(path, first_line + line, message, root=True)) from exc
     except yaml.YAMLError as exc:
         raise FrontMatterError(ContentError(path, first_line, f"YAML: {exc}", root=True)) from exc
@@ -80,7 +81,26 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     return data
 
 
-def plain_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+|[^\s"'#][^:#]*:\s+)(["'])(.*)$""")
+
+
+def _unclosed_quote(lines: list[str], last: int) -> int | None:
+    """The first line up to ``last`` whose value opens a quotation mark it does not close.
+
+    YAML lets a quoted value run over several lines, so the parser only fails at some later
+    quotation mark, far from the mistake; front matter never needs such values."""
+    for index, line in enumerate(lines[: last + 1]):
+        found = _QUOTED_VALUE.match(line)
+        if not found:
+            continue
+        quote, rest = found.groups()
+        rest = rest.replace("\\\\", "").replace('\\"', "") if quote == '"' else rest.replace("''", "")
+        if quote not in rest:
+            return index
+    return None
+
+
+def plain_yaml_error(exc: yaml.MarkedYAMLError, text: str = "") -> tuple[int, str]:
     """The parser's complaint in an author's words, at the 0-based line where the mistake is.
 
     PyYAML reads ahead, so its problem mark is often the line after the mistake; where the
@@ -91,6 +111,9 @@ def plain_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
     context = exc.context or ""
     problem_line = exc.problem_mark.line if exc.problem_mark else 0
     context_line = exc.context_mark.line if exc.context_mark else problem_line
+    quote_line = _unclosed_quote(text.split("\n"), problem_line)
+    if quote_line is not None:
+        return quote_line, "YAML: a quotation mark opened on this line is never closed"
     if "duplicate key" in problem:
         return problem_line, f"YAML: {problem}: each field may appear once"
     if "quoted scalar" in context:
@@ -111,6 +134,11 @@ def plain_yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
         return problem_line, "YAML: a value cannot start with '*'; put the value in quotes"
     if "flow" in context:
         return context_line, "YAML: a list '[...]' or mapping '{...}' is not closed, or holds a ':' outside quotes"
+    if "but found '<scalar>'" in problem:
+        return problem_line, (
+            "YAML: text after the closing quotation mark of a value; inside quotes, write a quotation "
+            "mark twice ('it''s') or quote the value with the other mark (\"it's\")"
+        )
     if "expected <block end>" in problem:
         return problem_line, "YAML: this line does not line up with the lines above it (check its indentation)"
     return problem_line, f"YAML: {problem}"
