@@ -70,7 +70,11 @@ def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceb
         [TRAINING, "serve", "--port", port, *mode], env=env, capture_output=True, text=True, timeout=120
     )
     checked = subprocess.run(
-        [TRAINING, "content", "check", "--content-dir", str(course)], env=env, capture_output=True, text=True, timeout=120
+        [TRAINING, "content", "check", "--content-dir", str(course)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert (served.returncode, checked.returncode) == (1, 1)
     problem = f"{lesson}:4: YAML: a list '[...]' or mapping '{{...}}' is not closed, or holds a ':' outside quotes"

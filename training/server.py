@@ -37,7 +37,7 @@ class _Gunicorn(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self):
         return self.app
 
 
@@ -75,5 +75,5 @@ def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None, t
             "max_requests_jitter": 500,
             "post_fork": post_fork,
             "forwarded_allow_ips": os.environ.get("TRAINING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        }
+        },
     ).run()

@@ -72,7 +72,13 @@ def test_a_link_that_stays_inside_the_course_is_read(course: Path):
 
 @pytest.mark.parametrize(
     "name",
-    [str(LESSON), "modules/01-alpha/unit.md", "quizzes/alpha.md", "trainer_guide/guide.yaml", "trainer_guide/how-to-use.md"],
+    [
+        str(LESSON),
+        "modules/01-alpha/unit.md",
+        "quizzes/alpha.md",
+        "trainer_guide/guide.yaml",
+        "trainer_guide/how-to-use.md",
+    ],
 )
 def test_a_byte_order_mark_is_accepted_in_every_file(course: Path, name: str):
     path = course / name
@@ -106,7 +112,12 @@ def test_a_missing_folder_is_reported_at_line_1_and_its_consequences_are_not(cou
             'put a value that contains ": " in quotes',
         ),
         ("title: Second steps", "title Second steps", 3, "YAML: this line is not 'field: value' (is the ':' missing?)"),
-        ("title: Second steps", 'title: "Second steps', 3, "YAML: a quotation mark opened on this line is never closed"),
+        (
+            "title: Second steps",
+            'title: "Second steps',
+            3,
+            "YAML: a quotation mark opened on this line is never closed",
+        ),
         ("order: 2", "\torder: 2", 4, "YAML: a tab character; indent with spaces"),
         (
             "title: Second steps",

@@ -10,7 +10,6 @@ import click
 from flask.cli import AppGroup
 
 from ..config import PROJECT_ROOT
-from . import report_problems
 from ..content import ContentInvalid, build_catalogue
 from ..content.errors import display_path
 from ..content.languages import language_name
@@ -18,6 +17,7 @@ from ..content.loader import load_course
 from ..content.model import TranslationState
 from ..content.status import StampError, coverage, stamp
 from ..content.validate import validate
+from . import report_problems
 
 content = AppGroup("content", help="Course content files.")
 

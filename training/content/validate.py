@@ -459,9 +459,7 @@ def _check_trainer_material(doc: RawDocument, blocks: list[RawBlock], errors: li
     for kind in BlockKind:
         if kind not in kinds:
             errors.append(
-                ContentError(
-                    doc.path, 1, f"the unit has no '::: {kind}' block (in unit.md or a lesson)", cascade=True
-                )
+                ContentError(doc.path, 1, f"the unit has no '::: {kind}' block (in unit.md or a lesson)", cascade=True)
             )
     questions = sum(_count_questions(b.markdown) for b in blocks if b.kind == BlockKind.DISCUSSION)
     if BlockKind.DISCUSSION in kinds and questions < MIN_DISCUSSION_QUESTIONS:
@@ -598,7 +596,10 @@ def _check_quizzes(units: list[UnitSpec], quizzes: list[QuizSpec], errors: list[
         if unit.id and unit.id not in claimed:
             errors.append(
                 ContentError(
-                    unit.doc.path, unit.doc.meta.line_of("id"), f"unit {unit.id!r} has no quiz in quizzes/", cascade=True
+                    unit.doc.path,
+                    unit.doc.meta.line_of("id"),
+                    f"unit {unit.id!r} has no quiz in quizzes/",
+                    cascade=True,
                 )
             )
 
