@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from training.extensions import db
 from training.models import User
 
 from .helpers import MINIMAL, make_config, reset_database
+from .livesite import TRAINING, free_port
 
 
 def test_content_check_passes_on_a_valid_course():
@@ -45,6 +48,39 @@ def test_server_refuses_to_start_on_invalid_content(tmp_path: Path):
     (course / "quizzes" / "beta.md").unlink()
     with pytest.raises(ContentInvalid, match="unit 'beta' has no quiz"):
         create_app(make_config(tmp_path, CONTENT_DIR=str(course)))
+
+
+@pytest.mark.parametrize("mode", [[], ["--dev"]], ids=["production", "dev"])
+def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceback(tmp_path: Path, mode: list[str]):
+    """What `content check` prints, root cause first, from the real command in its own process;
+    nothing listens."""
+    course = tmp_path / "course"
+    shutil.copytree(MINIMAL, course)
+    lesson = course / "modules" / "01-alpha" / "02-second-steps.md"
+    lesson.write_text(lesson.read_text().replace("order: 2", "order: [2"))
+    env = {
+        **os.environ,
+        "TRAINING_CONTENT_DIR": str(course),
+        "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "TRAINING_SECRET_KEY": "serve-test-secret-key-long-enough-0123456789",
+        "TRAINING_ENV_NAME": "production",
+    }
+    port = str(free_port())
+    served = subprocess.run(
+        [TRAINING, "serve", "--port", port, *mode], env=env, capture_output=True, text=True, timeout=120
+    )
+    checked = subprocess.run(
+        [TRAINING, "content", "check", "--content-dir", str(course)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (served.returncode, checked.returncode) == (1, 1)
+    problem = f"{lesson}:4: YAML: a list '[...]' or mapping '{{...}}' is not closed, or holds a ':' outside quotes"
+    assert checked.stderr.splitlines() == [problem, "1 problem(s) found."]
+    assert served.stderr.splitlines()[:2] == checked.stderr.splitlines()
+    assert "Traceback" not in served.stderr + served.stdout
 
 
 def test_users_create_reads_the_password_from_stdin(app, runner):

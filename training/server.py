@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
-
-from . import create_app
 
 DEFAULT_THREADS = 1
 """One request at a time per worker process: on two cores this gave the most throughput and
@@ -22,9 +21,16 @@ def default_workers() -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
+def production_settings() -> dict[str, str]:
+    return {"ENV_NAME": os.environ.get("TRAINING_ENV_NAME", "production")}
+
+
 class _Gunicorn(BaseApplication):
-    def __init__(self, options: dict):
-        self.options = options
+    """Serves an app built (and its course checked) before gunicorn starts; the workers
+    inherit it, as gunicorn's ``preload_app`` would give them."""
+
+    def __init__(self, app: Flask, options: dict):
+        self.app, self.options = app, options
         super().__init__()
 
     def load_config(self) -> None:
@@ -32,7 +38,7 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        return create_app({"ENV_NAME": os.environ.get("TRAINING_ENV_NAME", "production")})
+        return self.app
 
 
 def post_fork(_server, _worker) -> None:
@@ -51,8 +57,9 @@ def post_fork(_server, _worker) -> None:
             db.engine.dispose(close=False)
 
 
-def run_gunicorn(host: str, port: int, workers: int | None = None, threads: int | None = None) -> None:
+def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None, threads: int | None = None) -> None:
     _Gunicorn(
+        app,
         {
             "bind": f"{host}:{port}",
             "workers": workers or default_workers(),
@@ -68,5 +75,5 @@ def run_gunicorn(host: str, port: int, workers: int | None = None, threads: int 
             "max_requests_jitter": 500,
             "post_fork": post_fork,
             "forwarded_allow_ips": os.environ.get("TRAINING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        }
+        },
     ).run()

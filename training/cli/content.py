@@ -17,6 +17,7 @@ from ..content.loader import load_course
 from ..content.model import TranslationState
 from ..content.status import StampError, coverage, stamp
 from ..content.validate import validate
+from . import report_problems
 
 content = AppGroup("content", help="Course content files.")
 
@@ -38,9 +39,7 @@ def content_check(content_dir: Path | None) -> None:
     try:
         catalogue = build_catalogue(_folder(content_dir))
     except ContentInvalid as exc:
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        click.echo(f"{len(exc.errors)} problem(s) found.", err=True)
+        report_problems(exc.errors)
         sys.exit(1)
     lessons = catalogue.all_lessons()
     questions = sum(len(q.questions) for q in catalogue.quizzes.values())

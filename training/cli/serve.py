@@ -14,15 +14,19 @@ from . import _create_app
 @click.option("--threads", default=None, type=int, help="Threads per worker (default: 1).")
 @click.option("--dev", is_flag=True, help="Run the single-process development server instead of gunicorn.")
 def serve(host: str, port: int, workers: int | None, threads: int | None, dev: bool) -> None:
-    """Serve the platform: gunicorn with production settings, or the development server."""
+    """Serve the platform: gunicorn with production settings, or the development server.
+
+    The course is loaded and checked before anything listens: on a problem, the server prints
+    what `training content check` prints and exits with status 1."""
     if dev:
         from werkzeug.serving import run_simple
 
         run_simple(host, port, _create_app(), threaded=True)
         return
-    from ..server import run_gunicorn
+    from ..server import production_settings, run_gunicorn
 
-    run_gunicorn(host=host, port=port, workers=workers, threads=threads)
+    app = _create_app(overrides=production_settings())
+    run_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
 
 
 COMMANDS = [serve]

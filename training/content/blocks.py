@@ -47,8 +47,22 @@ def split_blocks(body: str, path: Path, first_line: int) -> SplitBody:
     current: tuple[BlockKind, dict[str, str], int, list[str]] | None = None
     in_fence = False
 
+    def close() -> None:
+        nonlocal current
+        assert current is not None
+        block_kind, attrs, start, lines = current
+        blocks.append(RawBlock(block_kind, attrs, "\n".join(lines), start, start + 1))
+        guide.extend(["", PLACEHOLDER.format(len(blocks) - 1), ""])
+        learner.append("")
+        current = None
+
     for offset, line in enumerate(body.split("\n")):
         lineno = first_line + offset
+        if current is not None and _OPEN.match(line):
+            # A block opens before the last one closed: the ':::' is missing where the last
+            # one should end, so say so there, and read the new block as a block.
+            errors.append(ContentError(path, current[2], f"block '{current[0]}' is never closed by ':::'"))
+            close()
         if current is None and _FENCE.match(line):
             in_fence = not in_fence
         if in_fence and current is None:
@@ -57,13 +71,7 @@ def split_blocks(body: str, path: Path, first_line: int) -> SplitBody:
             continue
         if current is not None:
             if _CLOSE.match(line):
-                block_kind, attrs, start, lines = current
-                blocks.append(RawBlock(block_kind, attrs, "\n".join(lines), start, start + 1))
-                guide.extend(["", PLACEHOLDER.format(len(blocks) - 1), ""])
-                learner.append("")
-                current = None
-            elif _OPEN.match(line):
-                errors.append(ContentError(path, lineno, "a ':::' block cannot open inside another"))
+                close()
             else:
                 current[3].append(line)
             continue

@@ -366,7 +366,7 @@ def _report_broken(broken: Iterable[str], doc: RawDocument, errors: list[Content
     lines = doc.text.split("\n")
     for href in broken:
         line = next((n for n, text in enumerate(lines, start=1) if f"({href}" in text), 0)
-        errors.append(ContentError(doc.path, line, f"broken link {href!r}: no such lesson file"))
+        errors.append(ContentError(doc.path, line, f"broken link {href!r}: no such lesson file", cascade=True))
 
 
 def _render_block(block: RawBlock, path: Path, prefix: str, index: int, resolve: LinkResolver) -> Block:

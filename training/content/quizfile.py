@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ContentError
-from .frontmatter import FrontMatterError, Meta, split_front_matter
+from .frontmatter import FrontMatterError, Meta, NotUTF8, decode, split_front_matter
 from .model import QuestionType
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -95,9 +95,9 @@ class RawQuiz:
 
 def parse_quiz_file(path: Path) -> tuple[RawQuiz | None, list[ContentError]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return None, [ContentError(path, 1, "file is not UTF-8 text")]
+        text = decode(path.read_bytes())
+    except NotUTF8 as exc:
+        return None, [ContentError(path, exc.line, str(exc), root=True)]
     return parse_quiz_text(text, path)
 
 

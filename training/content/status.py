@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
+from .frontmatter import FrontMatterError, Meta, NotUTF8, decode, load_yaml, split_front_matter
 from .languages import source_path, translation_name, translation_path
 from .loader import RawCourse, file_version
 from .model import FileCoverage, LanguageCoverage, TranslationState
@@ -73,8 +73,11 @@ def stamp(path: Path) -> tuple[str, bool]:
         raise StampError(f"{path} does not exist")
     if not source.is_file():
         raise StampError(f"translation without a source: there is no {source.name} beside it")
-    version = file_version(source.read_text(encoding="utf-8"))
-    text = path.read_text(encoding="utf-8")
+    try:
+        version = file_version(decode(source.read_bytes()))
+        text = decode(path.read_bytes())
+    except NotUTF8 as exc:
+        raise StampError(f"line {exc.line}: {exc}") from exc
     stamped = with_stamp(text, version, yaml_file=path.suffix == ".yaml")
     if stamped != text:
         path.write_text(stamped, encoding="utf-8")

@@ -43,6 +43,7 @@ from .validate import (
     StepText,
     UnitSpec,
     UnitText,
+    markdown_checks,
     placeholders,
 )
 
@@ -424,6 +425,7 @@ def _body(
     """Blocks, headings, figures and untranslated paragraphs of a Markdown body; returns the
     translation's (blocks, learner Markdown, guide Markdown)."""
     placeholders(doc.path, doc.text, check.errors)
+    markdown_checks(doc.path, doc.body, doc.body_line, check.errors)
     split = split_blocks(doc.body, doc.path, doc.body_line)
     check.errors.extend(split.errors)
     _compare_blocks(check, source_blocks, split.blocks, doc.body_line)
@@ -758,6 +760,7 @@ def _check_page(check: _Check, source: _Source) -> PageText | None:
     else:
         doc = RawDocument(check.path, check.t.text, check.meta, check.t.text, 1)
     placeholders(doc.path, doc.text, check.errors)
+    markdown_checks(doc.path, doc.body, doc.body_line, check.errors)
     _compare_paragraphs(check, _paragraphs(markdown, 1), _paragraphs(doc.body, doc.body_line), doc.body_line)
     check.stamp()
     return PageText(check.path, doc.body)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .blocks import RawBlock, split_blocks
-from .errors import ContentError
+from .errors import ContentError, close_matches, did_you_mean, relative_to_course
 from .frontmatter import Meta
 from .languages import known_language
 from .loader import RawCourse, RawDocument, RawGuide, Sources
@@ -26,6 +26,22 @@ TIME_STEP = re.compile(r"\*\*\s*(\d+)\s*min\.?\s*\*\*")
 ACTIVITY_SECTIONS = ("Purpose", "Materials", "Steps", "Debrief")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MIN_DISCUSSION_QUESTIONS = 4
+CALLOUTS = ("note", "tip", "example", "warning")
+"""The ``!!! kind`` callouts the pages and the PDFs have a style for."""
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_H1 = re.compile(r"^ {0,3}#(?:\s|$)")
+_SETEXT_H1 = re.compile(r"^ {0,3}=+\s*$")
+_CALLOUT = re.compile(r"^ {0,3}!!!\s*([^\s\"]*)")
+
+LESSON_KEYS = ("id", "title", "order", "duration", "objectives", "key_terms", "sources")
+UNIT_KEYS = ("id", "title", "order", "summary", "objectives", "sources", "workshop")
+UNIT_WORKSHOP_KEYS = ("materials", "key_messages", "session_plan")
+STEP_KEYS = ("title", "lesson", "activity", "quiz", "minutes", "method", "materials")
+KEY_TERM_KEYS = ("term", "definition")
+QUIZ_KEYS = ("id", "unit", "title", "pass_mark", "attempts", "shuffle", "duration")
+GUIDE_KEYS = ("title", "subtitle", "edition", "publisher", "language", "translations", "workshop", "pages")
+GUIDE_WORKSHOP_KEYS = ("day_start", "hours_per_day", "break_minutes", "lunch_minutes")
+PAGE_KEYS = ("file", "title")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +158,23 @@ class _Fields:
 
     def __init__(self, meta: Meta, path: Path, errors: list[ContentError], where: str = ""):
         self.meta, self.path, self.errors, self.where = meta, path, errors, where
+        self.misspelt: set[str] = set()
+        """Known fields an unknown one was close to: 'duraton' means 'duration' is not missing
+        but misspelt, and only the misspelling is reported."""
 
-    def error(self, key: str, message: str) -> None:
-        self.errors.append(ContentError(self.path, self.meta.line_of(key), f"{self.where}{message}"))
+    def error(self, key: str, message: str, *, cascade: bool = False) -> None:
+        if key in self.misspelt:
+            return
+        line = self.meta.line_of(key)
+        self.errors.append(ContentError(self.path, line, f"{self.where}{message}", cascade=cascade))
+
+    def known(self, keys: tuple[str, ...]) -> None:
+        """Refuse a field the platform does not read (a typo such as ``shuffel``), which would
+        otherwise be ignored without a word."""
+        for key in map(str, self.meta):
+            if key not in keys:
+                self.error(key, f"unknown field {key!r}{did_you_mean(key, keys)}")
+                self.misspelt.update(close_matches(key, keys))
 
     def text(self, key: str, required: bool = True, default: str = "") -> str:
         value = self.meta.get(key)
@@ -197,26 +227,59 @@ class _Fields:
 
 def validate(raw: RawCourse) -> tuple[CourseSpec, list[ContentError]]:
     errors: list[ContentError] = []
-    units = [unit for u in raw.units if (unit := _unit(u.doc, u.lessons, errors)) is not None]
-    _check_unique(((u.id, u.doc.path, u.doc.meta.line_of("id")) for u in units), "unit id", errors)
-    _check_unique(((str(u.order), u.doc.path, u.doc.meta.line_of("order")) for u in units), "unit order", errors)
+    course = raw.content_dir
+    units = [unit for u in raw.units if (unit := _unit(u.doc, u.lessons, errors, course)) is not None]
+    _check_unique(((u.id, u.doc.path, u.doc.meta.line_of("id")) for u in units), "unit id", errors, course)
+    _check_unique(
+        ((str(u.order), u.doc.path, u.doc.meta.line_of("order")) for u in units), "unit order", errors, course
+    )
     units.sort(key=lambda u: (u.order, u.id))
     quizzes = [q for q in (_quiz(r, raw.sources[r.path], errors) for r in raw.quizzes) if q is not None]
-    _check_quizzes(units, quizzes, errors)
+    _check_quizzes(units, quizzes, errors, course)
     guide = _guide(raw.guide, errors) if raw.guide else None
     return CourseSpec(raw.content_dir, tuple(units), tuple(quizzes), guide, raw.sources), errors
 
 
-def _check_unique(items, what: str, errors: list[ContentError]) -> None:
+def _check_unique(items, what: str, errors: list[ContentError], course: Path) -> None:
     seen: dict[str, tuple[Path, int]] = {}
     for value, path, line in items:
         if not value:
             continue
         if value in seen:
-            first = seen[value]
-            errors.append(ContentError(path, line, f"duplicate {what} {value!r} (also in {first[0].name}:{first[1]})"))
+            first, first_line = seen[value]
+            also = relative_to_course(first, course)
+            errors.append(ContentError(path, line, f"duplicate {what} {value!r} (also in {also}:{first_line})"))
         else:
             seen[value] = (path, line)
+
+
+def markdown_checks(path: Path, body: str, first_line: int, errors: list[ContentError]) -> None:
+    """What Markdown would render as something else, or drop: a level-1 heading (each page has
+    one, its title) and a callout kind the pages have no style for. Code is left alone."""
+    in_fence = False
+    previous = ""
+    for offset, line in enumerate(body.split("\n")):
+        lineno = first_line + offset
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        if in_fence:
+            previous = ""
+            continue
+        setext = bool(_SETEXT_H1.match(line) and previous.strip() and not previous.startswith("    "))
+        if _H1.match(line) or setext:
+            errors.append(
+                ContentError(
+                    path,
+                    lineno - setext,
+                    "a level-1 heading: the page's title is its only level-1 heading; "
+                    "start a section with '## ' (and a subsection with '### ')",
+                )
+            )
+        callout = _CALLOUT.match(line)
+        if callout and callout.group(1).lower() not in CALLOUTS:
+            kind = callout.group(1)
+            errors.append(ContentError(path, lineno, f"unknown callout '!!! {kind}'{did_you_mean(kind, CALLOUTS)}"))
+        previous = line
 
 
 def placeholders(path: Path, text: str, errors: list[ContentError]) -> None:
@@ -229,6 +292,7 @@ def placeholders(path: Path, text: str, errors: list[ContentError]) -> None:
 def _body_checks(doc: RawDocument, needs_sources: bool, errors: list[ContentError]) -> None:
     """Placeholder text anywhere; figures only in a file that lists its sources."""
     placeholders(doc.path, doc.text, errors)
+    markdown_checks(doc.path, doc.body, doc.body_line, errors)
     if needs_sources:
         for offset, line in enumerate(doc.body.split("\n")):
             found = FIGURE.search(line)
@@ -245,12 +309,15 @@ def _body_checks(doc: RawDocument, needs_sources: bool, errors: list[ContentErro
 
 def _lesson(doc: RawDocument, unit_id: str, errors: list[ContentError]) -> LessonSpec | None:
     f = _Fields(doc.meta, doc.path, errors)
+    f.known(LESSON_KEYS)
     key_terms = []
     raw_terms = doc.meta.get("key_terms")
     if not isinstance(raw_terms, list) or not raw_terms:
         f.error("key_terms", "'key_terms' needs at least one entry (term and definition)")
     else:
         for entry in raw_terms:
+            if isinstance(entry, Meta):
+                _Fields(entry, doc.path, errors, "key term: ").known(KEY_TERM_KEYS)
             if (
                 isinstance(entry, Meta)
                 and isinstance(entry.get("term"), str)
@@ -323,17 +390,20 @@ def _count_questions(markdown: str) -> int:
     return len(re.findall(r"^\s*(?:\d+[.)]|[-*])\s+\S", markdown, re.MULTILINE))
 
 
-def _unit(doc: RawDocument | None, lesson_docs: list[RawDocument], errors: list[ContentError]) -> UnitSpec | None:
+def _unit(
+    doc: RawDocument | None, lesson_docs: list[RawDocument], errors: list[ContentError], course: Path
+) -> UnitSpec | None:
     if doc is None:
         return None
     f = _Fields(doc.meta, doc.path, errors)
+    f.known(UNIT_KEYS)
     unit_id = f.ident("id")
     lessons = [lesson for lesson in (_lesson(d, unit_id, errors) for d in lesson_docs) if lesson]
     if not lessons:
-        f.error("id", "the unit has no lessons: add lesson files beside unit.md")
-    _check_unique(((le.id, le.doc.path, le.doc.meta.line_of("id")) for le in lessons), "lesson id", errors)
+        f.error("id", "the unit has no lessons: add lesson files beside unit.md", cascade=True)
+    _check_unique(((le.id, le.doc.path, le.doc.meta.line_of("id")) for le in lessons), "lesson id", errors, course)
     _check_unique(
-        ((str(le.order), le.doc.path, le.doc.meta.line_of("order")) for le in lessons), "lesson order", errors
+        ((str(le.order), le.doc.path, le.doc.meta.line_of("order")) for le in lessons), "lesson order", errors, course
     )
     lessons.sort(key=lambda le: (le.order, le.id))
 
@@ -351,6 +421,7 @@ def _unit(doc: RawDocument | None, lesson_docs: list[RawDocument], errors: list[
         ),
         "activity/handout id",
         errors,
+        course,
     )
 
     workshop = doc.meta.get("workshop")
@@ -361,6 +432,7 @@ def _unit(doc: RawDocument | None, lesson_docs: list[RawDocument], errors: list[
         f.error("workshop", "'workshop' is required: materials, key_messages and session_plan for the guide")
     else:
         w = _Fields(workshop, doc.path, errors, "workshop: ")
+        w.known(UNIT_WORKSHOP_KEYS)
         materials = w.strings("materials")
         messages = w.strings("key_messages")
         steps = _session_plan(workshop, doc.path, lessons, all_blocks, errors)
@@ -386,14 +458,17 @@ def _check_trainer_material(doc: RawDocument, blocks: list[RawBlock], errors: li
     kinds = {b.kind for b in blocks}
     for kind in BlockKind:
         if kind not in kinds:
-            errors.append(ContentError(doc.path, 0, f"the unit has no '::: {kind}' block (in unit.md or a lesson)"))
+            errors.append(
+                ContentError(doc.path, 1, f"the unit has no '::: {kind}' block (in unit.md or a lesson)", cascade=True)
+            )
     questions = sum(_count_questions(b.markdown) for b in blocks if b.kind == BlockKind.DISCUSSION)
     if BlockKind.DISCUSSION in kinds and questions < MIN_DISCUSSION_QUESTIONS:
         errors.append(
             ContentError(
                 doc.path,
-                0,
+                1,
                 f"the unit has {questions} discussion questions; at least {MIN_DISCUSSION_QUESTIONS} are needed",
+                cascade=True,
             )
         )
 
@@ -416,6 +491,7 @@ def _session_plan(
             errors.append(ContentError(path, workshop.line_of("session_plan"), "each session plan step is a mapping"))
             continue
         s = _Fields(raw, path, errors, "session plan step: ")
+        s.known(STEP_KEYS)
         refs = [k for k in ("title", "lesson", "activity", "quiz") if k in raw]
         if len(refs) != 1:
             errors.append(
@@ -433,7 +509,7 @@ def _session_plan(
         elif key == "lesson":
             ref = s.text("lesson")
             if ref not in lesson_ids:
-                s.error("lesson", f"no lesson {ref!r} in this unit")
+                s.error("lesson", f"no lesson {ref!r} in this unit", cascade=True)
             else:
                 title = lesson_ids[ref].title
         elif key == "activity":
@@ -477,6 +553,7 @@ def _session_plan(
 
 def _quiz(raw: RawQuiz, text: str, errors: list[ContentError]) -> QuizSpec | None:
     f = _Fields(raw.meta, raw.path, errors)
+    f.known(QUIZ_KEYS)
     placeholders(raw.path, text, errors)
     return QuizSpec(
         id=f.ident("id"),
@@ -490,16 +567,18 @@ def _quiz(raw: RawQuiz, text: str, errors: list[ContentError]) -> QuizSpec | Non
     )
 
 
-def _check_quizzes(units: list[UnitSpec], quizzes: list[QuizSpec], errors: list[ContentError]) -> None:
+def _check_quizzes(units: list[UnitSpec], quizzes: list[QuizSpec], errors: list[ContentError], course: Path) -> None:
     by_unit = {u.id: u for u in units}
-    _check_unique(((q.id, q.raw.path, q.raw.meta.line_of("id")) for q in quizzes), "quiz id", errors)
+    _check_unique(((q.id, q.raw.path, q.raw.meta.line_of("id")) for q in quizzes), "quiz id", errors, course)
     claimed: dict[str, Path] = {}
     for quiz in quizzes:
         unit = by_unit.get(quiz.unit_id)
         if unit is None:
             if quiz.unit_id:
                 errors.append(
-                    ContentError(quiz.raw.path, quiz.raw.meta.line_of("unit"), f"unknown unit {quiz.unit_id!r}")
+                    ContentError(
+                        quiz.raw.path, quiz.raw.meta.line_of("unit"), f"unknown unit {quiz.unit_id!r}", cascade=True
+                    )
                 )
             continue
         if quiz.unit_id in claimed:
@@ -516,7 +595,12 @@ def _check_quizzes(units: list[UnitSpec], quizzes: list[QuizSpec], errors: list[
     for unit in units:
         if unit.id and unit.id not in claimed:
             errors.append(
-                ContentError(unit.doc.path, unit.doc.meta.line_of("id"), f"unit {unit.id!r} has no quiz in quizzes/")
+                ContentError(
+                    unit.doc.path,
+                    unit.doc.meta.line_of("id"),
+                    f"unit {unit.id!r} has no quiz in quizzes/",
+                    cascade=True,
+                )
             )
 
 
@@ -534,15 +618,19 @@ def _check_lesson_ref(
     unit_id, lesson_id = resolve_lesson_ref(question.lesson, quiz.unit_id)
     unit = units.get(unit_id)
     if unit is None or lesson_id not in {le.id for le in unit.lessons}:
-        errors.append(ContentError(quiz.raw.path, question.lesson_line, f"lesson {question.lesson!r} not found"))
+        errors.append(
+            ContentError(quiz.raw.path, question.lesson_line, f"lesson {question.lesson!r} not found", cascade=True)
+        )
 
 
 def _guide(raw: RawGuide, errors: list[ContentError]) -> GuideSpec:
     f = _Fields(raw.meta, raw.path, errors)
+    f.known(GUIDE_KEYS)
     workshop: Any = raw.meta.get("workshop") or Meta()
     defaults = WorkshopDefaults()
     if isinstance(workshop, Meta):
         w = _Fields(workshop, raw.path, errors, "workshop: ")
+        w.known(GUIDE_WORKSHOP_KEYS)
         day_start = w.text("day_start", required=False, default=defaults.day_start)
         if not CLOCK.match(day_start):
             w.error("day_start", "'day_start' must be a time like \"09:00\"")
@@ -560,6 +648,8 @@ def _guide(raw: RawGuide, errors: list[ContentError]) -> GuideSpec:
     pages = []
     for entry, path, text in raw.pages:
         p = _Fields(entry, raw.path, errors, "page: ")
+        p.known(PAGE_KEYS)
+        markdown_checks(path, text, 1, errors)
         page_id = path.stem
         pages.append((page_id, p.text("title"), path, text))
     language = f.text("language", required=False, default="en")
