@@ -357,3 +357,14 @@ class GuideBuild(Base):
     slot: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(sa.String(32), index=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SiteSetting(Base):
+    """A fact every app server of the site must agree on, kept where they all see it (the
+    fingerprint of the secret key that signs sessions: see :mod:`training.probes`)."""
+
+    __tablename__ = "site_setting"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(255))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

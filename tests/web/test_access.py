@@ -29,7 +29,15 @@ def test_public_routes_are_only_the_expected_ones(app):
     public = {
         rule.endpoint for rule in app.url_map.iter_rules() if app.view_functions[rule.endpoint].access_rule is PUBLIC
     }
-    assert public == {"static", "auth.login", "auth.login_verify", "auth.logout", "auth.register", "api.healthz"}
+    assert public == {
+        "static",
+        "auth.login",
+        "auth.login_verify",
+        "auth.logout",
+        "auth.register",
+        "api.healthz",
+        "api.readyz",
+    }
 
 
 # (method, path, the answer for every signed-in role): a POST carries a valid form token.

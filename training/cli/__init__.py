@@ -33,9 +33,9 @@ def cli() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import database, demo, guide, quiz, report, users
+    from . import database, demo, guide, quiz, report, site, users
 
-    for module in (users, guide, quiz, report, demo):
+    for module in (users, guide, quiz, report, demo, site):
         for command in module.COMMANDS:
             app.cli.add_command(command)
     database.attach(app.cli)

@@ -12,5 +12,6 @@ One module per subject:
 * ``attempts`` — quiz attempts: start, autosave, submit;
 * ``imports`` — two-step CSV imports of accounts and group members;
 * ``audit`` — the audit trail every administrative write appends to;
-* ``demo`` — demo data for trying the reports.
+* ``demo`` — demo data for trying the reports;
+* ``site`` — settings every app server must agree on (the secret key's fingerprint).
 """
