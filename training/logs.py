@@ -142,7 +142,9 @@ def logging_config(level: str, fmt: str, access: bool = False) -> dict[str, Any]
             AUDIT_LOGGER: {"level": "INFO"},  # always, whatever LOG_LEVEL says
             ACCESS_LOGGER: {"level": "INFO" if access else "WARNING"},
             "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            # gunicorn's own access lines are off: ACCESS_LOG writes them, with the request id
+            # and the client address behind the proxy.
+            "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
         },
     }
 

@@ -28,6 +28,7 @@ DEFAULT_THREADS = 1
 the fewest slow answers (docs/performance.md). Put a buffering proxy such as nginx in front
 so that slow connections never hold a worker."""
 
+OPTIONAL_SETTINGS = {"control_socket_disable"}
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _metrics_server: Any = None  # the metrics endpoint's HTTP server, in the master process
 
@@ -44,6 +45,8 @@ class _Gunicorn(BaseApplication):
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key in OPTIONAL_SETTINGS and key not in self.cfg.settings:
+                continue  # an older gunicorn without it
             self.cfg.set(key, value)
 
     def load(self):
@@ -135,6 +138,9 @@ def run_gunicorn(
         "post_fork": post_fork,
         # The scheme headers count only from the proxies, and only when there is one.
         "forwarded_allow_ips": config["FORWARDED_ALLOW_IPS"] if config["TRUSTED_PROXIES"] else "",
+        # gunicorn 24's control socket sits at one path per user: several servers on one
+        # machine would contend for it, and nothing here uses it.
+        "control_socket_disable": True,
     }
     if metrics_bind:
         options["when_ready"], options["child_exit"] = _start_metrics(metrics_bind)
