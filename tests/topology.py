@@ -42,6 +42,7 @@ class Topology:
         session = requests.Session()
         session.trust_env = False  # no proxy or CA bundle from the environment
         session.verify = str(self.certificate)
+        session.headers["Referer"] = self.url + "/"  # over HTTPS the form token needs one, as browsers send
         session.mount("https://", _SourceAddress(address))
         return session
 

@@ -12,8 +12,8 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from ..helpers import CSRF_PATTERN, PASSWORD, POSTGRES_URL
-from ..livesite import rows
+from ..helpers import CSRF_PATTERN, PASSWORD, POSTGRES_URL, correct_form
+from ..livesite import form_fields, race, rows
 from ..topology import Topology, topology
 
 pytestmark = [
@@ -37,9 +37,11 @@ def get(site: Topology, browser: requests.Session, path: str, **kwargs) -> reque
 def sign_in(site: Topology, browser: requests.Session, email: str, password: str = PASSWORD) -> requests.Response:
     token = CSRF_PATTERN.search(get(site, browser, "/login").text).group(1)
     data = {"email": email, "password": password, "csrf_token": token}
-    # over HTTPS the form token also needs the page it came from, as a browser sends it
-    headers = {"Referer": site.url + "/login"}
-    return browser.post(site.url + "/login", data=data, headers=headers, allow_redirects=False, timeout=30)
+    return post(site, browser, "/login", data)
+
+
+def post(site: Topology, browser: requests.Session, path: str, data: dict) -> requests.Response:
+    return browser.post(site.url + path, data=data, allow_redirects=False, timeout=30)
 
 
 def access_lines(site: Topology) -> list[dict]:
@@ -66,13 +68,7 @@ def test_the_audit_log_and_the_app_logs_show_the_real_client_address(site):
     browser = site.client("127.0.0.3")
     assert sign_in(site, browser, email).headers["Location"].endswith("/login/verify")
     token = CSRF_PATTERN.search(get(site, browser, "/login/verify").text).group(1)
-    step = browser.post(
-        site.url + "/login/verify",
-        data={"code": pyotp.TOTP(secret).now(), "csrf_token": token},
-        headers={"Referer": site.url + "/login/verify"},
-        allow_redirects=False,
-        timeout=30,
-    )
+    step = post(site, browser, "/login/verify", {"code": pyotp.TOTP(secret).now(), "csrf_token": token})
     assert step.status_code == 302
     response = get(site, browser, "/admin/reports/completion.csv")
     assert response.status_code == 200
@@ -113,3 +109,31 @@ def test_nginx_serves_the_fingerprinted_static_files_from_disk(site):
     assert served and served[-1]["upstream"] == ""  # no app server was asked
     # the operators' metrics are never reachable through the public site
     assert get(site, browser, "/metrics").status_code == 404
+
+
+def test_a_quiz_submitted_twice_across_both_servers_is_graded_once(site):
+    email = site.servers[0].create_user("twice@example.org")
+    browser = site.client("127.0.0.7")
+    assert sign_in(site, browser, email).status_code == 302
+    token = CSRF_PATTERN.search(get(site, browser, "/quizzes/alpha-quiz").text).group(1)
+    post(site, browser, "/quizzes/alpha-quiz/start", {"csrf_token": token})
+    data = {**form_fields(get(site, browser, "/quizzes/alpha-quiz").text), "action": "submit", **correct_form()}
+    tabs = []
+    for _ in range(8):  # tabs with connections of their own, spread by nginx over both servers
+        tab = site.client("127.0.0.7")
+        tab.cookies.update(browser.cookies)
+        tabs.append(tab)
+    statuses = race(8, lambda i: post(site, tabs[i], "/quizzes/alpha-quiz", data).status_code)
+    assert set(statuses) == {303}, statuses
+    attempts = rows(
+        site.servers[0],
+        'SELECT qa.state FROM quiz_attempt qa JOIN "user" u ON u.id = qa.user_id WHERE u.email = :e',
+        e=email,
+    )
+    assert [attempt.state for attempt in attempts] == ["submitted"]
+    answered = {
+        line["upstream"]
+        for line in access_lines(site)
+        if line["uri"] == "/quizzes/alpha-quiz" and line["method"] == "POST"
+    }
+    assert len(answered) == 2  # both servers took submits
