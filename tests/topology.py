@@ -23,7 +23,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .helpers import MINIMAL, ROOT, empty_database
-from .livesite import TRAINING, LiveSite, free_port, stop, wait_for, wait_until_up
+from .livesite import TRAINING, LiveSite, free_port, serve, stop, wait_for
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE = ROOT / "deploy" / "nginx" / "training.conf"
@@ -134,7 +134,7 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
         subprocess.run(
             [TRAINING, "assets", "collect", str(folder / "static")], env=env, check=True, capture_output=True
         )
-        servers = [stack.enter_context(_app_server(tmp_path, env, n)) for n in (1, 2)]
+        servers = [stack.enter_context(serve(tmp_path / f"app{n}.log", env, threads=1)) for n in (1, 2)]
         http_port, https_port = free_port(), free_port()
         _certificate(folder)
         ports = [int(server.url.rsplit(":", 1)[1]) for server in servers]
@@ -168,23 +168,3 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
 
         wait_for(answering, "nginx to answer", timeout=30)
         yield front
-
-
-@contextmanager
-def _app_server(tmp_path: Path, env: dict[str, str], number: int) -> Iterator[LiveSite]:
-    port = free_port()
-    log_path = tmp_path / f"app{number}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [TRAINING, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    site = LiveSite(f"http://127.0.0.1:{port}", env, process, log_path)
-    try:
-        wait_until_up(site)
-        yield site
-    finally:
-        stop(process)
