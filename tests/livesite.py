@@ -113,33 +113,29 @@ def live_site(
         }
         env.pop("TRAINING_TEST_DATABASE_URL", None)
         subprocess.run([TRAINING, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-        port = free_port()
-        log_path = tmp_path / "server.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                [
-                    TRAINING,
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                    "--threads",
-                    str(threads),
-                ],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        site = LiveSite(f"http://127.0.0.1:{port}", env, process, log_path)
-        try:
-            wait_until_up(site)
+        with serve(tmp_path / "server.log", env, workers, threads) as site:
             yield site
-        finally:
-            stop(process)
+
+
+@contextmanager
+def serve(log_path: Path, env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[LiveSite]:
+    """``training serve`` on a free loopback port with ``env``, until the block ends."""
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [TRAINING, "serve", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--workers", str(workers), "--threads", str(threads)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    site = LiveSite(f"http://127.0.0.1:{port}", env, process, log_path)
+    try:
+        wait_until_up(site)
+        yield site
+    finally:
+        stop(process)
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:

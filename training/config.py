@@ -68,7 +68,6 @@ class Config:
     GUIDE_BUILDS_IN_FLIGHT = 2  # PDFs typeset at once across all app servers
     GUIDE_BUILDS_PER_USER = 1  # PDFs one person may have typeset at once
     GUIDE_BUILD_TIMEOUT = 120  # seconds after which a place held by a crashed server is freed
-    TRUSTED_PROXIES = 0  # number of proxies in front whose X-Forwarded-* headers we trust
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static files have fingerprinted URLs
     # Languages the interface answers in (each needs a catalogue in training/translations),
     # and the one used when neither the person nor their browser names one of them.
@@ -86,6 +85,23 @@ class Config:
     XAPI_IDENTIFY_BY = "account"
     OUTBOX_BATCH = 50  # messages per request to another system
     OUTBOX_TIMEOUT = 10  # seconds to wait for another system's answer
+
+    # Operations (docs/deploying.md). Proxies: how many set X-Forwarded-For in front of the
+    # app, and the addresses they connect from (anyone else's forwarded headers are ignored).
+    TRUSTED_PROXIES = 0
+    FORWARDED_ALLOW_IPS = "127.0.0.1,::1"
+    # Logs: one JSON object per line on stderr under `training serve` ("text" for people);
+    # audit events are written whatever the level.
+    LOG_LEVEL = "INFO"
+    LOG_FORMAT = "json"
+    ACCESS_LOG = False  # a line per request (nginx usually keeps the access log)
+    # Database connections per worker process (PostgreSQL): DB_POOL_SIZE defaults to the
+    # worker's threads; see docs/deploying.md for the budget across servers.
+    DB_POOL_SIZE: int | None = None
+    DB_MAX_OVERFLOW = 0
+    DB_POOL_TIMEOUT = 10  # seconds a request waits for a connection before a 503
+    DB_PING_AFTER_IDLE = 30  # seconds idle after which a pooled connection is tested before use
+    DB_PREPARED_STATEMENTS = True  # False behind PgBouncer in transaction mode
 
 
 class ProductionConfig(Config):

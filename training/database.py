@@ -15,13 +15,17 @@ import contextlib
 import fcntl
 import functools
 import os
+import select
 import signal
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
-from typing import ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from flask import Flask, current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
@@ -40,23 +44,105 @@ R = TypeVar("R")
 
 
 def init_app(app: Flask) -> None:
-    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    config = app.config
+    url = sa.engine.make_url(config["SQLALCHEMY_DATABASE_URI"])
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.get_backend_name() == "sqlite":
-        options.setdefault("connect_args", {})["timeout"] = app.config["SQLITE_BUSY_TIMEOUT"]
+        options.setdefault("connect_args", {})["timeout"] = config["SQLITE_BUSY_TIMEOUT"]
         if url.database and url.database != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
     else:
-        options.setdefault("pool_pre_ping", True)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        options.update(_pool_options(config))
+        if not config["DB_PREPARED_STATEMENTS"]:
+            # PgBouncer in transaction mode hands each transaction to any server connection,
+            # where a statement psycopg prepared on another one does not exist.
+            options.setdefault("connect_args", {})["prepare_threshold"] = None
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     app.teardown_appcontext(_close_session_quietly)  # runs before Flask-SQLAlchemy's own
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
             if url.database and url.database != ":memory:":
                 app.extensions[WRITER_QUEUE] = WriterQueue(os.path.abspath(url.database))
+        else:
+            _test_idle_connections(db.engine, config["DB_PING_AFTER_IDLE"])
+
+
+def _pool_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Connections per worker process: as many as it has threads (one request each), unless
+    set, and no more (``DB_MAX_OVERFLOW``), so the total over every server stays within
+    PostgreSQL's ``max_connections`` (docs/deploying.md); a request that finds none free
+    within ``DB_POOL_TIMEOUT`` gets a 503."""
+    return {
+        "pool_size": config["DB_POOL_SIZE"] or config.get("SERVER_THREADS") or 5,
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_timeout": config["DB_POOL_TIMEOUT"],
+        "pool_pre_ping": False,  # see _test_idle_connections
+    }
+
+
+def _test_idle_connections(engine: sa.Engine, ping_after: float | None) -> None:
+    """Make sure a pooled connection still works before a request uses it, paying a round
+    trip only where it earns it.
+
+    SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` before every checkout: a round trip per
+    request, most of the cost of a fast page. Instead: a connection the server has closed (a
+    restart, an administrator ending backends) has data waiting on its socket, the server's
+    farewell or the end of the stream, which one non-blocking ``poll`` sees for free; a
+    connection idle for ``DB_PING_AFTER_IDLE`` seconds, which a firewall or PgBouncer may have
+    dropped without a word, gets the real ping. Raising ``DisconnectionError`` here makes the
+    pool replace the connection (SQLAlchemy, "Custom / Legacy Pessimistic Ping").
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _note_idle(_dbapi_conn, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(dbapi_conn, record, _proxy) -> None:
+        try:
+            readable = select.select([dbapi_conn.fileno()], [], [], 0)[0]
+        except (OSError, ValueError):
+            raise sa.exc.DisconnectionError("connection closed") from None
+        if readable:
+            raise sa.exc.DisconnectionError("the server closed the connection")
+        idle_since = record.info.get("idle_since")
+        if ping_after is not None and idle_since is not None and time.monotonic() - idle_since > ping_after:
+            try:
+                dbapi_conn.execute("SELECT 1")
+                dbapi_conn.rollback()
+            except Exception as exc:
+                raise sa.exc.DisconnectionError(str(exc)) from None
+
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+
+
+@functools.cache
+def _migration_script() -> ScriptDirectory:
+    return ScriptDirectory(str(MIGRATIONS_DIR))
+
+
+def migration_heads() -> set[str]:
+    """The revisions this code's migrations end at."""
+    return set(_migration_script().get_heads())
+
+
+def migration_state(revisions: set[str]) -> str:
+    """``ok`` (at this code's head), ``pending`` (an upgrade is due) or ``ahead`` (migrated by
+    newer code, as during a rolling deploy)."""
+    heads = migration_heads()
+    if revisions == heads:
+        return "ok"
+    script = _migration_script()
+    for revision in revisions:
+        try:
+            script.get_revision(revision)
+        except CommandError:
+            return "ahead"
+    return "pending"
 
 
 def _close_session_quietly(_exc: BaseException | None) -> None:
@@ -190,11 +276,6 @@ def insert(model: type) -> sqlite.Insert:
 def changed_rows(result: Result) -> int:
     """How many rows an UPDATE or DELETE changed (``rowcount``, typed)."""
     return cast(CursorResult, result).rowcount
-
-
-def ping() -> None:
-    """One round trip to the database; raises when it cannot be reached."""
-    db.session.execute(sa.text("SELECT 1"))
 
 
 def rollback_quietly() -> None:

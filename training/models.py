@@ -531,3 +531,12 @@ class LtiToolKey(Base):
     private_pem: Mapped[str] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+class SiteSetting(Base):
+    """A fact every app server of the site must agree on, kept where they all see it (the
+    fingerprint of the secret key that signs sessions: see :mod:`training.probes`)."""
+
+    __tablename__ = "site_setting"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(255))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,54 +2,66 @@
 
 Defaults suit a small machine: two worker processes per CPU core (at most eight), one
 request at a time each, replaced after a few thousand requests so memory stays bounded.
+Behind a proxy, gunicorn honours the scheme headers (``X-Forwarded-Proto``) only from
+``FORWARDED_ALLOW_IPS`` and only when ``TRUSTED_PROXIES`` says there is a proxy; the app does
+the same for the client address (:mod:`training.proxies`). Logs are JSON lines on stderr
+(:mod:`training.logs`); with ``--metrics-bind`` the master process serves Prometheus metrics
+added up over its workers (:mod:`training.metrics`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+from . import create_app
 
 DEFAULT_THREADS = 1
 """One request at a time per worker process: on two cores this gave the most throughput and
 the fewest slow answers (docs/performance.md). Put a buffering proxy such as nginx in front
 so that slow connections never hold a worker."""
 
+OPTIONAL_SETTINGS = {"control_socket_disable"}
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_metrics_server: Any = None  # the metrics endpoint's HTTP server, in the master process
+
 
 def default_workers() -> int:
     return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
-def production_settings() -> dict[str, str]:
-    return {"ENV_NAME": os.environ.get("TRAINING_ENV_NAME", "production")}
-
-
 class _Gunicorn(BaseApplication):
-    """Serves an app built (and its course checked) before gunicorn starts; the workers
-    inherit it, as gunicorn's ``preload_app`` would give them."""
-
-    def __init__(self, app: Flask, options: dict):
-        self.app, self.options = app, options
+    def __init__(self, options: dict, app: Flask):
+        self.options = options
+        self.application = app
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in self.options.items():
+            if key in OPTIONAL_SETTINGS and key not in self.cfg.settings:
+                continue  # an older gunicorn without it
             self.cfg.set(key, value)
 
     def load(self):
-        return self.app
+        return self.application
 
 
 def post_fork(_server, _worker) -> None:
     """Workers must not share database connections inherited from the parent. Threads hand
     over the interpreter more often than Python's default 5 ms, so a thread that holds the
     database's write turn gets it back quickly."""
-    import sys
-
     from .extensions import db
 
     sys.setswitchinterval(float(os.environ.get("TRAINING_SWITCH_INTERVAL", "0.001")))
+    if _metrics_server is not None:
+        _metrics_server.socket.close()  # the master's listening socket, inherited: not the worker's
 
     app = getattr(_worker, "wsgi", None)
     if app is not None:
@@ -57,23 +69,96 @@ def post_fork(_server, _worker) -> None:
             db.engine.dispose(close=False)
 
 
-def run_gunicorn(app: Flask, host: str, port: int, workers: int | None = None, threads: int | None = None) -> None:
-    _Gunicorn(
-        app,
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers or default_workers(),
-            "threads": threads or DEFAULT_THREADS,
-            "worker_class": "gthread",
-            "timeout": 60,
-            "graceful_timeout": 20,
-            "keepalive": 5,
-            "accesslog": "-" if os.environ.get("TRAINING_ACCESS_LOG") else None,
-            "errorlog": "-",
-            "preload_app": True,
-            "max_requests": 5000,  # workers are replaced now and then, so memory stays bounded
-            "max_requests_jitter": 500,
-            "post_fork": post_fork,
-            "forwarded_allow_ips": os.environ.get("TRAINING_FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        },
-    ).run()
+def _start_metrics(bind: str):
+    def when_ready(_server) -> None:
+        global _metrics_server
+        from . import metrics
+
+        _metrics_server = metrics.serve_metrics(bind)
+
+    def child_exit(_server, worker) -> None:
+        from . import metrics
+
+        metrics.worker_exited(worker.pid)
+
+    return when_ready, child_exit
+
+
+def prepare_metrics_dir() -> Path:
+    """The folder where worker processes leave their numbers for the master to add up, empty
+    at start-up (numbers left by an earlier run would be counted twice). prometheus-client
+    reads the variable when it is first imported, so this runs before the app is created."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before its multiprocess folder was set")
+    given = os.environ.get(METRICS_DIR)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="training-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):
+        old.unlink()
+    os.environ[METRICS_DIR] = str(folder)
+    return folder
+
+
+def _server_app(env_name: str, threads: int) -> Flask:
+    """The app a server runs, once this server is known to share the site's secret key."""
+    from .probes import check_before_serving
+
+    app = create_app({"ENV_NAME": os.environ.get("TRAINING_ENV_NAME", env_name), "SERVER_THREADS": threads})
+    check_before_serving(app)
+    return app
+
+
+def run_gunicorn(
+    host: str, port: int, workers: int | None = None, threads: int | None = None, metrics_bind: str | None = None
+) -> None:
+    from .logs import logging_config
+
+    threads = threads or DEFAULT_THREADS
+    made_dir = None
+    if metrics_bind:
+        folder = prepare_metrics_dir()
+        made_dir = folder if folder.name.startswith("training-metrics-") else None
+    app = _server_app("production", threads)
+    config = app.config
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}",
+        "workers": workers or default_workers(),
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "accesslog": None,  # ACCESS_LOG writes a JSON line per request instead, with its id
+        "errorlog": "-",
+        "loglevel": str(config["LOG_LEVEL"]).lower(),
+        "logconfig_dict": logging_config(config["LOG_LEVEL"], config["LOG_FORMAT"], bool(config["ACCESS_LOG"])),
+        "preload_app": True,
+        "max_requests": 5000,  # workers are replaced now and then, so memory stays bounded
+        "max_requests_jitter": 500,
+        "post_fork": post_fork,
+        # The scheme headers count only from the proxies, and only when there is one.
+        "forwarded_allow_ips": config["FORWARDED_ALLOW_IPS"] if config["TRUSTED_PROXIES"] else "",
+        # gunicorn 24's control socket sits at one path per user: several servers on one
+        # machine would contend for it, and nothing here uses it.
+        "control_socket_disable": True,
+    }
+    if metrics_bind:
+        options["when_ready"], options["child_exit"] = _start_metrics(metrics_bind)
+    try:
+        _Gunicorn(options, app).run()
+    finally:
+        if made_dir is not None:
+            shutil.rmtree(made_dir, ignore_errors=True)
+
+
+def run_development(host: str, port: int, metrics_bind: str | None = None) -> None:
+    """The single-process development server, with the same logs and metrics."""
+    from werkzeug.serving import run_simple
+
+    from . import logs, metrics
+
+    app = _server_app("development", threads=8)
+    logs.configure(app.config)
+    if metrics_bind:
+        metrics.serve_metrics(metrics_bind)
+    run_simple(host, port, app, threaded=True)

@@ -40,6 +40,7 @@ def test_public_routes_are_only_the_expected_ones(app):
         "lti.launch",
         "lti.jwks",
         "lti.register",
+        "api.readyz",
     }
 
 

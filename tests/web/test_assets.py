@@ -33,3 +33,18 @@ def test_pages_are_compressed_for_clients_that_accept_it(client, login_as):
     assert "Accept-Encoding" in packed.headers["Vary"]
     assert gzip.decompress(packed.data).decode().count("First steps") >= 1
     assert len(packed.data) < len(plain.data)
+
+
+def test_collect_writes_the_files_pages_link_for_nginx_and_only_adds(client, runner, tmp_path):
+    target = tmp_path / "static"
+    first = runner.invoke(args=["assets", "collect", str(target)])
+    assert first.exit_code == 0, first.output
+    href = re.search(r'href="/static/(site\.[0-9a-f]{10}\.css)"', client.get("/login").get_data(as_text=True)).group(1)
+    collected = target / href
+    assert collected.read_bytes() == client.get("/static/site.css").data
+    assert gzip.decompress((target / f"{href}.gz").read_bytes()) == collected.read_bytes()
+    old_release = target / "site.0123456789.css"  # a file a previous release wrote
+    old_release.write_text("body{}")
+    again = runner.invoke(args=["assets", "collect", str(target)])
+    assert again.exit_code == 0 and "0 file(s) written" in again.output
+    assert old_release.exists() and collected.exists()

@@ -17,4 +17,5 @@ One module per subject:
   links), rosters and the tool's signing key;
 * ``outbox`` — messages for other systems (xAPI statements, LMS grades), queued with the
   change they report and claimed by the sender.
+* ``site`` — settings every app server must agree on (the secret key's fingerprint).
 """

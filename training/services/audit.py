@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import AuditEvent, Group, User
 from ..permissions import Actor
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("training.audit")  # written whatever the log level (training.logs)
 
 
 class AuditAction(StrEnum):
@@ -55,7 +55,14 @@ def audit(actor: Actor, action: AuditAction, target: str = "", **detail: object)
             ip=printable(actor.ip, 64),
         )
     )
-    log.info("audit %s actor=%s target=%r ip=%r", action.value, actor.user_id, printable(target), actor.ip)
+    log.info(
+        "audit %s actor=%s target=%r ip=%r",
+        action.value,
+        actor.user_id,
+        printable(target),
+        actor.ip,
+        extra={"event": action.value, "actor": actor.user_id, "target": printable(target), "client": actor.ip},
+    )
 
 
 @transactional

@@ -17,6 +17,7 @@ databases, without any lock held while the PDF is typeset. A place expires after
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,6 +25,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from .. import metrics
 from ..database import insert, transactional
 from ..extensions import db
 from ..guide import Busy, PdfKey
@@ -36,6 +38,8 @@ TOUCH_AFTER = timedelta(minutes=10)
 class DatabaseStore:
     """:class:`training.guide.PdfStore` over the ``guide_pdf`` and ``guide_build`` tables."""
 
+    started = 0.0  # when this store's build began (for the build-time metric)
+
     def get(self, key: PdfKey) -> bytes | None:
         row = db.session.execute(
             sa.select(GuidePdf.data, GuidePdf.used_at).where(GuidePdf.key == key.digest)
@@ -47,7 +51,10 @@ class DatabaseStore:
         return row.data
 
     def put(self, key: PdfKey, data: bytes) -> None:
+        """Keep a PDF just typeset (called once per build: the metrics count builds here)."""
         _store(key, data, current_app.config["GUIDE_CACHE_MB"] * 1024 * 1024)
+        metrics.GUIDE_BUILDS.labels(key.kind).inc()
+        metrics.GUIDE_BUILD_SECONDS.labels(key.kind).observe(time.perf_counter() - self.started)
 
     @contextmanager
     def building(self, key: PdfKey, user: str | None) -> Iterator[bool]:
@@ -62,8 +69,10 @@ class DatabaseStore:
         if token is None:
             yield False
             return
+        self.started = time.perf_counter()
         try:
-            yield True
+            with metrics.GUIDE_BUILDS_IN_FLIGHT.track_inprogress():
+                yield True
         finally:
             _give_back(token)
 

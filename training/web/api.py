@@ -1,12 +1,12 @@
-"""Blueprint "api": the learner's own progress as JSON, and the health check."""
+"""Blueprint "api": the learner's own progress as JSON, and the probes (``/healthz``, ``/readyz``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
+from .. import probes
 from ..course import get_catalogue
-from ..database import ping
 from ..progress import course_progress
 from ..queries.learning import load_records
 from .access import PUBLIC, SIGNED_IN, access
@@ -46,6 +46,15 @@ def progress():
 @bp.route("/healthz")
 @access(PUBLIC)
 def healthz():
-    """Up and able to reach the database; says nothing more."""
-    ping()
+    """Liveness: the process answers. Never touches the database (see training.probes)."""
     return jsonify({"status": "ok", "content_version": get_catalogue().version})
+
+
+@bp.route("/readyz")
+@access(PUBLIC)
+def readyz():
+    """Readiness: the database answers, its schema is current, the course is loaded and the
+    secret key is the site's; 503 otherwise, naming the checks that failed."""
+    checks = probes.readiness(current_app.config)
+    ready = probes.is_ready(checks)
+    return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), 200 if ready else 503

@@ -2,16 +2,26 @@
 
 A file's URL changes whenever its bytes change, so browsers on slow connections can keep
 it for a year without ever using a stale copy; responses are compressed when they help.
+
+Behind nginx, ``training assets collect DIR`` writes each file under its fingerprinted name
+(with a gzip copy beside it) for nginx to serve from disk (``deploy/nginx/training.conf``).
+Files are only ever added: during a rolling deploy, pages from servers still running the
+previous release keep finding the files they name.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import os
 import re
+import tempfile
 from functools import cache
 from pathlib import Path
 
+import click
 from flask import Flask, Response, current_app, send_from_directory, url_for
+from flask.cli import AppGroup
 from flask_compress import Compress
 
 from .access import PUBLIC, access
@@ -64,3 +74,47 @@ def init_app(app: Flask) -> None:
         ["text/html", "text/css", "text/csv", "application/javascript", "application/json", "image/svg+xml"],
     )
     compress.init_app(app)
+    app.cli.add_command(assets_command)
+
+
+COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".txt", ".html", ".webmanifest"}
+
+
+def collect(folder: Path, target: Path) -> int:
+    """Copy every file of ``folder`` into ``target`` under its fingerprinted name (and a
+    ``.gz`` beside the compressible ones); files already there are left alone. Returns how
+    many were written."""
+    written = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix):
+        relative = path.relative_to(folder)
+        digest = _fingerprint(str(folder), relative.as_posix())
+        destination = target / relative.with_name(f"{relative.stem}.{digest}{relative.suffix}")
+        if destination.exists():
+            continue
+        data = path.read_bytes()
+        _write_atomically(destination, data)
+        if path.suffix in COMPRESSIBLE:
+            _write_atomically(destination.with_name(destination.name + ".gz"), gzip.compress(data, 9, mtime=0))
+        written += 1
+    return written
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Readers (nginx) see the whole file or none of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".collect-")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
+assets_command = AppGroup("assets", help="Static files for a web server in front (nginx).")
+
+
+@assets_command.command("collect")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+def collect_command(target: Path) -> None:
+    """Write the static files under their fingerprinted names into TARGET, for nginx."""
+    written = collect(Path(_static_folder()), target)
+    click.echo(f"{written} file(s) written to {target}.", err=True)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
-from .. import i18n
+from .. import i18n, metrics
 from ..i18n import gettext, ngettext
 from ..models import utcnow
 from ..permissions import Role
@@ -80,6 +80,7 @@ def login():
                 return redirect(url_for("auth.login_verify"))
             start_session(user)
             return redirect(safe_next(request.args.get("next")))
+        metrics.sign_in_refused(locked=outcome.locked_until is not None)
         if outcome.locked_until is not None:
             form.form_errors.append(locked_message(outcome.locked_until))
             status = 429

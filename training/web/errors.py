@@ -7,6 +7,7 @@ import logging
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from .. import i18n
@@ -14,6 +15,7 @@ from ..course import get_catalogue
 from ..database import rollback_quietly
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
+from ..logs import request_id
 from .assets import asset_url
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)  # every connection busy
     app.register_error_handler(Exception, handle_unexpected)
 
 
@@ -55,8 +58,11 @@ def _wants_json() -> bool:
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, (gettext("Error %(code)s", code=code), ""))
     if _wants_json():
-        return jsonify({"error": str(title), "status": code}), code
-    return make_response(render_template("errors/error.html", code=code, title=title, message=detail or message)), code
+        return jsonify({"error": str(title), "status": code, "request_id": request_id()}), code
+    page = render_template(
+        "errors/error.html", code=code, title=title, message=detail or message, request_id=request_id()
+    )
+    return make_response(page), code
 
 
 def handle_http(error: HTTPException):
@@ -78,17 +84,17 @@ def handle_csrf(error: CSRFError):
     )
 
 
-def handle_database_unavailable(error: OperationalError):
+def handle_database_unavailable(error: OperationalError | PoolTimeout):
     """The database is down or restarting: answer 503 without touching it again (no user
     lookup, no context processors), so the answer itself cannot fail."""
     rollback_quietly()
-    log.warning("database unavailable: %s", type(error.orig).__name__)
+    log.warning("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
     code = ServiceUnavailable.code
     language = i18n.language_without_account()
     with i18n.force_locale(language.replace("-", "_")):
         title, message = (str(text) for text in MESSAGES[code])
         if _wants_json():
-            response = make_response(jsonify({"error": title, "status": code}), code)
+            response = make_response(jsonify({"error": title, "status": code, "request_id": request_id()}), code)
         else:
             html = current_app.jinja_env.get_template("errors/unavailable.html").render(
                 code=code,
@@ -98,6 +104,7 @@ def handle_database_unavailable(error: OperationalError):
                 stylesheet=asset_url("site.css"),
                 lang=language,
                 dir=i18n.text_direction(language),
+                request_id=request_id(),
             )
             response = make_response(html, code)
     response.headers["Retry-After"] = "5"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from .. import metrics
 from ..content.model import Quiz, Unit
 from ..course import get_catalogue, quiz_or_404
 from ..i18n import gettext
@@ -127,13 +128,15 @@ def submit(quiz_id: str):
     quiz = quiz_or_404(quiz_id)
     attempt, answers, seq = _posted_answers(quiz)
     if attempt.state == AttemptState.SUBMITTED:
+        metrics.quiz_submitted(None)
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
     if request.form.get("action") == "save":
         attempts.save_draft(current_user.id, attempt.id, answers, seq)
         attempt = _own_attempt(quiz.id, str(attempt.id))  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
         return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), quiz_progress, saved=True)
-    attempts.submit_attempt(current_user.id, attempt.id, quiz, answers)
+    submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers)
+    metrics.quiz_submitted(submission.result.passed if submission.result else None)
     return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
 
 
