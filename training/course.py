@@ -1,8 +1,11 @@
 """The course of the running app: its catalogue, built once at start-up and read-only after.
 
 The server refuses to start on invalid content, with the same ``path:line: message`` lines
-that ``training content check`` prints. Views look units, lessons and quizzes up here; an
-unknown id answers 404 like any missing page.
+that ``training content check`` prints. Views read the course through :func:`course`, the
+catalogue in the language the person reads in, and look units, lessons and quizzes up here;
+an unknown id answers 404 like any missing page. Every language's view shares the source's
+ids, order, durations, answer keys, pass marks and versions, so progress and attempts made in
+one language are the same records in every other.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NoReturn, cast
 
-from flask import Flask, abort, current_app
+from flask import Flask, abort, current_app, has_request_context
 
 from .content import Catalogue, Lesson, Quiz, Unit, build_catalogue
+from .i18n import course_language
 
 EXTENSION_KEY = "training.course"
 
@@ -23,7 +27,18 @@ def init_app(app: Flask, catalogue: Catalogue | None = None) -> None:
 
 
 def get_catalogue() -> Catalogue:
+    """The course as loaded, in its source language: for the command line (which names its
+    language), health checks, and anything that needs ids rather than words."""
     return cast(Catalogue, current_app.extensions[EXTENSION_KEY])
+
+
+def get_course() -> Catalogue:
+    """The course in the language of this request: its translation where there is one, the
+    source's text elsewhere (each item's ``language`` says which). Outside a request, the source."""
+    catalogue = get_catalogue()
+    if not has_request_context():
+        return catalogue
+    return catalogue.in_language(course_language())
 
 
 def _not_found() -> NoReturn:
@@ -31,9 +46,10 @@ def _not_found() -> NoReturn:
 
 
 def unit_or_404(unit_id: str) -> Unit:
-    """The unit a URL names; an unknown id answers 404 like any missing page."""
+    """The unit a URL names, in the request's language; an unknown id answers 404 like any
+    missing page."""
     try:
-        return get_catalogue().unit(unit_id)
+        return get_course().unit(unit_id)
     except KeyError:
         _not_found()
 
@@ -48,6 +64,6 @@ def lesson_or_404(unit_id: str, lesson_id: str) -> tuple[Unit, Lesson]:
 
 def quiz_or_404(quiz_id: str) -> Quiz:
     try:
-        return get_catalogue().quiz(quiz_id)
+        return get_course().quiz(quiz_id)
     except KeyError:
         _not_found()

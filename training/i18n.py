@@ -1,6 +1,6 @@
 """Which language answers, and everything shown in it: the one place that decides.
 
-The language of a page, in order:
+The language a person reads in, in order:
 
 1. ``?lang=xx`` on this request (any page): it answers in that language, remembers it for
    the browser in a cookie, and saves it as a signed-in person's preference;
@@ -10,8 +10,17 @@ The language of a page, in order:
 4. the browser's ``Accept-Language``;
 5. the course default (``DEFAULT_LANGUAGE``).
 
-A value that names no offered language (``LANGUAGES``) is ignored at every step, so a bad
-``?lang=``, cookie or header falls through to the next one and never fails.
+A person may choose an interface language (``LANGUAGES``, each with a message catalogue) or
+a language the course itself is written in (its source and the translations it declares):
+a course may ship a translation the interface has no catalogue for. A value that names
+neither is ignored at every step, so a bad ``?lang=``, cookie or header falls through to the
+next one and never fails.
+
+Two languages follow from the choice. The course is read in it (:func:`course_language`;
+``training.course.get_course()`` gives the catalogue in it). The interface (messages, dates,
+numbers, ``<html lang dir>``) answers in it when it is an interface language, and otherwise
+in the browser's best interface language, else the default (:func:`current_language`): the
+page is then, say, English with the course's Arabic text marked ``lang="ar" dir="rtl"``.
 
 Messages come from the catalogues in ``training/translations`` (``make messages`` updates
 them; see docs/translating.md); dates, numbers, percentages and country names are formatted
@@ -117,26 +126,59 @@ def _translate_plural(singular: str, plural: str, n: int) -> str:
 
 
 def offered() -> tuple[str, ...]:
-    """The languages the platform answers in (``LANGUAGES``), the default first among equals."""
+    """The languages the interface answers in (``LANGUAGES``), the default first among equals."""
     return tuple(current_app.config["LANGUAGES"])
 
 
-def offered_language(value: str | None) -> str | None:
-    """``value`` if it names an offered language (``fr``, ``FR``, ``fr-CA`` → ``fr``), else None."""
+def readable() -> tuple[str, ...]:
+    """Every language a person may choose: the interface's, then the other languages the
+    course is written in (read with the interface in another language)."""
+    from .course import get_catalogue
+
+    return tuple(dict.fromkeys((*offered(), *get_catalogue().languages)))
+
+
+def _match(value: str | None, languages: tuple[str, ...]) -> str | None:
+    """``value`` if it names one of ``languages`` (``fr``, ``FR``, ``fr-CA`` → ``fr``), else None."""
     if not value:
         return None
     value = value.strip().replace("_", "-").lower()[:35]
-    languages = offered()
     if value in languages:
         return value
     primary = value.split("-", 1)[0]
     return primary if primary in languages else None
 
 
+def offered_language(value: str | None) -> str | None:
+    """``value`` if it names an interface language, else None."""
+    return _match(value, offered())
+
+
+def readable_language(value: str | None) -> str | None:
+    """``value`` if it names a language a person may choose (:func:`readable`), else None."""
+    return _match(value, readable())
+
+
 def select_language() -> str:
-    """Flask-Babel's locale selector: the language of this request (see the module's docstring),
-    as Babel spells it (``pt_BR`` for ``pt-BR``)."""
-    return choose_language().replace("-", "_")
+    """Flask-Babel's locale selector: the interface language of this request (see the module's
+    docstring), as Babel spells it (``pt_BR`` for ``pt-BR``)."""
+    return interface_language(choose_language()).replace("-", "_")
+
+
+def interface_language(chosen: str) -> str:
+    """The language the interface answers in for a person who chose ``chosen``: that one when
+    the interface speaks it, else the browser's best interface language, else the default."""
+    if chosen in offered():
+        return chosen
+    best = request.accept_languages.best_match(offered()) if has_request_context() else None
+    return best or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def course_language() -> str:
+    """The language the course is read in on this request: the person's choice, which may be
+    a language only the course speaks (``training.course.get_course()`` reads this). Outside a
+    request, the terminal's language."""
+    return choose_language()
 
 
 def choose_language() -> str:
@@ -146,7 +188,7 @@ def choose_language() -> str:
     if requested:
         return requested
     if current_user.is_authenticated:
-        preferred = offered_language(current_user.language)
+        preferred = readable_language(current_user.language)
         if preferred:
             return preferred
     return language_without_account()
@@ -155,18 +197,18 @@ def choose_language() -> str:
 def language_without_account() -> str:
     """The language from the request alone (``?lang=``, cookie, browser, default), without
     looking up the signed-in person: for answers that must not touch the database."""
-    requested = g.get("requested_language") or offered_language(request.args.get(LANGUAGE_PARAM))
+    requested = g.get("requested_language") or readable_language(request.args.get(LANGUAGE_PARAM))
     if requested:
         return requested
-    remembered = offered_language(request.cookies.get(LANGUAGE_COOKIE))
+    remembered = readable_language(request.cookies.get(LANGUAGE_COOKIE))
     if remembered:
         return remembered
-    return request.accept_languages.best_match(offered()) or current_app.config["DEFAULT_LANGUAGE"]
+    return request.accept_languages.best_match(readable()) or current_app.config["DEFAULT_LANGUAGE"]
 
 
 def take_requested_language() -> None:
     """``?lang=`` on any page: answer in it; a signed-in person keeps it as their preference."""
-    requested = offered_language(request.args.get(LANGUAGE_PARAM))
+    requested = readable_language(request.args.get(LANGUAGE_PARAM))
     if requested is None:
         return
     g.requested_language = requested
@@ -178,7 +220,7 @@ def take_requested_language() -> None:
 
 def choose(language: str | None) -> None:
     """Answer the rest of this request in ``language`` and remember it for the browser."""
-    language = offered_language(language)
+    language = readable_language(language)
     if language:
         g.requested_language = language
         refresh()
@@ -203,15 +245,16 @@ def remember_language(response: Response) -> Response:
 
 def import_language(raw: str) -> str | None:
     """A language from an import file: a code (``fr``) or the language's name in English or in
-    itself ("French", "Français"); "" for blank; None when it names no offered language."""
+    itself ("French", "Français"); "" for blank; None when it names no language a person may
+    choose."""
     raw = (raw or "").strip()
     if not raw:
         return ""
-    code = offered_language(raw)
+    code = readable_language(raw)
     if code:
         return code
     wanted = raw.casefold()
-    for code in offered():
+    for code in readable():
         names = {language_name(code), _locale(code).get_display_name("en") or ""}
         if wanted in {name.casefold() for name in names}:
             return code
@@ -272,8 +315,15 @@ def role_name(role: object) -> str:
 
 
 def language_choices() -> list[tuple[str, str]]:
-    """(code, own name) for every offered language, for selects and the language switch."""
-    return [(code, language_name(code)) for code in offered()]
+    """(code, own name) for every language a person may choose, for selects and the language
+    switch: the interface's, then those only the course is written in."""
+    return [(code, language_name(code)) for code in readable()]
+
+
+def language_name_for_reader(code: str) -> str:
+    """A language's name in the interface language, as it reads inside a sentence: "English",
+    "anglais", "inglés"."""
+    return _locale(code).get_display_name(_locale(current_language())) or code
 
 
 def switch_url(code: str) -> str:

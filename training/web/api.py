@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
 from .. import probes
-from ..course import get_catalogue
+from ..course import get_catalogue, get_course
 from ..progress import course_progress
 from ..queries.learning import load_records
 from .access import PUBLIC, SIGNED_IN, access
@@ -17,8 +17,9 @@ bp = Blueprint("api", __name__)
 @bp.route("/api/progress")
 @access(SIGNED_IN)
 def progress():
-    """The signed-in learner's own progress; there is no way to ask for someone else's."""
-    catalogue = get_catalogue()
+    """The signed-in learner's own progress (unit titles in their language); there is no way
+    to ask for someone else's."""
+    catalogue = get_course()
     course = course_progress(catalogue, load_records(current_user.id))
     units = []
     for unit, unit_progress in zip(catalogue.units, course.units, strict=True):

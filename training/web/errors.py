@@ -90,7 +90,7 @@ def handle_database_unavailable(error: OperationalError | PoolTimeout):
     rollback_quietly()
     log.warning("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
     code = ServiceUnavailable.code
-    language = i18n.language_without_account()
+    language = i18n.interface_language(i18n.language_without_account())
     with i18n.force_locale(language.replace("-", "_")):
         title, message = (str(text) for text in MESSAGES[code])
         if _wants_json():
@@ -100,7 +100,7 @@ def handle_database_unavailable(error: OperationalError | PoolTimeout):
                 code=code,
                 title=title,
                 message=message,
-                course_title=get_catalogue().guide.title,
+                course_title=get_catalogue().in_language(language).guide.title,
                 stylesheet=asset_url("site.css"),
                 lang=language,
                 dir=i18n.text_direction(language),

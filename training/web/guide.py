@@ -38,10 +38,10 @@ from wtforms import (
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from .. import guide
-from ..course import get_catalogue, unit_or_404
+from ..course import get_course, unit_or_404
 from ..guide import plan as planner
 from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
-from ..i18n import N_, current_language, force_locale, gettext
+from ..i18n import N_, force_locale, gettext
 from ..i18n import lazy_gettext as _l
 from ..services.guide_pdfs import DatabaseStore
 from .access import SIGNED_IN, STAFF, access
@@ -96,7 +96,7 @@ class PlannerForm(Form):
         """The planner options the form asks for (raises PlanError if they make no day)."""
         start: time | None = self.start.data
         return guide.default_options(
-            _course(),
+            get_course(),
             days=self.days.data,
             day_start=start.hour * 60 + start.minute if start else None,
             hours_per_day=float(self.hours.data) if self.hours.data is not None else None,
@@ -108,7 +108,7 @@ class PlannerForm(Form):
 
 
 def _planner_form() -> PlannerForm:
-    catalogue = _course()
+    catalogue = get_course()
     args = MultiDict(request.args)
     if "units" in args:  # ?units=a,b as well as ?units=a&units=b
         args.setlist("units", [u for value in request.args.getlist("units") for u in value.split(",") if u])
@@ -129,7 +129,7 @@ def _planner_form() -> PlannerForm:
 
 
 def _plan_or_none(form: PlannerForm) -> tuple[tuple, planner.WorkshopOptions | None]:
-    catalogue = _course()
+    catalogue = get_course()
     if not form.validate():
         return catalogue.units, None
     try:
@@ -156,11 +156,6 @@ BUSY = {
 }
 
 
-def _course():
-    """The course in the language of this request (its source text where not translated)."""
-    return get_catalogue().in_language(current_language())
-
-
 def _send_pdf(key: guide.PdfKey, build: Callable[[], bytes], name: str) -> Response:
     """The PDF from the shared store, typeset first if no server has made it yet, with its
     labels in the language of its text."""
@@ -182,7 +177,7 @@ def _send_pdf(key: guide.PdfKey, build: Callable[[], bytes], name: str) -> Respo
 @bp.route("/guide")
 @access(STAFF)
 def index():
-    catalogue = _course()
+    catalogue = get_course()
     form = _planner_form()
     units, options = _plan_or_none(form)
     invalid = options is None and bool(request.args)
@@ -211,7 +206,7 @@ def _same_options() -> dict[str, Any]:
 @bp.route("/guide.pdf")
 @access(STAFF)
 def pdf():
-    catalogue = _course()
+    catalogue = get_course()
     form = _planner_form()
     units, options = _plan_or_none(form)
     if options is None:
@@ -242,8 +237,8 @@ def font(name: str):
 
 
 def _paper_quiz(unit_id: str, answer_key: bool):
-    catalogue = _course()
-    unit = catalogue.unit(unit_or_404(unit_id).id)
+    catalogue = get_course()
+    unit = unit_or_404(unit_id)
     if unit.quiz_id is None:
         abort(404)
     return _send_pdf(
@@ -270,8 +265,8 @@ def quiz_key(unit_id: str):
 @bp.route("/guide/units/<unit_id>/handouts.pdf")
 @access(STAFF)
 def participant_handouts(unit_id: str):
-    catalogue = _course()
-    unit = catalogue.unit(unit_or_404(unit_id).id)
+    catalogue = get_course()
+    unit = unit_or_404(unit_id)
     return _send_pdf(
         guide.unit_key(catalogue, "participant-handouts", unit),
         lambda: guide.participant_handouts_pdf(catalogue, unit),
@@ -282,8 +277,8 @@ def participant_handouts(unit_id: str):
 @bp.route("/units/<unit_id>/handout.pdf")
 @access(SIGNED_IN)
 def handout(unit_id: str):
-    catalogue = _course()
-    unit = catalogue.unit(unit_or_404(unit_id).id)
+    catalogue = get_course()
+    unit = unit_or_404(unit_id)
     return _send_pdf(
         guide.unit_key(catalogue, "handout", unit),
         lambda: guide.handout_pdf(catalogue, unit),

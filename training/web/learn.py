@@ -8,7 +8,7 @@ from functools import lru_cache, partial
 from flask import Blueprint, flash, get_template_attribute, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..course import get_catalogue, lesson_or_404, unit_or_404
+from ..course import get_course, lesson_or_404, unit_or_404
 from ..i18n import N_, current_language, gettext
 from ..progress import course_progress, lesson_status
 from ..queries.learning import lesson_record, load_records
@@ -21,7 +21,7 @@ bp = Blueprint("learn", __name__)
 @bp.route("/")
 @access(SIGNED_IN)
 def course_map():
-    catalogue = get_catalogue()
+    catalogue = get_course()
     records = load_records(current_user.id)
     return render_template(
         "learn/course_map.html", catalogue=catalogue, progress=course_progress(catalogue, records), records=records
@@ -31,7 +31,7 @@ def course_map():
 @bp.route("/units/<unit_id>")
 @access(SIGNED_IN)
 def unit(unit_id: str):
-    catalogue = get_catalogue()
+    catalogue = get_course()
     unit = unit_or_404(unit_id)
     records = load_records(current_user.id)
     progress = course_progress(catalogue, records)
@@ -48,7 +48,7 @@ def unit(unit_id: str):
 @bp.route("/units/<unit_id>/<lesson_id>")
 @access(SIGNED_IN)
 def lesson(unit_id: str, lesson_id: str):
-    catalogue = get_catalogue()
+    catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id)
     record = lesson_record(current_user.id, unit.id, lesson.id)
     learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
@@ -72,8 +72,10 @@ class LessonParts:
 
 @lru_cache(maxsize=512)
 def lesson_parts(version: str, unit_id: str, lesson_id: str, language: str) -> LessonParts:
-    """``language`` is part of the cache key: the parts carry translated labels."""
-    catalogue = get_catalogue()
+    """Keyed by both languages of the page: ``version`` is the version of the course view the
+    request reads (``…-fr`` for French: the lesson's text), ``language`` the interface's (the
+    labels, and which text needs its own ``lang``)."""
+    catalogue = get_course()
     unit = catalogue.unit(unit_id)
     lesson = unit.lesson(lesson_id)
     before, after = catalogue.neighbours(unit_id, lesson_id)
@@ -94,7 +96,7 @@ def lesson_parts(version: str, unit_id: str, lesson_id: str, language: str) -> L
 @bp.route("/units/<unit_id>/<lesson_id>/complete", methods=["POST"])
 @access(SIGNED_IN)
 def complete(unit_id: str, lesson_id: str):
-    catalogue = get_catalogue()
+    catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id)  # the form's CSRF token is checked before any view
     learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version)
     _, after = catalogue.neighbours(unit.id, lesson.id)
@@ -110,6 +112,6 @@ def complete(unit_id: str, lesson_id: str):
 @bp.route("/dashboard")
 @access(SIGNED_IN)
 def dashboard():
-    catalogue = get_catalogue()
+    catalogue = get_course()
     records = load_records(current_user.id)
     return render_template("learn/dashboard.html", catalogue=catalogue, progress=course_progress(catalogue, records))

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from .. import metrics
 from ..content.model import Quiz, Unit
-from ..course import get_catalogue, quiz_or_404
+from ..course import get_course, quiz_or_404
 from ..i18n import gettext
 from ..models import AttemptState, QuizAttempt
 from ..progress import CourseProgress, QuizProgress, UnitProgress, course_progress
@@ -55,7 +55,7 @@ def _posted_answers(quiz: Quiz) -> tuple[QuizAttempt, dict[str, Answer], int]:
 
 def _unit_progress(quiz: Quiz) -> tuple[Unit, UnitProgress, QuizProgress, CourseProgress]:
     """The quiz's unit, the learner's progress in it and in its quiz, and in the course."""
-    catalogue = get_catalogue()
+    catalogue = get_course()
     course = course_progress(catalogue, load_records(current_user.id))
     progress = course.unit(quiz.unit_id)
     if progress.quiz is None:  # the catalogue gives every quiz a unit that names it
@@ -170,5 +170,5 @@ def result(quiz_id: str, attempt_no: int):
         reveal=reveal,
         progress=unit_progress,
         course=course,
-        catalogue=get_catalogue(),
+        catalogue=get_course(),
     )

@@ -1,31 +1,81 @@
-"""What every template can use: the catalogue, fingerprinted static URLs, small filters.
+"""What every template can use: the course in the reader's language, fingerprinted static
+URLs, small filters.
 
 Dates, numbers, percentages and country names are formatted for the reader's language by
-:mod:`training.i18n`, which also installs ``_()`` and the language switch."""
+:mod:`training.i18n`, which also installs ``_()`` and the language switch.
+
+Course text and interface text may differ in language on one page: a French page shows an
+English lesson where the French translation is missing, an English page (the interface has
+no Arabic) shows Arabic lessons. The helpers here mark such text with its own ``lang`` and
+``dir``, so screen readers pronounce it right and right-to-left text runs right to left, and
+say where a translation is missing (``translation_notice`` in ``_macros.html``).
+"""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from flask import Flask
 from flask_login import current_user
 
-from ..course import get_catalogue
+from ..course import get_course
+from ..i18n import current_language, language_name_for_reader, text_direction
 from ..models import Role
 from ..progress import percent_of
 from .access import is_staff
 from .assets import asset_url
 
 
+class Written(Protocol):
+    """Course text that knows its language: a unit, lesson, quiz or the guide's parts."""
+
+    @property
+    def language(self) -> str: ...
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent_of
-    app.jinja_env.globals["asset_url"] = asset_url
+    app.jinja_env.filters["language_in_reader"] = language_name_for_reader
+    app.jinja_env.globals.update(
+        asset_url=asset_url,
+        get_course=get_course,
+        lang_of=lang_of,
+        untranslated=untranslated,
+        reading_language=reading_language,
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def _globals() -> dict:
+        guide = get_course().guide
         return {
-            "course_title": get_catalogue().guide.title,
+            "course_title": guide.title,
+            "course_title_lang": lang_of(guide),
             "is_staff": is_staff(current_user),
             "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
         }
+
+
+def lang_of(item: Written) -> dict[str, str]:
+    """``lang`` and ``dir`` for an element holding course text in another language than the
+    page's (``<h1{{ lang_of(lesson)|xmlattr }}>``); none when they agree (the page's
+    ``<html lang>`` says it already). ``in_own_language`` in ``_macros.html`` wraps course text
+    that sits inside an interface sentence."""
+    language = item.language
+    if language.lower() == current_language().lower():
+        return {}
+    return {"lang": language, "dir": text_direction(language)}
+
+
+def reading_language() -> str:
+    """The language of the course view this request reads (the source's when the course has
+    no translation into the reader's language)."""
+    return get_course().language
+
+
+def untranslated(item: Written) -> bool:
+    """The item is shown in the source language because the reader's language has no
+    translation of it (only for a language the course is translated into)."""
+    return item.language != reading_language()

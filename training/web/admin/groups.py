@@ -10,7 +10,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
-from ...course import get_catalogue
+from ...course import get_course
 from ...i18n import gettext, ngettext
 from ...queries.groups import attendance_sessions, group_for, group_members, groups_of, learner_for, list_groups
 from ...reports import group_matrix, learner_detail, matrix_header, matrix_record
@@ -48,7 +48,7 @@ def group_new():
 @access(STAFF)
 def group(group_id: int):
     group = or_404(lambda: group_for(actor(), group_id))
-    catalogue = get_catalogue()
+    catalogue = get_course()
     return render_template(
         "admin/group.html",
         group=group,
@@ -66,7 +66,7 @@ def group(group_id: int):
 @access(STAFF.recent())
 def group_matrix_csv(group_id: int):
     group = or_404(lambda: group_for(actor(), group_id))
-    catalogue = get_catalogue()
+    catalogue = get_course()
     rows = group_matrix(catalogue, group.id)
     audit.record_export(actor(), "group matrix", {"group": str(group.id)})
     return csv_response(
@@ -123,7 +123,7 @@ def group_member_remove(group_id: int, user_id: int):  # the form's CSRF token i
 @access(STAFF)
 def group_attendance(group_id: int):
     group = or_404(lambda: group_for(actor(), group_id))
-    catalogue = get_catalogue()
+    catalogue = get_course()
     learners = [m.user for m in group_members(group.id) if m.is_learner]
     form = AttendanceForm(data=None if request.method == "POST" else {"session_date": date.today()})
     form.unit.choices = [
@@ -185,7 +185,7 @@ def group_unmark(group_id: int):
 @access(STAFF)
 def learner(user_id: int):
     person = or_404(lambda: learner_for(actor(), user_id))
-    catalogue = get_catalogue()
+    catalogue = get_course()
     group_arg = request.args.get("group", "")
     from_group = None
     if group_arg.isdigit():

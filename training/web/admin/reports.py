@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 
 from ... import reports
 from ...charts import bar_chart, line_chart
-from ...course import get_catalogue
+from ...course import get_course
 from ...i18n import N_, format_moment, format_month, gettext, language_name, sorted_for_reading
 from ...models import utcnow
 from ...progress import Status
@@ -130,7 +130,7 @@ def _timeline_chart(rows: tuple[reports.MonthRow, ...]):
 @access(STAFF)
 def reports_overview():
     context = _context()
-    result = reports.overview(get_catalogue(), context.scope, context.filters)
+    result = reports.overview(get_course(), context.scope, context.filters)
     return _render("admin/reports/overview.html", context, report=result, chart=_timeline_chart(result.timeline))
 
 
@@ -138,7 +138,7 @@ def reports_overview():
 @access(STAFF)
 def report(name: str):
     context = _context()
-    catalogue = get_catalogue()
+    catalogue = get_course()
     if name == "units":
         rows = reports.unit_rows(catalogue, context.scope, context.filters)
         return _render("admin/reports/units.html", context, rows=rows, chart=_unit_chart(rows))
@@ -161,7 +161,7 @@ def _learner_query() -> tuple[LearnerListForm, dict]:
 
 
 def _learners(context: Context):
-    catalogue = get_catalogue()
+    catalogue = get_course()
     list_form, query = _learner_query()
     page = reports.learner_page(
         catalogue, context.scope, context.filters, page=page_number(), per_page=PER_PAGE, **query
@@ -186,7 +186,7 @@ def report_print():
     """Overview, units, countries and organisations on one printable page, from one pass over
     the learners (the quiz questions print from their own page)."""
     context = _context()
-    result = reports.summary(get_catalogue(), context.scope, context.filters)
+    result = reports.summary(get_course(), context.scope, context.filters)
     return _render(
         "admin/reports/print.html",
         context,
@@ -205,7 +205,7 @@ def report_print():
 @access(STAFF)
 def report_csv(name: str):
     context = _context()
-    catalogue = get_catalogue()
+    catalogue = get_course()
     info = reports.REPORTS[name]
     if name in ("overview", "timeline"):
         result = reports.overview(catalogue, context.scope, context.filters)
@@ -243,6 +243,6 @@ def completion_csv():
     """One row per learner; streamed, so 10,000 learners never sit in memory at once."""
     context = _context()
     _, query = _learner_query()
-    rows = reports.learner_rows(get_catalogue(), context.scope, context.filters, **query)
+    rows = reports.learner_rows(get_course(), context.scope, context.filters, **query)
     record_export(actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}})
     return csv_response("completion", reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows))
