@@ -98,6 +98,7 @@ def init_app(app: Flask) -> None:
     env = app.jinja_env
     env.globals.update(
         current_language=current_language,
+        course_language=course_language,
         text_direction=text_direction,
         language_choices=language_choices,
         switch_url=switch_url,
