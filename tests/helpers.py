@@ -310,3 +310,20 @@ def shot(page: Any, name: str) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+WIDTHS = (1280, 390)
+ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
+
+
+def check_at_both_widths(page: Any, name: str) -> None:
+    """No axe-core violation of any impact and no sideways scroll, wide and narrow; a
+    screenshot of each (``name-1280``, ``name-390``)."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{page.url} at {width}px scrolls sideways by {overflow}px"
+        violations = axe_violations(page, impacts=ALL_IMPACTS)
+        assert violations == [], f"{page.url} at {width}px: {violations}"
+        shot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})

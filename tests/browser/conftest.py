@@ -38,3 +38,21 @@ def page(chromium, site):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def browser_in(chromium, site):
+    """``browser_in("fr-FR")``: a fresh page whose browser asks for that language
+    (``Accept-Language``), in its own context, closed after the test."""
+    contexts = []
+
+    def open_page(locale: str):
+        context = chromium.new_context(
+            base_url=site.url, bypass_csp=True, locale=locale, viewport={"width": 1280, "height": 900}
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -9,46 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from ..helpers import TRANSLATED, axe_violations, shot
+from ..helpers import TRANSLATED, WIDTHS, check_at_both_widths
 from ..livesite import live_site
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = (1280, 390)
-ALL_IMPACTS = ("minor", "moderate", "serious", "critical")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     with live_site(tmp_path_factory.mktemp("course-languages-site"), content=TRANSLATED) as site:
         yield site
-
-
-@pytest.fixture
-def browser_in(chromium, site):
-    contexts = []
-
-    def open_page(locale: str):
-        context = chromium.new_context(
-            base_url=site.url, bypass_csp=True, locale=locale, viewport={"width": 1280, "height": 900}
-        )
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def check_at_both_widths(page, name: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{page.url} at {width}px scrolls sideways by {overflow}px"
-        violations = axe_violations(page, impacts=ALL_IMPACTS)
-        assert violations == [], f"{page.url} at {width}px: {violations}"
-        shot(page, f"course-{name}-{width}")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def sign_in(page, email: str, label: str, password_label: str, button: str) -> None:
@@ -65,14 +35,14 @@ def test_a_french_learner_takes_the_whole_path_in_french(browser_in, site):
     sign_in(page, email, "Adresse électronique", "Mot de passe", "Se connecter")
     assert page.locator("html").get_attribute("lang") == "fr"
     assert page.get_by_role("heading", level=3, name="Unité 1 : Unité alpha").is_visible()
-    check_at_both_widths(page, "fr-map")
+    check_at_both_widths(page, "course-fr-map")
 
     page.get_by_role("link", name="Commencer le cours").click()
     page.wait_for_url("**/units/alpha/first-steps")
     assert page.get_by_role("heading", level=1).inner_text() == "Premiers pas"
     assert "304 millions de personnes" in page.locator(".lesson-text").inner_text()
     assert page.locator(".translation-notice").count() == 0
-    check_at_both_widths(page, "fr-lesson")
+    check_at_both_widths(page, "course-fr-lesson")
     page.get_by_role("button", name="Marquer comme lue et continuer").click()
     page.wait_for_url("**/units/alpha/second-steps")
     assert page.get_by_role("heading", level=1).inner_text() == "Deuxièmes pas"
@@ -82,8 +52,9 @@ def test_a_french_learner_takes_the_whole_path_in_french(browser_in, site):
     assert "Vous avez lu toutes les leçons de « Unité alpha »." in flash
 
     page.get_by_role("button", name="Commencer le quiz").click()
+    page.get_by_role("group", name="Question 1").wait_for()  # the quiz page, once it has loaded
     assert page.get_by_role("heading", level=1).inner_text() == "Quiz alpha"
-    check_at_both_widths(page, "fr-quiz")
+    check_at_both_widths(page, "course-fr-quiz")
     first = page.get_by_role("group", name="Question 1")
     first.get_by_label("Alpha").check()
     many = page.get_by_role("group", name="Question 2")
@@ -101,7 +72,7 @@ def test_a_french_learner_takes_the_whole_path_in_french(browser_in, site):
     feedback = page.locator(".questions").inner_text().replace("\u00a0", " ")
     assert "Exact : alpha est la première." in feedback and "L’alphabet grec" in feedback.replace("'", "’")
     assert "Right: alpha is first" not in feedback
-    check_at_both_widths(page, "fr-result")
+    check_at_both_widths(page, "course-fr-result")
 
 
 def test_a_spanish_quiz_in_spanish(browser_in, site):
@@ -111,21 +82,22 @@ def test_a_spanish_quiz_in_spanish(browser_in, site):
     page.goto("/quizzes/alpha-quiz")
     assert page.get_by_role("heading", level=1).inner_text() == "Cuestionario alfa"
     page.get_by_role("button", name="Empezar el cuestionario").click()
+    page.get_by_role("group", name="Pregunta 2").wait_for()  # the quiz page, once it has loaded
     question = page.get_by_role("group", name="Pregunta 2")
     assert "¿Cuáles son letras griegas?" in question.inner_text() and "Manzana" in question.inner_text()
-    check_at_both_widths(page, "es-quiz")
+    check_at_both_widths(page, "course-es-quiz")
     page.get_by_role("group", name="Pregunta 1").get_by_label("Beta").check()
     page.get_by_label("Su respuesta (una palabra o una frase corta)").fill("zancada")
     page.get_by_role("button", name="Enviar para calificar").click()
     page.wait_for_url("**/attempts/1")
     feedback = page.locator(".questions").inner_text()
     assert "No: beta es la segunda." in feedback and "Correcto." in feedback
-    check_at_both_widths(page, "es-result")
+    check_at_both_widths(page, "course-es-result")
     page.goto("/quizzes/beta-quiz")  # not translated into Spanish yet
     notice = page.locator(".translation-notice")
     assert notice.inner_text() == "Este cuestionario todavía no está traducido al español. Se muestra en inglés."
     assert page.get_by_role("heading", level=1).get_attribute("lang") == "en"
-    check_at_both_widths(page, "es-untranslated-quiz")
+    check_at_both_widths(page, "course-es-untranslated-quiz")
 
 
 def test_arabic_lessons_read_right_to_left(browser_in, site):
@@ -138,7 +110,7 @@ def test_arabic_lessons_read_right_to_left(browser_in, site):
     assert title.inner_text() == "الخطوات الأولى" and title.get_attribute("dir") == "rtl"
     for element in (title, text, page.locator(".objectives"), page.locator(".key-terms dl")):
         assert element.evaluate("e => getComputedStyle(e).direction") == "rtl"
-    check_at_both_widths(page, "ar-lesson")
+    check_at_both_widths(page, "course-ar-lesson")
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         # Right to left: a line of Arabic starts at the right edge of its column...
@@ -160,6 +132,6 @@ def test_arabic_lessons_read_right_to_left(browser_in, site):
     assert page.get_by_role("heading", level=1).get_attribute("dir") == "rtl"
     page.goto("/units/alpha")  # the unit's own text has no Arabic: English, said in the interface's words
     assert "This unit’s overview is not translated into Arabic yet." in page.locator(".translation-notice").inner_text()
-    check_at_both_widths(page, "ar-unit")
+    check_at_both_widths(page, "course-ar-unit")
     page.goto("/")
-    check_at_both_widths(page, "ar-map")
+    check_at_both_widths(page, "course-ar-map")

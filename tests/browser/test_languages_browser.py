@@ -8,12 +8,10 @@ import json
 
 import pytest
 
-from ..helpers import axe_violations, shot
+from ..helpers import check_at_both_widths
 from ..livesite import live_site
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = (1280, 390)
 
 
 @pytest.fixture(scope="module")
@@ -23,34 +21,6 @@ def site(tmp_path_factory):
     languages = json.dumps(["en", "fr", "es", "ar"])
     with live_site(tmp_path_factory.mktemp("languages-site"), extra_env={"TRAINING_LANGUAGES": languages}) as site:
         yield site
-
-
-@pytest.fixture
-def browser_in(chromium, site):
-    contexts = []
-
-    def open_page(locale: str):
-        context = chromium.new_context(
-            base_url=site.url, bypass_csp=True, locale=locale, viewport={"width": 1280, "height": 900}
-        )
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def check_at_both_widths(page, name: str) -> None:
-    """No violation of any impact and no sideways scroll, wide and narrow; a screenshot of each."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{page.url} at {width}px scrolls sideways by {overflow}px"
-        violations = axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
-        assert violations == [], f"{page.url} at {width}px: {violations}"
-        shot(page, f"{name}-{width}")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_french_learner_signs_in_reads_and_sees_progress(browser_in, site):
@@ -89,7 +59,7 @@ def test_a_spanish_quiz_page(browser_in, site):
     page.goto("/quizzes/alpha-quiz")
     check_at_both_widths(page, "es-quiz-start")
     page.get_by_role("button", name="Empezar el cuestionario").click()
-    assert page.get_by_role("group", name="Pregunta 1").is_visible()
+    page.get_by_role("group", name="Pregunta 1").wait_for()  # the quiz page, once it has loaded
     assert page.get_by_role("button", name="Enviar para calificar").is_visible()
     check_at_both_widths(page, "es-quiz")
     page.get_by_role("group", name="Pregunta 1").get_by_label("Alpha").check()
