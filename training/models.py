@@ -531,6 +531,8 @@ class LtiToolKey(Base):
     private_pem: Mapped[str] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SiteSetting(Base):
     """A fact every app server of the site must agree on, kept where they all see it (the
     fingerprint of the secret key that signs sessions: see :mod:`training.probes`)."""
