@@ -98,7 +98,8 @@ def lesson_parts(version: str, unit_id: str, lesson_id: str, language: str) -> L
 def complete(unit_id: str, lesson_id: str):
     catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id)  # the form's CSRF token is checked before any view
-    learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version)
+    if learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version, catalogue=catalogue):
+        return redirect(url_for("certificates.completed"), code=303)
     _, after = catalogue.neighbours(unit.id, lesson.id)
     if after is not None and after.unit_id == unit.id:
         return redirect(url_for("learn.lesson", unit_id=unit.id, lesson_id=after.id), code=303)
