@@ -41,6 +41,13 @@ def test_public_routes_are_only_the_expected_ones(app):
         "lti.jwks",
         "lti.register",
         "api.readyz",
+        # Anyone checks a certificate or its badge, without an account (rate-limited).
+        "certificates.verify_form",
+        "certificates.verify",
+        "certificates.badge_json",
+        "certificates.badge_jwt",
+        "certificates.jwks",
+        "certificates.status_list",
     }
 
 

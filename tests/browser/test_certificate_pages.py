@@ -1,0 +1,102 @@
+"""A learner finishes the course in a real browser and lands on the completion page; a
+stranger checks the certificate on the public verification page. Both pages, and the code
+form's error, at 1280 and 390 px: no axe-core violation of any impact, no sideways scroll,
+usable by keyboard alone and without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ..helpers import axe_violations, shot, sign_in_page
+from ..livesite import live_site
+from .test_learner_journey import answer_everything_right
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1280, 390)
+BETA_LESSONS = ("only-lesson", "beta-two")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("certificate-site")
+    with live_site(folder, workers=1, extra_env={"TRAINING_ISSUER_KEYS_DIR": str(folder / "keys")}) as site:
+        site.command("keys", "create")
+        yield site
+
+
+def check_at_both_widths(page, name: str) -> None:
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{page.url} at {width}px scrolls sideways by {overflow}px"
+        violations = axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
+        assert violations == [], f"{page.url} at {width}px: {violations}"
+        shot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def finish_the_course(page) -> None:
+    for lesson in ("first-steps", "second-steps"):
+        page.goto(f"/units/alpha/{lesson}")
+        page.get_by_role("button", name="Mark as read").click()
+    page.wait_for_url("**/quizzes/alpha-quiz")
+    page.get_by_role("button", name="Start the quiz").click()
+    answer_everything_right(page)
+    page.get_by_role("button", name="Submit for grading").click()
+    page.wait_for_url("**/attempts/1")
+    for lesson in BETA_LESSONS:
+        page.goto(f"/units/beta/{lesson}")
+        page.get_by_role("button", name="Mark as read").click()
+    page.wait_for_url("**/quizzes/beta-quiz")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("group", name="Question 1").get_by_label("The second letter").check()
+    page.get_by_role("group", name="Question 2").get_by_label("True").check()
+    page.get_by_role("button", name="Submit for grading").click()
+
+
+def test_finishing_the_course_leads_to_the_completion_page_and_a_stranger_verifies_it(chromium, site):
+    email = site.create_user("finisher@example.org", name="Zoë <i>Ağaoğlu</i>-Mwangi Wolfeschlegelsteinhausen")
+    context = chromium.new_context(
+        base_url=site.url, bypass_csp=True, viewport={"width": 1280, "height": 900}, java_script_enabled=True
+    )
+    page = context.new_page()
+    sign_in_page(page, email)
+    finish_the_course(page)
+    page.wait_for_url("**/completed")
+    assert page.get_by_role("heading", level=1).inner_text() == "You have completed the course"
+    assert page.get_by_role("link", name="Download the certificate (PDF, A4)").is_visible()
+    check_at_both_widths(page, "completion")
+    verify = page.locator("a[href*='/verify/']").first.get_attribute("href")
+    assert verify and re.search(r"/verify/[0-9A-Z]{20}$", verify)
+    context.close()
+
+    # A stranger, without JavaScript, follows the address and types the code by keyboard.
+    stranger = chromium.new_context(
+        base_url=site.url, bypass_csp=True, viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+    page = stranger.new_page()
+    page.goto(verify)
+    assert page.get_by_role("heading", level=2).first.inner_text().startswith("Valid")
+    assert "Zoë <i>Ağaoğlu</i>-Mwangi" in page.locator("main").inner_text()
+    stranger.close()
+    checker = chromium.new_context(base_url=site.url, bypass_csp=True, viewport={"width": 1280, "height": 900})
+    page = checker.new_page()
+    page.goto(verify)
+    check_at_both_widths(page, "verify-valid")
+    code = verify.rsplit("/", 1)[1]
+    page.goto("/verify")
+    page.get_by_label("Verification code").focus()
+    page.keyboard.type(code.lower())
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/verify/{code[:5]}-*")
+    assert page.get_by_role("heading", level=2).first.inner_text().startswith("Valid")
+    page.goto("/verify?code=not-a-code")
+    assert "This is not a verification code" in page.content()
+    check_at_both_widths(page, "verify-invalid")
+    page.goto("/verify/ABCDE-FGHJK-MNPQR-STVWX")
+    assert page.get_by_role("heading", level=2).first.inner_text().startswith("Unknown")
+    check_at_both_widths(page, "verify-unknown")
+    checker.close()
