@@ -71,6 +71,22 @@ def test_finishing_the_course_leads_to_the_completion_page_and_a_stranger_verifi
     check_at_both_widths(page, "completion")
     verify = page.locator("a[href*='/verify/']").first.get_attribute("href")
     assert verify and re.search(r"/verify/[0-9A-Z]{20}$", verify)
+
+    # The evaluation, from the completion page: sent empty, then answered by keyboard alone.
+    page.get_by_role("link", name="Tell us what you thought of the course").click()
+    page.wait_for_url("**/evaluation")
+    check_at_both_widths(page, "evaluation")
+    page.get_by_role("button", name="Send my answers").click()
+    assert "Answer at least one question" in page.locator(".error-summary").inner_text()
+    check_at_both_widths(page, "evaluation-error")
+    page.get_by_role("radio", name="4").first.focus()
+    page.keyboard.press("Space")
+    page.get_by_label("What one change would make the course better?").focus()
+    page.keyboard.type("More <em>examples</em>")
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", name="You have answered this evaluation").is_visible()
     context.close()
 
     # A stranger, without JavaScript, follows the address and types the code by keyboard.

@@ -100,6 +100,8 @@ ROUTES = [
     ("GET", "/admin/certificates.csv", "staff", 200),
     ("GET", "/admin/certificates/by-organisation.csv", "staff", 200),
     ("GET", "/admin/certificates/{certificate}", "admin", 200),
+    ("GET", "/admin/evaluation", "staff", 200),
+    ("GET", "/admin/evaluation.csv", "staff", 200),
     ("GET", "/admin/users", "admin", 200),
     ("GET", "/admin/users/new", "admin", 200),
     ("GET", "/admin/users/{bo}", "admin", 200),

@@ -88,6 +88,7 @@ def completed():
         certificate=certificate,
         code=format_code(certificate.code) if certificate else "",
         verify_url=verify_url(certificate.code) if certificate else "",
+        evaluation=catalogue.evaluation is not None,
     )
 
 
