@@ -64,22 +64,23 @@ def evaluation_results(
     """Three queries, whatever the number of answers: responses, rating counts, texts."""
     responses = _responses(evaluation, scope, filters, occasion)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(responses.subquery())) or 0
-    counts: dict[tuple[str, int], int] = {
-        (q, r): n
-        for q, r, n in db.session.execute(
+    counts: dict[tuple[str, int | None], int] = {
+        (question, rating): n
+        for question, rating, n in db.session.execute(
             sa.select(EvaluationAnswer.question_id, EvaluationAnswer.rating, sa.func.count())
             .where(EvaluationAnswer.response_id.in_(responses), EvaluationAnswer.rating.is_not(None))
             .group_by(EvaluationAnswer.question_id, EvaluationAnswer.rating)
         )
     }
     texts: dict[str, list[str]] = {}
-    for q, text in db.session.execute(
+    for question_id, text in db.session.execute(
         sa.select(EvaluationAnswer.question_id, EvaluationAnswer.text).where(
             EvaluationAnswer.response_id.in_(responses), EvaluationAnswer.text.is_not(None)
         )
     ):
-        texts.setdefault(q, []).append(text)
-    ratings, comments = [], []
+        texts.setdefault(question_id, []).append(text or "")
+    ratings: list[RatingResult] = []
+    comments: list[TextResult] = []
     for q in evaluation.questions:
         if q.kind == EvaluationKind.RATING:
             spread = tuple(counts.get((q.id, point), 0) for point in range(1, q.scale + 1))

@@ -45,7 +45,7 @@ def form():
                 answered = True
             else:
                 flash(gettext("Thank you: your answers are saved."), "success")
-                return redirect(url_for("evaluation.form", **request.args), code=303)
+                return redirect(url_for("evaluation.form", group=group_id), code=303)
         status = 400
     elif request.method == "POST":
         status = 409
