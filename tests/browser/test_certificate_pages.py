@@ -9,13 +9,13 @@ import re
 
 import pytest
 
-from ..helpers import axe_violations, shot, sign_in_page
+from ..helpers import sign_in_page
 from ..livesite import live_site
+from .test_languages_browser import check_at_both_widths
 from .test_learner_journey import answer_everything_right
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (1280, 390)
 BETA_LESSONS = ("only-lesson", "beta-two")
 
 
@@ -25,17 +25,6 @@ def site(tmp_path_factory):
     with live_site(folder, workers=1, extra_env={"TRAINING_ISSUER_KEYS_DIR": str(folder / "keys")}) as site:
         site.command("keys", "create")
         yield site
-
-
-def check_at_both_widths(page, name: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{page.url} at {width}px scrolls sideways by {overflow}px"
-        violations = axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
-        assert violations == [], f"{page.url} at {width}px: {violations}"
-        shot(page, f"{name}-{width}")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def finish_the_course(page) -> None:

@@ -44,8 +44,7 @@ def test_public_routes_are_only_the_expected_ones(app):
         # Anyone checks a certificate or its badge, without an account (rate-limited).
         "certificates.verify_form",
         "certificates.verify",
-        "certificates.badge_json",
-        "certificates.badge_jwt",
+        "certificates.badge_file",
         "certificates.jwks",
         "certificates.status_list",
     }

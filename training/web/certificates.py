@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, redirect, re
 from flask_login import current_user
 
 from .. import badge, signing
-from ..certificates import Mode, course_mode, format_code, normalise_code
+from ..certificates import course_mode, format_code, normalise_code
 from ..course import get_catalogue
 from ..guide import PdfKey, cached_pdf
 from ..guide.certificate import CertificateData, certificate_pdf
@@ -179,7 +179,6 @@ def verify(code: str):
             "certificates/verify.html",
             certificate=found,
             code=format_code(found.code),
-            mode=Mode(found.mode),
             asked=code,
             invalid=False,
         )
@@ -189,20 +188,21 @@ def verify(code: str):
     return response
 
 
-def _signed_badge(certificate: Certificate) -> str | None:
+def _signed(document: dict) -> str | None:
+    """The document as a VC-JWT signed with the newest key; None without a key."""
     try:
         key = signing.current_key(current_app.config["ISSUER_KEYS_DIR"])
     except signing.NoSigningKey:
         return None
-    with _locale(certificate.language):
-        document = badge.credential(_issued(certificate), base_url(), verify_url(certificate.code))
-    return signing.sign_jwt(badge.jwt_claims(document), key, f"{base_url()}{url_for('certificates.jwks')}#{key.kid}")
+    kid = f"{base_url()}{url_for('certificates.jwks')}#{key.kid}"
+    return signing.sign_jwt(badge.jwt_claims(document), key, kid)
 
 
-@bp.route("/verify/<code>/badge.json")
+@bp.route("/verify/<code>/badge.<any(json, jwt):kind>")
 @access(PUBLIC)
-def badge_json(code: str):
-    """The Open Badges 3.0 credential as readable JSON; its signed form is ``badge.jwt``."""
+def badge_file(code: str, kind: str):
+    """The Open Badges 3.0 credential: ``badge.jwt`` signed (VC-JWT, Open Badges 3.0 section
+    8.2), for a wallet or a verifier; ``badge.json`` the same credential, readable."""
     found = _looked_up(code)
     if isinstance(found, Response):
         return found
@@ -210,26 +210,14 @@ def badge_json(code: str):
         abort(404)
     with _locale(found.language):
         document = badge.credential(_issued(found), base_url(), verify_url(found.code))
-    body = json.dumps(document, ensure_ascii=False, indent=2)
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="badge-{format_code(found.code)}.json"'
-    return response
-
-
-@bp.route("/verify/<code>/badge.jwt")
-@access(PUBLIC)
-def badge_jwt(code: str):
-    """The signed credential (VC-JWT, Open Badges 3.0 section 8.2), for a wallet or a verifier."""
-    found = _looked_up(code)
-    if isinstance(found, Response):
-        return found
-    if found is None:
-        abort(404)
-    jwt = _signed_badge(found)
-    if jwt is None:
-        return render_error(503, gettext(NO_KEY))
-    response = Response(jwt, mimetype="application/vc+jwt")
-    response.headers["Content-Disposition"] = f'attachment; filename="badge-{format_code(found.code)}.jwt"'
+    if kind == "json":
+        response = Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json")
+    else:
+        jwt = _signed(document)
+        if jwt is None:
+            return render_error(503, gettext(NO_KEY))
+        response = Response(jwt, mimetype="application/vc+jwt")
+    response.headers["Content-Disposition"] = f'attachment; filename="badge-{format_code(found.code)}.{kind}"'
     return response
 
 
@@ -245,14 +233,11 @@ def jwks():
 @access(PUBLIC)
 def status_list():
     """The revocation list as a signed Bitstring Status List credential (VC-JWT)."""
-    try:
-        key = signing.current_key(current_app.config["ISSUER_KEYS_DIR"])
-    except signing.NoSigningKey:
-        return render_error(503, gettext(NO_KEY))
     course = get_catalogue().course
     issuer = {"name": course.issuer_name, "url": course.issuer_url}
-    document = badge.status_list_credential(revoked_positions(), base_url(), issuer, datetime.now(UTC))
-    jwt = signing.sign_jwt(badge.jwt_claims(document), key, f"{base_url()}{url_for('certificates.jwks')}#{key.kid}")
+    jwt = _signed(badge.status_list_credential(revoked_positions(), base_url(), issuer, datetime.now(UTC)))
+    if jwt is None:
+        return render_error(503, gettext(NO_KEY))
     response = Response(jwt, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
