@@ -544,8 +544,6 @@ class SiteSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-
-
 class Certificate(Base):
     """A certificate of completion: what it says, frozen when it was issued.
 
