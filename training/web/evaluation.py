@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..course import get_catalogue
+from ..course import get_course
 from ..evaluation import COURSE, FIELD_PREFIX, Answers, read_answers, workshop_occasion
-from ..i18n import current_language, gettext
+from ..i18n import gettext
 from ..queries.evaluations import has_answered, learner_in_group
 from ..services import evaluations
 from .access import SIGNED_IN, access
@@ -29,7 +29,7 @@ def _occasion() -> tuple[str, int | None]:
 @bp.route("/evaluation", methods=["GET", "POST"])
 @access(SIGNED_IN)
 def form():
-    evaluation = get_catalogue().in_language(current_language()).evaluation
+    evaluation = get_course().evaluation
     if evaluation is None:
         abort(404)
     occasion, group_id = _occasion()

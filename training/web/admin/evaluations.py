@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from flask import abort, render_template, request
 
-from ...course import get_catalogue
-from ...i18n import current_language
+from ...course import get_course
 from ...reports import evaluations as report
 from ...services.audit import record_export
 from ..access import STAFF, access
@@ -19,7 +18,7 @@ OCCASIONS = ("", "course", "workshop")
 
 
 def _results():
-    evaluation = get_catalogue().in_language(current_language()).evaluation
+    evaluation = get_course().evaluation
     if evaluation is None:
         abort(404)
     occasion = request.args.get("occasion", "")
