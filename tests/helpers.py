@@ -77,6 +77,7 @@ def make_config(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
         "DATABASE_URL": database_url(tmp_path),
         "CONTENT_DIR": str(MINIMAL),
         "GUIDE_CACHE_DIR": str(tmp_path / "guide-cache"),
+        "ISSUER_KEYS_DIR": str(tmp_path / "keys"),
     }
     config.update(overrides)
     return config

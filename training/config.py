@@ -74,6 +74,12 @@ class Config:
     LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
     DEFAULT_LANGUAGE = "en"
     FAULT_INJECTION = False  # tests only: see training.database.fault_point
+    # Certificates and badges (see docs/certificates.md). The issuer's signing keys live in
+    # this folder, outside the database (`training keys create`); default: instance/keys.
+    ISSUER_KEYS_DIR: str | None = None
+    PUBLIC_URL: str | None = None  # e.g. https://training.example.org; default: the address asked for
+    VERIFY_MAX_LOOKUPS = 30  # certificate look-ups per address within the window
+    VERIFY_WINDOW = timedelta(minutes=10)
 
     # xAPI statements to a learning record store: off unless XAPI_ENDPOINT is set. Activity
     # ids start with XAPI_ACTIVITY_BASE (the site's stable address); learners are identified
@@ -134,6 +140,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'training.db'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SECRET_KEY"] = _secret_key(app)
+    if not app.config.get("ISSUER_KEYS_DIR"):
+        app.config["ISSUER_KEYS_DIR"] = str(Path(app.instance_path) / "keys")
     _check_xapi(app.config)
 
 

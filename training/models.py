@@ -542,3 +542,94 @@ class SiteSetting(Base):
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     value: Mapped[str] = mapped_column(sa.String(255))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Certificate(Base):
+    """A certificate of completion: what it says, frozen when it was issued.
+
+    Issued once, when the learner's course first becomes complete (see
+    :mod:`training.services.certificates`); a later change to the course or to the learner's
+    name never changes it. Revoking keeps the row (the verification page answers "revoked");
+    re-issuing after a name correction revokes it and issues a new one that ``replaces`` it.
+    At most one certificate per learner is not revoked: a partial unique index, so two
+    completions at the same moment issue one.
+    """
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        sa.Index(
+            "uq_certificate_one_valid",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    """100 random bits in base 32: printed on the certificate, the key of its verification page."""
+    status_index: Mapped[int] = mapped_column(unique=True)
+    """The certificate's bit in the published revocation list (a random free position)."""
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    course_id: Mapped[str] = mapped_column(sa.String(120))
+    course_title: Mapped[str] = mapped_column(sa.String(300))
+    language: Mapped[str] = mapped_column(sa.String(16))
+    study_minutes: Mapped[int]
+    mode: Mapped[str] = mapped_column(sa.String(20))
+    """How the course was completed: ``online``, ``workshop`` or ``blended``."""
+    units: Mapped[list[Any]] = mapped_column(default=list)
+    """Per unit, as it was: ``{"id", "title", "mode", "minutes"}``."""
+    issuer: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """The issuer as it was: ``{"name", "url", "signatory_name", "signatory_title", "logo"}``."""
+    content_version: Mapped[str] = mapped_column(sa.String(40))
+    completed_at: Mapped[datetime]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificate.id", ondelete="SET NULL"))
+
+
+class CertificatePdf(Base):
+    """A certificate as typeset, kept the first time it is downloaded on each paper size,
+    so the same document is served ever after."""
+
+    __tablename__ = "certificate_pdf"
+
+    certificate_id: Mapped[int] = mapped_column(sa.ForeignKey("certificate.id", ondelete="CASCADE"), primary_key=True)
+    paper: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvaluationResponse(Base):
+    """One learner's answers to the course evaluation on one occasion: the end of the course
+    (``group_id`` None) or a workshop (``group_id`` its group). Once per learner and occasion."""
+
+    __tablename__ = "evaluation_response"
+    __table_args__ = (sa.UniqueConstraint("user_id", "evaluation_id", "occasion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    evaluation_id: Mapped[str] = mapped_column(sa.String(64))
+    occasion: Mapped[str] = mapped_column(sa.String(40))
+    """``course``, or ``group:<id>`` for a workshop (the unique key, as group_id may be unset)."""
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="SET NULL"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(16))
+    content_version: Mapped[str] = mapped_column(sa.String(32))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class EvaluationAnswer(Base):
+    """The answer to one question of one evaluation response: a rating or a text."""
+
+    __tablename__ = "evaluation_answer"
+    __table_args__ = (sa.UniqueConstraint("response_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("evaluation_response.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    rating: Mapped[int | None]
+    text: Mapped[str | None] = mapped_column(sa.Text)

@@ -41,6 +41,12 @@ def test_public_routes_are_only_the_expected_ones(app):
         "lti.jwks",
         "lti.register",
         "api.readyz",
+        # Anyone checks a certificate or its badge, without an account (rate-limited).
+        "certificates.verify_form",
+        "certificates.verify",
+        "certificates.badge_file",
+        "certificates.jwks",
+        "certificates.status_list",
     }
 
 

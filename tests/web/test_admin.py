@@ -20,7 +20,7 @@ from training.course import get_catalogue
 from training.extensions import db
 from training.models import AuditEvent, Group, GroupRole, Membership, Role, UnitCompletion, User
 from training.permissions import Actor
-from training.services import imports, lti
+from training.services import certificates, imports, lti
 from training.services.audit import record_export
 
 from ..factories import build_cohort, make_user, take_quiz
@@ -96,6 +96,12 @@ ROUTES = [
     ("GET", "/admin/reports/countries.csv", "staff", 200),
     ("GET", "/admin/reports/questions.csv", "staff", 200),
     ("GET", "/admin/reports/completion.csv", "staff", 200),
+    ("GET", "/admin/certificates", "staff", 200),
+    ("GET", "/admin/certificates.csv", "staff", 200),
+    ("GET", "/admin/certificates/by-organisation.csv", "staff", 200),
+    ("GET", "/admin/certificates/{certificate}", "admin", 200),
+    ("GET", "/admin/evaluation", "staff", 200),
+    ("GET", "/admin/evaluation.csv", "staff", 200),
     ("GET", "/admin/users", "admin", 200),
     ("GET", "/admin/users/new", "admin", 200),
     ("GET", "/admin/users/{bo}", "admin", 200),
@@ -134,6 +140,7 @@ ROUTES = [
     ("POST", "/admin/lti/registration-link", "admin", 200),  # the one-time link, shown once
     ("POST", "/admin/lti/{platform}/deactivate", "admin", 303),
     ("POST", "/admin/lti/{platform}/reactivate", "admin", 303),
+    ("POST", "/admin/certificates/{certificate}", "admin", 400),  # neither revoked nor re-issued: no reason, no name
 ]
 
 
@@ -174,6 +181,7 @@ def test_role_by_url_matrix(app, client, auth, cohort, pending_token, platform, 
         "eli": cohort.eli.id,
         "token": pending_token,
         "platform": platform,
+        "certificate": certificates.issue_if_complete(get_catalogue(), cohort.ana.id).id,
     }
     if role == "learner":
         auth.login(cohort.ana.email)

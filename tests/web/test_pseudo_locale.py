@@ -18,14 +18,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from training.course import get_catalogue
+from training.extensions import db
 from training.i18n import TRANSLATIONS_DIR
-from training.models import Group, User
+from training.models import Certificate, Group, User
+from training.services import certificates
 from training.services.audit import AuditAction
 
 from ..factories import build_cohort
@@ -152,6 +155,12 @@ def known_strings(users: list[User], groups: list[Group]) -> list[str]:
                 items.update(fragment for text in html for fragment in re.split(r"<[^>]+>", text))
                 items.update(option.text for option in question.options)
                 items.update(getattr(option, "match", None) or "" for option in question.options)
+    if catalogue.evaluation is not None:
+        evaluation = catalogue.evaluation
+        items.update([evaluation.title, evaluation.intro])
+        items.update(text for q in evaluation.questions for text in (q.prompt, q.low, q.high))
+    # A certificate's verification address is shown as itself.
+    items.update(f"http://localhost/verify/{code}" for code in db.session.scalars(sa.select(Certificate.code)))
     for user in users:
         items.update([user.name, user.email, user.organisation])
     items.update(group.name for group in groups)
@@ -216,6 +225,7 @@ def cohort(app):
 @pytest.mark.parametrize("who", ["ana", "trainer_north", "admin"])
 def test_every_page_speaks_only_through_the_catalogue(app, client, cohort, who: str):
     person = getattr(cohort, who)
+    certificates.issue_if_complete(get_catalogue(), cohort.ana.id)  # ana completed the course
     client.set_cookie("lang", PSEUDO)
     assert Auth(client).login(person.email).status_code == 302
     known = known_strings(

@@ -17,15 +17,19 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from .blocks import PLACEHOLDER, RawBlock
+from .coursefile import COURSE_FILE, parse_course_file, translate_course_file
 from .errors import ContentError, ContentInvalid
+from .evaluationfile import EVALUATION_FILE, parse_evaluation, translate_evaluation
 from .languages import language_name, translation_name
 from .lint import lint
-from .loader import RawDocument, file_version, load_course
+from .loader import RawDocument, RawTranslation, file_version, load_course
 from .markdown import LinkResolver, render, render_inline, word_count
 from .model import (
     Block,
     BlockKind,
     Catalogue,
+    CourseSettings,
+    Evaluation,
     GuidePage,
     GuideParts,
     LanguageCoverage,
@@ -40,7 +44,7 @@ from .model import (
 )
 from .quizfile import FALLBACK, RawQuestion
 from .status import coverage
-from .translation import Translation, validate_translations
+from .translation import Translation, _Check, validate_translations
 from .validate import (
     CourseSpec,
     LessonSpec,
@@ -64,7 +68,8 @@ def build_catalogue(content_dir: Path | str) -> Catalogue:
     errors.extend(more)
     errors.extend(lint(spec))
     languages = spec.guide.translations if spec.guide else ()
-    catalogue, render_errors = _render(spec, translations, coverage(raw, languages))
+    closing = _closing_files(content_dir, spec.guide.language if spec.guide else "en", languages, errors)
+    catalogue, render_errors = _render(spec, translations, coverage(raw, languages), closing)
     errors.extend(render_errors)
     if errors or catalogue is None:
         raise ContentInvalid(errors)
@@ -232,8 +237,67 @@ class _View:
         return _render_quiz(spec, text, accepted.elsewhere(spec.id, language), version, language)
 
 
+class _Closing(NamedTuple):
+    """``course.yaml`` and ``evaluation.md`` per language (missing: the source's, or none)."""
+
+    settings: Mapping[str, CourseSettings]
+    evaluations: Mapping[str, Evaluation]
+
+
+def _closing_files(
+    content_dir: Path, source_language: str, languages: tuple[str, ...], errors: list[ContentError]
+) -> _Closing:
+    """Read the course settings and the evaluation, and their translations, beside the
+    course's folders."""
+    settings: dict[str, CourseSettings] = {}
+    evaluations: dict[str, Evaluation] = {}
+    for name in (COURSE_FILE, EVALUATION_FILE):
+        path = content_dir / name
+        stem, ext = name.split(".")
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            if name == COURSE_FILE:
+                found = parse_course_file(text, path, content_dir, source_language, errors)
+                if found is not None:
+                    settings[source_language] = found
+            else:
+                evaluation = parse_evaluation(text, path, file_version(text), source_language, errors)
+                if evaluation is not None:
+                    evaluations[source_language] = evaluation
+        for t_path in sorted(content_dir.glob(f"{stem}.*.{ext}")):
+            t_name = translation_name(t_path)
+            if t_name is None:
+                continue
+            if t_name.language not in languages:
+                errors.append(
+                    ContentError(
+                        t_path,
+                        1,
+                        f"unknown language suffix {t_name.language!r} (the course's: {', '.join(languages) or 'none'})",
+                    )
+                )
+                continue
+            if not path.is_file():
+                errors.append(ContentError(t_path, 1, f"translation without a source: there is no {name} beside it"))
+                continue
+            text = t_path.read_text(encoding="utf-8")
+            check = _Check(RawTranslation(t_path, t_name.language, path, text), source_language, errors)
+            if name == COURSE_FILE and source_language in settings:
+                found = translate_course_file(settings[source_language], text, t_path, t_name.language, errors, check)
+                if found is not None:
+                    settings[t_name.language] = found
+            elif name == EVALUATION_FILE and source_language in evaluations:
+                evaluation = translate_evaluation(evaluations[source_language], text, t_path, t_name.language, check)
+                if evaluation is not None:
+                    evaluations[t_name.language] = evaluation
+    return _Closing(MappingProxyType(settings), MappingProxyType(evaluations))
+
+
 def _render(
-    spec: CourseSpec, translations: tuple[Translation, ...], languages: tuple[LanguageCoverage, ...]
+    spec: CourseSpec,
+    translations: tuple[Translation, ...],
+    languages: tuple[LanguageCoverage, ...],
+    closing: _Closing | None = None,
 ) -> tuple[Catalogue | None, list[ContentError]]:
     errors: list[ContentError] = []
     if spec.guide is None:
@@ -249,7 +313,11 @@ def _render(
     )
     views: dict[str, Catalogue] = {}
     shared = _Shared(
-        spec.content_dir, (source_language, *(t.language for t in translations)), languages, MappingProxyType(views)
+        spec.content_dir,
+        (source_language, *(t.language for t in translations)),
+        languages,
+        MappingProxyType(views),
+        closing or _Closing(MappingProxyType({}), MappingProxyType({})),
     )
     source = _render_source(spec, _View(spec, links, source_language, errors), accepted, version, shared)
     views[source_language] = source
@@ -266,6 +334,7 @@ class _Shared(NamedTuple):
     languages: tuple[str, ...]
     coverage: tuple[LanguageCoverage, ...]
     views: Mapping[str, Catalogue]
+    closing: _Closing
 
 
 def _catalogue(
@@ -283,6 +352,8 @@ def _catalogue(
         _units_by_id=MappingProxyType({u.id: u for u in units}),
         _neighbours=MappingProxyType(_neighbour_index(units)),
         _views=shared.views,
+        settings=shared.closing.settings.get(language) or shared.closing.settings.get(shared.languages[0]),
+        evaluation=shared.closing.evaluations.get(language) or shared.closing.evaluations.get(shared.languages[0]),
     )
 
 

@@ -286,6 +286,63 @@ class LanguageCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class CourseSettings:
+    """The course as a whole (``course.yaml``): its name and who issues its certificates."""
+
+    id: str
+    """Stable: the badge's achievement is named after it."""
+    name: str
+    issuer_name: str
+    issuer_url: str = ""
+    signatory_name: str = ""
+    signatory_title: str = ""
+    logo: Path | None = None
+    """A PNG, JPEG or SVG file in the course folder, printed on certificates."""
+    language: str = "en"
+
+
+class EvaluationKind(StrEnum):
+    RATING = "rating"
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationQuestion:
+    id: str
+    kind: EvaluationKind
+    prompt: str
+    """Plain text: shown escaped, never as Markdown."""
+    scale: int = 0
+    """Rating questions: answers from 1 to ``scale``."""
+    low: str = ""
+    high: str = ""
+    """What the lowest and highest ratings mean."""
+    max_length: int = 0
+    """Text questions: the longest answer accepted, in characters."""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """The course evaluation (``evaluation.md``): an optional questionnaire learners answer
+    once at the end of the course and once after a workshop."""
+
+    id: str
+    title: str
+    intro: str
+    questions: tuple[EvaluationQuestion, ...]
+    version: str
+    path: Path
+    language: str
+
+    def question(self, question_id: str) -> EvaluationQuestion:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+
+@dataclass(frozen=True, slots=True)
 class Catalogue:
     """The whole course, validated and rendered."""
 
@@ -302,9 +359,26 @@ class Catalogue:
     """The course's languages: the source first, then the translations it declares."""
     coverage: tuple[LanguageCoverage, ...] = ()
     """Per translation language: what is translated, outdated or missing."""
+    settings: CourseSettings | None = None
+    """From ``course.yaml``; without one, :attr:`course` is made from the guide's title page."""
+    evaluation: Evaluation | None = None
+    """From ``evaluation.md``, if the course has one."""
     _units_by_id: Mapping[str, Unit] = field(default_factory=dict, repr=False)
     _neighbours: Mapping[tuple[str, str], tuple[Lesson | None, Lesson | None]] = field(default_factory=dict, repr=False)
     _views: Mapping[str, Catalogue] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def course(self) -> CourseSettings:
+        """The course's name and issuer, in this view's language."""
+        if self.settings is not None:
+            return self.settings
+        source = self._views.get(self.source_language, self)
+        return CourseSettings(
+            id=_slug(source.guide.title),
+            name=self.guide.title,
+            issuer_name=self.guide.publisher,
+            language=self.language,
+        )
 
     @property
     def source_language(self) -> str:
@@ -341,3 +415,7 @@ class Catalogue:
     @property
     def word_count(self) -> int:
         return sum(lesson.word_count for lesson in self.all_lessons())
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split()) or "course"

@@ -17,14 +17,14 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..content.model import Quiz
+from ..content.model import Catalogue, Quiz
 from ..database import changed_rows, transactional
 from ..extensions import db
 from ..interop import events
 from ..models import AttemptState, QuestionResponse, QuizAttempt, utcnow
 from ..queries.attempts import last_attempt_no, open_attempt
 from ..quiz import Answer, QuizResult, grade
-from . import outbox
+from . import certificates, outbox
 
 
 class AttemptsExhausted(Exception):
@@ -93,19 +93,28 @@ class Submission:
     attempt_id: int
     result: QuizResult | None
     """None when this request did not grade (the attempt was already submitted)."""
+    completed_course: bool = False
+    """This pass completed the course (and issued its certificate)."""
 
 
 def submit_attempt(
-    user_id: int, attempt_id: int, quiz: Quiz, answers: dict[str, Answer], now: datetime | None = None
+    user_id: int,
+    attempt_id: int,
+    quiz: Quiz,
+    answers: dict[str, Answer],
+    now: datetime | None = None,
+    *,
+    catalogue: Catalogue | None = None,
 ) -> Submission:
     """Grade and close an attempt, exactly once. Grading happens before the write, so the
-    database is held only for the two statements that record it."""
+    database is held only for the two statements that record it. With the ``catalogue``, a
+    pass that completes the course issues its certificate."""
     attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user_id or attempt.quiz_id != quiz.id:
         raise AttemptClosed(attempt_id)
     result = grade(quiz, answers, pass_mark=attempt.pass_mark)
     submission = _record_submission(
-        user_id, attempt_id, quiz, answers, result, now or utcnow(), attempt.attempt_no, attempt.started_at
+        user_id, attempt_id, quiz, answers, result, now or utcnow(), attempt.attempt_no, attempt.started_at, catalogue
     )
     db.session.expire(attempt)  # the row changed underneath this object
     return submission
@@ -121,6 +130,7 @@ def _record_submission(
     now: datetime,
     attempt_no: int,
     started_at: datetime,
+    catalogue: Catalogue | None = None,
 ) -> Submission:
     # Plain SQL statements on the session's connection: the write lock is held only as long
     # as they take (the attempt object is expired by the caller).
@@ -160,4 +170,7 @@ def _record_submission(
         user_id, quiz.unit_id, quiz.id, attempt_no, result.score, result.passed, started_at, now
     )
     outbox.record(user_id, [submitted])
-    return Submission(attempt_id, result)
+    completed = (
+        catalogue is not None and result.passed and certificates.note_progress(catalogue, user_id, now) is not None
+    )
+    return Submission(attempt_id, result, completed)

@@ -35,6 +35,8 @@ class AuditAction(StrEnum):
     LTI_REGISTER = "lti.register"
     LTI_DEACTIVATE = "lti.deactivate"
     LTI_REACTIVATE = "lti.reactivate"
+    CERTIFICATE_REVOKE = "certificate.revoke"
+    CERTIFICATE_REISSUE = "certificate.reissue"
 
 
 def printable(text: str, limit: int = 300) -> str:

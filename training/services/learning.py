@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..content.model import Catalogue
 from ..database import insert, transactional
 from ..extensions import db
 from ..interop import events
 from ..models import LessonProgress, utcnow
 from ..progress import LessonRecord
-from . import outbox
+from . import certificates, outbox
 
 OPENED_RESOLUTION = timedelta(minutes=5)
 """Re-opening a lesson within this time does not write again: reading stays cheap."""
@@ -53,8 +54,18 @@ def record_lesson_opened(user_id: int, unit_id: str, lesson_id: str, now: dateti
 
 
 @transactional
-def record_lesson_read(user_id: int, unit_id: str, lesson_id: str, version: str, now: datetime | None = None) -> None:
-    """Mark a lesson read. The first time counts: ``completed_at`` and the version stay as set."""
+def record_lesson_read(
+    user_id: int,
+    unit_id: str,
+    lesson_id: str,
+    version: str,
+    now: datetime | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+) -> bool:
+    """Mark a lesson read. The first time counts: ``completed_at`` and the version stay as set.
+    With the ``catalogue``, a read that completes the course issues its certificate; True
+    when it did (the learner is shown the completion page)."""
     now = now or utcnow()
     stmt = insert(LessonProgress).values(
         user_id=user_id,
@@ -79,3 +90,4 @@ def record_lesson_read(user_id: int, unit_id: str, lesson_id: str, version: str,
         )
     )
     outbox.record(user_id, [events.LessonRead(user_id, unit_id, lesson_id, now)])
+    return catalogue is not None and certificates.note_progress(catalogue, user_id, now) is not None

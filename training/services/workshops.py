@@ -18,7 +18,7 @@ from ..models import Attendance, UnitCompletion, utcnow
 from ..permissions import Actor, NotFound
 from ..queries.groups import group_for, group_learner_ids
 from ..translatable import gettext
-from . import outbox
+from . import certificates, outbox
 from .audit import AuditAction, audit, group_label
 from .groups import GroupError
 
@@ -102,6 +102,7 @@ def record_attendance(
             if added is not None:
                 moment = _moment_of(session_date, now)
                 outbox.record(user_id, [events.UnitCompleted(user_id, unit.id, moment)])
+                certificates.note_progress(catalogue, user_id, now)
         audit(
             actor,
             AuditAction.UNIT_COMPLETE,

@@ -8,6 +8,7 @@ from functools import lru_cache, partial
 from flask import Blueprint, flash, get_template_attribute, redirect, render_template, url_for
 from flask_login import current_user
 
+from ..certificates import course_mode
 from ..course import get_course, lesson_or_404, unit_or_404
 from ..i18n import N_, current_language, gettext
 from ..progress import course_progress, lesson_status
@@ -98,7 +99,8 @@ def lesson_parts(version: str, unit_id: str, lesson_id: str, language: str) -> L
 def complete(unit_id: str, lesson_id: str):
     catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id)  # the form's CSRF token is checked before any view
-    learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version)
+    if learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version, catalogue=catalogue):
+        return redirect(url_for("certificates.completed"), code=303)
     _, after = catalogue.neighbours(unit.id, lesson.id)
     if after is not None and after.unit_id == unit.id:
         return redirect(url_for("learn.lesson", unit_id=unit.id, lesson_id=after.id), code=303)
@@ -114,4 +116,7 @@ def complete(unit_id: str, lesson_id: str):
 def dashboard():
     catalogue = get_course()
     records = load_records(current_user.id)
-    return render_template("learn/dashboard.html", catalogue=catalogue, progress=course_progress(catalogue, records))
+    progress = course_progress(catalogue, records)
+    return render_template(
+        "learn/dashboard.html", catalogue=catalogue, progress=progress, completion_mode=course_mode(progress)
+    )

@@ -135,8 +135,11 @@ def submit(quiz_id: str):
         attempt = _own_attempt(quiz.id, str(attempt.id))  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
         return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), quiz_progress, saved=True)
-    submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers)
+    submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
     metrics.quiz_submitted(submission.result.passed if submission.result else None)
+    if submission.completed_course:
+        flash(gettext("You passed “%(quiz)s”.", quiz=quiz.title), "success")
+        return redirect(url_for("certificates.completed"), code=303)
     return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
 
 

@@ -6,7 +6,7 @@ Administrators see everything; trainers see only their own groups and the learne
 Each module below adds its views to :data:`bp`.
 """
 
-from . import accounts, audit, groups, imports, lti, reports  # noqa: F401 - modules register their views
+from . import accounts, audit, certificates, evaluations, groups, imports, lti, reports  # noqa: F401 - modules register their views
 from .blueprint import bp
 
 __all__ = ["bp"]

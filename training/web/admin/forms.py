@@ -184,3 +184,33 @@ class LearnerListForm(GetForm):
         ],
         validators=[Optional()],
     )
+
+
+class CertificateFilterForm(GetForm):
+    """The certificates list's own filters: the day issued and the status."""
+
+    issued_from = DateField(_l("Issued from"), validators=[Optional()])
+    issued_to = DateField(_l("Issued until"), validators=[Optional()])
+    status = SelectField(
+        _l("Status"),
+        choices=[C("", _l("Valid and revoked")), C("valid", _l("Valid")), C("revoked", _l("Revoked"))],
+        validators=[Optional()],
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Give the reason: it is kept in the audit log.")), Length(max=500)],
+        description=_l("Kept in the audit log. The verification page shows only the date."),
+    )
+    submit = SubmitField(_l("Revoke the certificate"))
+
+
+class ReissueForm(FlaskForm):
+    name = StringField(
+        _l("Corrected name"),
+        validators=[DataRequired(_l("Enter the name as it should be printed.")), Length(max=MAX_NAME)],
+        description=_l("The account's name is corrected too; the old certificate is revoked."),
+    )
+    submit = SubmitField(_l("Re-issue with this name"))
