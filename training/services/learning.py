@@ -13,6 +13,7 @@ from ..interop import events
 from ..models import LessonProgress, utcnow
 from ..progress import LessonRecord
 from . import outbox
+from .summaries import learner_changed
 
 OPENED_RESOLUTION = timedelta(minutes=5)
 """Re-opening a lesson within this time does not write again: reading stays cheap."""
@@ -50,6 +51,7 @@ def record_lesson_opened(user_id: int, unit_id: str, lesson_id: str, now: dateti
         stmt.on_conflict_do_update(index_elements=["user_id", "unit_id", "lesson_id"], set_={"last_opened_at": now})
     )
     outbox.record(user_id, [events.LessonOpened(user_id, unit_id, lesson_id, now)])
+    learner_changed(user_id)
 
 
 @transactional
@@ -79,3 +81,4 @@ def record_lesson_read(user_id: int, unit_id: str, lesson_id: str, version: str,
         )
     )
     outbox.record(user_id, [events.LessonRead(user_id, unit_id, lesson_id, now)])
+    learner_changed(user_id)
