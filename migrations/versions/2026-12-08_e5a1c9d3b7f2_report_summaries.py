@@ -1,7 +1,7 @@
 """Report summaries: learner x unit records and question answer tallies, filled from the records
 
 Revision ID: e5a1c9d3b7f2
-Revises: c7d2f5e8a3b1
+Revises: 5d9a1c3e7b42
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -13,7 +13,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = 'e5a1c9d3b7f2'
-down_revision = 'c7d2f5e8a3b1'
+down_revision = '5d9a1c3e7b42'
 branch_labels = None
 depends_on = None
 
