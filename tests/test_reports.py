@@ -29,6 +29,7 @@ from training.models import (
 from training.progress import Status, course_progress
 from training.queries.learning import load_records
 from training.reports import Filters, Scope
+from training.services import summaries
 
 from .factories import NOW, at, build_cohort, make_user
 
@@ -270,6 +271,8 @@ def _store(user_id: int, records: list) -> None:
         else:
             _, unit_id, moment = record
             db.session.add(UnitCompletion(user_id=user_id, unit_id=unit_id, completed_at=moment))
+    db.session.commit()
+    summaries.learner_changed(user_id)  # rows written directly: summed up as the services do
     db.session.commit()
 
 

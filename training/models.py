@@ -52,6 +52,21 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def later_of(a: sa.ColumnElement, b: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL: the later of two moments, ignoring NULLs (SQLite's max() and PostgreSQL's
+    greatest() disagree about NULLs, so spell it out)."""
+    return as_moment(sa.case((a.is_(None), b), (b.is_(None), a), (a >= b, a), else_=b))
+
+
+def as_moment(expression: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL: read an expression back as a stored moment (aware UTC datetime)."""
+    return sa.type_coerce(expression, UTCDateTime())
+
+
+def no_moment() -> sa.ColumnElement:
+    return sa.cast(sa.null(), UTCDateTime())
+
+
 class Base(DeclarativeBase):
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
@@ -276,6 +291,49 @@ class UnitCompletion(Base):
     group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group.id", ondelete="SET NULL"))
     marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LearnerUnit(Base):
+    """Summary: one learner's records for one unit, aggregated (lessons opened and read,
+    attempts, best score, trainer's mark, moments). Written in the same transaction as the
+    records it sums up (:mod:`training.services.summaries`), rebuilt from them by
+    ``training report rebuild``; the reports read it instead of the record tables. Quiz
+    attempts count in the unit of their quiz in the course (``''`` for a quiz no longer in it);
+    lesson rows count only for lessons in the course."""
+
+    __tablename__ = "learner_unit"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    opened: Mapped[int] = mapped_column(default=0)
+    read: Mapped[int] = mapped_column(default=0)
+    read_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    """submitted attempts"""
+    passed: Mapped[int] = mapped_column(default=0)
+    open: Mapped[int] = mapped_column(default=0)
+    """attempts in progress"""
+    best: Mapped[float | None]
+    submitted_at: Mapped[datetime | None]
+    marked_at: Mapped[datetime | None]
+    activity: Mapped[datetime | None]
+
+
+class QuestionTally(Base):
+    """Summary: how many submitted answers to a question were given with this text (``''``
+    for answers with full credit), and how many of them had full credit. Kept with the
+    answers by :mod:`training.services.summaries`; two first answers with the same text at
+    once may make two rows, so readers add rows up."""
+
+    __tablename__ = "question_tally"
+    __table_args__ = (sa.Index("ix_question_tally_question", "quiz_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[str] = mapped_column(sa.String(64))
+    question_id: Mapped[str] = mapped_column(sa.String(64))
+    answer: Mapped[str] = mapped_column(sa.Text, default="")
+    responses: Mapped[int] = mapped_column(default=0)
+    correct: Mapped[int] = mapped_column(default=0)
 
 
 class Attendance(Base):

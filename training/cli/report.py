@@ -10,7 +10,7 @@ from datetime import date, datetime
 import click
 from flask.cli import AppGroup
 
-report = AppGroup("report", help="Completion reports.")
+report = AppGroup("report", help="Completion reports and the summaries they read.")
 
 
 @report.command("completion")
@@ -78,6 +78,18 @@ def completion(
     record_export(Actor.command_line(), "completion", {"format": fmt, **filters.query_args()})
     if out:
         click.echo(f"Wrote the completion report to {out}.", err=True)
+
+
+@report.command("rebuild")
+def rebuild() -> None:
+    """Recompute the report summaries (learner x unit records, question answer tallies) from
+    the record tables: after restoring rows by hand, or after a content change that moves or
+    removes lessons or quizzes."""
+    from ..course import get_catalogue
+    from ..services.summaries import rebuild as rebuild_summaries
+
+    units, tallies = rebuild_summaries(get_catalogue())
+    click.echo(f"Rebuilt the report summaries: {units} learner-unit rows, {tallies} answer tallies.", err=True)
 
 
 COMMANDS = [report]

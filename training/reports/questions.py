@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ..content.model import Catalogue, Question
 from ..extensions import db
-from ..models import AttemptState, QuestionResponse, QuizAttempt, Role, User
+from ..models import AttemptState, QuestionResponse, QuestionTally, QuizAttempt, Role, User
 from ..progress import percent_of
 from .scope import NO_FILTERS, Filters, Scope, prepare_session, scoped_learner_ids
 
@@ -40,32 +40,43 @@ class QuestionRow:
 
 def question_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS) -> list[QuestionRow]:
     """Item analysis over every submitted attempt: per question, the share of answers with
-    full credit and the wrong answer given most often; most-missed first. One query groups
-    the answers by quiz, question and (for wrong ones) answer text."""
+    full credit and the wrong answer given most often; most-missed first. For everyone it
+    reads the tallies kept with each submission; for a trainer's groups or a filtered
+    population, one query groups their answers by quiz, question and (for wrong ones) text."""
     prepare_session()
-    qa, qr = QuizAttempt, QuestionResponse
-    right = qr.correct >= FULL_CREDIT
-    wrong_answer = sa.case((right, sa.null()), else_=qr.simple_answer)  # right answers group together
-    query = (
-        sa.select(qa.quiz_id, qr.question_id, wrong_answer, sa.func.count(), sa.func.sum(sa.case((right, 1), else_=0)))
-        .select_from(qr)
-        .join(qa, qa.id == qr.attempt_id)
-        .where(qa.state == AttemptState.SUBMITTED, qa.quiz_id.in_(list(catalogue.quizzes)))
-        .group_by(qa.quiz_id, qr.question_id, wrong_answer)
-    )
-    if scope.trainer_id is not None or filters.active:
-        query = query.where(qa.user_id.in_(scoped_learner_ids(scope, filters)))
-    else:  # everyone but the (few) staff accounts
-        query = query.where(qa.user_id.not_in(sa.select(User.id).where(User.role != Role.LEARNER)))
     totals: dict[tuple[str, str], list[int]] = {}
+    answers: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(rows, sign: int) -> None:
+        for quiz_id, question_id, answer, count, rights in rows:
+            key = (quiz_id, question_id)
+            total = totals.setdefault(key, [0, 0])
+            total[0] += sign * int(count)
+            total[1] += sign * int(rights or 0)
+            if answer:
+                given = answers.setdefault(key, {})
+                given[answer] = given.get(answer, 0) + sign * int(count)
+
+    if scope.trainer_id is not None or filters.active:
+        # A trainer's groups or a filtered population: their answers, counted from the rows.
+        add(db.session.execute(_answers(catalogue, scoped_learner_ids(scope, filters))), 1)
+    else:
+        # Everyone: the tallies kept with every submission, less the (few) staff accounts' answers.
+        t = QuestionTally
+        add(
+            db.session.execute(
+                sa.select(t.quiz_id, t.question_id, t.answer, sa.func.sum(t.responses), sa.func.sum(t.correct))
+                .where(t.quiz_id.in_(list(catalogue.quizzes)))
+                .group_by(t.quiz_id, t.question_id, t.answer)
+            ),
+            1,
+        )
+        add(db.session.execute(_answers(catalogue, sa.select(User.id).where(User.role != Role.LEARNER))), -1)
     wrong: dict[tuple[str, str], tuple[int, str]] = {}
-    for quiz_id, question_id, answer, count, rights in db.session.execute(query):
-        key = (quiz_id, question_id)
-        total = totals.setdefault(key, [0, 0])
-        total[0] += count
-        total[1] += int(rights or 0)
-        if answer and (count, answer) > wrong.get(key, (0, "")):
-            wrong[key] = (count, answer)
+    for key, given in answers.items():
+        for answer, count in given.items():
+            if count > 0 and (count, answer) > wrong.get(key, (0, "")):
+                wrong[key] = (count, answer)
     rows = []
     for quiz in catalogue.quizzes.values():
         unit = catalogue.unit(quiz.unit_id)
@@ -87,6 +98,20 @@ def question_rows(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILT
                 )
             )
     return sorted(rows, key=_most_missed_first)
+
+
+def _answers(catalogue: Catalogue, people: sa.Select) -> sa.Select:
+    """These people's submitted answers grouped by quiz, question and (for wrong ones) text."""
+    qa, qr = QuizAttempt, QuestionResponse
+    right = qr.correct >= FULL_CREDIT
+    wrong_answer = sa.case((right, sa.null()), else_=qr.simple_answer)  # right answers group together
+    return (
+        sa.select(qa.quiz_id, qr.question_id, wrong_answer, sa.func.count(), sa.func.sum(sa.case((right, 1), else_=0)))
+        .select_from(qr)
+        .join(qa, qa.id == qr.attempt_id)
+        .where(qa.state == AttemptState.SUBMITTED, qa.quiz_id.in_(list(catalogue.quizzes)), qa.user_id.in_(people))
+        .group_by(qa.quiz_id, qr.question_id, wrong_answer)
+    )
 
 
 def _most_missed_first(row: QuestionRow) -> tuple:

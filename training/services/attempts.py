@@ -24,7 +24,7 @@ from ..interop import events
 from ..models import AttemptState, QuestionResponse, QuizAttempt, utcnow
 from ..queries.attempts import last_attempt_no, open_attempt
 from ..quiz import Answer, QuizResult, grade
-from . import certificates, outbox
+from . import certificates, outbox, summaries
 
 
 class AttemptsExhausted(Exception):
@@ -60,6 +60,8 @@ def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> Quiz
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
+            db.session.flush()
+            summaries.learner_changed(user_id)
     except IntegrityError:
         # Another request started one at the same moment: use that one.
         existing = open_attempt(user_id, quiz.id)
@@ -152,20 +154,19 @@ def _record_submission(
     ).rowcount
     if won != 1:
         return Submission(attempt_id, None)
-    connection.execute(
-        sa.insert(responses),
-        [
-            {
-                "attempt_id": attempt_id,
-                "question_id": r.question.id,
-                "position": index,
-                "answer": r.answer,
-                "simple_answer": r.graded.simple_answer[:2000],
-                "correct": r.graded.credit,
-            }
-            for index, r in enumerate(result.questions)
-        ],
-    )
+    rows = [
+        {
+            "attempt_id": attempt_id,
+            "question_id": r.question.id,
+            "position": index,
+            "answer": r.answer,
+            "simple_answer": r.graded.simple_answer[:2000],
+            "correct": r.graded.credit,
+        }
+        for index, r in enumerate(result.questions)
+    ]
+    connection.execute(sa.insert(responses), rows)
+    summaries.answers_recorded(user_id, quiz.id, rows)
     submitted = events.AttemptSubmitted(
         user_id, quiz.unit_id, quiz.id, attempt_no, result.score, result.passed, started_at, now
     )

@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..quiz import Answer, grade
 from .credentials import hash_password
+from .summaries import rebuild_on
 
 DOMAIN = "demo.example"
 DAYS = 182
@@ -290,6 +291,8 @@ def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026, now:
                 detail={"unit": first_unit.id, "learners": len(present), "demo": True},
             )
         )
+    db.session.flush()
+    rebuild_on(db.session.connection(), catalogue)  # the demo's records, summed up for the reports
     return DemoResult(password, tuple(logins), len(learners), len(groups), attempts)
 
 

@@ -14,6 +14,7 @@ from ..interop import events
 from ..models import LessonProgress, utcnow
 from ..progress import LessonRecord
 from . import certificates, outbox
+from .summaries import learner_changed
 
 OPENED_RESOLUTION = timedelta(minutes=5)
 """Re-opening a lesson within this time does not write again: reading stays cheap."""
@@ -51,6 +52,7 @@ def record_lesson_opened(user_id: int, unit_id: str, lesson_id: str, now: dateti
         stmt.on_conflict_do_update(index_elements=["user_id", "unit_id", "lesson_id"], set_={"last_opened_at": now})
     )
     outbox.record(user_id, [events.LessonOpened(user_id, unit_id, lesson_id, now)])
+    learner_changed(user_id)
 
 
 @transactional
@@ -90,4 +92,5 @@ def record_lesson_read(
         )
     )
     outbox.record(user_id, [events.LessonRead(user_id, unit_id, lesson_id, now)])
+    learner_changed(user_id)
     return catalogue is not None and certificates.note_progress(catalogue, user_id, now) is not None

@@ -21,6 +21,7 @@ from ..translatable import gettext
 from . import certificates, outbox
 from .audit import AuditAction, audit, group_label
 from .groups import GroupError
+from .summaries import learner_changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ def record_attendance(
                 moment = _moment_of(session_date, now)
                 outbox.record(user_id, [events.UnitCompleted(user_id, unit.id, moment)])
                 certificates.note_progress(catalogue, user_id, now)
+        learner_changed(*chosen)
         audit(
             actor,
             AuditAction.UNIT_COMPLETE,
@@ -132,5 +134,6 @@ def undo_unit_completion(actor: Actor, group_id: int, unit_id: str, user_id: int
         )
     )
     if removed:
+        learner_changed(user_id)
         audit(actor, AuditAction.UNIT_COMPLETE_UNDO, group_label(group), unit=unit_id, learner=user_id)
     return bool(removed)

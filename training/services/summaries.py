@@ -1,0 +1,241 @@
+"""The report summaries, kept with the records they sum up.
+
+Two tables answer the reports at any number of learners (see :mod:`training.models`):
+
+* ``learner_unit``: per learner and unit, their lesson rows, attempts and trainer's mark
+  aggregated (lessons opened and read, attempts submitted and open, passed, best score,
+  moments). :func:`learner_changed` recomputes one learner's rows from their records, inside
+  the transaction that wrote the records: every service that writes lesson progress, quiz
+  attempts or trainer marks calls it, so the summary is never behind a committed record.
+* ``question_tally``: per quiz, question and answer text, the submitted answers and how many
+  had full credit; :func:`answers_recorded` adds a submission's answers.
+
+:func:`rebuild` computes both from the record tables alone (``training report rebuild``, the
+migration that creates them); run it after a content change that moves or removes lessons or
+quizzes, since which unit a record counts in is decided by the course at write time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.engine import Connection
+
+from ..content.model import Catalogue
+from ..database import transactional
+from ..extensions import db
+from ..models import (
+    AttemptState,
+    LearnerUnit,
+    LessonProgress,
+    QuestionResponse,
+    QuestionTally,
+    QuizAttempt,
+    UnitCompletion,
+    User,
+    later_of,
+    no_moment,
+)
+
+FULL_CREDIT = 1.0 - 1e-9
+RETIRED_QUIZ_UNIT = ""
+"""The unit of attempts at a quiz no longer in the course: counted as activity only."""
+
+
+def _course() -> Catalogue:
+    # The running app's catalogue (training.course keeps it there); read directly because the
+    # write path does not import the web-facing training.course module.
+    return cast(Catalogue, current_app.extensions["training.course"])
+
+
+def learner_units(catalogue: Catalogue, learners: sa.Select | Sequence[int] | None = None) -> sa.Select:
+    """The ``learner_unit`` rows computed from the record tables, for these learners (all when
+    None): the one definition both the incremental upkeep and the rebuild use."""
+    lp, qa, uc = LessonProgress, QuizAttempt, UnitCompletion
+    lesson_ids = sorted({le.id for unit in catalogue.units for le in unit.lessons})
+    quiz_units = {u.quiz_id: u.id for u in catalogue.units if u.quiz_id}
+    zero, none_float = sa.literal(0), sa.cast(sa.null(), sa.Float)
+    lessons = (
+        sa.select(
+            lp.user_id.label("user_id"),
+            lp.unit_id.label("unit_id"),
+            sa.func.count().label("opened"),
+            sa.func.count(lp.completed_at).label("read"),
+            sa.func.max(lp.completed_at).label("read_at"),
+            zero.label("attempts"),
+            zero.label("passed"),
+            zero.label("open"),
+            none_float.label("best"),
+            no_moment().label("submitted_at"),
+            no_moment().label("marked_at"),
+            later_of(sa.func.max(lp.last_opened_at), sa.func.max(lp.completed_at)).label("activity"),
+        )
+        .where(lp.lesson_id.in_(lesson_ids))
+        .group_by(lp.user_id, lp.unit_id)
+    )
+    submitted = qa.state == AttemptState.SUBMITTED
+    retired = sa.literal(RETIRED_QUIZ_UNIT)
+    quiz_unit = sa.case(quiz_units, value=qa.quiz_id, else_=retired) if quiz_units else retired
+    quizzes = sa.select(
+        qa.user_id,
+        quiz_unit,
+        zero,
+        zero,
+        no_moment(),
+        sa.func.count().filter(submitted),
+        sa.func.max(sa.case((sa.and_(submitted, qa.passed.is_(True)), 1), else_=0)),
+        sa.func.count().filter(qa.state == AttemptState.IN_PROGRESS),
+        sa.func.max(qa.score).filter(submitted),
+        sa.func.max(qa.submitted_at),
+        no_moment(),
+        sa.func.max(qa.submitted_at),
+    ).group_by(qa.user_id, qa.quiz_id)
+    marks = sa.select(
+        uc.user_id,
+        uc.unit_id,
+        zero,
+        zero,
+        no_moment(),
+        zero,
+        zero,
+        zero,
+        none_float,
+        no_moment(),
+        uc.completed_at,
+        uc.completed_at,
+    )
+    if learners is not None:
+        lessons = lessons.where(lp.user_id.in_(learners))
+        quizzes = quizzes.where(qa.user_id.in_(learners))
+        marks = marks.where(uc.user_id.in_(learners))
+    s = sa.union_all(lessons, quizzes, marks).subquery("sources").c
+    return sa.select(
+        s.user_id,
+        s.unit_id,
+        sa.func.sum(s.opened).label("opened"),
+        sa.func.sum(s.read).label("read"),
+        sa.func.max(s.read_at).label("read_at"),
+        sa.func.sum(s.attempts).label("attempts"),
+        sa.func.max(s.passed).label("passed"),
+        sa.func.sum(s.open).label("open"),
+        sa.func.max(s.best).label("best"),
+        sa.func.max(s.submitted_at).label("submitted_at"),
+        sa.func.max(s.marked_at).label("marked_at"),
+        sa.func.max(s.activity).label("activity"),
+    ).group_by(s.user_id, s.unit_id)
+
+
+SUMMARY_COLUMNS = [
+    "user_id",
+    "unit_id",
+    "opened",
+    "read",
+    "read_at",
+    "attempts",
+    "passed",
+    "open",
+    "best",
+    "submitted_at",
+    "marked_at",
+    "activity",
+]
+
+
+def question_tallies(catalogue: Catalogue | None = None) -> sa.Select:
+    """The ``question_tally`` rows computed from the answers of submitted attempts."""
+    qa, qr = QuizAttempt, QuestionResponse
+    right = qr.correct >= FULL_CREDIT
+    answer = sa.case((right, sa.literal("")), else_=qr.simple_answer)
+    return (
+        sa.select(
+            qa.quiz_id,
+            qr.question_id,
+            answer.label("answer"),
+            sa.func.count().label("responses"),
+            sa.func.sum(sa.case((right, 1), else_=0)).label("correct"),
+        )
+        .select_from(qr)
+        .join(qa, qa.id == qr.attempt_id)
+        .where(qa.state == AttemptState.SUBMITTED)
+        .group_by(qa.quiz_id, qr.question_id, answer)
+    )
+
+
+def learner_changed(*user_ids: int) -> None:
+    """Recompute these learners' ``learner_unit`` rows from their records, in the current
+    write transaction. Each learner's row is locked first (PostgreSQL), so two transactions
+    writing for the same learner at once recompute one after the other, the second seeing
+    the first's records; SQLite's writers are one at a time already."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(User.id).where(User.id.in_(ids)).with_for_update(key_share=True))
+    rows = [dict(row._mapping) for row in connection.execute(learner_units(_course(), ids))]
+    connection.execute(sa.delete(LearnerUnit).where(LearnerUnit.user_id.in_(ids)))
+    if rows:
+        connection.execute(sa.insert(LearnerUnit), rows)
+
+
+def answers_recorded(user_id: int, quiz_id: str, answers: Iterable[dict[str, Any]]) -> None:
+    """A submitted attempt's answers (``question_id``, ``simple_answer``, ``correct``) into
+    the tallies, and the learner's unit summary recomputed: the one call the submission makes."""
+    connection = db.session.connection()
+    table = cast(sa.Table, QuestionTally.__table__)
+    for row in answers:
+        right = row["correct"] >= FULL_CREDIT
+        key = (table.c.quiz_id == quiz_id, table.c.question_id == row["question_id"])
+        answer = "" if right else row["simple_answer"]
+        # Adding to an existing row is the common case; a row is inserted for an answer text
+        # not seen before (at most one extra row per text when two first arrive at once).
+        target = connection.execute(
+            sa.select(table.c.id).where(*key, table.c.answer == answer).order_by(table.c.id).limit(1)
+        ).scalar()
+        if target is None:
+            connection.execute(
+                sa.insert(table).values(
+                    quiz_id=quiz_id,
+                    question_id=row["question_id"],
+                    answer=answer,
+                    responses=1,
+                    correct=int(right),
+                )
+            )
+        else:
+            connection.execute(
+                sa.update(table)
+                .where(table.c.id == target)
+                .values(responses=table.c.responses + 1, correct=table.c.correct + int(right))
+            )
+    learner_changed(user_id)
+
+
+def rebuild_on(connection: Connection, catalogue: Catalogue) -> tuple[int, int]:
+    """Replace both summaries with what the record tables say; (learner-unit rows, tally
+    rows). On PostgreSQL the summary tables are locked for the rebuild, so writes made
+    meanwhile wait and then recompute their learner over the rebuilt rows."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("LOCK TABLE learner_unit, question_tally IN EXCLUSIVE MODE"))
+    connection.execute(sa.delete(LearnerUnit))
+    connection.execute(sa.delete(QuestionTally))
+    units = learner_units(catalogue)
+    connection.execute(sa.insert(LearnerUnit).from_select(SUMMARY_COLUMNS, units))
+    tallies = question_tallies()
+    connection.execute(
+        sa.insert(QuestionTally).from_select(["quiz_id", "question_id", "answer", "responses", "correct"], tallies)
+    )
+    counted = [
+        connection.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
+        for model in (LearnerUnit, QuestionTally)
+    ]
+    return counted[0], counted[1]
+
+
+@transactional
+def rebuild(catalogue: Catalogue) -> tuple[int, int]:
+    """:func:`rebuild_on` as one write transaction of the app."""
+    return rebuild_on(db.session.connection(), catalogue)
