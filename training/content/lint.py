@@ -83,7 +83,10 @@ def lint(spec: CourseSpec) -> list[ContentError]:
 
 
 def check_objectives(quiz: QuizSpec, unit: UnitSpec) -> list[ContentError]:
-    """Each question names objectives the unit has; each objective is tested by a question."""
+    """Each question names objectives the unit has; each objective is tested by a question.
+
+    In a draft quiz a missing ``objective:`` line and an objective no question tests yet are
+    gaps, reported on the quiz file (the draft is where they will be filled in)."""
     errors: list[ContentError] = []
     path, count = quiz.raw.path, len(unit.objectives)
     tested: set[int] = set()
@@ -95,6 +98,7 @@ def check_objectives(quiz: QuizSpec, unit: UnitSpec) -> list[ContentError]:
                     q.line,
                     f"question {q.id!r} needs an 'objective:' line: the number of the objective of unit "
                     f"{unit.id!r} it tests (1 to {count})",
+                    gap=True,
                 )
             )
         for number in q.objective:
@@ -108,7 +112,13 @@ def check_objectives(quiz: QuizSpec, unit: UnitSpec) -> list[ContentError]:
                 )
             tested.add(number)
     for number, line in enumerate(_objective_lines(unit), start=1):
-        if number not in tested:
+        if number not in tested and quiz.draft:
+            errors.append(
+                ContentError(
+                    path, quiz.raw.meta.line_of("id"), f"objective {number} of unit {unit.id!r} is tested by no question yet", gap=True
+                )
+            )
+        elif number not in tested:
             errors.append(
                 ContentError(
                     unit.doc.path,
