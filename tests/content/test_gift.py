@@ -804,7 +804,8 @@ def test_what_the_platform_needs_and_the_file_lacks_makes_a_draft():
         "answer#feedback for a right answer}); every answer here explains itself to the learner",
         "sample.gift:16: draft: question 'no-explanation' has no general feedback (####... in GIFT): "
         "write its 'Explanation:'",
-        "sample.gift:16: draft: question 'no-explanation' names no unit objective: write 'objective: N' under its heading",
+        "sample.gift:16: draft: question 'no-explanation' names no unit objective: write 'objective: N' "
+        "under its heading",
     ]
     # a lesson the file names but the course lacks is a mistake, not a gap
     assert problems("// lesson: nowhere\n::q::Q?{=a#y ~b#n####E.}") == [
@@ -831,17 +832,25 @@ def test_scoring_our_types_cannot_express_is_imported_with_a_note():
     assert [a.correct for a in by_id["unequal"].answers] == [True, True, False]
     assert [(a.text, a.correct) for a in by_id["partial-short"].answers][:2] == [("a", True), ("b", True)]
     assert [(a.text, a.match) for a in by_id["pairs"].answers] == [("a", "1"), ("b", "2"), ("c", "3")]
-    assert "sample.gift:2: note: partial credit (50%) is dropped: a single-choice question here scores 1 for the '=' answer and 0 for any other" in notes
+    assert (
+        "sample.gift:2: note: partial credit (50%) is dropped: a single-choice question here scores 1 "
+        "for the '=' answer and 0 for any other"
+    ) in notes
     assert any(n.startswith("sample.gift:5: note: correct options weigh 70%, 30%") for n in notes)
     assert any(n.startswith("sample.gift:8: note: partial credit (50%) for 'b'") for n in notes)
-    assert "sample.gift:11: note: skipped: the extra right side 'distractor' ('= -> ...'); every right side here belongs to one left side" in notes
+    assert (
+        "sample.gift:11: note: skipped: the extra right side 'distractor' ('= -> ...'); every right "
+        "side here belongs to one left side"
+    ) in notes
     assert problems("// lesson: first-steps\n::p::Q?{=a -> 1#f =b -> 2 =c -> 3####E.}")[0].startswith(
         "sample.gift:2: Moodle has no '#feedback' for matching pairs"
     )
 
 
 def test_a_literal_asterisk_answer_is_not_taken_for_the_fallback():
-    _meta, questions, notes = convert("// lesson: first-steps\n::star::Which sign?{=\\*#no =times#yes =%0%*#other####E.}")
+    _meta, questions, notes = convert(
+        "// lesson: first-steps\n::star::Which sign?{=\\*#no =times#yes =%0%*#other####E.}"
+    )
     answers = [(a.text, a.correct) for a in questions[0].answers]
     assert answers == [("times", True), (FALLBACK, False)]
     assert any("sample.gift:2: note: skipped: the answer '*' itself" in n for n in notes)
@@ -942,9 +951,7 @@ def test_import_command_reports_problems_and_writes_nothing(runner, tmp_path: Pa
     result = runner.invoke(args=[*IMPORT, str(gift), "--unit", "alpha", "--out", str(target)])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "1 problem(s); nothing written."
-    assert result.stderr.splitlines()[0].endswith(
-        "bad.gift:4: a matching question needs at least three pairs"
-    )
+    assert result.stderr.splitlines()[0].endswith("bad.gift:4: a matching question needs at least three pairs")
     assert target.read_text(encoding="utf-8") == "untouched"
     assert sorted(p.name for p in folder.iterdir()) == ["alpha.md", "bad.gift"]
     gift.write_bytes(b"::q::caf\xe9{=a}")
