@@ -59,7 +59,9 @@ def test_content_check_lists_what_a_draft_lacks_and_passes(tmp_path: Path):
     assert draft.id == "alpha-quiz" and "alpha-quiz" not in catalogue.quizzes
     assert catalogue.unit("alpha").quiz_id is None
     gaps = [str(g).split("quizzes/alpha.md:", 1)[1] for g in draft.gaps]
-    assert any(g.endswith("question 'activities' needs a 'lesson:' line naming the lesson that teaches it") for g in gaps)
+    assert any(
+        g.endswith("question 'activities' needs a 'lesson:' line naming the lesson that teaches it") for g in gaps
+    )
     assert any("question 'colour' needs an 'Explanation:' paragraph" in g for g in gaps)
     assert any("every answer needs feedback" in g for g in gaps)
     assert any("question 'animal' needs an 'objective:' line" in g for g in gaps)

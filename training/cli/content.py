@@ -57,8 +57,7 @@ def content_check(content_dir: Path | None) -> None:
             click.echo(f"Draft quiz {draft.id} ({where}) is complete: remove 'draft: true' to show it to learners.")
             continue
         click.echo(
-            f"Draft quiz {draft.id} ({where}) is not shown to learners; it still lacks "
-            f"{len(draft.gaps)} thing(s):"
+            f"Draft quiz {draft.id} ({where}) is not shown to learners; it still lacks {len(draft.gaps)} thing(s):"
         )
         for gap in draft.gaps:
             click.echo(f"  {gap}")

@@ -992,16 +992,16 @@ def gift_to_quiz(
         meta["draft"] = True
     intro = str(meta.pop("intro", "") or "").strip()
     quiz_text = _verified_quiz_text(meta, intro, questions, ctx)
-    return GiftImport(
-        quiz_text, str(meta["id"]), len(questions), tuple(sorted(ctx.notes)), tuple(sorted(ctx.gaps))
-    )
+    return GiftImport(quiz_text, str(meta["id"]), len(questions), tuple(sorted(ctx.notes)), tuple(sorted(ctx.gaps)))
 
 
 def _question_id(question: _GiftQuestion, ctx: _Context) -> str:
     """The question's id, unique in the file: its ``[id:...]``, else its title, else its text."""
     qid = _given_id(question, ctx)
     if qid and qid in ctx.ids and question.id_token is None:
-        ctx.note(question.line, f"a question before this one has the id {qid!r}: this one's is {qid}-{_text_hash(question)}")
+        ctx.note(
+            question.line, f"a question before this one has the id {qid!r}: this one's is {qid}-{_text_hash(question)}"
+        )
         qid = f"{qid}-{_text_hash(question)}"
     ctx.ids.add(qid)
     return qid

@@ -118,7 +118,10 @@ def check_objectives(quiz: QuizSpec, unit: UnitSpec) -> list[ContentError]:
         if number not in tested and quiz.draft:
             errors.append(
                 ContentError(
-                    path, quiz.raw.meta.line_of("id"), f"objective {number} of unit {unit.id!r} is tested by no question yet", gap=True
+                    path,
+                    quiz.raw.meta.line_of("id"),
+                    f"objective {number} of unit {unit.id!r} is tested by no question yet",
+                    gap=True,
                 )
             )
         elif number not in tested:
