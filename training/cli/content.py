@@ -51,6 +51,16 @@ def content_check(content_dir: Path | None) -> None:
     for language in catalogue.coverage:
         done = language.count(TranslationState.TRANSLATED)
         click.echo(f"{_name(language.language)}: {done} of {len(language.files)} files translated and up to date.")
+    for draft in catalogue.drafts:
+        where = display_path(draft.path)
+        if not draft.gaps:
+            click.echo(f"Draft quiz {draft.id} ({where}) is complete: remove 'draft: true' to show it to learners.")
+            continue
+        click.echo(
+            f"Draft quiz {draft.id} ({where}) is not shown to learners; it still lacks {len(draft.gaps)} thing(s):"
+        )
+        for gap in draft.gaps:
+            click.echo(f"  {gap}")
 
 
 @content.command("status", with_appcontext=False)

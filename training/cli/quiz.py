@@ -78,14 +78,21 @@ def import_gift(file: Path, unit_id: str, out: Path) -> None:
         result = gift_to_quiz(text, unit_id, file, lessons=lessons, quizzes=quizzes)
     except GiftError as exc:
         _fail(exc.errors, "nothing written")
-    for note in result.notes:
+    for note in (*result.notes, *result.gaps):
         click.echo(str(note), err=True)
     write_atomically(out, result.text)
+    kind = "draft quiz" if result.draft else "quiz"
     click.echo(
-        f"Wrote quiz {result.quiz_id} ({result.questions} questions) for unit {unit_id} "
+        f"Wrote {kind} {result.quiz_id} ({result.questions} questions) for unit {unit_id} "
         f"to {out}. Check it with: training content check",
         err=True,
     )
+    if result.draft:
+        click.echo(
+            f"Learners do not see it until it is complete: fill in what 'content check' lists for {out}, "
+            "then remove 'draft: true'.",
+            err=True,
+        )
 
 
 def _fail(errors: list[ContentError], outcome: str) -> NoReturn:

@@ -9,6 +9,7 @@ translation are the source's own objects.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -29,6 +30,7 @@ from .model import (
     BlockKind,
     Catalogue,
     CourseSettings,
+    DraftQuiz,
     Evaluation,
     GuidePage,
     GuideParts,
@@ -67,14 +69,34 @@ def build_catalogue(content_dir: Path | str) -> Catalogue:
     translations, more = validate_translations(raw, spec, broken={e.path for e in errors})
     errors.extend(more)
     errors.extend(lint(spec))
+    spec, drafts, errors = _set_drafts_aside(spec, errors)
     languages = spec.guide.translations if spec.guide else ()
     closing = _closing_files(content_dir, spec.guide.language if spec.guide else "en", languages, errors)
-    catalogue, render_errors = _render(spec, translations, coverage(raw, languages), closing)
+    catalogue, render_errors = _render(spec, translations, coverage(raw, languages), closing, drafts)
     errors.extend(render_errors)
     if errors or catalogue is None:
         raise ContentInvalid(errors)
     assert catalogue is not None  # no errors means the guide was there
     return catalogue
+
+
+def _set_drafts_aside(
+    spec: CourseSpec, errors: list[ContentError]
+) -> tuple[CourseSpec, tuple[DraftQuiz, ...], list[ContentError]]:
+    """Quizzes marked ``draft: true`` leave the course learners see; what they still lack (the
+    problems marked as gaps) is listed with them instead of refusing the course. Any other
+    problem in a draft, such as a broken answer line, is still an error."""
+    drafts = tuple(
+        DraftQuiz(q.id, q.unit_id, q.raw.path, tuple(sorted(e for e in errors if e.gap and e.path == q.raw.path)))
+        for q in spec.quizzes
+        if q.draft
+    )
+    if not drafts:
+        return spec, drafts, errors
+    draft_paths = {d.path for d in drafts}
+    kept = [e for e in errors if not (e.gap and e.path in draft_paths)]
+    published = tuple(q for q in spec.quizzes if not q.draft)
+    return dataclasses.replace(spec, quizzes=published), drafts, kept
 
 
 def check(content_dir: Path | str) -> list[ContentError]:
@@ -298,6 +320,7 @@ def _render(
     translations: tuple[Translation, ...],
     languages: tuple[LanguageCoverage, ...],
     closing: _Closing | None = None,
+    drafts: tuple[DraftQuiz, ...] = (),
 ) -> tuple[Catalogue | None, list[ContentError]]:
     errors: list[ContentError] = []
     if spec.guide is None:
@@ -318,6 +341,7 @@ def _render(
         languages,
         MappingProxyType(views),
         closing or _Closing(MappingProxyType({}), MappingProxyType({})),
+        drafts,
     )
     source = _render_source(spec, _View(spec, links, source_language, errors), accepted, version, shared)
     views[source_language] = source
@@ -335,6 +359,7 @@ class _Shared(NamedTuple):
     coverage: tuple[LanguageCoverage, ...]
     views: Mapping[str, Catalogue]
     closing: _Closing
+    drafts: tuple[DraftQuiz, ...] = ()
 
 
 def _catalogue(
@@ -349,6 +374,7 @@ def _catalogue(
         language=language,
         languages=shared.languages,
         coverage=shared.coverage,
+        drafts=shared.drafts,
         _units_by_id=MappingProxyType({u.id: u for u in units}),
         _neighbours=MappingProxyType(_neighbour_index(units)),
         _views=shared.views,

@@ -17,13 +17,16 @@ class ContentError:
     ``root``: the file could not be read or parsed at all. Those problems are listed first.
     ``cascade``: a reference to something missing (a lesson, a unit, a quiz, a block), which a
     file that could not be read may explain; while a root problem remains, these are not
-    reported, so the author fixes the cause and sees only what is still wrong."""
+    reported, so the author fixes the cause and sees only what is still wrong.
+    ``gap``: something the platform requires that a quiz marked ``draft: true`` may still lack
+    (feedback, an explanation, a lesson, an objective); in a draft it is listed, not refused."""
 
     path: Path
     line: int
     message: str
     root: bool = field(default=False, compare=False)
     cascade: bool = field(default=False, compare=False)
+    gap: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.line < 1:

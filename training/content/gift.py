@@ -98,6 +98,13 @@ class GiftImport:
     questions: int
     notes: tuple[ContentError, ...]
     """Defaults filled in or scoring differences, as ``path:line: note: ...``."""
+    gaps: tuple[ContentError, ...] = ()
+    """What the platform needs and the file lacks, as ``path:line: draft: ...``; when there are
+    any, the quiz is written with ``draft: true`` and learners do not see it until complete."""
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.gaps)
 
 
 # --- escaping -------------------------------------------------------------------------------
@@ -420,12 +427,18 @@ class _Context:
         self.path = path
         self.errors: list[ContentError] = []
         self.notes: list[ContentError] = []
+        self.gaps: list[ContentError] = []
+        """What the platform needs and the file lacks: the quiz is written as a draft."""
+        self.ids: set[str] = set()
 
     def error(self, line: int, message: str) -> None:
         self.errors.append(ContentError(self.path, line, message))
 
     def note(self, line: int, message: str) -> None:
         self.notes.append(ContentError(self.path, line, f"note: {message}"))
+
+    def gap(self, line: int, message: str) -> None:
+        self.gaps.append(ContentError(self.path, line, f"draft: {message}", gap=True))
 
 
 def _read_question(block: _Block, ctx: _Context) -> _GiftQuestion | tuple[str, int] | None:
@@ -448,10 +461,10 @@ def _read_question(block: _Block, ctx: _Context) -> _GiftQuestion | tuple[str, i
         pos += len(text[pos:]) - len(text[pos:].lstrip(_MOODLE_TRIM))
     start, finish = text.find("{", pos), text.find("}", pos)
     if start < 0 and finish < 0:
-        ctx.error(
+        ctx.note(
             line,
-            "text without '{answers}' is a Moodle description, which a quiz here cannot hold; put "
-            "that text into the question that needs it",
+            "skipped: text without '{answers}' is a Moodle description, which a quiz here cannot "
+            "hold; put that text into the question that needs it",
         )
         return None
     if start < 0 or 0 <= finish < start:
@@ -686,11 +699,12 @@ def _weight(body: str, line: int, ctx: _Context) -> tuple[float | None, str]:
 
 def _needs_feedback(feedback: str, text: str, line: int, ctx: _Context, how: str = "") -> list[str]:
     if not feedback.strip():
-        ctx.error(
+        ctx.gap(
             line,
-            f"answer {text!r} has no feedback: {how or 'add #feedback after it'}; "
-            "every answer here explains itself to the learner",
+            f"answer {text!r} has no feedback ({how or '#feedback after it'}); every answer here "
+            "explains itself to the learner",
         )
+        return []
     return feedback.split("\n")
 
 
@@ -719,11 +733,12 @@ def _import_multichoice(question: _GiftQuestion, ctx: _Context) -> _Answers:
             weight = found or 0.0
         text, feedback = _answer_parts(question, body, line, ctx)
         if single and segment.marker != "=" and weight > 0:
-            ctx.error(
+            ctx.note(
                 line,
-                f"partial credit ({_percent(weight)}%) in a single-choice question: ours score 1 "
-                "or 0; mark the answer '=' or '~', or drop the '=' to make it multiple choice",
+                f"partial credit ({_percent(weight)}%) is dropped: a single-choice question here "
+                "scores 1 for the '=' answer and 0 for any other",
             )
+            weight = 0.0
         elif single and weight < 0:
             ctx.note(line, f"the penalty {_percent(weight)}% is dropped: a wrong single-choice answer scores 0")
         weights.append(weight)
@@ -747,10 +762,11 @@ def _check_multiple_weights(question: _GiftQuestion, weights: list[float], ctx: 
         return
     if max(positive) - min(positive) > 0.01:
         shown = ", ".join(f"{_percent(w)}%" for w in positive)
-        ctx.error(
+        share = 100 / len(positive)
+        ctx.note(
             question.answer_line,
-            f"correct options weigh {shown}: our multiple-choice scoring gives every correct "
-            "option the same share; use equal weights",
+            f"correct options weigh {shown}: scored here as an equal share ({_percent(share)}%) "
+            "for each correct option chosen, less one share for each wrong one",
         )
         return
     share = 100 / len(positive)
@@ -809,11 +825,18 @@ def _import_short(question: _GiftQuestion, ctx: _Context) -> _Answers:
         text, feedback = _answer_parts(question, body, line, ctx, plain=True)
         weight = 100.0 if weight is None else weight
         if weight not in (0.0, 100.0):
-            ctx.error(
+            ctx.note(
                 line,
-                f"partial credit ({_percent(weight)}%) for a short answer: ours score 1 or 0; use "
-                "=answer (accepted) or =%0%answer (wrong)",
+                f"partial credit ({_percent(weight)}%) for {text!r}: accepted here as a right "
+                "answer (a short answer scores 1 or 0); make it =%0% to count it wrong",
             )
+        if text == "\\*":
+            ctx.note(
+                line,
+                "skipped: the answer '*' itself cannot be told apart from the platform's '*' "
+                "(any other answer); write the answer in words",
+            )
+            continue
         if text == FALLBACK and weight > 0:
             ctx.error(line, "'*' accepts any answer; write =%0%*#feedback for the feedback to any other answer")
         elif "*" in text.replace("\\*", "") and text != FALLBACK:
@@ -855,10 +878,10 @@ def _import_match(question: _GiftQuestion, ctx: _Context) -> _Answers:
         left_text = " ".join(_markdown(fmt, left, line, ctx).split("\n")).strip()
         right_text = " ".join(_restore(right).split("\n")).strip(_MOODLE_TRIM)
         if not left_text:
-            ctx.error(
+            ctx.note(
                 line,
-                f"an extra answer without a left side ('= -> {right_text}') is not supported: "
-                "every right side here belongs to one left side",
+                f"skipped: the extra right side {right_text!r} ('= -> ...'); every right side here "
+                "belongs to one left side",
             )
             continue
         feedback = [
@@ -916,9 +939,9 @@ _IMPORTERS: dict[str, Callable[[_GiftQuestion, _Context], _Answers]] = {
     "match": _import_match,
 }
 _NOT_MAPPED = {
-    "numerical": "numerical questions ({#...}) cannot be imported: our quizzes have no "
-    "numerical type; make it a short answer (=42) or a choice",
-    "essay": "essay questions ({}) cannot be imported: our quizzes are marked automatically",
+    "numerical": "skipped: a numerical question ({#...}); the platform has no numerical type "
+    "yet; make it a short answer (=42) or a choice",
+    "essay": "skipped: an essay question ({}); the platform marks quizzes automatically",
 }
 
 
@@ -965,22 +988,40 @@ def gift_to_quiz(
     meta = _quiz_settings(header, category, unit_id, quizzes, ctx)
     if ctx.errors:
         raise GiftError(ctx.errors)
+    if ctx.gaps:
+        meta["draft"] = True
     intro = str(meta.pop("intro", "") or "").strip()
     quiz_text = _verified_quiz_text(meta, intro, questions, ctx)
-    return GiftImport(quiz_text, str(meta["id"]), len(questions), tuple(sorted(ctx.notes)))
+    return GiftImport(quiz_text, str(meta["id"]), len(questions), tuple(sorted(ctx.notes)), tuple(sorted(ctx.gaps)))
 
 
 def _question_id(question: _GiftQuestion, ctx: _Context) -> str:
+    """The question's id, unique in the file: its ``[id:...]``, else its title, else its text."""
+    qid = _given_id(question, ctx)
+    if qid and qid in ctx.ids and question.id_token is None:
+        ctx.note(
+            question.line, f"a question before this one has the id {qid!r}: this one's is {qid}-{_text_hash(question)}"
+        )
+        qid = f"{qid}-{_text_hash(question)}"
+    ctx.ids.add(qid)
+    return qid
+
+
+def _text_hash(question: _GiftQuestion) -> str:
+    return hashlib.sha256(f"{question.name}\0{question.prompt}\0{question.answer}".encode()).hexdigest()[:6]
+
+
+def _given_id(question: _GiftQuestion, ctx: _Context) -> str:
     if question.id_token is not None:
         value, number = question.id_token
         if not ID_PATTERN.match(value):
             ctx.error(number, f"question id {value!r} must use lowercase letters, digits and hyphens")
         return value
     if not question.name:
-        ctx.error(
-            question.line, "the question has no title: start it with ::question-id:: (the title is its stable id here)"
-        )
-        return ""
+        words = "-".join(_slug(question.prompt).split("-")[:6])[:50].strip("-")
+        qid = f"{words}-{_text_hash(question)}" if words else f"question-{_text_hash(question)}"
+        ctx.note(question.line, f"no title: the question's id is {qid!r}, made from its text")
+        return qid
     if ID_PATTERN.match(question.name):
         return question.name
     slug = _slug(question.name)
@@ -1001,7 +1042,7 @@ def _to_raw_question(
 ) -> RawQuestion | None:
     """A parsed GIFT question -> the quiz parser's record, with lesson, points and checks."""
     if question.kind in _NOT_MAPPED:
-        ctx.error(question.answer_line, _NOT_MAPPED[question.kind])
+        ctx.note(question.answer_line, _NOT_MAPPED[question.kind])
         return None
     qid = _question_id(question, ctx)
     found = _IMPORTERS[question.kind](question, ctx)
@@ -1012,11 +1053,7 @@ def _to_raw_question(
     lesson, raw.lesson_line = question.tags.get("lesson", ("", question.line))
     raw.lesson = lesson
     if not lesson:
-        ctx.error(
-            question.line,
-            f"question {qid!r} names no lesson: add '// [tag:lesson:LESSON-ID]' (or '// lesson: "
-            "LESSON-ID') on the line above it",
-        )
+        ctx.gap(question.line, f"question {qid!r} names no lesson: write 'lesson: LESSON-ID' under its heading")
     elif lessons is not None:
         lesson_unit, lesson_id = resolve_lesson_ref(lesson, unit_id)
         if lesson_id not in lessons.get(lesson_unit, ()):
@@ -1032,17 +1069,18 @@ def _to_raw_question(
         raw.objective = tuple(dict.fromkeys(int(n) for n in numbers))
     else:
         ctx.error(raw.objective_line, "the objective tag needs the number of a unit objective: [tag:objective:2]")
+    if not raw.objective:
+        ctx.gap(question.line, f"question {qid!r} names no unit objective: write 'objective: N' under its heading")
     _option_ids(raw, ctx)
     if not question.prompt.strip():
         ctx.error(question.line, f"question {qid!r} has no question text")
     if not question.explanation.strip():
-        ctx.error(
+        ctx.gap(
             question.answer_line,
-            f"question {qid!r} has no general feedback: add ####explanation before the closing "
-            f"'}}'; it is the explanation learners see",
+            f"question {qid!r} has no general feedback (####... in GIFT): write its 'Explanation:'",
         )
     raw.prompt = question.prompt.split("\n")
-    raw.explanation = question.explanation.split("\n")
+    raw.explanation = question.explanation.split("\n") if question.explanation.strip() else []
     return raw
 
 
@@ -1226,7 +1264,8 @@ def _write_quiz(meta: Mapping[str, Any], intro: str, questions: list[RawQuestion
         first = len(out.lines) + 1
         out.add(f"## {q.id}", q.line)
         out.add(f"type: {q.type}", q.line)
-        out.add(f"lesson: {q.lesson}", q.lesson_line)
+        if q.lesson:
+            out.add(f"lesson: {q.lesson}", q.lesson_line)
         if q.objective:
             out.add(f"objective: {', '.join(map(str, q.objective))}", q.objective_line or q.line)
         if q.points != 1:
@@ -1246,9 +1285,13 @@ def _write_quiz(meta: Mapping[str, Any], intro: str, questions: list[RawQuestion
             else:
                 out.add(f"- [{'x' if answer.correct else ' '}] {answer.text}{option_id}", answer.line)
                 indent = "  "
-            for line in _joined(answer.feedback).split("\n"):
+            feedback = _joined(answer.feedback)
+            for line in feedback.split("\n") if feedback else ():
                 out.add(f"{indent}> {line}".rstrip(), answer.line)
         out.add("", q.line)
+        if not _joined(q.explanation):
+            out.ranges.append((first, len(out.lines) + 1))
+            continue
         opening, *rest = _joined(q.explanation).split("\n")
         out.add(f"Explanation: {opening}", q.line)
         for line in rest:
@@ -1282,6 +1325,8 @@ def _verified_quiz_text(meta: dict[str, Any], intro: str, questions: list[RawQue
     if parsed.intro != intro:
         ctx.error(1, "the 'intro' setting has a line that our quiz format reads as a question")
     for error in errors:
+        if error.gap and meta.get("draft"):
+            continue  # listed as a gap of the draft already
         if not any(first <= error.line < last for first, last in misread):
             message = _FIRST_AT.sub(lambda m: f"first at line {source(int(m.group(1)))}", error.message)
             ctx.error(source(error.line), message)

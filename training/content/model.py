@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from .errors import ContentError
+
 
 class QuestionType(StrEnum):
     SINGLE = "single"
@@ -343,6 +345,17 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftQuiz:
+    """A quiz file marked ``draft: true``: kept from learners, with what it still lacks."""
+
+    id: str
+    unit_id: str
+    path: Path
+    gaps: tuple[ContentError, ...]
+    """Each missing piece as ``path:line: message``; empty once the draft is complete."""
+
+
+@dataclass(frozen=True, slots=True)
 class Catalogue:
     """The whole course, validated and rendered."""
 
@@ -363,6 +376,8 @@ class Catalogue:
     """From ``course.yaml``; without one, :attr:`course` is made from the guide's title page."""
     evaluation: Evaluation | None = None
     """From ``evaluation.md``, if the course has one."""
+    drafts: tuple[DraftQuiz, ...] = ()
+    """Quizzes marked ``draft: true``: in no view of the course, listed by ``content check``."""
     _units_by_id: Mapping[str, Unit] = field(default_factory=dict, repr=False)
     _neighbours: Mapping[tuple[str, str], tuple[Lesson | None, Lesson | None]] = field(default_factory=dict, repr=False)
     _views: Mapping[str, Catalogue] = field(default_factory=dict, repr=False, compare=False)

@@ -268,21 +268,21 @@ def _answer_line(qtype: QuestionType | None, text: str, lineno: int) -> RawAnswe
 
 
 def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError], translation: bool = False) -> None:
-    def error(line: int, message: str) -> None:
-        errors.append(ContentError(path, line, message))
+    def error(line: int, message: str, gap: bool = False) -> None:
+        errors.append(ContentError(path, line, message, gap=gap))
 
     if not "\n".join(q.prompt).strip():
         error(q.line, f"question {q.id!r} has no question text")
     if not q.lesson:
-        error(q.line, f"question {q.id!r} needs a 'lesson:' line naming the lesson that teaches it")
+        error(q.line, f"question {q.id!r} needs a 'lesson:' line naming the lesson that teaches it", gap=True)
     if not "\n".join(q.explanation).strip():
-        error(q.line, f"question {q.id!r} needs an 'Explanation:' paragraph")
+        error(q.line, f"question {q.id!r} needs an 'Explanation:' paragraph", gap=True)
     if not q.answers:
         error(q.line, f"question {q.id!r} has no answers in the form its type '{q.type}' expects")
         return
     for answer in q.answers:
         if not "\n".join(answer.feedback).strip():
-            error(answer.line, "every answer needs feedback: an indented line starting with '>'")
+            error(answer.line, "every answer needs feedback: an indented line starting with '>'", gap=True)
         if not answer.text:
             error(answer.line, "answer has no text")
     _check_option_ids(q, error)
@@ -310,7 +310,7 @@ def _check_shape(q: RawQuestion, path: Path, errors: list[ContentError], transla
             error(q.line, "a short-answer question needs at least one accepted answer [x]")
         fallbacks = [a for a in q.answers if a.text == FALLBACK]
         if not fallbacks:
-            error(q.line, "a short-answer question needs '- [ ] *' with feedback for any other answer")
+            error(q.line, "a short-answer question needs '- [ ] *' with feedback for any other answer", gap=True)
         for fallback in fallbacks:
             if fallback.correct:
                 error(fallback.line, "the '*' fallback cannot be marked correct")

@@ -38,7 +38,7 @@ UNIT_KEYS = ("id", "title", "order", "summary", "objectives", "sources", "worksh
 UNIT_WORKSHOP_KEYS = ("materials", "key_messages", "session_plan")
 STEP_KEYS = ("title", "lesson", "activity", "quiz", "minutes", "method", "materials")
 KEY_TERM_KEYS = ("term", "definition")
-QUIZ_KEYS = ("id", "unit", "title", "pass_mark", "attempts", "shuffle", "duration")
+QUIZ_KEYS = ("id", "unit", "title", "pass_mark", "attempts", "shuffle", "duration", "draft")
 GUIDE_KEYS = ("title", "subtitle", "edition", "publisher", "language", "translations", "workshop", "pages")
 GUIDE_WORKSHOP_KEYS = ("day_start", "hours_per_day", "break_minutes", "lunch_minutes")
 PAGE_KEYS = ("file", "title")
@@ -127,6 +127,8 @@ class QuizSpec:
     shuffle: bool
     duration: int
     raw: RawQuiz
+    draft: bool = False
+    """``draft: true``: not shown to learners; what it still lacks is listed, not refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -564,6 +566,7 @@ def _quiz(raw: RawQuiz, text: str, errors: list[ContentError]) -> QuizSpec | Non
         shuffle=f.boolean("shuffle", False),
         duration=f.integer("duration", 1, 240, default=15),
         raw=raw,
+        draft=f.boolean("draft", False),
     )
 
 
