@@ -19,7 +19,8 @@ from .labels import label
 from .plan import Agenda, Pause, PauseKind, Slot, format_clock
 from .render import format_edition, format_minutes
 from .terms import glossary, references
-from .tree import drop_dangling_links, html_tree, ids
+from ..content.images import URL_PREFIX
+from .tree import drop_dangling_links, html_tree, ids, image_sources
 from .views import (
     Anchors,
     BlockView,
@@ -48,9 +49,14 @@ def _inline(html: str) -> list[Any]:
     return tree
 
 
-def _finish(data: Data) -> Data:
-    """Links to anchors the document does not hold become plain text."""
-    return drop_dangling_links(data, ids(data))
+def _finish(data: Data, catalogue: Catalogue) -> Data:
+    """Links to anchors the document does not hold become plain text; the images the document
+    shows come with it as ``images`` (served URL -> the file's bytes as a list of numbers: the
+    typesetter reads data, never files outside its templates, and JSON has no bytes)."""
+    data = drop_dangling_links(data, ids(data))
+    shown = {src for src in image_sources(data) if src.startswith(URL_PREFIX)}
+    images = {src: catalogue.images[src.removeprefix(URL_PREFIX)] for src in shown if src.removeprefix(URL_PREFIX) in catalogue.images}
+    return {**data, "images": {src: list(image.path.read_bytes()) for src, image in images.items()}}
 
 
 def _metadata(catalogue: Catalogue, title: str, footer: str, kind: str) -> Data:
@@ -410,8 +416,7 @@ def guide_document(catalogue: Catalogue, units: Sequence[Unit], agenda: Agenda) 
                     for r, key in cited
                 ],
             },
-        }
-    )
+        }, catalogue)
 
 
 def handout_document(catalogue: Catalogue, unit: Unit) -> Data:
@@ -436,8 +441,7 @@ def handout_document(catalogue: Catalogue, unit: Unit) -> Data:
             },
             "terms": _terms((unit,)),
             "sources": [_tree(r.html) for r in references((unit,))],
-        }
-    )
+        }, catalogue)
 
 
 def participant_handouts_document(catalogue: Catalogue, unit: Unit) -> Data:
@@ -450,8 +454,7 @@ def participant_handouts_document(catalogue: Catalogue, unit: Unit) -> Data:
             **_metadata(catalogue, title, footer, label("handout")),
             "kicker": label("handout_label", order=unit.order, title=unit.title),
             "handouts": _blocks(blocks(unit, BlockKind.HANDOUT, anchors)),
-        }
-    )
+        }, catalogue)
 
 
 def quiz_document(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> Data:
@@ -494,8 +497,7 @@ def quiz_document(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> Data
             ),
             "warning": label("key_warning") if answer_key else "",
             "quiz": data,
-        }
-    )
+        }, catalogue)
 
 
 def source_files(catalogue: Catalogue, units: Sequence[Unit]) -> list[Path]:
