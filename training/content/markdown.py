@@ -88,6 +88,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "dir"},
     "img": {"src", "alt", "width", "height", "loading", "decoding"},
     "div": {"role", "tabindex", "aria-label"},
+    "pre": {"tabindex"},
     "a": {"href", "title"},
     "abbr": {"title"},
     "th": {"align", "scope", "colspan", "rowspan"},
@@ -241,7 +242,9 @@ def render(
         },
         output_format="html",
     )
-    raw = converter.convert(text)
+    # A code block scrolls sideways inside itself; tabindex lets a keyboard reach and scroll it.
+    # Authors' own HTML is text by now, so every <pre> here is a code block of the Markdown.
+    raw = converter.convert(text).replace("<pre>", '<pre tabindex="0">')
     toc = tuple(_flatten_toc(getattr(converter, "toc_tokens", [])))
     broken = tuple(links.processor.broken) if links.processor else ()
     return Rendered(sanitize(raw), toc, broken)
