@@ -17,7 +17,9 @@ from training.content.images import load_image, svg_problem
 from ..conftest import FIXTURES
 from .test_check import broken_course
 
-SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="20" height="10">{}</svg>'
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="20" height="10">{}</svg>'
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +33,22 @@ def course(tmp_path_factory) -> Path:
         ("<script>alert(1)</script>", "SVG images may not contain <script>"),
         ("<foreignObject><p>x</p></foreignObject>", "SVG images may not contain <foreignObject>"),
         ('<rect onclick="alert(1)" width="5" height="5"/>', "SVG images may not contain event handlers (onclick=)"),
-        ('<a href="javascript:alert(1)"><rect width="5" height="5"/></a>', "SVG images may not refer to anything outside the file (href='javascript:alert(1)')"),
-        ('<image xlink:href="https://t.example/p.png"/>', "SVG images may not refer to anything outside the file (href='https://t.example/p.png')"),
-        ('<rect fill="url(https://t.example/p.svg#g)" width="5" height="5"/>', "SVG images may not load anything from outside the file (url() in fill=)"),
-        ("<style>@import 'https://t.example/x.css';</style>", "SVG images may not load anything from outside the file (url() or @import in <style>)"),
+        (
+            '<a href="javascript:alert(1)"><rect width="5" height="5"/></a>',
+            "SVG images may not refer to anything outside the file (href='javascript:alert(1)')",
+        ),
+        (
+            '<image xlink:href="https://t.example/p.png"/>',
+            "SVG images may not refer to anything outside the file (href='https://t.example/p.png')",
+        ),
+        (
+            '<rect fill="url(https://t.example/p.svg#g)" width="5" height="5"/>',
+            "SVG images may not load anything from outside the file (url() in fill=)",
+        ),
+        (
+            "<style>@import 'https://t.example/x.css';</style>",
+            "SVG images may not load anything from outside the file (url() or @import in <style>)",
+        ),
     ],
 )
 def test_svg_that_could_run_or_fetch_anything_is_refused(body: str, message: str):
@@ -59,8 +73,14 @@ def test_images_that_cannot_be_shown_are_refused_with_the_reason(tmp_path: Path)
     (lesson.parent / "fake.png").write_bytes(b"not a png at all")
     (lesson.parent / "huge.png").write_bytes(b"\x89PNG" + bytes(1_000_001))
     (tmp_path / "outside.svg").write_text("<svg/>")
-    assert load_image(tmp_path, lesson, "fake.png") == "image 'fake.png': its width and height cannot be read (is it a PNG file?)"
-    assert load_image(tmp_path, lesson, "huge.png") == "image 'huge.png' is 1000 kB: make it smaller than 1000 kB for phones"
+    assert (
+        load_image(tmp_path, lesson, "fake.png")
+        == "image 'fake.png': its width and height cannot be read (is it a PNG file?)"
+    )
+    assert (
+        load_image(tmp_path, lesson, "huge.png")
+        == "image 'huge.png' is 1000 kB: make it smaller than 1000 kB for phones"
+    )
     assert load_image(tmp_path, lesson, "/etc/hostname.png") == (
         "image '/etc/hostname.png': write the path relative to this file, inside the course folder"
     )
@@ -68,14 +88,19 @@ def test_images_that_cannot_be_shown_are_refused_with_the_reason(tmp_path: Path)
         "image '../../outside.svg' is outside the course folder: copy it into the course folder"
     )
     assert load_image(tmp_path, lesson, "data:image/png;base64,AAAA") == (
-        "image 'data:image/png;base64,AAAA' is not a file of the course: copy it into the course folder and link it by its path"
+        "image 'data:image/png;base64,AAAA' is not a file of the course: "
+        "copy it into the course folder and link it by its path"
     )
 
 
 def test_a_lesson_shows_its_images_sized_and_fingerprinted(course: Path):
     catalogue = build_catalogue(course)
     html = catalogue.lesson("alpha", "first-steps").html
-    assert sorted(image.media_type for image in catalogue.images.values()) == ["image/jpeg", "image/png", "image/svg+xml"]
+    assert sorted(image.media_type for image in catalogue.images.values()) == [
+        "image/jpeg",
+        "image/png",
+        "image/svg+xml",
+    ]
     chart = next(i for i in catalogue.images.values() if i.media_type == "image/png")
     assert (chart.width, chart.height) == (600, 360)
     assert chart.name.startswith("modules/01-alpha/images/arrivals.") and chart.name.endswith(".png")

@@ -73,13 +73,15 @@ def test_tag_like_text_is_kept_as_text():
 
 
 def test_raw_html_blocks_are_text_too():
-    html = render("<div class=\"x\">\nInside\n</div>", source=SOURCE).html
+    html = render('<div class="x">\nInside\n</div>', source=SOURCE).html
     assert "&lt;div class=" in html and "Inside" in html and "<div" not in html
 
 
 def test_tables_scroll_in_a_named_focusable_region_and_keep_alignment():
     html = render("| Region | Count | Trend |\n|:--|--:|:-:|\n| North | 12 | up |\n", source=SOURCE).html
-    assert html.startswith('<div aria-label="Region, Count, Trend" class="table-scroll" role="region" tabindex="0"><table>')
+    assert html.startswith(
+        '<div aria-label="Region, Count, Trend" class="table-scroll" role="region" tabindex="0"><table>'
+    )
     assert '<td align="right">12</td>' in html and '<td align="center">up</td>' in html
 
 

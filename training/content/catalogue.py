@@ -136,9 +136,11 @@ class _Images:
     def __call__(self, source: Path, src: str, alt: str) -> dict[str, str] | None:
         loaded = load_image(self.spec.content_dir, source, src)
         if isinstance(loaded, str):
-            return self._refuse(source, src, loaded)
+            self._refuse(source, src, loaded)
+            return None
         if not alt.strip():
-            return self._refuse(source, src, f"image {src!r} has no alt text: say what it shows in ![...]({src})")
+            self._refuse(source, src, f"image {src!r} has no alt text: say what it shows in ![...]({src})")
+            return None
         self.found[loaded.name] = loaded
         return {"src": loaded.url, "width": str(loaded.width), "height": str(loaded.height)}
 
@@ -148,7 +150,6 @@ class _Images:
             lines = self.spec.sources.get(source, "").split("\n")
             line = next((n for n, text in enumerate(lines, start=1) if f"]({src}" in text), 1)
             self.errors.append(ContentError(source, line, message))
-        return None
 
 
 class _View:
@@ -456,9 +457,7 @@ def _render_translation(
     return _catalogue(units, rendered_quizzes, parts, f"{source.version}-{t.language}", t.language, shared)
 
 
-def _render_page(
-    page_id: str, title: str, path: Path, text: str, language: str, images: ImageResolver
-) -> GuidePage:
+def _render_page(page_id: str, title: str, path: Path, text: str, language: str, images: ImageResolver) -> GuidePage:
     html = render(_checkboxes(text), source=path, images=images, id_prefix=f"{page_id}-").html
     return GuidePage(page_id, title, html, language)
 

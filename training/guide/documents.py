@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..content.images import URL_PREFIX
 from ..content.model import BlockKind, Catalogue, QuestionType, Unit
 from .labels import label
 from .plan import Agenda, Pause, PauseKind, Slot, format_clock
 from .render import format_edition, format_minutes
 from .terms import glossary, references
-from ..content.images import URL_PREFIX
 from .tree import drop_dangling_links, html_tree, ids, image_sources
 from .views import (
     Anchors,
@@ -54,9 +54,12 @@ def _finish(data: Data, catalogue: Catalogue) -> Data:
     shows come with it as ``images`` (served URL -> the file's bytes as a list of numbers: the
     typesetter reads data, never files outside its templates, and JSON has no bytes)."""
     data = drop_dangling_links(data, ids(data))
-    shown = {src for src in image_sources(data) if src.startswith(URL_PREFIX)}
-    images = {src: catalogue.images[src.removeprefix(URL_PREFIX)] for src in shown if src.removeprefix(URL_PREFIX) in catalogue.images}
-    return {**data, "images": {src: list(image.path.read_bytes()) for src, image in images.items()}}
+    images = {}
+    for src in image_sources(data):
+        image = catalogue.images.get(src.removeprefix(URL_PREFIX))
+        if image is not None:
+            images[src] = list(image.path.read_bytes())
+    return {**data, "images": images}
 
 
 def _metadata(catalogue: Catalogue, title: str, footer: str, kind: str) -> Data:
@@ -416,7 +419,9 @@ def guide_document(catalogue: Catalogue, units: Sequence[Unit], agenda: Agenda) 
                     for r, key in cited
                 ],
             },
-        }, catalogue)
+        },
+        catalogue,
+    )
 
 
 def handout_document(catalogue: Catalogue, unit: Unit) -> Data:
@@ -441,7 +446,9 @@ def handout_document(catalogue: Catalogue, unit: Unit) -> Data:
             },
             "terms": _terms((unit,)),
             "sources": [_tree(r.html) for r in references((unit,))],
-        }, catalogue)
+        },
+        catalogue,
+    )
 
 
 def participant_handouts_document(catalogue: Catalogue, unit: Unit) -> Data:
@@ -454,7 +461,9 @@ def participant_handouts_document(catalogue: Catalogue, unit: Unit) -> Data:
             **_metadata(catalogue, title, footer, label("handout")),
             "kicker": label("handout_label", order=unit.order, title=unit.title),
             "handouts": _blocks(blocks(unit, BlockKind.HANDOUT, anchors)),
-        }, catalogue)
+        },
+        catalogue,
+    )
 
 
 def quiz_document(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> Data:
@@ -497,7 +506,9 @@ def quiz_document(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> Data
             ),
             "warning": label("key_warning") if answer_key else "",
             "quiz": data,
-        }, catalogue)
+        },
+        catalogue,
+    )
 
 
 def source_files(catalogue: Catalogue, units: Sequence[Unit]) -> list[Path]:

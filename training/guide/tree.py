@@ -27,7 +27,8 @@ Node = Any
 """``str`` or ``[tag, {attribute: value}, [children]]``."""
 
 KEPT_ATTRIBUTES = frozenset(
-    {"id", "class", "href", "lang", "dir", "colspan", "rowspan", "start", "align", "title", "src", "alt", "width", "height"}
+    {"id", "class", "href", "lang", "dir", "colspan", "rowspan", "start", "align", "title"}
+    | {"src", "alt", "width", "height"}  # images
 )
 VOID = frozenset({"br", "hr", "img", "col"})
 BLOCKS = frozenset(
