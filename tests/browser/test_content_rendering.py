@@ -80,7 +80,7 @@ def test_a_lesson_with_images_tables_code_and_long_words_fits_the_screen(page, s
 
 @pytest.fixture(scope="module")
 def real_site(tmp_path_factory):
-    with live_site(tmp_path_factory.mktemp("real-course-site"), workers=1, content=ROOT) as site:
+    with live_site(tmp_path_factory.mktemp("real-course-site"), workers=1, content=ROOT, startup=180) as site:
         yield site
 
 
