@@ -99,9 +99,15 @@ class LiveSite:
 
 @contextmanager
 def live_site(
-    tmp_path: Path, workers: int = 2, threads: int = 4, content: Path = MINIMAL, extra_env: dict[str, str] | None = None
+    tmp_path: Path,
+    workers: int = 2,
+    threads: int = 4,
+    content: Path = MINIMAL,
+    extra_env: dict[str, str] | None = None,
+    startup: float = 30,
 ) -> Iterator[LiveSite]:
-    """Migrate an empty database and serve it with gunicorn; stop everything afterwards."""
+    """Migrate an empty database and serve it with gunicorn; stop everything afterwards.
+    ``startup``: seconds the server may take to answer (the real course takes longer to check)."""
     with empty_database(tmp_path) as database_url:
         env = {
             **os.environ,
@@ -113,12 +119,14 @@ def live_site(
         }
         env.pop("TRAINING_TEST_DATABASE_URL", None)
         subprocess.run([TRAINING, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-        with serve(tmp_path / "server.log", env, workers, threads) as site:
+        with serve(tmp_path / "server.log", env, workers, threads, startup) as site:
             yield site
 
 
 @contextmanager
-def serve(log_path: Path, env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[LiveSite]:
+def serve(
+    log_path: Path, env: dict[str, str], workers: int = 2, threads: int = 4, startup: float = 30
+) -> Iterator[LiveSite]:
     """``training serve`` on a free loopback port with ``env``, until the block ends."""
     port = free_port()
     with log_path.open("w") as log:
@@ -132,7 +140,7 @@ def serve(log_path: Path, env: dict[str, str], workers: int = 2, threads: int = 
         )
     site = LiveSite(f"http://127.0.0.1:{port}", env, process, log_path)
     try:
-        wait_until_up(site)
+        wait_until_up(site, startup)
         yield site
     finally:
         stop(process)

@@ -114,6 +114,10 @@ def mark_reauthenticated() -> None:
     session[AUTH_AT] = int(time.time())
 
 
+CACHEABLE_ENDPOINTS = frozenset({"static", "course_image"})
+"""Fingerprinted files, the same for everyone: cached for a year even for a signed-in reader."""
+
+
 def harden_response(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -124,7 +128,7 @@ def harden_response(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if current_app.config["ENV_NAME"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint != "static" and "_user_id" in session:
+    if request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session:
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")
     return response

@@ -31,6 +31,7 @@ def test_public_routes_are_only_the_expected_ones(app):
     }
     assert public == {
         "static",
+        "course_image",  # the same for every reader, fingerprinted: cached like static files
         "auth.login",
         "auth.login_verify",
         "auth.logout",

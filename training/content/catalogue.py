@@ -21,10 +21,11 @@ from .blocks import PLACEHOLDER, RawBlock
 from .coursefile import COURSE_FILE, parse_course_file, translate_course_file
 from .errors import ContentError, ContentInvalid
 from .evaluationfile import EVALUATION_FILE, parse_evaluation, translate_evaluation
+from .images import CourseImage, load_image
 from .languages import language_name, translation_name
 from .lint import lint
 from .loader import RawDocument, RawTranslation, file_version, load_course
-from .markdown import LinkResolver, render, render_inline, word_count
+from .markdown import ImageResolver, LinkResolver, render, render_inline, word_count
 from .model import (
     Block,
     BlockKind,
@@ -145,11 +146,42 @@ class _Links:
         return resolve
 
 
+class _Images:
+    """The course's images, by served name, as lessons name them; each refusal is reported
+    once, at the first line that names the image (a lesson renders twice: learner and guide)."""
+
+    def __init__(self, spec: CourseSpec, errors: list[ContentError]):
+        self.spec, self.errors = spec, errors
+        self.found: dict[str, CourseImage] = {}
+        self.reported: set[tuple[Path, str, str]] = set()
+
+    def __call__(self, source: Path, src: str, alt: str) -> dict[str, str] | None:
+        loaded = load_image(self.spec.content_dir, source, src)
+        if isinstance(loaded, str):
+            self._refuse(source, src, loaded)
+            return None
+        if not alt.strip():
+            self._refuse(source, src, f"image {src!r} has no alt text: say what it shows in ![...]({src})")
+            return None
+        self.found[loaded.name] = loaded
+        return {"src": loaded.url, "width": str(loaded.width), "height": str(loaded.height)}
+
+    def _refuse(self, source: Path, src: str, message: str) -> None:
+        if (source, src, message) not in self.reported:
+            self.reported.add((source, src, message))
+            lines = self.spec.sources.get(source, "").split("\n")
+            line = next((n for n, text in enumerate(lines, start=1) if f"]({src}" in text), 1)
+            self.errors.append(ContentError(source, line, message))
+
+
 class _View:
     """Renders the course in one language; the source view first, then each translation."""
 
-    def __init__(self, spec: CourseSpec, links: _Links, language: str, errors: list[ContentError]):
+    def __init__(
+        self, spec: CourseSpec, links: _Links, language: str, errors: list[ContentError], images: ImageResolver
+    ):
         self.spec, self.links, self.language, self.errors = spec, links, language, errors
+        self.images = images
         self.source_language = links.source_language
 
     def document(
@@ -163,10 +195,12 @@ class _View:
         wrong: list[tuple[Path, str]] = []
         resolve = self.links.resolver(self.language, wrong)
         path = doc.path
-        learner = render(learner_md, source=path, resolve=resolve)
+        learner = render(learner_md, source=path, resolve=resolve, images=self.images)
         _report_broken(learner.broken_links, doc, self.errors)
-        guide = render(guide_md, source=path, resolve=resolve, id_prefix=prefix)
-        rendered_blocks = tuple(_render_block(b, path, prefix, index, resolve) for index, b in enumerate(blocks))
+        guide = render(guide_md, source=path, resolve=resolve, images=self.images, id_prefix=prefix)
+        rendered_blocks = tuple(
+            _render_block(b, path, prefix, index, resolve, self.images) for index, b in enumerate(blocks)
+        )
         self._report_wrong_language(wrong, doc)
         guide_html = guide.html
         for index, block in enumerate(rendered_blocks):
@@ -335,18 +369,20 @@ def _render(
         ]
     )
     views: dict[str, Catalogue] = {}
+    images = _Images(spec, errors)
     shared = _Shared(
         spec.content_dir,
         (source_language, *(t.language for t in translations)),
         languages,
         MappingProxyType(views),
         closing or _Closing(MappingProxyType({}), MappingProxyType({})),
+        MappingProxyType(images.found),
         drafts,
     )
-    source = _render_source(spec, _View(spec, links, source_language, errors), accepted, version, shared)
+    source = _render_source(spec, _View(spec, links, source_language, errors, images), accepted, version, shared)
     views[source_language] = source
     for translation in translations:
-        view = _View(spec, links, translation.language, errors)
+        view = _View(spec, links, translation.language, errors, images)
         views[translation.language] = _render_translation(spec, source, translation, view, accepted, shared)
     return source, errors
 
@@ -359,6 +395,7 @@ class _Shared(NamedTuple):
     coverage: tuple[LanguageCoverage, ...]
     views: Mapping[str, Catalogue]
     closing: _Closing
+    images: Mapping[str, CourseImage]
     drafts: tuple[DraftQuiz, ...] = ()
 
 
@@ -380,6 +417,7 @@ def _catalogue(
         _views=shared.views,
         settings=shared.closing.settings.get(language) or shared.closing.settings.get(shared.languages[0]),
         evaluation=shared.closing.evaluations.get(language) or shared.closing.evaluations.get(shared.languages[0]),
+        images=shared.images,
     )
 
 
@@ -393,7 +431,9 @@ def _render_source(spec: CourseSpec, view: _View, accepted: _Accepted, version: 
     rendered_quizzes = {q.id: view.quiz(q, q, accepted) for q in spec.quizzes if q.id}
     assert spec.guide is not None
     g = spec.guide
-    pages = tuple(_render_page(page_id, title, path, text, language) for page_id, title, path, text in g.pages)
+    pages = tuple(
+        _render_page(page_id, title, path, text, language, view.images) for page_id, title, path, text in g.pages
+    )
     guide = GuideParts(g.title, g.subtitle, g.edition, g.publisher, language, g.workshop, pages)
     return _catalogue(units, rendered_quizzes, guide, version, language, shared)
 
@@ -429,7 +469,7 @@ def _render_translation(
             pages.append(page)
         else:
             title = titles.get(page.id) or page.title
-            pages.append(_render_page(page.id, title, page_words.path, page_words.markdown, t.language))
+            pages.append(_render_page(page.id, title, page_words.path, page_words.markdown, t.language, view.images))
     own = t.guide
     parts = GuideParts(
         own.title if own else guide.title,
@@ -443,8 +483,8 @@ def _render_translation(
     return _catalogue(units, rendered_quizzes, parts, f"{source.version}-{t.language}", t.language, shared)
 
 
-def _render_page(page_id: str, title: str, path: Path, text: str, language: str) -> GuidePage:
-    html = render(_checkboxes(text), source=path, id_prefix=f"{page_id}-").html
+def _render_page(page_id: str, title: str, path: Path, text: str, language: str, images: ImageResolver) -> GuidePage:
+    html = render(_checkboxes(text), source=path, images=images, id_prefix=f"{page_id}-").html
     return GuidePage(page_id, title, html, language)
 
 
@@ -466,8 +506,10 @@ def _report_broken(broken: Iterable[str], doc: RawDocument, errors: list[Content
         errors.append(ContentError(doc.path, line, f"broken link {href!r}: no such lesson file", cascade=True))
 
 
-def _render_block(block: RawBlock, path: Path, prefix: str, index: int, resolve: LinkResolver) -> Block:
-    rendered = render(block.markdown, source=path, resolve=resolve, id_prefix=f"{prefix}b{index}-")
+def _render_block(
+    block: RawBlock, path: Path, prefix: str, index: int, resolve: LinkResolver, images: ImageResolver
+) -> Block:
+    rendered = render(block.markdown, source=path, resolve=resolve, images=images, id_prefix=f"{prefix}b{index}-")
     minutes = block.attrs.get("minutes", "")
     return Block(
         kind=block.kind,

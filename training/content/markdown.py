@@ -1,9 +1,13 @@
 """Markdown -> sanitised HTML, with one fixed extension list.
 
-Python-Markdown passes raw HTML and ``javascript:`` links through, so every rendering goes
-through nh3 with an allow-list afterwards; no author is trusted with HTML. Links to other
-lesson files (``../02-trends/01-how-many.md``) become platform URLs; links that point nowhere
-are reported.
+No author is trusted with HTML, and nothing an author wrote disappears: raw HTML is not
+parsed at all, so ``(Watch the <quotes> …)`` or ``<script>`` in a lesson reads as the text
+it is (escaped), and every rendering still goes through nh3 with an allow-list afterwards
+(Python-Markdown lets ``javascript:`` links through). Links to other lesson files
+(``../02-trends/01-how-many.md``) become platform URLs; links that point nowhere are
+reported. Images go through an :data:`ImageResolver` (the course's, see
+:mod:`training.content.images`); tables sit in a labelled scroll region that a keyboard can
+reach, so a wide table scrolls on a phone instead of widening the page.
 """
 
 from __future__ import annotations
@@ -78,9 +82,13 @@ ALLOWED_TAGS = {
     "del",
     "ins",
     "kbd",
+    "img",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "lang", "dir"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
+    "div": {"role", "tabindex", "aria-label"},
+    "pre": {"tabindex"},
     "a": {"href", "title"},
     "abbr": {"title"},
     "th": {"align", "scope", "colspan", "rowspan"},
@@ -92,6 +100,23 @@ URL_SCHEMES = {"http", "https", "mailto"}
 LinkResolver = Callable[[Path], str | None]
 """Maps a linked lesson file (absolute path) to its URL, or None when there is no such lesson."""
 
+ImageResolver = Callable[[Path, str, str], dict[str, str] | None]
+"""``(source file, src, alt)`` -> the ``<img>`` attributes to set (``src``, ``width``,
+``height``), or None when the image is refused (the resolver records why)."""
+
+IMAGE_URL_PREFIX = "/course-images/"
+
+
+def _no_images(_source: Path, _src: str, _alt: str) -> None:
+    return None
+
+
+def _image_src_only_ours(tag: str, attribute: str, value: str) -> str | None:
+    """Only images the course's resolver placed (under :data:`IMAGE_URL_PREFIX`) keep a source."""
+    if tag == "img" and attribute == "src" and not value.startswith(IMAGE_URL_PREFIX):
+        return None
+    return value
+
 
 def sanitize(raw_html: str) -> str:
     return nh3.clean(
@@ -101,6 +126,7 @@ def sanitize(raw_html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=_image_src_only_ours,
     )
 
 
@@ -132,15 +158,68 @@ class _LinkRewriter(Treeprocessor):
                 anchor.set("href", url + (f"#{parts.fragment}" if parts.fragment else ""))
 
 
-class _LinkExtension(Extension):
-    def __init__(self, source: Path, resolve: LinkResolver):
-        super().__init__()
+class _ImageRewriter(Treeprocessor):
+    """Course images get their served URL and size; a refused image leaves its alt text."""
+
+    def __init__(self, md_instance: md.Markdown, source: Path, resolve: ImageResolver):
+        super().__init__(md_instance)
         self.source, self.resolve = source, resolve
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, image in enumerate(list(parent)):
+                if image.tag != "img":
+                    continue
+                alt = image.get("alt", "")
+                found = self.resolve(self.source, image.get("src", ""), alt)
+                if found is None:
+                    text = etree.Element("span")
+                    text.text, text.tail = alt, image.tail
+                    parent.remove(image)
+                    parent.insert(index, text)
+                    continue
+                for key, value in found.items():
+                    image.set(key, value)
+                image.set("loading", "lazy")
+                image.set("decoding", "async")
+
+
+class _TableRegions(Treeprocessor):
+    """Each table in a ``<div role="region" tabindex="0">`` named by its header row: on a
+    phone a wide table scrolls inside it, and keyboard users can reach and scroll it."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, table in enumerate(list(parent)):
+                if table.tag != "table":
+                    continue
+                region = etree.Element("div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
+                region.set("aria-label", _table_name(table))
+                region.tail, table.tail = table.tail, None
+                parent.remove(table)
+                region.append(table)
+                parent.insert(index, region)
+
+
+def _table_name(table: etree.Element) -> str:
+    heads = ["".join(th.itertext()).strip() for th in table.iter("th")]
+    return ", ".join(h for h in heads if h)[:150] or "Table"
+
+
+class _LinkExtension(Extension):
+    def __init__(self, source: Path, resolve: LinkResolver, images: ImageResolver):
+        super().__init__()
+        self.source, self.resolve, self.images = source, resolve, images
         self.processor: _LinkRewriter | None = None
 
     def extendMarkdown(self, md_instance: md.Markdown) -> None:
+        # Raw HTML is text: no HTML block or inline tag is parsed, so the serializer escapes it.
+        md_instance.preprocessors.deregister("html_block")
+        md_instance.inlinePatterns.deregister("html")
         self.processor = _LinkRewriter(md_instance, self.source, self.resolve)
         md_instance.treeprocessors.register(self.processor, "lesson_links", 1)
+        md_instance.treeprocessors.register(_ImageRewriter(md_instance, self.source, self.images), "course_images", 1)
+        md_instance.treeprocessors.register(_TableRegions(md_instance), "table_regions", 0)
 
 
 def render(
@@ -148,10 +227,12 @@ def render(
     *,
     source: Path,
     resolve: LinkResolver | None = None,
+    images: ImageResolver | None = None,
     id_prefix: str = "",
 ) -> Rendered:
-    """Render a Markdown document. ``id_prefix`` keeps heading ids unique in the one-page guide."""
-    links = _LinkExtension(source, resolve or (lambda _target: None))
+    """Render a Markdown document. ``id_prefix`` keeps heading ids unique in the one-page guide.
+    Without ``images``, an image shows as its alt text."""
+    links = _LinkExtension(source, resolve or (lambda _target: None), images or _no_images)
     converter = md.Markdown(
         extensions=[*EXTENSIONS, links],
         extension_configs={
@@ -161,7 +242,9 @@ def render(
         },
         output_format="html",
     )
-    raw = converter.convert(text)
+    # A code block scrolls sideways inside itself; tabindex lets a keyboard reach and scroll it.
+    # Authors' own HTML is text by now, so every <pre> here is a code block of the Markdown.
+    raw = converter.convert(text).replace("<pre>", '<pre tabindex="0">')
     toc = tuple(_flatten_toc(getattr(converter, "toc_tokens", [])))
     broken = tuple(links.processor.broken) if links.processor else ()
     return Rendered(sanitize(raw), toc, broken)
@@ -185,7 +268,10 @@ _WRAPPING_P = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 
 def render_inline(text: str) -> str:
     """Render a one-line string (an option, a source, a definition) without the ``<p>``."""
-    raw = md.markdown(text, extensions=["sane_lists"], output_format="html").strip()
+    converter = md.Markdown(extensions=["sane_lists"], output_format="html")
+    converter.preprocessors.deregister("html_block")  # raw HTML is text, as in :func:`render`
+    converter.inlinePatterns.deregister("html")
+    raw = converter.convert(text).strip()
     wrapped = _WRAPPING_P.match(raw)
     return sanitize(wrapped.group(1) if wrapped else raw)
 

@@ -16,6 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .images import CourseImage
 
 from .errors import ContentError
 
@@ -381,6 +385,8 @@ class Catalogue:
     _units_by_id: Mapping[str, Unit] = field(default_factory=dict, repr=False)
     _neighbours: Mapping[tuple[str, str], tuple[Lesson | None, Lesson | None]] = field(default_factory=dict, repr=False)
     _views: Mapping[str, Catalogue] = field(default_factory=dict, repr=False, compare=False)
+    images: Mapping[str, CourseImage] = field(default_factory=dict, repr=False, compare=False)
+    """The images lessons show, by their fingerprinted name (see :mod:`training.content.images`)."""
 
     @property
     def course(self) -> CourseSettings:

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..content.images import URL_PREFIX
 from ..content.model import BlockKind, Catalogue, QuestionType, Unit
 from .labels import label
 from .plan import Agenda, Pause, PauseKind, Slot, format_clock
 from .render import format_edition, format_minutes
 from .terms import glossary, references
-from .tree import drop_dangling_links, html_tree, ids
+from .tree import drop_dangling_links, html_tree, ids, image_sources
 from .views import (
     Anchors,
     BlockView,
@@ -48,9 +49,17 @@ def _inline(html: str) -> list[Any]:
     return tree
 
 
-def _finish(data: Data) -> Data:
-    """Links to anchors the document does not hold become plain text."""
-    return drop_dangling_links(data, ids(data))
+def _finish(data: Data, catalogue: Catalogue) -> Data:
+    """Links to anchors the document does not hold become plain text; the images the document
+    shows come with it as ``images`` (served URL -> the file's bytes as a list of numbers: the
+    typesetter reads data, never files outside its templates, and JSON has no bytes)."""
+    data = drop_dangling_links(data, ids(data))
+    images = {}
+    for src in image_sources(data):
+        image = catalogue.images.get(src.removeprefix(URL_PREFIX))
+        if image is not None:
+            images[src] = list(image.path.read_bytes())
+    return {**data, "images": images}
 
 
 def _metadata(catalogue: Catalogue, title: str, footer: str, kind: str) -> Data:
@@ -410,7 +419,8 @@ def guide_document(catalogue: Catalogue, units: Sequence[Unit], agenda: Agenda) 
                     for r, key in cited
                 ],
             },
-        }
+        },
+        catalogue,
     )
 
 
@@ -436,7 +446,8 @@ def handout_document(catalogue: Catalogue, unit: Unit) -> Data:
             },
             "terms": _terms((unit,)),
             "sources": [_tree(r.html) for r in references((unit,))],
-        }
+        },
+        catalogue,
     )
 
 
@@ -450,7 +461,8 @@ def participant_handouts_document(catalogue: Catalogue, unit: Unit) -> Data:
             **_metadata(catalogue, title, footer, label("handout")),
             "kicker": label("handout_label", order=unit.order, title=unit.title),
             "handouts": _blocks(blocks(unit, BlockKind.HANDOUT, anchors)),
-        }
+        },
+        catalogue,
     )
 
 
@@ -494,7 +506,8 @@ def quiz_document(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> Data
             ),
             "warning": label("key_warning") if answer_key else "",
             "quiz": data,
-        }
+        },
+        catalogue,
     )
 
 

@@ -81,7 +81,14 @@ def code_version() -> str:
 def pdf_key(catalogue: Catalogue, kind: str, language: str | None = None, **parts: object) -> PdfKey:
     language = language or catalogue.language
     text = json.dumps(
-        {"kind": kind, "content": catalogue.version, "code": code_version(), "language": language, **parts},
+        {
+            "kind": kind,
+            "content": catalogue.version,
+            "images": sorted(catalogue.images),  # fingerprinted names: they change with the bytes
+            "code": code_version(),
+            "language": language,
+            **parts,
+        },
         sort_keys=True,
         separators=(",", ":"),
         default=str,

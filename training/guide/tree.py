@@ -26,7 +26,10 @@ from typing import Any
 Node = Any
 """``str`` or ``[tag, {attribute: value}, [children]]``."""
 
-KEPT_ATTRIBUTES = frozenset({"id", "class", "href", "lang", "dir", "colspan", "rowspan", "start", "align", "title"})
+KEPT_ATTRIBUTES = frozenset(
+    {"id", "class", "href", "lang", "dir", "colspan", "rowspan", "start", "align", "title"}
+    | {"src", "alt", "width", "height"}  # images
+)
 VOID = frozenset({"br", "hr", "img", "col"})
 BLOCKS = frozenset(
     {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "blockquote", "div", "section", "caption"}
@@ -126,6 +129,21 @@ def texts(nodes: Iterable[Node]) -> Iterator[str]:
             yield node
         else:
             yield from texts(node[2])
+
+
+def image_sources(value: object) -> set[str]:
+    """The ``src`` of every ``<img>`` anywhere in a document's data."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            if len(item) == 3 and item[0] == "img" and isinstance(item[1], dict):
+                found.add(item[1].get("src", ""))
+            stack.extend(item)
+    return found
 
 
 def ids(value: object) -> set[str]:

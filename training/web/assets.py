@@ -1,4 +1,5 @@
-"""Static files under fingerprinted names (``site.3f2a9c1b7e.css``), cached for a year.
+"""Static files and course images under fingerprinted names (``site.3f2a9c1b7e.css``),
+cached for a year.
 
 A file's URL changes whenever its bytes change, so browsers on slow connections can keep
 it for a year without ever using a stale copy; responses are compressed when they help.
@@ -20,10 +21,12 @@ from functools import cache
 from pathlib import Path
 
 import click
-from flask import Flask, Response, current_app, send_from_directory, url_for
+from flask import Flask, Response, abort, current_app, send_file, send_from_directory, url_for
 from flask.cli import AppGroup
 from flask_compress import Compress
 
+from ..content.images import URL_PREFIX
+from ..course import get_catalogue
 from .access import PUBLIC, access
 
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
@@ -57,6 +60,25 @@ def static(filename: str) -> Response:
     return send_from_directory(folder, filename, max_age=0)
 
 
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+"""An SVG opened on its own runs nothing and loads nothing (the check already refused any
+script or outside reference; this holds even if a file changed after the check)."""
+
+
+@access(PUBLIC)
+def course_image(name: str) -> Response:
+    """An image a lesson shows, by its fingerprinted name: the same for every reader, so it is
+    public and cached for a year; a name the course does not show is a 404."""
+    image = get_catalogue().images.get(name)
+    if image is None:
+        abort(404)
+    response = send_file(image.path, mimetype=image.media_type, max_age=ONE_YEAR, conditional=True)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    response.headers["Content-Security-Policy"] = IMAGE_POLICY
+    return response
+
+
 def _static_folder() -> str:
     folder = current_app.static_folder
     assert folder is not None  # the app is created with its package's static folder
@@ -65,6 +87,7 @@ def _static_folder() -> str:
 
 def init_app(app: Flask) -> None:
     app.view_functions["static"] = static  # Flask's own rule, our view
+    app.add_url_rule(URL_PREFIX + "<path:name>", "course_image", course_image)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     app.config.setdefault("COMPRESS_LEVEL", 6)

@@ -1,0 +1,60 @@
+"""Images, aligned tables and code blocks on paper: the handout and the guide of the fixture
+course with images (fixtures/content/rendering), read back with poppler."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from training.content import build_catalogue
+from training.guide import guide_pdf, handout_pdf
+
+from ..conftest import FIXTURES
+from ..content.test_check import broken_course
+from .conftest import needs_poppler, pdf_text
+
+pytestmark = needs_poppler
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("image-pdfs")
+    catalogue = build_catalogue(broken_course("rendering", folder, cases=FIXTURES / "content"))
+    handout = folder / "handout.pdf"
+    handout.write_bytes(handout_pdf(catalogue, catalogue.unit("alpha")))
+    guide = folder / "guide.pdf"
+    guide.write_bytes(guide_pdf(catalogue))
+    return {"handout": handout, "guide": guide}
+
+
+def raster_images(path: Path) -> list[tuple[int, int, str]]:
+    """(width, height, encoding) of each raster image pdfimages finds."""
+    listing = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]
+    return sorted((int(row[3]), int(row[4]), row[8]) for row in rows)
+
+
+@pytest.mark.parametrize("document", ["handout", "guide"])
+def test_the_lesson_images_are_printed_at_their_size(pdfs, document: str):
+    assert raster_images(pdfs[document]) == [(400, 300, "jpeg"), (600, 360, "image")]
+
+
+def test_table_columns_keep_their_alignment_and_text_is_kept(pdfs):
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdfs["handout"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    rows = {line.split()[0]: line for line in layout.splitlines() if re.match(r"\s*(Region|North|East)\s", line)}
+    header, north, east = rows["Region"], rows["North"], rows["East"]
+    # Right-aligned numbers end together, near the end of their header (pdftotext places
+    # proportional text to a character or so), far from where a left-aligned one would start.
+    assert north.index("1,204") + len("1,204") == east.index("830") + len("830")
+    assert abs(header.index(")") + 1 - (north.index("1,204") + len("1,204"))) <= 4
+    assert north.index("1,204") > header.index("Arrivals") + 20
+    # Centred words share a middle.
+    assert abs((north.index("up") + 1) - (east.index("flat") + 2)) <= 1
+    text = pdf_text(pdfs["handout"])
+    assert "(Watch the <quotes> in this sentence" in text
+    assert "training content check --content-dir" in text
