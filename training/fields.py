@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import dns.resolver
 import pycountry
 from email_validator import EmailNotValidError, EmailUndeliverableError, caching_resolver, validate_email
 
@@ -44,7 +45,7 @@ def normalise_email(raw: str | None) -> str:
 
 
 @cache
-def _resolver():  # type: ignore[no-untyped-def]
+def _resolver() -> dns.resolver.Resolver:
     """One DNS resolver with a cache, so an import of many addresses asks once per domain."""
     return caching_resolver(timeout=5)
 
