@@ -23,6 +23,7 @@ from training.extensions import db
 from training.models import User
 
 from .factories import make_user
+from .mailserver import SmtpServer, smtp_server
 from .helpers import (  # noqa: F401 - the content tests still import the paths from here
     FIXTURES,
     MINIMAL,
@@ -104,3 +105,19 @@ def login_as(app: Flask, client: FlaskClient, auth: Auth) -> Callable[..., User]
         return user
 
     return _login
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback; the app sends its mail there."""
+    with smtp_server() as server:
+        app.config.update(server.config)
+        yield server
+
+
+@pytest.fixture
+def send_mail(app: Flask) -> Callable[[], Any]:
+    """Send the outbox now, as ``training mail send-pending`` would."""
+    from training.services import outbox
+
+    return outbox.send_pending

@@ -56,10 +56,10 @@ def build(outgoing: Outgoing, sender: str) -> EmailMessage:
     message["Subject"] = outgoing.subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
-    message["Content-Language"] = outgoing.language
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
     message.set_content(outgoing.text)
     message.add_alternative(outgoing.html, subtype="html")
+    message["Content-Language"] = outgoing.language  # after: making the parts moves Content-* headers
     return message
 
 
