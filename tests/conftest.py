@@ -23,7 +23,6 @@ from training.extensions import db
 from training.models import User
 
 from .factories import make_user
-from .mailserver import SmtpServer, smtp_server
 from .helpers import (  # noqa: F401 - the content tests still import the paths from here
     FIXTURES,
     MINIMAL,
@@ -35,6 +34,7 @@ from .helpers import (  # noqa: F401 - the content tests still import the paths 
     make_config,
     reset_database,
 )
+from .mailserver import SmtpServer, smtp_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
