@@ -254,6 +254,7 @@ def reset_password(actor: Actor, user_id: int) -> str:
     password = new_temporary_password()
     user.password_hash = hash_temporary(password)
     user.must_change_password = True
+    user.invited_at = None  # the temporary password replaces any invitation (its link dies with the old hash)
     end_sessions_in_transaction(user)
     audit(actor, AuditAction.ACCOUNT_PASSWORD_RESET, account_label(user))
     return password
