@@ -720,7 +720,7 @@ def test_cli_import_prints_row_errors_and_exits_non_zero(runner, tmp_path):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
     good = tmp_path / "good.csv"
     good.write_text("\ufeffemail,name,country\nok@example.org,Ok,Kenya\n", encoding="utf-8")
-    result = runner.invoke(args=["users", "import", str(good)])
+    result = runner.invoke(args=["users", "import", "--temporary-passwords", str(good)])
     assert result.exit_code == 0, result.output
     assert "1 created" in result.stdout and "ok@example.org\t" in result.stdout
     again = runner.invoke(args=["users", "import", str(good)])

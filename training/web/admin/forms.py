@@ -89,7 +89,7 @@ class ProfileFields(FlaskForm):
     )
 
 
-INVITE, TEMPORARY_PASSWORD = "invite", "password"  # noqa: S105 - choice values
+INVITE, TEMPORARY_PASSWORD = "invite", "password"
 
 
 def delivery_field() -> RadioField:
