@@ -42,7 +42,7 @@ class Inbox:
 
     def to(self, address: str) -> list[EmailMessage]:
         with self.lock:
-            return [m for m in self.messages if address in str(m["To"])]
+            return [m for m in self.messages if m["To"].addresses[0].addr_spec == address]
 
     def wait_for(self, address: str, count: int = 1, timeout: float = 20) -> list[EmailMessage]:
         wait_for(lambda: len(self.to(address)) >= count, f"{count} message(s) to {address}", timeout)
