@@ -118,6 +118,6 @@ def smtp(app: Flask) -> Iterator[SmtpServer]:
 @pytest.fixture
 def send_mail(app: Flask) -> Callable[[], Any]:
     """Send the outbox now, as ``training mail send-pending`` would."""
-    from training.services import outbox
+    from training.services import mail as outbox
 
     return outbox.send_pending

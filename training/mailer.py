@@ -1,7 +1,7 @@
 """Handing messages to a mail server: SMTP through the standard library (``smtplib`` and
 ``email.message``), or the console when no server is configured.
 
-Nothing here touches the database: :mod:`training.services.outbox` claims messages from the
+Nothing here touches the database: :mod:`training.services.mail` claims messages from the
 outbox, hands them to a :class:`Connection` and records what happened.
 """
 

@@ -15,7 +15,7 @@ def mail_send_pending() -> None:
     """Send the messages waiting in the outbox (run every minute or so from cron or a systemd
     timer). Failures are logged and retried later with growing delays; exits non-zero when
     the mail server could not be reached, so the timer's log shows it."""
-    from ..services import outbox
+    from ..services import mail as outbox
 
     report = outbox.send_pending()
     forgotten = outbox.forget_sent()
@@ -32,7 +32,7 @@ def mail_send_pending() -> None:
 @mail.command("status")
 def mail_status() -> None:
     """How many messages wait, how many were given up on (with their last error)."""
-    from ..queries.outbox import outbox_status
+    from ..queries.mail import outbox_status
 
     status = outbox_status()
     click.echo(f"Waiting: {status.waiting}; sent in the last 24 hours: {status.sent_today}; given up: {status.failed}.")

@@ -25,7 +25,7 @@ from ..models import User, utcnow
 from ..permissions import Actor
 from ..queries.accounts import email_taken, find_user, get_account
 from ..translatable import gettext
-from . import outbox, ratelimit, tokens
+from . import mail, ratelimit, tokens
 from .audit import AuditAction, account_label, audit
 from .credentials import PasswordError, end_sessions_in_transaction, hash_password
 from .tokens import LinkInvalid, Purpose
@@ -84,13 +84,13 @@ def _request_password_reset(email: str, ip: str) -> Outcome:
             log.info("password reset for %r not sent: too many requests for this address", address[:254])
         return Outcome.DONE
     token = tokens.issue(user, Purpose.RESET, lifetime)
-    outbox.queue(
+    mail.queue(
         "password_reset",
         user.email,
         user.language,
         user.id,
         name=user.name,
-        link=outbox.link("account.reset_password", token=token),
+        link=mail.link("account.reset_password", token=token),
         hours=_hours(lifetime),
     )
     return Outcome.DONE
@@ -145,14 +145,14 @@ def send_invitation(user: User) -> None:
     lifetime = current_app.config["INVITATION_LIFETIME"]
     token = tokens.issue(user, Purpose.INVITE, lifetime)
     user.invited_at = utcnow()
-    outbox.queue(
+    mail.queue(
         "invitation",
         user.email,
         user.language,
         user.id,
         name=user.name,
         email=user.email,
-        link=outbox.link("account.accept_invitation", token=token),
+        link=mail.link("account.accept_invitation", token=token),
         days=max(1, lifetime.days),
     )
 
@@ -190,13 +190,13 @@ def send_verification(user: User) -> None:
         db.session.flush()
     lifetime = current_app.config["EMAIL_LINK_LIFETIME"]
     token = tokens.issue(user, Purpose.VERIFY, lifetime)
-    outbox.queue(
+    mail.queue(
         "verify_email",
         user.email,
         user.language,
         user.id,
         name=user.name,
-        link=outbox.link("account.verify_email", token=token),
+        link=mail.link("account.verify_email", token=token),
         hours=_hours(lifetime),
     )
 
@@ -208,14 +208,14 @@ def tell_already_registered(email: str, language: str | None) -> None:
     user = find_user(email)
     if user is None:
         return
-    outbox.queue(
+    mail.queue(
         "already_registered",
         user.email,
         user.language or language,
         user.id,
         name=user.name,
-        sign_in=outbox.link("auth.login"),
-        reset=outbox.link("account.forgot_password"),
+        sign_in=mail.link("auth.login"),
+        reset=mail.link("account.forgot_password"),
     )
 
 
@@ -279,14 +279,14 @@ def request_email_change(user_id: int, new_email: str, ip: str) -> Outcome:
         return Outcome.DONE
     lifetime = config["EMAIL_LINK_LIFETIME"]
     token = tokens.issue(user, Purpose.EMAIL, lifetime, new_email=new)
-    outbox.queue(
+    mail.queue(
         "email_change",
         new,
         user.language,
         user.id,
         name=user.name,
         new_email=new,
-        link=outbox.link("account.confirm_email", token=token),
+        link=mail.link("account.confirm_email", token=token),
         hours=_hours(lifetime),
     )
     return Outcome.DONE
@@ -304,7 +304,7 @@ def move_account(actor: Actor, user: User, new_email: str, old_email: str) -> No
     with unique_or(_taken()):
         db.session.flush()
     tokens.forget(user.id, Purpose.RESET, Purpose.VERIFY, Purpose.EMAIL)
-    outbox.queue(
+    mail.queue(
         "email_changed",
         old_email,
         user.language,

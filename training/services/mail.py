@@ -33,7 +33,7 @@ log = logging.getLogger("training.mail")
 
 QUEUED = "training.mail_queued"
 """Set in the session's ``info`` when a message was queued: the web layer then starts a
-short background send after the response (:mod:`training.web.outbox`)."""
+short background send after the response (:mod:`training.web.mail`)."""
 CLAIM_LEASE = timedelta(minutes=15)
 """How long a sender owns the messages it claimed; if it dies, others retry after this."""
 FIRST_RETRY = timedelta(minutes=1)

@@ -1,6 +1,6 @@
 """Mail queued by a request is tried right after the response has gone, in a background
 thread, so sending never delays a page. Each worker process runs at most one such thread at
-a time; claims in the database (:func:`training.services.outbox.claim`) keep several
+a time; claims in the database (:func:`training.services.mail.claim`) keep several
 workers and the ``training mail send-pending`` timer from sending a message twice. A try
 that fails changes nothing for the person: the message stays in the outbox for the timer.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app
 
-from ..services import outbox
+from ..services import mail
 
 log = logging.getLogger("training.mail")
 EXTENSION_KEY = "training.mail_sender"
@@ -38,7 +38,7 @@ class BackgroundSender:
         while True:
             try:
                 with app.app_context():
-                    outbox.send_pending(rounds=ROUNDS)
+                    mail.send_pending(rounds=ROUNDS)
             except Exception:  # the timer retries; a bug here must not kill the worker
                 log.exception("background mail sending failed; the messages stay in the outbox")
             with self.lock:
@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
 
 def send_after_response(response: Response) -> Response:
     """If this request queued mail, send it once the response is closed (sent)."""
-    if outbox.queued_here() and current_app.config["MAIL_SEND_AFTER_REQUEST"]:
+    if mail.queued_here() and current_app.config["MAIL_SEND_AFTER_REQUEST"]:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         sender: BackgroundSender = app.extensions[EXTENSION_KEY]
         response.call_on_close(lambda: sender.start(app))
