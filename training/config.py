@@ -189,7 +189,6 @@ def _check_xapi(config: Mapping[str, Any]) -> None:
         raise RuntimeError("TRAINING_XAPI_IDENTIFY_BY must be 'account' or 'email'")
 
 
-
 REGISTRATION_MODES = ("open", "verified", "invitation")
 
 

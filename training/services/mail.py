@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from .. import mailer
+from ..course import get_catalogue
 from ..database import changed_rows, transactional
 from ..extensions import db
 from ..i18n import force_locale, gettext, offered_language
@@ -72,7 +73,7 @@ def render(kind: str, language: str, **context: Any) -> tuple[str, str, str]:
     template environment without the page context processors: no request is needed (the
     command line sends invitations too), and nothing about the current visitor leaks in."""
     env = current_app.jinja_env
-    context.setdefault("course_title", env.globals["course_name"]())
+    context.setdefault("course_title", get_catalogue().guide.title)
     with force_locale(language.replace("-", "_")):
         subject = gettext(SUBJECTS[kind], course=context["course_title"])
         text = env.get_template(f"mail/{kind}.txt").render(language=language, **context)
