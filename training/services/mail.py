@@ -13,17 +13,16 @@ message is marked failed and logged as an error. Nothing is dropped silently.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 
 from .. import mailer
-from ..course import get_catalogue
 from ..database import changed_rows, transactional
 from ..extensions import db
 from ..i18n import force_locale, gettext, offered_language
@@ -73,7 +72,8 @@ def render(kind: str, language: str, **context: Any) -> tuple[str, str, str]:
     template environment without the page context processors: no request is needed (the
     command line sends invitations too), and nothing about the current visitor leaks in."""
     env = current_app.jinja_env
-    context.setdefault("course_title", get_catalogue().guide.title)
+    course_name = cast(Callable[[], str], env.globals["course_name"])  # set by the web layer's templating
+    context.setdefault("course_title", course_name())
     with force_locale(language.replace("-", "_")):
         subject = gettext(SUBJECTS[kind], course=context["course_title"])
         text = env.get_template(f"mail/{kind}.txt").render(language=language, **context)
