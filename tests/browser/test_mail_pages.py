@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from ..helpers import axe_violations, shot
+from ..helpers import check_at_both_widths
 from ..livesite import live_site
 from ..mailserver import link_in, path_of, smtp_server
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = (1280, 390)
 CHOSEN = "a passphrase of my own"
 
 
@@ -26,17 +25,6 @@ def mail_site(tmp_path_factory):
 def mailed_path(site, smtp, address: str, path: str) -> str:
     site.command("mail", "send-pending")
     return path_of(link_in(smtp.inbox.wait_for(address)[-1], path))
-
-
-def check_at_both_widths(page, name: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{page.url} at {width}px scrolls sideways by {overflow}px"
-        violations = axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
-        assert violations == [], f"{page.url} at {width}px: {violations}"
-        shot(page, f"{name}-{width}")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def focused_name(page) -> str:
