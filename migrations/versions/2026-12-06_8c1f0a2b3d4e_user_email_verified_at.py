@@ -4,7 +4,7 @@ Accounts that existed before count as confirmed from their creation: an administ
 them or their owner registered when no confirmation was asked for.
 
 Revision ID: 8c1f0a2b3d4e
-Revises: 5d9a1c3e7b42
+Revises: a3c9e7f1d254
 Create Date: 2026-12-06 09:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8c1f0a2b3d4e'
-down_revision = '5d9a1c3e7b42'
+down_revision = 'a3c9e7f1d254'
 branch_labels = None
 depends_on = None
 
