@@ -34,6 +34,7 @@ from .helpers import (  # noqa: F401 - the content tests still import the paths 
     make_config,
     reset_database,
 )
+from .mailserver import SmtpServer, smtp_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -104,3 +105,19 @@ def login_as(app: Flask, client: FlaskClient, auth: Auth) -> Callable[..., User]
         return user
 
     return _login
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on loopback; the app sends its mail there."""
+    with smtp_server() as server:
+        app.config.update(server.config)
+        yield server
+
+
+@pytest.fixture
+def send_mail(app: Flask) -> Callable[[], Any]:
+    """Send the outbox now, as ``training mail send-pending`` would."""
+    from training.services import mail as outbox
+
+    return outbox.send_pending

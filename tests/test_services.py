@@ -58,7 +58,9 @@ def import_text(actor: Actor, text: str, kind=ImportKind.USERS, group_id=None):
 
 
 def test_create_account_gives_a_temporary_password_that_must_be_changed(boss):
-    created = accounts.create_account(boss, " Ana@Example.ORG ", "Ana Diallo", "learner", "Ministry", "Kenya")
+    created = accounts.create_account(
+        boss, " Ana@Example.ORG ", "Ana Diallo", "learner", "Ministry", "Kenya", invite=False
+    )
     user = db.session.get(User, created.user.id)
     assert (user.email, user.country, user.must_change_password) == ("ana@example.org", "KE", True)
     assert verify_password(user, created.temporary_password)

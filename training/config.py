@@ -109,6 +109,34 @@ class Config:
     DB_PING_AFTER_IDLE = 30  # seconds idle after which a pooled connection is tested before use
     DB_PREPARED_STATEMENTS = True  # False behind PgBouncer in transaction mode
 
+    # Outgoing email (docs/mail.md). Without MAIL_SERVER, messages are written to the console
+    # (standard error) and count as sent: enough for `make run`, never for production.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25  # 587 with MAIL_USE_TLS (STARTTLS); 465 means TLS from the first byte
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "Migration training <training@localhost>"
+    MAIL_TIMEOUT = 10  # seconds for each connection and command
+    MAIL_MAX_ATTEMPTS = 10  # then the message is marked failed (and logged as an error)
+    MAIL_SEND_AFTER_REQUEST = True  # a short background try right after the response
+    BASE_URL: str | None = None  # how people reach the platform: links in emails start with it
+    # Who may create an account: "open" (anyone), "verified" (anyone, once they follow a link
+    # sent to their address) or "invitation" (only administrators create accounts).
+    REGISTRATION = "open"
+    ALLOWED_EMAIL_DOMAINS: tuple[str, ...] = ()  # e.g. ("gov.xx",): subdomains included
+    EMAIL_CHECK_DELIVERABILITY = False  # ask DNS whether an address's domain receives mail
+    PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+    RESET_ANSWER_SECONDS = 0.25  # a reset request is answered after this long, whoever asks
+    INVITATION_LIFETIME = timedelta(days=7)
+    EMAIL_LINK_LIFETIME = timedelta(hours=24)  # confirming an address
+    # Requests that send mail or create accounts, counted in the database for every worker.
+    RATE_LIMIT_WINDOW = timedelta(hours=1)
+    RESET_REQUESTS_PER_ADDRESS = 3
+    RESET_REQUESTS_PER_CLIENT = 20
+    REGISTRATIONS_PER_CLIENT = 10
+    LINK_ATTEMPTS_PER_CLIENT = 30  # posts to reset, invitation and confirmation links
+
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
@@ -119,6 +147,9 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
+    MAIL_SEND_AFTER_REQUEST = False  # tests send the outbox when they choose to
+    BASE_URL = "http://localhost"  # the test client's address
+    RESET_ANSWER_SECONDS = 0.0  # the timing test sets the real value
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1
@@ -143,6 +174,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if not app.config.get("ISSUER_KEYS_DIR"):
         app.config["ISSUER_KEYS_DIR"] = str(Path(app.instance_path) / "keys")
     _check_xapi(app.config)
+    _check_mail(app)
 
 
 def _check_xapi(config: Mapping[str, Any]) -> None:
@@ -155,6 +187,21 @@ def _check_xapi(config: Mapping[str, Any]) -> None:
         )
     if config.get("XAPI_IDENTIFY_BY") not in ("account", "email"):
         raise RuntimeError("TRAINING_XAPI_IDENTIFY_BY must be 'account' or 'email'")
+
+
+REGISTRATION_MODES = ("open", "verified", "invitation")
+
+
+def _check_mail(app: Flask) -> None:
+    """Refuse settings that would send wrong links or let anyone in by mistake."""
+    config = app.config
+    if config["REGISTRATION"] not in REGISTRATION_MODES:
+        raise RuntimeError(f"TRAINING_REGISTRATION must be one of {', '.join(REGISTRATION_MODES)}")
+    if config["ENV_NAME"] == "production" and config.get("MAIL_SERVER") and not config.get("BASE_URL"):
+        raise RuntimeError(
+            "TRAINING_BASE_URL must be set when TRAINING_MAIL_SERVER is: links in emails start with it "
+            "(e.g. https://training.example.org); they are never built from the request's Host header"
+        )
 
 
 def _secret_key(app: Flask) -> str:

@@ -7,13 +7,15 @@ returns a message for the person (or None), so forms, services and imports say t
 
 from __future__ import annotations
 
-import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import dns.resolver
 import pycountry
+from email_validator import EmailNotValidError, EmailUndeliverableError, caching_resolver, validate_email
 
 from .translatable import gettext
 
@@ -26,24 +28,70 @@ MAX_GROUP_NAME = 120
 MAX_GROUP_DESCRIPTION = 2000
 GROUP_LIST_SEPARATOR = ";"
 """Separates group names in one CSV cell, so a group name cannot contain it."""
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalise_email(raw: str | None) -> str:
-    """The one form of an address used for lookups and uniqueness: NFKC, trimmed, casefolded."""
-    return unicodedata.normalize("NFKC", raw or "").strip().casefold()
+    """The one form of an address used for lookups and uniqueness: NFKC, trimmed, the domain
+    as ``email-validator`` normalises it (lower case, internationalised names in Unicode),
+    then casefolded. An address that is not valid is only trimmed and casefolded (so a
+    lookup of it finds nothing rather than failing)."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if 0 < len(text) <= MAX_EMAIL_LENGTH:
+        try:
+            text = validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError:
+            pass
+    return unicodedata.normalize("NFKC", text.casefold())
 
 
-def email_problem(raw: str | None) -> str | None:
-    """Why an address cannot be used, or None. The length is checked before any pattern."""
-    email = normalise_email(raw)
+@cache
+def _resolver() -> dns.resolver.Resolver:
+    """One DNS resolver with a cache, so an import of many addresses asks once per domain."""
+    return caching_resolver(timeout=5)
+
+
+def email_problem(raw: str | None, deliverable: bool = False) -> str | None:
+    """Why an address cannot be used, or None: checked by ``email-validator`` (the syntax of
+    RFC 5321/5322 and internationalised addresses, and with ``deliverable`` a DNS look-up of
+    the domain's mail servers). The length is checked before anything else."""
+    email = unicodedata.normalize("NFKC", raw or "").strip()
     if not email:
         return gettext("Enter an email address.")
     if len(email) > MAX_EMAIL_LENGTH:
         return gettext("An email address has at most %(max)s characters.", max=MAX_EMAIL_LENGTH)
-    if not EMAIL_PATTERN.match(email) or not email.isprintable():
+    try:
+        if deliverable:
+            validate_email(email, check_deliverability=True, dns_resolver=_resolver())
+        else:
+            validate_email(email, check_deliverability=False)
+    except EmailUndeliverableError:
+        return gettext("The domain of this address does not receive email. Check it for typing mistakes.")
+    except EmailNotValidError:
         return gettext("Enter a valid email address, like name@ministry.gov.")
     return None
+
+
+def allowed_domains(setting: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The ``ALLOWED_EMAIL_DOMAINS`` setting as a tuple of domains (a list, or one string with
+    commas or spaces between them), lower case, without leading dots or "@"."""
+    items = setting.replace(",", " ").split() if isinstance(setting, str) else list(setting or ())
+    return tuple(d for d in (normalise_email(f"x@{str(item).strip().lstrip('@.')}")[2:] for item in items) if d)
+
+
+def domain_allowed(email: str, domains: Sequence[str]) -> bool:
+    """Whether an address is at one of ``domains`` or a subdomain of one (``gov.xx`` allows
+    ``interior.gov.xx`` but not ``notgov.xx``); any address when the list is empty."""
+    if not domains:
+        return True
+    domain = normalise_email(email).rpartition("@")[2]
+    return any(domain == allowed or domain.endswith("." + allowed) for allowed in domains)
+
+
+def domain_problem(email: str, domains: Sequence[str]) -> str | None:
+    """The message for an address outside the allowed domains, or None."""
+    if domain_allowed(email, domains):
+        return None
+    return gettext("Use your address at %(domains)s.", domains=", ".join(domains))
 
 
 @cache

@@ -60,6 +60,19 @@ def _start() -> None:
     request.environ[_STARTED_KEY] = time.perf_counter()
 
 
+SECRET_VIEW_ARGS = ("token",)
+"""URL parts that are secrets (the one-time tokens of links sent by email): never logged."""
+
+
+def _logged_path() -> str:
+    path = request.path
+    for name in SECRET_VIEW_ARGS:
+        value = (request.view_args or {}).get(name)
+        if value:
+            path = path.replace(str(value), "[token]")
+    return path
+
+
 def _finish(response: Response) -> Response:
     rid = request_id()
     if rid:
@@ -68,11 +81,11 @@ def _finish(response: Response) -> Response:
         access_log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            _logged_path(),
             response.status_code,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": _logged_path(),
                 "route": request.endpoint,
                 "status": response.status_code,
                 "duration_ms": round(elapsed() * 1000, 2),

@@ -114,6 +114,12 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     """The last TOTP time step accepted, so a code cannot be replayed."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email_verified_at: Mapped[datetime | None]
+    """When the person last showed they read mail at this address (by following a link sent
+    there), or when an administrator gave it; None: not shown yet."""
+    invited_at: Mapped[datetime | None]
+    """When the latest "choose your password" invitation was sent; None once the person
+    accepted it (or was never invited). Until then the account has no usable password."""
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -165,6 +171,71 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class AccountToken(Base):
+    """A single-use link sent by email (reset a password, accept an invitation, confirm an
+    address). Only a hash of the token is kept; ``binding`` ties it to the account as it was
+    when the link was made (its address and password), so any change to those kills it."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    binding: Mapped[str] = mapped_column(sa.String(64))
+    new_email: Mapped[str | None] = mapped_column(sa.String(254))
+    """For a change of address: the address being confirmed."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class MailMessage(Base):
+    """One email in the outbox: written in the transaction of the action that causes it, then
+    sent (and retried with growing delays) by ``training mail send-pending`` or a background
+    try after the request. The bodies are blanked once sent: their links are secrets."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        sa.Index(
+            "ix_mail_outbox_due",
+            "next_attempt_at",
+            sqlite_where=sa.text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=sa.text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    """Which message (``password_reset``, ``invitation``...): its templates in templates/mail."""
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(16))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_until: Mapped[datetime | None]
+    """A sender is working on it until then; after that (the sender died) anyone may retry."""
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    """Given up: a permanent refusal, or every attempt used."""
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+
+
+class RateLimit(Base):
+    """Requests counted per key (``reset:client:<address>``...) in a fixed window, in the
+    database so that every worker and server shares the count."""
+
+    __tablename__ = "rate_limit"
+
+    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    window_started_at: Mapped[datetime]
+    hits: Mapped[int] = mapped_column(default=0)
 
 
 class Group(Base):

@@ -18,6 +18,8 @@ ADMIN_PAGES = [
     "/admin/",
     "/admin/users",
     "/admin/users/new",
+    "/admin/users/1/email",
+    "/admin/users/1/invitation",
     "/admin/groups",
     "/admin/groups/1",
     "/admin/groups/1/attendance",

@@ -46,12 +46,19 @@ def users_create(email: str, name: str, role: str, organisation: str, country: s
     metavar="NAME",
     help="Import the file as members of this group (columns email[,role]) instead of accounts.",
 )
-def users_import(file, group_name: str | None) -> None:
+@click.option(
+    "--temporary-passwords",
+    is_flag=True,
+    help="Give new accounts temporary passwords, printed once, instead of emailing them invitations.",
+)
+def users_import(file, group_name: str | None, temporary_passwords: bool) -> None:
     """Create or update accounts from a CSV file (email,name[,organisation,country,role,groups]).
 
     Every row is checked first; with any problem nothing is imported and each problem is
     printed with its row number. Re-importing the same file changes nothing. New accounts
-    get temporary passwords, printed once, to be changed at first sign-in.
+    are emailed an invitation to choose their password (sent by ``training mail
+    send-pending``), or, with --temporary-passwords, get temporary passwords, printed once,
+    to be changed at first sign-in.
     """
     from ..permissions import Actor
     from ..queries.groups import group_id_named
@@ -66,7 +73,9 @@ def users_import(file, group_name: str | None) -> None:
             sys.exit(1)
         kind = imports.ImportKind.MEMBERS
     try:
-        result = imports.import_file(Actor.command_line(), kind, data, getattr(file, "name", ""), group_id)
+        result = imports.import_file(
+            Actor.command_line(), kind, data, getattr(file, "name", ""), group_id, invite=not temporary_passwords
+        )
     except imports.ImportRejected as exc:
         for problem in exc.plan.errors:
             click.echo(f"{file.name}: {problem}", err=True)
@@ -76,7 +85,9 @@ def users_import(file, group_name: str | None) -> None:
         f"Imported {result.rows} row(s): {len(result.created)} created, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.memberships} membership(s) added or changed."
     )
-    if result.created:
+    if result.created and not temporary_passwords:
+        click.echo(f"Invitations queued for {len(result.created)} new account(s).")
+    elif result.created:
         click.echo("Temporary passwords (shown once; each person must change theirs at first sign-in):")
         for new in result.created:
             click.echo(f"  {new.user.email}\t{new.temporary_password}")

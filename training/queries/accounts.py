@@ -64,6 +64,8 @@ def list_accounts(
         query = query.where(User.language == language)
     if status in ("active", "inactive"):
         query = query.where(User.active.is_(status == "active"))
+    elif status == "invited":
+        query = query.where(User.invited_at.is_not(None))
     return paginate(query.order_by(sa.func.lower(User.name), User.id), page, per_page)
 
 

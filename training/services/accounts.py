@@ -14,22 +14,26 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from flask import current_app
 
 from ..database import transactional, unique_or
 from ..extensions import db
 from ..fields import (
     MAX_NAME,
     MAX_ORGANISATION,
+    allowed_domains,
     check_profile,
+    domain_problem,
     email_problem,
     field_problem,
     normalise_email,
     password_problem,
 )
-from ..models import Membership, User
+from ..models import Membership, User, utcnow
 from ..permissions import Actor, GroupRole, Role, may_assign
 from ..queries.accounts import active_admins_besides, email_taken, get_account
 from ..translatable import gettext
+from . import links, ratelimit
 from .audit import AuditAction, account_label, audit
 from .credentials import end_sessions_in_transaction, hash_password
 
@@ -46,7 +50,8 @@ class AccountError(ValueError):
 @dataclass(frozen=True, slots=True)
 class NewAccount:
     user: User
-    temporary_password: str
+    temporary_password: str | None
+    """None: the person was invited by email to choose their own password."""
 
 
 def new_temporary_password() -> str:
@@ -84,10 +89,18 @@ def _profile(name: str, organisation: str, country: str) -> tuple[str, str, str]
 
 
 def _new_user(
-    email: str, name: str, organisation: str, country: str, role: Role, password_hash: str, language: str | None
+    email: str,
+    name: str,
+    organisation: str,
+    country: str,
+    role: Role,
+    password_hash: str,
+    language: str | None,
+    verified: bool = True,
 ) -> User:
-    """Check every field and add the account (inside a write already open)."""
-    problem = email_problem(email)
+    """Check every field and add the account (inside a write already open). ``verified``:
+    the address counts as confirmed (an administrator or the operator gave it)."""
+    problem = email_problem(email, current_app.config["EMAIL_CHECK_DELIVERABILITY"])
     if problem:
         raise AccountError(problem)
     name, organisation, country = _profile(name, organisation, country)
@@ -101,6 +114,7 @@ def _new_user(
         language=language or None,
         role=role,
         password_hash=password_hash,
+        email_verified_at=utcnow() if verified else None,
     )
     with unique_or(_email_taken()):
         db.session.add(user)
@@ -116,12 +130,13 @@ def create_user(
     organisation: str = "",
     country: str = "",
     language: str | None = None,
+    verified: bool = True,
 ) -> User:
     """Create an account with a password the person chose (registration, the command line)."""
     problem = email_problem(email) or password_problem(password)
     if problem:
         raise AccountError(problem)
-    return _new_user(email, name, organisation, country, Role(role), hash_password(password), language)
+    return _new_user(email, name, organisation, country, Role(role), hash_password(password), language, verified)
 
 
 @transactional
@@ -133,15 +148,23 @@ def create_account(
     organisation: str = "",
     country: str = "",
     language: str | None = None,
+    invite: bool = True,
 ) -> NewAccount:
-    """Create an account with a temporary password the person must change at first sign-in."""
+    """Create an account for someone. ``invite``: they get an email with a link to choose
+    their own password (nobody else ever knows it); otherwise a temporary password is made,
+    to hand over where email is not available, and must be changed at first sign-in."""
     role = Role(role)
     if not may_assign(actor, role):
         raise AccountError(gettext("You may not give this role."))
-    password = new_temporary_password()
-    user = _new_user(email, name, organisation, country, role, hash_temporary(password), language)
-    user.must_change_password = True
-    audit(actor, AuditAction.ACCOUNT_CREATE, account_label(user), role=role.value)
+    password = None if invite else new_temporary_password()
+    user = _new_user(
+        email, name, organisation, country, role, hash_temporary(password) if password else "", language, not invite
+    )
+    if password:
+        user.must_change_password = True
+    else:
+        links.send_invitation(user)
+    audit(actor, AuditAction.ACCOUNT_CREATE, account_label(user), role=role.value, invited=invite)
     return NewAccount(user, password)
 
 
@@ -231,6 +254,7 @@ def reset_password(actor: Actor, user_id: int) -> str:
     password = new_temporary_password()
     user.password_hash = hash_temporary(password)
     user.must_change_password = True
+    user.invited_at = None  # the temporary password replaces any invitation (its link dies with the old hash)
     end_sessions_in_transaction(user)
     audit(actor, AuditAction.ACCOUNT_PASSWORD_RESET, account_label(user))
     return password
@@ -240,3 +264,63 @@ def reset_password(actor: Actor, user_id: int) -> str:
 def set_language(user_id: int, language: str | None) -> None:
     """Keep the interface language the person chose (None: their browser's)."""
     db.session.execute(sa.update(User).where(User.id == user_id).values(language=language or None))
+
+
+class RegistrationClosed(AccountError):
+    """Only administrators create accounts (``REGISTRATION = "invitation"``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    outcome: links.Outcome
+    user: User | None = None
+    """The new account, to sign in at once (open registration only)."""
+
+
+@transactional
+def register(
+    email: str,
+    name: str,
+    password: str,
+    organisation: str = "",
+    country: str = "",
+    language: str | None = None,
+    ip: str = "",
+) -> Registration:
+    """Self-registration under the ``REGISTRATION`` policy, limited per client.
+
+    * ``open``: the account is created and may be signed in at once;
+    * ``verified``: the account is created unconfirmed and a confirmation link is mailed; an
+      address that already has an account gets a "you already have an account" message
+      instead. Both answer the same and do the same work (the password is hashed either
+      way), so the page tells nobody whether the address has an account;
+    * ``invitation``: refused (administrators create accounts).
+
+    ``ALLOWED_EMAIL_DOMAINS``, when set, limits the addresses people may register with."""
+    config = current_app.config
+    mode = config["REGISTRATION"]
+    if mode == "invitation":
+        raise RegistrationClosed(gettext("Accounts are created by the course administrators."))
+    problem = (
+        email_problem(email, config["EMAIL_CHECK_DELIVERABILITY"])
+        or domain_problem(email, allowed_domains(config["ALLOWED_EMAIL_DOMAINS"]))
+        or password_problem(password)
+    )
+    if problem:
+        raise AccountError(problem)
+    limit, window = config["REGISTRATIONS_PER_CLIENT"], config["RATE_LIMIT_WINDOW"]
+    if not ratelimit.count(ratelimit.client_key("register", ip), limit, window):
+        return Registration(links.Outcome.CLIENT_LIMITED)
+    password_hash = hash_password(password)
+    if mode == "open":
+        return Registration(
+            links.Outcome.DONE,
+            _new_user(email, name, organisation, country, Role.LEARNER, password_hash, language, verified=False),
+        )
+    if email_taken(email):
+        _profile(name, organisation, country)  # the same checks as for a new account
+        links.tell_already_registered(email, language)
+        return Registration(links.Outcome.DONE)
+    user = _new_user(email, name, organisation, country, Role.LEARNER, password_hash, language, verified=False)
+    links.send_verification(user)
+    return Registration(links.Outcome.DONE)

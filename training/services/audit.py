@@ -22,6 +22,10 @@ class AuditAction(StrEnum):
     ACCOUNT_DEACTIVATE = "account.deactivate"
     ACCOUNT_REACTIVATE = "account.reactivate"
     ACCOUNT_PASSWORD_RESET = "account.password_reset"  # noqa: S105 - an event name
+    ACCOUNT_PASSWORD_RESET_BY_EMAIL = "account.password_reset_by_email"  # noqa: S105 - an event name
+    ACCOUNT_INVITE = "account.invite"
+    ACCOUNT_INVITATION_ACCEPTED = "account.invitation_accepted"
+    ACCOUNT_EMAIL_CHANGE = "account.email_change"
     IMPORT_USERS = "import.users"
     IMPORT_MEMBERS = "import.members"
     GROUP_CREATE = "group.create"

@@ -28,6 +28,7 @@ from ..models import Group, Membership, PendingImport, User, utcnow
 from ..permissions import Actor, GroupRole, NotFound, Role, group_role_for, may_import, membership_problem
 from ..queries.groups import group_for, group_roles, groups_by_name
 from ..translatable import N_, gettext, ngettext
+from . import links
 from .accounts import NewAccount, hash_temporary, new_temporary_password
 from .audit import AuditAction, audit, group_label, printable
 from .groups import upsert_memberships
@@ -372,9 +373,10 @@ def pending_plan(actor: Actor, token: str) -> ImportPlan:
 
 
 @transactional
-def confirm_import(actor: Actor, token: str) -> ImportResult:
+def confirm_import(actor: Actor, token: str, invite: bool = True) -> ImportResult:
     """Apply a previewed import: every row, in this one transaction, or (on any problem)
-    none. The kept file is removed either way once applied."""
+    none. The kept file is removed either way once applied. New accounts are invited by
+    email (``invite``) or given temporary passwords, returned once to hand over."""
     pending = _pending(actor, token)
     kind = ImportKind(pending.kind)
     if kind == ImportKind.MEMBERS:
@@ -382,13 +384,18 @@ def confirm_import(actor: Actor, token: str) -> ImportResult:
     plan = plan_import(actor, kind, pending.content, pending.filename, pending.group_id)
     if not plan.ok:
         raise ImportRejected(plan)
-    result = _apply_users(actor, plan) if kind == ImportKind.USERS else _apply_members(actor, plan)
+    result = _apply_users(actor, plan, invite) if kind == ImportKind.USERS else _apply_members(actor, plan)
     db.session.delete(pending)
     return result
 
 
 def import_file(
-    actor: Actor, kind: ImportKind | str, data: bytes, filename: str = "", group_id: int | None = None
+    actor: Actor,
+    kind: ImportKind | str,
+    data: bytes,
+    filename: str = "",
+    group_id: int | None = None,
+    invite: bool = True,
 ) -> ImportResult:
     """Check and apply a file in one go (the command line): all rows or, with any problem,
     none (raises :class:`ImportRejected`)."""
@@ -397,18 +404,20 @@ def import_file(
         text = decode_upload(data, int(current_app.config["MAX_CONTENT_LENGTH"]))
     except CsvInvalid as exc:
         raise ImportRejected(ImportPlan(kind, filename, (), exc.problems, group_id)) from None
-    return _import_text(actor, kind, text, filename, group_id)
+    return _import_text(actor, kind, text, filename, group_id, invite)
 
 
 @transactional
-def _import_text(actor: Actor, kind: ImportKind, text: str, filename: str, group_id: int | None) -> ImportResult:
+def _import_text(
+    actor: Actor, kind: ImportKind, text: str, filename: str, group_id: int | None, invite: bool
+) -> ImportResult:
     plan = plan_import(actor, kind, text, filename, group_id)
     if not plan.ok:
         raise ImportRejected(plan)
-    return _apply_users(actor, plan) if kind == ImportKind.USERS else _apply_members(actor, plan)
+    return _apply_users(actor, plan, invite) if kind == ImportKind.USERS else _apply_members(actor, plan)
 
 
-def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
+def _apply_users(actor: Actor, plan: ImportPlan, invite: bool) -> ImportResult:
     groups = groups_by_name()
     existing = _users_by_email([r.email for r in plan.rows])
     created: list[NewAccount] = []
@@ -416,7 +425,7 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
     for row in plan.rows:
         user = existing.get(row.email)
         if user is None:
-            password = new_temporary_password()
+            password = None if invite else new_temporary_password()
             user = User(
                 email=row.email,
                 name=row.name,
@@ -424,11 +433,14 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
                 country=row.country,
                 language=row.language or None,
                 role=Role(row.role),
-                password_hash=hash_temporary(password),
-                must_change_password=True,
+                password_hash=hash_temporary(password) if password else "",
+                must_change_password=password is not None,
+                email_verified_at=None if invite else utcnow(),
             )
             db.session.add(user)
             db.session.flush()
+            if invite:
+                links.send_invitation(user)
             created.append(NewAccount(user, password))
         elif row.action == RowAction.UPDATE:
             user.name = row.name or user.name
@@ -451,6 +463,7 @@ def _apply_users(actor: Actor, plan: ImportPlan) -> ImportResult:
         updated=updated,
         unchanged=unchanged,
         memberships=memberships,
+        invited=invite,
     )
     return ImportResult(ImportKind.USERS, tuple(created), updated, unchanged, memberships, len(plan.rows))
 

@@ -55,6 +55,7 @@ ACCOUNT_STEPS = frozenset(
         "auth.change_password",
         "auth.mfa_setup",
         "auth.mfa_recovery_codes",
+        "account.verify_pending",
         "static",
     }
 )
@@ -103,6 +104,8 @@ def check_access() -> Response | None:
             and session.get("auth_via") != "lti"  # the LMS signed the person in (docs/interop.md)
         ):
             return redirect(url_for("auth.mfa_setup"))
+        if current_app.config["REGISTRATION"] == "verified" and current_user.email_verified_at is None:
+            return redirect(url_for("account.verify_pending"))
     if current_user.role not in rule.roles:
         abort(403)
     if rule.fresh and not recently_authenticated():

@@ -8,16 +8,16 @@ import time
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
 from .. import i18n, metrics
 from ..i18n import gettext, ngettext
 from ..models import utcnow
-from ..permissions import Role
 from ..queries.accounts import user_by_id
 from ..security import mark_reauthenticated, start_session
 from ..services import accounts, credentials
+from ..services.links import Outcome
 from .access import PUBLIC, SIGNED_IN, access
 from .forms import ChangePasswordForm, LanguageForm, LoginForm, ProfileMfaForm, ReauthForm, RegisterForm, TotpForm
 
@@ -141,23 +141,29 @@ def logout():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("learn.course_map"))
+    if current_app.config["REGISTRATION"] == "invitation":
+        return render_template("auth/registration_closed.html"), 403 if request.method == "POST" else 200
     form = RegisterForm(language=i18n.current_language())
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(
+            registration = accounts.register(
                 form.email.data,
                 form.name.data,
                 form.password.data,
-                Role.LEARNER,
                 organisation=form.organisation.data or "",
                 country=form.country.data or "",
                 language=form.language.data,
+                ip=client_ip(),
             )
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc)) if "email" in str(exc).lower() else form.form_errors.append(str(exc))
         else:
-            start_session(user)
-            i18n.choose(user.language)
+            if registration.outcome == Outcome.CLIENT_LIMITED:
+                abort(429)
+            if registration.user is None:  # a link to confirm the address was mailed
+                return render_template("auth/registered.html", email=form.email.data.strip())
+            start_session(registration.user)
+            i18n.choose(registration.user.language)
             flash(gettext("Welcome! Your account is ready. Start with the first unit below."), "success")
             return redirect(url_for("learn.course_map"))
     status = 400 if request.method == "POST" else 200

@@ -113,3 +113,39 @@ class ProfileMfaForm(FlaskForm):
         _l("Code from your authenticator app"), validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=10)]
     )
     submit = SubmitField(_l("Turn on two-step sign-in"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(_l("Enter your email address.")), Length(max=MAX_EMAIL_LENGTH)],
+        description=_l("The address of your account."),
+    )
+    submit = SubmitField(_l("Send me a link"))
+
+
+class NewPasswordForm(FlaskForm):
+    """Choosing a password through a link: a reset, or accepting an invitation."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[_valid_new_password],
+        description=_l("At least 8 characters. A short sentence works well."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"), validators=[EqualTo("password", _l("The two passwords are not the same."))]
+    )
+    submit = SubmitField(_l("Save my password"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email address"),
+        validators=[DataRequired(_l("Enter the new address.")), valid_email, Length(max=MAX_EMAIL_LENGTH)],
+    )
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)],
+        description=_l("To show it is you."),
+    )
+    submit = SubmitField(_l("Send a confirmation link"))

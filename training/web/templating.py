@@ -18,7 +18,7 @@ from typing import Protocol
 from flask import Flask
 from flask_login import current_user
 
-from ..course import get_course
+from ..course import get_catalogue, get_course
 from ..i18n import current_language, language_name_for_reader, text_direction
 from ..models import Role
 from ..progress import percent_of
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
         untranslated=untranslated,
         reading_language=reading_language,
     )
+    app.jinja_env.globals["course_name"] = lambda: get_catalogue().guide.title  # emails: no request
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -18,12 +18,12 @@ from ...permissions import Role
 from ...queries.accounts import countries, get_account, list_accounts, organisations
 from ...queries.audit import list_audit
 from ...queries.groups import groups_of, list_groups
-from ...services import accounts
+from ...services import accounts, links
 from ..access import ADMIN, STAFF, access
 from ..forms import ActionForm, country_name
 from .blueprint import bp
 from .common import actor, or_404, page_number
-from .forms import AccountEditForm, AccountFilterForm, AccountForm, RoleForm
+from .forms import INVITE, AccountEditForm, AccountFilterForm, AccountForm, EmailChangeForm, RoleForm
 
 
 @bp.route("/")
@@ -71,10 +71,19 @@ def user_new():
                 form.organisation.data or "",
                 form.country.data or "",
                 form.language.data or None,
+                invite=form.delivery.data == INVITE,
             )
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
+            if created.temporary_password is None:
+                flash(
+                    gettext(
+                        "The account is created and an invitation was sent to %(email)s.", email=created.user.email
+                    ),
+                    "success",
+                )
+                return redirect(url_for("admin.user", user_id=created.user.id), code=303)
             return render_template(
                 "admin/password_issued.html", user=created.user, password=created.temporary_password, created=True
             )
@@ -120,7 +129,7 @@ def _account_action(
     if form.validate_on_submit():
         try:
             password = action(account)
-        except accounts.AccountError as exc:
+        except (accounts.AccountError, links.LinkError) as exc:
             form.form_errors.append(str(exc))
         else:
             if password is not None:
@@ -171,4 +180,30 @@ def user_reactivate(user_id: int):
 def user_password(user_id: int):
     return _account_action(
         user_id, "admin/user_password.html", lambda account: accounts.reset_password(actor(), account.id), ""
+    )
+
+
+@bp.route("/users/<int:user_id>/invitation", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def user_invitation(user_id: int):
+    def resend(account: User) -> None:
+        links.resend_invitation(actor(), account.id)
+
+    return _account_action(
+        user_id, "admin/user_invitation.html", resend, N_("A new invitation is sent; the earlier link no longer works.")
+    )
+
+
+@bp.route("/users/<int:user_id>/email", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def user_email(user_id: int):
+    def change(account: User) -> None:
+        links.change_email_for(actor(), account.id, request.form.get("email", ""))
+
+    return _account_action(
+        user_id,
+        "admin/user_email.html",
+        change,
+        N_("The address is changed; the previous address was told."),
+        lambda account: EmailChangeForm(data=None if request.method == "POST" else {"email": account.email}),
     )

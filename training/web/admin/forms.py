@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    RadioField,
     SearchField,
     SelectChoice,
     SelectField,
@@ -66,7 +67,12 @@ class AccountFilterForm(GetForm):
     language = SelectField(_l("Language"), choices=language_filter_choices, validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[C("", _l("Active and deactivated")), C("active", _l("Active")), C("inactive", _l("Deactivated"))],
+        choices=[
+            C("", _l("Active and deactivated")),
+            C("active", _l("Active")),
+            C("inactive", _l("Deactivated")),
+            C("invited", _l("Invitation not accepted yet")),
+        ],
         validators=[Optional()],
     )
 
@@ -83,10 +89,34 @@ class ProfileFields(FlaskForm):
     )
 
 
+INVITE, TEMPORARY_PASSWORD = "invite", "password"
+
+
+def delivery_field() -> RadioField:
+    return RadioField(
+        _l("How the person gets in"),
+        choices=[
+            C(INVITE, _l("Send an invitation by email: they choose their own password (recommended)")),
+            C(TEMPORARY_PASSWORD, _l("Make a temporary password to hand over in person, where email is not available")),
+        ],
+        default=INVITE,
+    )
+
+
 class AccountForm(ProfileFields):
     email = EmailField(_l("Email address"), validators=[valid_email, Length(max=MAX_EMAIL_LENGTH)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.LEARNER.value)
+    delivery = delivery_field()
     submit = SubmitField(_l("Create the account"))
+
+
+class ConfirmImportForm(FlaskForm):
+    delivery = delivery_field()
+
+
+class EmailChangeForm(FlaskForm):
+    email = EmailField(_l("New email address"), validators=[valid_email, Length(max=MAX_EMAIL_LENGTH)])
+    submit = SubmitField(_l("Change the address"))
 
 
 class AccountEditForm(ProfileFields):

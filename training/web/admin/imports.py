@@ -4,6 +4,8 @@ members at ``/admin/groups/<id>/import``. Both need a recent password."""
 
 from __future__ import annotations
 
+import base64
+
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 
 from ...csvio import write_csv
@@ -12,10 +14,9 @@ from ...models import Group
 from ...queries.groups import group_for
 from ...services import imports
 from ..access import ADMIN, access
-from ..forms import ActionForm
 from .blueprint import bp
 from .common import actor, found, or_404
-from .forms import ImportForm
+from .forms import INVITE, ConfirmImportForm, ImportForm
 
 TEMPLATE_ROWS = [
     ("email", "name", "organisation", "country", "role", "groups"),
@@ -71,22 +72,35 @@ def import_template():
 @access(ADMIN.recent())
 def import_preview(token: str):
     plan = or_404(lambda: imports.pending_plan(actor(), token))
-    form = ActionForm()
+    form = ConfirmImportForm()
     group_id = plan.group_id
     group = or_404(lambda: group_for(actor(), group_id)) if group_id is not None else None
     if form.validate_on_submit():
         try:
             with found():
-                result = imports.confirm_import(actor(), token)
+                result = imports.confirm_import(actor(), token, invite=form.delivery.data == INVITE)
         except imports.ImportRejected as exc:
             plan = exc.plan
         else:
             if result.created:
-                return render_template("admin/import_done.html", result=result, group=group)
+                return render_template(
+                    "admin/import_done.html", result=result, group=group, passwords_csv=_passwords_csv(result)
+                )
             flash(_summary(result), "success")
             return redirect(url_for("admin.group", group_id=group.id) if group else url_for("admin.users"), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/import_preview.html", plan=plan, form=form, token=token, group=group), status
+
+
+def _passwords_csv(result: imports.ImportResult) -> str | None:
+    """The new accounts' temporary passwords as a CSV file the page offers to download (a
+    ``data:`` link: the passwords are kept nowhere readable on the server, so the file is
+    made now, once, with the page)."""
+    rows = [(new.user.name, new.user.email, new.temporary_password) for new in result.created if new.temporary_password]
+    if not rows:
+        return None
+    text = write_csv((gettext("Name"), gettext("Email"), gettext("Temporary password")), rows)
+    return "data:text/csv;charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 def _summary(result: imports.ImportResult) -> str:

@@ -1,0 +1,189 @@
+"""Blueprint "account": what a person does through links sent by email — reset a forgotten
+password, accept an invitation, confirm their address, move their account to a new one —
+and the forms that send those links.
+
+Opening a link (GET) changes nothing, so a mail scanner that fetches it uses nothing up; the
+page's button (POST) does. A link that is unknown, used, expired or replaced answers with one
+page that offers a new one and never says which of these it was.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+
+from ..i18n import gettext
+from ..models import User
+from ..queries import limits
+from ..security import start_session
+from ..services import credentials, links, ratelimit
+from ..services.links import LinkInvalid, Outcome, Purpose
+from .access import PUBLIC, SIGNED_IN, access
+from .auth import client_ip, locked_message
+from .forms import ActionForm, ChangeEmailForm, ForgotPasswordForm, NewPasswordForm
+
+bp = Blueprint("account", __name__)
+
+
+def _status() -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def _link_user(token: str, purpose: Purpose) -> links.LinkFor | None:
+    """The account a link is for; None when the link does not work. A client that keeps
+    trying links that do not work is refused for a while (429)."""
+    config = current_app.config
+    key = ratelimit.client_key("bad-link", client_ip())
+    if limits.exceeded(key, config["LINK_ATTEMPTS_PER_CLIENT"], config["RATE_LIMIT_WINDOW"]):
+        abort(429)
+    try:
+        return links.account_for_link(token, purpose)
+    except LinkInvalid:
+        ratelimit.hit(key, config["LINK_ATTEMPTS_PER_CLIENT"], config["RATE_LIMIT_WINDOW"])
+        return None
+
+
+def _link_invalid(purpose: Purpose):
+    return render_template("account/link_invalid.html", purpose=purpose.value), 400
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@access(PUBLIC)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        if links.request_password_reset(form.email.data, client_ip()) == Outcome.CLIENT_LIMITED:
+            abort(429)
+        hours = max(1, round(current_app.config["PASSWORD_RESET_LIFETIME"].total_seconds() / 3600))
+        return render_template("account/forgot_sent.html", email=form.email.data.strip(), hours=hours)
+    return render_template("account/forgot.html", form=form), _status()
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def reset_password(token: str):
+    found = _link_user(token, Purpose.RESET)
+    if found is None:
+        return _link_invalid(Purpose.RESET)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            links.reset_password(token, form.password.data, client_ip())
+        except LinkInvalid:
+            return _link_invalid(Purpose.RESET)
+        except credentials.PasswordError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            logout_user()
+            session.clear()
+            flash(gettext("Your new password is saved and you were signed out everywhere. Sign in with it."), "success")
+            return redirect(url_for("auth.login"), code=303)
+    return render_template("account/new_password.html", form=form, user=found.user, purpose="reset"), _status()
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def accept_invitation(token: str):
+    found = _link_user(token, Purpose.INVITE)
+    if found is None or not found.user.active:
+        return _link_invalid(Purpose.INVITE)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = links.accept_invitation(token, form.password.data, client_ip())
+        except LinkInvalid:
+            return _link_invalid(Purpose.INVITE)
+        except credentials.PasswordError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            if user.mfa_enabled:  # the second step still applies
+                flash(gettext("Your password is saved. Sign in with it."), "success")
+                return redirect(url_for("auth.login"), code=303)
+            start_session(user)
+            flash(gettext("Welcome! Your password is saved and you are signed in."), "success")
+            return redirect(url_for("learn.course_map"), code=303)
+    return render_template("account/new_password.html", form=form, user=found.user, purpose="invitation"), _status()
+
+
+@bp.route("/email/verify/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def verify_email(token: str):
+    found = _link_user(token, Purpose.VERIFY)
+    if found is None:
+        return _link_invalid(Purpose.VERIFY)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            links.verify_email(token)
+        except LinkInvalid:
+            return _link_invalid(Purpose.VERIFY)
+        return _confirmed(found.user, gettext("Your email address is confirmed."))
+    return render_template("account/confirm.html", form=form, email=found.user.email, purpose="verify"), _status()
+
+
+@bp.route("/email/confirm/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def confirm_email(token: str):
+    found = _link_user(token, Purpose.EMAIL)
+    if found is None:
+        return _link_invalid(Purpose.EMAIL)
+    form, user, new_email = ActionForm(), found.user, found.new_email
+    if form.validate_on_submit():
+        try:
+            links.confirm_email_change(token, client_ip())
+        except LinkInvalid:
+            return _link_invalid(Purpose.EMAIL)
+        except links.LinkError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return _confirmed(user, gettext("Your account now uses the address %(email)s.", email=new_email))
+    return render_template("account/confirm.html", form=form, email=new_email, purpose="email"), _status()
+
+
+def _confirmed(user: User, message: str):
+    flash(message, "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("auth.account"), code=303)
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def change_email():
+    form = ChangeEmailForm()
+    status = _status()
+    if form.validate_on_submit():
+        email, ip = current_user.email, client_ip()
+        lock = credentials.locked_until(email, ip)
+        if lock is not None:
+            form.password.errors.append(locked_message(lock))
+            status = 429
+        elif not credentials.verify_password(current_user, form.password.data):
+            credentials.record_failed_sign_in(email, ip)
+            form.password.errors.append(gettext("The password is not correct."))
+            status = 401
+        else:
+            try:
+                outcome = links.request_email_change(current_user.id, form.email.data, ip)
+            except links.LinkError as exc:
+                form.email.errors.append(str(exc))
+            else:
+                if outcome == Outcome.CLIENT_LIMITED:
+                    abort(429)
+                return render_template("account/change_email_sent.html", email=form.email.data.strip())
+    return render_template("account/change_email.html", form=form), status
+
+
+@bp.route("/account/confirm-address", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def verify_pending():
+    """Where a person whose address is not confirmed yet lands (``REGISTRATION = "verified"``)."""
+    if current_user.email_verified_at is not None:
+        return redirect(url_for("learn.course_map"))
+    form = ActionForm()
+    if form.validate_on_submit():
+        if links.request_verification(current_user.id, client_ip()) == Outcome.CLIENT_LIMITED:
+            abort(429)
+        flash(gettext("We sent a new link to %(email)s.", email=current_user.email), "success")
+        return redirect(url_for("account.verify_pending"), code=303)
+    return render_template("account/verify_pending.html", form=form), _status()
