@@ -4,7 +4,7 @@ Accounts that existed before count as confirmed from their creation: an administ
 them or their owner registered when no confirmation was asked for.
 
 Revision ID: 8c1f0a2b3d4e
-Revises: a3c9e7f1d254
+Revises: e5a1c9d3b7f2
 Create Date: 2026-12-06 09:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8c1f0a2b3d4e'
-down_revision = 'a3c9e7f1d254'
+down_revision = 'e5a1c9d3b7f2'
 branch_labels = None
 depends_on = None
 
