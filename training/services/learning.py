@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..content.model import Catalogue
-from ..database import changed_rows, insert, transactional
+from ..database import insert, transactional
 from ..extensions import db
 from ..interop import events
 from ..models import LessonProgress, ProgressRequest, utcnow
@@ -108,8 +108,9 @@ def _claim(user_id: int, key: str | None, unit_id: str, lesson_id: str, now: dat
         insert(ProgressRequest)
         .values(user_id=user_id, idempotency_key=key, unit_id=unit_id, lesson_id=lesson_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+        .returning(ProgressRequest.id)  # a row only when this request is the first with its key
     )
-    return changed_rows(claimed) == 1
+    return claimed.scalar_one_or_none() is not None
 
 
 def _mark_read(user_id: int, unit_id: str, lesson_id: str, version: str, now: datetime) -> None:
