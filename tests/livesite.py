@@ -105,9 +105,12 @@ def live_site(
     content: Path = MINIMAL,
     extra_env: dict[str, str] | None = None,
     startup: float = 30,
+    port: int | None = None,
 ) -> Iterator[LiveSite]:
     """Migrate an empty database and serve it with gunicorn; stop everything afterwards.
-    ``startup``: seconds the server may take to answer (the real course takes longer to check)."""
+    ``startup``: seconds the server may take to answer (the real course takes longer to check).
+    ``port``: serve on this one (a browser keeps a site's storage per origin, so a test that
+    restarts the server and expects the browser to find its data again reuses the port)."""
     with empty_database(tmp_path) as database_url:
         env = {
             **os.environ,
@@ -119,16 +122,21 @@ def live_site(
         }
         env.pop("TRAINING_TEST_DATABASE_URL", None)
         subprocess.run([TRAINING, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
-        with serve(tmp_path / "server.log", env, workers, threads, startup) as site:
+        with serve(tmp_path / "server.log", env, workers, threads, startup, port) as site:
             yield site
 
 
 @contextmanager
 def serve(
-    log_path: Path, env: dict[str, str], workers: int = 2, threads: int = 4, startup: float = 30
+    log_path: Path,
+    env: dict[str, str],
+    workers: int = 2,
+    threads: int = 4,
+    startup: float = 30,
+    port: int | None = None,
 ) -> Iterator[LiveSite]:
-    """``training serve`` on a free loopback port with ``env``, until the block ends."""
-    port = free_port()
+    """``training serve`` on a loopback port (a free one unless given) with ``env``, until the block ends."""
+    port = port or free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [TRAINING, "serve", "--host", "127.0.0.1", "--port", str(port)]

@@ -64,6 +64,7 @@ PURE = [
     "badge.py",
     "signing.py",
     "evaluation.py",
+    "offline.py",
 ]
 LAYERS = [
     Layer("content: the pipeline stands alone", modules("content/*.py"), ("training.",)),

@@ -286,6 +286,25 @@ class LessonProgress(Base):
     """The lesson's version when it was marked read."""
 
 
+class ProgressRequest(Base):
+    """One "mark as read" request that carried an idempotency key, applied once.
+
+    A device that lost its connection sends its queued requests again, possibly more than
+    once (a retry after a lost answer, a sync from two tabs); the unique key makes every
+    resend after the first a no-op, decided by the database under any concurrency.
+    """
+
+    __tablename__ = "progress_request"
+    __table_args__ = (sa.UniqueConstraint("user_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(64))
+    unit_id: Mapped[str] = mapped_column(sa.String(64))
+    lesson_id: Mapped[str] = mapped_column(sa.String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class QuizAttempt(Base):
     """One try at a quiz, with the pass mark and content version as they were at the time."""
 

@@ -53,6 +53,11 @@ def test_public_routes_are_only_the_expected_ones(app):
         "certificates.badge_file",
         "certificates.jwks",
         "certificates.status_list",
+        # The installable app: what a phone needs before anyone signs in (no account data).
+        "offline.manifest",
+        "offline.icon",
+        "offline.service_worker",
+        "offline.offline_page",
     }
 
 
@@ -68,6 +73,9 @@ LEARNING_ROUTES = [
     ("POST", "/units/alpha/first-steps/complete", 303),  # read: on to the next lesson
     ("POST", "/quizzes/alpha-quiz/start", 303),  # started: on to the quiz page
     ("GET", "/quizzes/alpha-quiz/attempts/1", 404),  # nothing submitted yet: not found, for everyone
+    ("GET", "/saved", 200),
+    ("GET", "/offline/units.json", 200),
+    ("GET", "/offline/sync", 200),
 ]
 
 

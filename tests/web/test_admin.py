@@ -326,14 +326,17 @@ PAYLOADS = {
 
 class _ActiveMarkup(HTMLParser):
     """Collects what a browser would run or load: script/iframe elements, on* handlers,
-    javascript: URLs."""
+    javascript: URLs. The site's own scripts (fingerprinted files under /static/) are expected."""
 
     def __init__(self) -> None:
         super().__init__()
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag in ("script", "iframe", "object", "embed"):
+        own_script = tag == "script" and re.fullmatch(
+            r"/static/[a-z-]+\.[0-9a-f]{10}\.js", dict(attrs).get("src") or ""
+        )
+        if tag in ("script", "iframe", "object", "embed") and not own_script:
             self.found.append(f"<{tag}>")
         for name, value in attrs:
             if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):

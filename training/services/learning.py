@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -11,7 +12,8 @@ from ..content.model import Catalogue
 from ..database import insert, transactional
 from ..extensions import db
 from ..interop import events
-from ..models import LessonProgress, utcnow
+from ..models import LessonProgress, ProgressRequest, utcnow
+from ..offline import QueuedRead
 from ..progress import LessonRecord
 from . import certificates, outbox
 from .summaries import learner_changed
@@ -64,11 +66,54 @@ def record_lesson_read(
     now: datetime | None = None,
     *,
     catalogue: Catalogue | None = None,
+    key: str | None = None,
 ) -> bool:
     """Mark a lesson read. The first time counts: ``completed_at`` and the version stay as set.
     With the ``catalogue``, a read that completes the course issues its certificate; True
-    when it did (the learner is shown the completion page)."""
+    when it did (the learner is shown the completion page).
+
+    With an idempotency ``key`` (sent by the lesson page's form, and by a device sending
+    what it queued while offline), the request is applied at most once: a resend with the
+    same key changes nothing, not even the "last opened" time.
+    """
     now = now or utcnow()
+    if not _claim(user_id, key, unit_id, lesson_id, now):
+        return False
+    _mark_read(user_id, unit_id, lesson_id, version, now)
+    return catalogue is not None and certificates.note_progress(catalogue, user_id, now) is not None
+
+
+@transactional
+def record_queued_reads(user_id: int, reads: Sequence[QueuedRead], catalogue: Catalogue | None = None) -> list[bool]:
+    """Apply the reads a device queued while offline, in one transaction; each is applied at
+    most once by its idempotency key (False: an earlier send already counted). With the
+    ``catalogue``, reads that complete the course issue its certificate, as online."""
+    now = utcnow()
+    applied = []
+    for read in reads:
+        fresh = _claim(user_id, read.key, read.unit_id, read.lesson_id, now)
+        if fresh:
+            _mark_read(user_id, read.unit_id, read.lesson_id, read.version, now)
+        applied.append(fresh)
+    if catalogue is not None and any(applied):
+        certificates.note_progress(catalogue, user_id, now)
+    return applied
+
+
+def _claim(user_id: int, key: str | None, unit_id: str, lesson_id: str, now: datetime) -> bool:
+    """Whether a request is new: False for one whose idempotency key was already applied."""
+    if key is None:
+        return True
+    claimed = db.session.execute(
+        insert(ProgressRequest)
+        .values(user_id=user_id, idempotency_key=key, unit_id=unit_id, lesson_id=lesson_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+        .returning(ProgressRequest.id)  # a row only when this request is the first with its key
+    )
+    return claimed.scalar_one_or_none() is not None
+
+
+def _mark_read(user_id: int, unit_id: str, lesson_id: str, version: str, now: datetime) -> None:
     stmt = insert(LessonProgress).values(
         user_id=user_id,
         unit_id=unit_id,
@@ -93,4 +138,3 @@ def record_lesson_read(
     )
     outbox.record(user_id, [events.LessonRead(user_id, unit_id, lesson_id, now)])
     learner_changed(user_id)
-    return catalogue is not None and certificates.note_progress(catalogue, user_id, now) is not None

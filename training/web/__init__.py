@@ -5,7 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Add every blueprint's routes to the app."""
-    from . import account, admin, api, auth, certificates, evaluation, guide, learn, lti, quiz
+    from . import account, admin, api, auth, certificates, evaluation, guide, learn, lti, offline, quiz
 
-    for module in (auth, account, learn, quiz, guide, certificates, evaluation, admin, api, lti):
+    for module in (auth, account, learn, quiz, guide, certificates, evaluation, admin, api, lti, offline):
         app.register_blueprint(module.bp)

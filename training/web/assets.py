@@ -2,7 +2,8 @@
 cached for a year.
 
 A file's URL changes whenever its bytes change, so browsers on slow connections can keep
-it for a year without ever using a stale copy; responses are compressed when they help.
+it for a year without ever using a stale copy. Pages are compressed as they are sent; static
+files are compressed once, ahead of time, with Brotli and gzip (``wire.py``).
 
 Behind nginx, ``training assets collect DIR`` writes each file under its fingerprinted name
 (with a gzip copy beside it) for nginx to serve from disk (``deploy/nginx/training.conf``).
@@ -28,6 +29,7 @@ from flask_compress import Compress
 from ..content.images import URL_PREFIX
 from ..course import get_catalogue
 from .access import PUBLIC, access
+from .wire import COMPRESSIBLE, precompressed, warm
 
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
 ONE_YEAR = 365 * 24 * 3600
@@ -56,8 +58,9 @@ def static(filename: str) -> Response:
         real = str(Path(filename).with_name(found["stem"] + found["suffix"]))
         response = send_from_directory(folder, real, max_age=ONE_YEAR)
         response.cache_control.immutable = True
-        return response
-    return send_from_directory(folder, filename, max_age=0)
+        return precompressed(Path(folder) / real, response)
+    response = send_from_directory(folder, filename, max_age=0)
+    return precompressed(Path(folder) / filename, response)
 
 
 IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -80,7 +83,11 @@ def course_image(name: str) -> Response:
 
 
 def _static_folder() -> str:
-    folder = current_app.static_folder
+    return _static_folder_of(current_app)
+
+
+def _static_folder_of(app: Flask) -> str:
+    folder = app.static_folder
     assert folder is not None  # the app is created with its package's static folder
     return folder
 
@@ -97,10 +104,8 @@ def init_app(app: Flask) -> None:
         ["text/html", "text/css", "text/csv", "application/javascript", "application/json", "image/svg+xml"],
     )
     compress.init_app(app)
+    warm(_static_folder_of(app))
     app.cli.add_command(assets_command)
-
-
-COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".txt", ".html", ".webmanifest"}
 
 
 def collect(folder: Path, target: Path) -> int:

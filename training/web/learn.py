@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from flask import Blueprint, flash, get_template_attribute, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    flash,
+    get_template_attribute,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from .. import offline
 from ..certificates import course_mode
 from ..course import get_course, lesson_or_404, unit_or_404
 from ..i18n import N_, current_language, gettext
@@ -15,6 +25,8 @@ from ..progress import course_progress, lesson_status
 from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
+from .errors import render_error
+from .wire import conditional_page
 
 bp = Blueprint("learn", __name__)
 
@@ -52,9 +64,11 @@ def lesson(unit_id: str, lesson_id: str):
     catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id)
     record = lesson_record(current_user.id, unit.id, lesson.id)
-    learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
+    if request.headers.get(offline.SAVE_HEADER) != "1":  # a device saving the page is no reading
+        learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
     parts = lesson_parts(catalogue.version, unit.id, lesson.id, current_language())
-    return render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts, status=lesson_status(record))
+    page = render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts, status=lesson_status(record))
+    return conditional_page(make_response(page))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +113,10 @@ def lesson_parts(version: str, unit_id: str, lesson_id: str, language: str) -> L
 def complete(unit_id: str, lesson_id: str):
     catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id)  # the form's CSRF token is checked before any view
-    if learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version, catalogue=catalogue):
+    key = request.form.get("idempotency_key") or None
+    if key is not None and not offline.valid_idempotency_key(key):
+        return render_error(400, gettext("The form was changed: reload the lesson and mark it as read again."))
+    if learning.record_lesson_read(current_user.id, unit.id, lesson.id, lesson.version, catalogue=catalogue, key=key):
         return redirect(url_for("certificates.completed"), code=303)
     _, after = catalogue.neighbours(unit.id, lesson.id)
     if after is not None and after.unit_id == unit.id:

@@ -1,0 +1,83 @@
+"""Small on the wire: conditional lesson pages (``ETag``/``304``) and static files compressed
+once, ahead of time, with gzip and Brotli, sent to clients that accept them.
+
+Pages are compressed as they are sent (Flask-Compress, see ``assets.py``); static files
+never change under their fingerprinted names, so each is compressed once per process at
+the highest levels (Brotli 11, gzip 9), which would be too slow to do per request.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+
+import brotli
+from flask import Response, request, session
+
+COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".txt", ".html", ".webmanifest"}
+"""What is worth compressing, here and in ``training assets collect``."""
+ENCODINGS = ("br", "gzip")
+
+TOKENS = re.compile(rb'name="(?:csrf_token|idempotency_key)" value="[^"]*"')
+
+
+def conditional_page(response: Response) -> Response:
+    """A weak ETag, and ``304 Not Modified`` when the client already holds this page.
+
+    Safe because the page is compared without its form tokens (new at every render) but
+    with the session's own token: a copy the client holds from this same session has a
+    form token that is still valid, and any other change (the text, the learner's progress,
+    the page frame) changes the tag. Signed-in pages stay ``no-store``, so browsers keep no
+    copy of their own; the copies that profit are the ones a device saved for offline use.
+    """
+    body = TOKENS.sub(b"", response.get_data())
+    session_token = str(session.get("csrf_token", "")).encode()
+    response.set_etag(hashlib.sha256(body + b"\0" + session_token).hexdigest()[:32], weak=True)
+    response.make_conditional(request)  # changes the response in place
+    return response
+
+
+@cache
+def _compressed(path: Path, mtime: float, encoding: str) -> bytes:
+    data = path.read_bytes()
+    if encoding == "br":
+        return brotli.compress(data, quality=11)
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def precompressed(path: Path, response: Response) -> Response:
+    """Swap a static file's body for its Brotli or gzip form when the client accepts one and
+    it is smaller; the ETag names the encoding, and caches are told the answer varies."""
+    if path.suffix not in COMPRESSIBLE or response.status_code != 200:
+        return response
+    response.vary.add("Accept-Encoding")
+    accepted = request.accept_encodings
+    for encoding in ENCODINGS:
+        if accepted[encoding] <= 0:
+            continue
+        data = _compressed(path, path.stat().st_mtime, encoding)
+        if len(data) >= path.stat().st_size:
+            return response
+        etag, _ = response.get_etag()
+        sent_file = response.response  # the open file send_file would have streamed
+        response.direct_passthrough = False
+        response.set_data(data)
+        if hasattr(sent_file, "close"):
+            sent_file.close()
+        response.headers["Content-Encoding"] = encoding
+        if etag:
+            response.set_etag(f"{etag}-{encoding}")
+        response.make_conditional(request)
+        return response
+    return response
+
+
+def warm(folder: str) -> None:
+    """Compress every static file once at start-up, before the first request asks."""
+    for path in Path(folder).rglob("*"):
+        if path.is_file() and path.suffix in COMPRESSIBLE:
+            for encoding in ENCODINGS:
+                _compressed(path, path.stat().st_mtime, encoding)
