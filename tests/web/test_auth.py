@@ -198,6 +198,9 @@ def test_next_parameter_never_leaves_the_site(client, target: str):
     response = client.post(
         "/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
+    if any(ord(ch) < 32 for ch in target):
+        assert response.status_code == 400  # a control character in a query is refused outright
+        return
     location = response.headers["Location"]
     assert response.status_code == 302
     # What a browser would make of it: tabs and newlines dropped, backslashes read as slashes.

@@ -17,6 +17,7 @@ from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, grad
 from ..security import EXPIRED_USER, PENDING_ANSWERS
 from ..services import attempts
 from .access import SIGNED_IN, access
+from .params import number, optional_number
 
 bp = Blueprint("quiz", __name__)
 
@@ -33,9 +34,9 @@ def keep_unsent_answers() -> None:
         session[PENDING_ANSWERS] = {"quiz": (request.view_args or {}).get("quiz_id"), "form": form, "owner": owner}
 
 
-def _own_attempt(quiz_id: str, attempt_id: str) -> QuizAttempt:
-    """The learner's own attempt named in a form; anyone else's (or none) is a 404."""
-    attempt = own_attempt(current_user.id, quiz_id, int(attempt_id)) if attempt_id.isdigit() else None
+def _own_attempt(quiz_id: str, attempt_id: int) -> QuizAttempt:
+    """The learner's own attempt; anyone else's (or none) is a 404."""
+    attempt = own_attempt(current_user.id, quiz_id, attempt_id)
     if attempt is None:
         abort(404)
     return attempt
@@ -44,13 +45,12 @@ def _own_attempt(quiz_id: str, attempt_id: str) -> QuizAttempt:
 def _posted_answers(quiz: Quiz) -> tuple[QuizAttempt, dict[str, Answer], int]:
     """The learner's own attempt named in the form, the answers (400 when they do not fit
     the quiz) and the autosave sequence number."""
-    attempt = _own_attempt(quiz.id, request.form.get("attempt", ""))
+    attempt = _own_attempt(quiz.id, number(request.form.get("attempt"), "attempt", 1))
     try:
         answers = parse_answers(quiz, request.form.to_dict(flat=False))
     except InvalidSubmission:
         abort(400)
-    seq = request.form.get("seq", "")
-    return attempt, answers, int(seq) if seq.isdigit() else 0
+    return attempt, answers, optional_number(request.form.get("seq"), "seq") or 0
 
 
 def _unit_progress(quiz: Quiz) -> tuple[Unit, UnitProgress, QuizProgress, CourseProgress]:
@@ -132,7 +132,7 @@ def submit(quiz_id: str):
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
     if request.form.get("action") == "save":
         attempts.save_draft(current_user.id, attempt.id, answers, seq)
-        attempt = _own_attempt(quiz.id, str(attempt.id))  # as saved: the next sequence number
+        attempt = _own_attempt(quiz.id, attempt.id)  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
         return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), quiz_progress, saved=True)
     submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
