@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
@@ -68,11 +69,13 @@ def page_number() -> int:
     return optional_number(request.args.get("page"), "page", 1, MAX_PAGE) or 1
 
 
-def carried_args(*forms: Form) -> dict[str, str]:
+def carried_args(*forms: Form) -> dict[str, Any]:
     """The query arguments a page carries into its links (pages, downloads): the non-empty
-    values of its forms' own fields, nothing else from the query string."""
+    values of its forms' own fields (every value of a repeated one), nothing else from the
+    query string."""
     names = {name for form in forms for name in form._fields}
-    return {name: value for name, value in request.args.items() if name in names and value}
+    carried = {name: [v for v in request.args.getlist(name) if v] for name in names}
+    return {name: values for name, values in carried.items() if values}
 
 
 def _control(text: str, allowed: str = "") -> bool:
