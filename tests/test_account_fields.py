@@ -129,4 +129,3 @@ def test_the_command_line_says_which_country_code_it_recorded(app):
     outcome = by_command_line(app, "wanjiru@example.org", "Wanjiru Kamau", "", "Kenya")
     assert outcome.stored is not None and outcome.stored.country == "KE"
     assert "Country: “Kenya” is recorded as KE (Kenya)." in outcome.said
-

@@ -48,10 +48,13 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_ENABLED = True
 
-    # Login throttling, shared by all workers through the database.
-    LOGIN_MAX_FAILURES = 5  # per account within the window
-    LOGIN_MAX_FAILURES_PER_IP = 30
+    # Throttling, shared by all workers through the database (training.services.credentials):
+    # past a limit, the client waits LOGIN_FIRST_PAUSE, then twice as long each time, at most
+    # LOGIN_LOCKOUT; counts are forgotten after LOGIN_FAILURE_WINDOW without a new one.
+    LOGIN_MAX_FAILURES = 5  # wrong passwords for one account from one client; wrong second-step codes
+    LOGIN_MAX_FAILURES_PER_IP = 30  # failures of any kind from one client
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_FIRST_PAUSE = timedelta(minutes=1)
     LOGIN_LOCKOUT = timedelta(minutes=15)
 
     # argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4).

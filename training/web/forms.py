@@ -86,7 +86,7 @@ class LoginForm(FlaskForm):
 
 
 class TotpForm(FlaskForm):
-    code = StringField(_l("Authentication code"), validators=[DataRequired(_l("Enter the code.")), Length(max=20)])
+    code = StringField(_l("Authentication code"), validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
     submit = SubmitField(_l("Verify"))
 
 
