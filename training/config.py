@@ -57,6 +57,8 @@ class Config:
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     LOGIN_FIRST_PAUSE = timedelta(minutes=1)
     LOGIN_LOCKOUT = timedelta(minutes=15)
+    IMPORTS_PER_ACCOUNT = 30  # CSV files checked by one administrator within RATE_LIMIT_WINDOW
+    AUTOSAVES_PER_ACCOUNT = 3600  # background quiz saves by one person within RATE_LIMIT_WINDOW (one a second)
 
     # argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4).
     ARGON2_TIME_COST = 3

@@ -160,11 +160,10 @@ class RecoveryCode(Base):
 
 
 class LoginThrottle(Base):
-    """Failures (or costly requests) counted per key: one account from one client, one
-    client, one account's second step, one client's registrations (see
-    ``training.services.credentials``). Kept in the database so every server sees the same
-    counts; ``window_started_at`` is the latest count, and the counts start again after a
-    quiet window."""
+    """Failed sign-ins and second steps counted per key: one account from one client, one
+    client, one account's second step (see ``training.services.credentials``). Kept in the
+    database so every server sees the same counts; ``window_started_at`` is the latest
+    count, and the counts start again after a quiet window."""
 
     __tablename__ = "login_throttle"
 

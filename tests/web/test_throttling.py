@@ -5,6 +5,7 @@ client is). Runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 import re
 import statistics
 import threading
@@ -210,3 +211,47 @@ def test_sign_in_takes_the_same_time_and_says_the_same_for_known_unknown_and_dea
     assert baseline > 0.01, medians  # the hash really is the bulk of the work
     assert all(0.65 < median / baseline < 1.35 for median in medians.values()), medians
     assert len(set.union(*pages.values())) == 1 and next(iter(pages["unknown address"]))[0] == 401
+
+
+@pytest.mark.parametrize("app_overrides", [{"AUTOSAVES_PER_ACCOUNT": 3}])
+def test_quiz_autosave_is_rate_limited_per_account(app):
+    learner, other = make_user(), make_user()
+
+    def saves(client: FlaskClient, count: int) -> list[int]:
+        page = client.post(
+            "/quizzes/alpha-quiz/start",
+            data={"csrf_token": get_csrf(client, "/quizzes/alpha-quiz")},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+        attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        data = {"csrf_token": token, "attempt": attempt, "q-word": ["stride"]}
+        return [
+            client.post("/quizzes/alpha-quiz/autosave", data={**data, "seq": str(n)}).status_code
+            for n in range(1, count + 1)
+        ]
+
+    first = app.test_client()
+    Auth(first).login(learner.email)
+    assert saves(first, 4) == [200, 200, 200, 429]  # the fourth waits; the page says it was not saved
+    second = app.test_client()
+    Auth(second).login(other.email)
+    assert saves(second, 1) == [200]  # another learner on the same address is not affected
+
+
+@pytest.mark.parametrize("app_overrides", [{"IMPORTS_PER_ACCOUNT": 2}])
+def test_csv_import_checks_are_rate_limited_per_account(app):
+    admin = make_user("admin")
+    client = app.test_client()
+    Auth(client).login(admin.email)
+
+    def upload():
+        data = {
+            "csrf_token": get_csrf(client, "/admin/import"),
+            "file": (io.BytesIO(b"email,name\na@example.org,A\n"), "a.csv"),
+        }
+        return client.post("/admin/import", data=data, content_type="multipart/form-data")
+
+    responses = [upload() for _ in range(3)]
+    assert [r.status_code for r in responses] == [303, 303, 429]
+    assert "Please wait a few minutes" in responses[2].get_data(as_text=True)

@@ -96,8 +96,7 @@ def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
 #   someone who knows the password gets there, and a right password does not reset it.
 #
 # Each pause doubles (LOGIN_FIRST_PAUSE, twice that, ... at most LOGIN_LOCKOUT); the counts
-# are forgotten after LOGIN_FAILURE_WINDOW without a failure. The same table counts requests
-# that cost the server (registration, password changes, imports): see :func:`spend`.
+# are forgotten after LOGIN_FAILURE_WINDOW without a failure.
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,21 +203,6 @@ def authenticate(email: str, password: str, ip: str, now: datetime | None = None
         return SignIn(user)
     record_failed_sign_in(email, ip, now)
     return SignIn(None, locked_until(email, ip, now))
-
-
-@transactional
-def spend(action: str, ip: str, limit: int, now: datetime | None = None) -> datetime | None:
-    """Count one request that costs the server (``action`` from ``ip``); when this client is
-    paused for having made ``limit`` of them, the time it may try again
-    (this request is then refused), else None. Past the limit, the client waits
-    LOGIN_FIRST_PAUSE, then twice as long after each further request, until it has been quiet
-    for LOGIN_FAILURE_WINDOW; other clients are not affected."""
-    now = now or utcnow()
-    key = f"{action}:{ip[:64]}"
-    lock = paused_until([key], now)
-    if lock is None:
-        _count(key, limit, now)
-    return lock
 
 
 # --- passwords and sessions ---------------------------------------------------------------

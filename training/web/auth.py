@@ -176,16 +176,6 @@ def register():
     return render_template("auth/register.html", form=form), status
 
 
-def paused_message(until: datetime) -> str:
-    """How long before this client may send a costly form again."""
-    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
-    return ngettext(
-        "Too many requests from your connection. Please try again in %(num)d minute.",
-        "Too many requests from your connection. Please try again in %(num)d minutes.",
-        minutes,
-    )
-
-
 @bp.route("/account", methods=["GET", "POST"])
 @access(SIGNED_IN)
 def account():

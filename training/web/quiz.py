@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from .. import metrics
@@ -15,7 +15,7 @@ from ..queries.attempts import open_attempt, own_attempt, submitted_attempt, sub
 from ..queries.learning import load_records
 from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, grade, parse_answers, public_view
 from ..security import EXPIRED_USER, PENDING_ANSWERS
-from ..services import attempts
+from ..services import attempts, ratelimit
 from .access import SIGNED_IN, access
 from .params import number, optional_number
 
@@ -149,6 +149,10 @@ def autosave(quiz_id: str):
     """Answers saved in the background by the page's small script (the page works without it)."""
     quiz = quiz_or_404(quiz_id)
     attempt, answers, seq = _posted_answers(quiz)
+    config = current_app.config
+    key = ratelimit.account_key("autosave", current_user.id)
+    if not ratelimit.hit(key, config["AUTOSAVES_PER_ACCOUNT"], config["RATE_LIMIT_WINDOW"]):
+        return jsonify({"saved": False, "reason": "too many saves"}), 429  # the page says it was not saved
     if not attempts.save_draft(current_user.id, attempt.id, answers, seq):
         return jsonify({"saved": False, "reason": "closed or out of date"}), 409
     return jsonify({"saved": True})
