@@ -74,6 +74,16 @@ def test_pauses_grow_and_are_forgotten_after_a_quiet_window(app):
         assert sign_in(attacker, owner.email, WRONG) == 401
 
 
+def test_counts_that_are_over_are_cleared_as_new_ones_come(app):
+    for n in range(30):
+        credentials.record_failed_sign_in(f"made-up{n}@example.org", "203.0.113.5")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 31
+    with freeze_time(timedelta(minutes=40), tick=True):  # quiet for longer than the window
+        credentials.record_failed_sign_in("late@example.org", "198.51.100.1")
+        credentials.record_failed_sign_in("late@example.org", "198.51.100.1")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) < 31 - 20
+
+
 def test_two_first_failures_at_once_count_twice_without_colliding(app):
     """The counter is one upsert: two servers counting the first failure for the same key at
     the same moment both succeed, and the count is two."""
@@ -180,11 +190,14 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="[^"]+"')
 
 
 @pytest.mark.parametrize(
-    "app_overrides", [{"ARGON2_TIME_COST": 2, "ARGON2_MEMORY_COST": 16384, "ARGON2_PARALLELISM": 1}]
+    "app_overrides", [{"ARGON2_TIME_COST": 3, "ARGON2_MEMORY_COST": 32768, "ARGON2_PARALLELISM": 1}]
 )
 def test_sign_in_takes_the_same_time_and_says_the_same_for_known_unknown_and_deactivated(app):
     """With a password hash costly enough to dominate (tens of milliseconds), the median time
-    of a refused sign-in is within 35% of the known account's, and the pages are identical."""
+    of every refused sign-in is within a factor of 1.6 of the known account's (before, an
+    unknown address took 0.07 of it and a deactivated account 0.03: bench/signin.py), and the
+    pages are identical. The kinds take turns, each round starting with the next one, so the
+    load of a shared machine falls on all of them alike."""
     known = make_user(email="known@example.org")
     gone = make_user(email="gone@example.org")
     db.session.execute(sa.update(User).where(User.id == gone.id).values(active=False))
@@ -198,7 +211,9 @@ def test_sign_in_takes_the_same_time_and_says_the_same_for_known_unknown_and_dea
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     pages: dict[str, set[tuple[int, str]]] = {kind: set() for kind in kinds}
     for n in range(15):
-        for k, (kind, (email, password)) in enumerate(kinds.items()):
+        order = list(kinds.items())
+        order = order[n % len(order) :] + order[: n % len(order)]
+        for k, (kind, (email, password)) in enumerate(order):
             client = client_at(app, f"10.0.{n}.{k + 1}")
             token = get_csrf(client, "/login")
             started = time.perf_counter()
@@ -209,7 +224,7 @@ def test_sign_in_takes_the_same_time_and_says_the_same_for_known_unknown_and_dea
     medians = {kind: statistics.median(values) for kind, values in times.items()}
     baseline = medians["known, wrong password"]
     assert baseline > 0.01, medians  # the hash really is the bulk of the work
-    assert all(0.65 < median / baseline < 1.35 for median in medians.values()), medians
+    assert all(1 / 1.6 < median / baseline < 1.6 for median in medians.values()), medians
     assert len(set.union(*pages.values())) == 1 and next(iter(pages["unknown address"]))[0] == 401
 
 

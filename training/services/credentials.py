@@ -157,10 +157,25 @@ def _count(key: str, limit: int, now: datetime) -> None:
             },
         ).returning(table.c.failures)
     ).scalar_one()
+    _purge_some(now - config["LOGIN_FAILURE_WINDOW"], now)
     if failures >= limit:
         first: timedelta = config["LOGIN_FIRST_PAUSE"]
         pause = min(first * 2 ** min(failures - limit, 20), config["LOGIN_LOCKOUT"])
         db.session.execute(sa.update(LoginThrottle).where(LoginThrottle.key == key).values(locked_until=now + pause))
+
+
+def _purge_some(forgotten: datetime, now: datetime) -> None:
+    """Delete a few counts that are over (forgotten and not pausing anyone), so guesses with
+    made-up addresses cannot grow the table without end: each new count clears up to 20."""
+    stale = (
+        sa.select(LoginThrottle.key)
+        .where(
+            LoginThrottle.window_started_at < forgotten,
+            sa.or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+        )
+        .limit(20)
+    )
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key.in_(stale.scalar_subquery())))
 
 
 @transactional
