@@ -102,12 +102,30 @@ def test_an_id_too_big_for_the_database_is_not_found(client, auth, cohort, path:
 # --- query arguments that link building treats specially ------------------------------------
 
 
+LATER_PAGES = ("/admin/certificates", "/admin/evaluation")
+"""Pages with download links built from their filters."""
+
+
+def test_digits_that_are_not_ascii_never_reach_int(client, auth, cohort):
+    """``str.isdigit`` accepts "²" and "٣", which ``int`` refuses: the evaluation's group and
+    ratings answer 404 or the form again, never a server error."""
+    auth.login(cohort.ana.email)
+    assert client.get("/evaluation", query_string={"group": "\u00b2"}).status_code == 404
+    assert client.get("/evaluation", query_string={"group": "9" * 30}).status_code == 404
+    page = client.get("/evaluation").get_data(as_text=True)
+    ratings = set(re.findall(r'name="(q-[\w-]+)" value="1"', page))
+    assert ratings, "the fixture evaluation has rating questions"
+    token = get_csrf(client, "/evaluation")
+    response = client.post("/evaluation", data={"csrf_token": token, **{n: "\u00b2" for n in ratings}})
+    assert response.status_code == 400 and "Choose one of the points" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("name", RESERVED)
 def test_reserved_query_arguments_never_reach_link_building(client, auth, cohort, name: str):
     for number in range(55):  # more than one page of accounts: the pages link to each other
         make_user("learner", email=f"extra{number}@example.org")
     auth.login(cohort.admin.email)
-    for path in ("/admin/users", "/admin/reports/completion", "/admin/audit", "/admin/reports"):
+    for path in ("/admin/users", "/admin/reports/completion", "/admin/audit", "/admin/reports", *LATER_PAGES):
         response = client.get(path, query_string={name: "DELETE", "page": "1"})
         assert response.status_code == 200, (path, response.status_code)
         page = response.get_data(as_text=True)

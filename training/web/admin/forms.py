@@ -246,7 +246,7 @@ class RevokeForm(FlaskForm):
 class ReissueForm(FlaskForm):
     name = StringField(
         _l("Corrected name"),
-        validators=[DataRequired(_l("Enter the name as it should be printed.")), Length(max=MAX_NAME)],
+        validators=[DataRequired(_l("Enter the name as it should be printed.")), *NAME_RULES],
         description=_l("The account's name is corrected too; the old certificate is revoked."),
     )
     submit = SubmitField(_l("Re-issue with this name"))
