@@ -56,10 +56,6 @@ def argument_names(app: Flask) -> list[str]:
     return sorted(names)
 
 
-NOT_QUERIED = frozenset({"static", "api.readyz"})
-"""Static files, and the readiness probe, whose 503 on a test database without migrations
-is its right answer (it reads no argument)."""
-
 SAMPLES = [
     "\x00",
     "a\x00b",
@@ -157,17 +153,22 @@ def test_no_query_argument_answers_bad_input_with_a_server_error(app, role: str 
     if role is not None:
         Auth(client).login(make_user(role).email)
     make_user("learner")  # user 2: the account the admin pages show
-    routes = routes_for(app, "GET", NOT_QUERIED)
+    routes = routes_for(app, "GET", frozenset({"static"}))
     names = argument_names(app)
     assert len(routes) >= 30 and {"page", "group", "registered_to", "q", "days", "attempt", "seq"} <= set(names)
     seen: set[int] = set()
+    # A page that is unavailable without any argument (the readiness probe on a database made
+    # without migrations, credentials without a signing key) may stay so; no argument may
+    # make anything else a server error.
+    unavailable = {path for path in routes if client.get(path).status_code == 503}
 
     @settings(max_examples=8, deadline=None)
     @given(query=arguments(names))
     def check(query: dict) -> None:
         for path in routes:
             response = client.get(path, query_string=query)
-            assert response.status_code < 500, (path, query, response.status_code)
+            expected = response.status_code < 500 or (response.status_code == 503 and path in unavailable)
+            assert expected, (path, query, response.status_code)
             seen.add(response.status_code)
 
     check()
