@@ -26,7 +26,7 @@ def client_key(scope: str, ip: str) -> str:
     return f"{scope}:client:{ip[:64]}"
 
 
-def account_key(scope: str, user_id: int) -> str:
+def account_key(scope: str, user_id: int | None) -> str:
     return f"{scope}:account:{user_id}"
 
 
