@@ -196,19 +196,25 @@ URL_VALUES = {
 """URL arguments that name something in the fixture course (any other argument gets "1")."""
 
 
-def post_routes(app: Flask, values: dict[str, str] = URL_VALUES) -> list[str]:
-    """Every URL that takes a POST (sign-out aside), its arguments filled in from ``values``:
-    a new form is covered the day it is added."""
+def routes_for(
+    app: Flask, method: str, skip: frozenset[str] = frozenset(), values: dict[str, str] = URL_VALUES
+) -> list[str]:
+    """Every URL that takes ``method`` (endpoints in ``skip`` aside), its arguments filled in
+    from ``values`` (any other gets "1"): a new route is covered the day it is added."""
     routes = []
     for rule in app.url_map.iter_rules():
-        if "POST" not in (rule.methods or ()) or rule.endpoint == "auth.logout":
+        if method not in (rule.methods or ()) or rule.endpoint in skip:
             continue
         path = rule.rule
         for argument in rule.arguments:
-            path = path.replace(f"<{argument}>", values.get(argument, "1"))
-            path = path.replace(f"<int:{argument}>", values.get(argument, "1"))
+            path = re.sub(rf"<(?:\w+(?:\([^)]*\))?:)?{argument}>", values.get(argument, "1"), path)
         routes.append(path)
     return sorted(set(routes))
+
+
+def post_routes(app: Flask, values: dict[str, str] = URL_VALUES) -> list[str]:
+    """Every URL that takes a POST (sign-out aside)."""
+    return routes_for(app, "POST", frozenset({"auth.logout"}), values)
 
 
 # --- quizzes --------------------------------------------------------------------------------------

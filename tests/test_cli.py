@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,6 +19,8 @@ from training.models import User
 
 from .helpers import MINIMAL, make_config, reset_database
 from .livesite import TRAINING, free_port
+
+PRODUCTION_KEY = "Zq8-vN3xT0pLm4Rk_Ws7Yb2Hc9Fd6Gj1"  # 32 characters as a generator gives them
 
 
 def test_content_check_passes_on_a_valid_course():
@@ -64,6 +67,7 @@ def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceb
         "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "TRAINING_SECRET_KEY": "serve-test-secret-key-long-enough-0123456789",
         "TRAINING_ENV_NAME": "production",
+        "TRAINING_ALLOW_SQLITE": "1",
     }
     port = str(free_port())
     served = subprocess.run(
@@ -120,18 +124,34 @@ def test_users_create_without_password_input_fails(app, runner):
 def test_production_refuses_a_weak_or_missing_secret_key(tmp_path: Path):
     from training import create_app
 
-    for key in (None, "dev", "short-key"):
+    weak = [None, "dev", "short-key", "k" * 48, "ab" * 24, "changeme" * 5, "correct horse battery staple 0123456789"]
+    for key in weak:
         with pytest.raises(RuntimeError, match="TRAINING_SECRET_KEY"):
-            create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=key))
-    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY="k" * 48))
+            create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=key, ALLOW_SQLITE=True))
+    for key in (secrets.token_urlsafe(32), secrets.token_hex(16)):  # what a generator gives passes
+        create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=key, ALLOW_SQLITE=True))
+    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=PRODUCTION_KEY, ALLOW_SQLITE=True))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "__Host-session"
     assert not app.debug and not app.testing
+
+
+def test_production_refuses_sqlite_unless_asked(tmp_path: Path):
+    from training import create_app
+
+    sqlite = f"sqlite:///{tmp_path / 'one.db'}"
+    for database in (None, sqlite):
+        with pytest.raises(RuntimeError, match="TRAINING_ALLOW_SQLITE=1"):
+            create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=PRODUCTION_KEY, DATABASE_URL=database))
+    app = create_app(
+        make_config(tmp_path, ENV_NAME="production", SECRET_KEY=PRODUCTION_KEY, DATABASE_URL=sqlite, ALLOW_SQLITE=1)
+    )
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == sqlite
 
 
 def test_production_sends_hsts_and_secure_host_only_cookies(tmp_path: Path):
     from training import create_app
 
-    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY="k" * 48))
+    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=PRODUCTION_KEY, ALLOW_SQLITE=True))
     reset_database(app)
     response = app.test_client().get("/login")
     with app.app_context():

@@ -13,14 +13,14 @@ if TYPE_CHECKING:
 
 def create_app(overrides: Mapping[str, Any] | None = None, *, catalogue: Catalogue | None = None) -> Flask:
     """Build the application: config, logs (request ids), client addresses behind proxies,
-    database, course, sign-in and headers, languages, page access, templates, static files,
-    blueprints, error pages, metrics, mail after requests, commands.
+    database, course, sign-in and headers, languages, page access, request checks, templates,
+    static files, blueprints, error pages, metrics, mail after requests, commands.
 
     ``catalogue`` is a course already built from ``CONTENT_DIR`` (the tests build each fixture
     course once); without it the course is loaded and checked here.
     """
     from . import cli, config, course, database, i18n, logs, metrics, proxies, security
-    from .web import access, assets, errors, mail, register_blueprints, templating
+    from .web import access, assets, errors, mail, params, register_blueprints, templating
 
     app = Flask(__name__, instance_relative_config=True)
     config.load_config(app, overrides)
@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, catalogue: Catalog
     security.init_app(app)
     i18n.init_app(app)
     access.init_app(app)
+    params.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
     register_blueprints(app)

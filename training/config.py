@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 WEAK_SECRET_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test", "testing"}
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10  # a random hex key of 32+ characters has all 16 digits
 
 
 class Config:
@@ -48,11 +49,16 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_ENABLED = True
 
-    # Login throttling, shared by all workers through the database.
-    LOGIN_MAX_FAILURES = 5  # per account within the window
-    LOGIN_MAX_FAILURES_PER_IP = 30
+    # Throttling, shared by all workers through the database (training.services.credentials):
+    # past a limit, the client waits LOGIN_FIRST_PAUSE, then twice as long each time, at most
+    # LOGIN_LOCKOUT; counts are forgotten after LOGIN_FAILURE_WINDOW without a new one.
+    LOGIN_MAX_FAILURES = 5  # wrong passwords for one account from one client; wrong second-step codes
+    LOGIN_MAX_FAILURES_PER_IP = 30  # failures of any kind from one client
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+    LOGIN_FIRST_PAUSE = timedelta(minutes=1)
     LOGIN_LOCKOUT = timedelta(minutes=15)
+    IMPORTS_PER_ACCOUNT = 30  # CSV files checked by one administrator within RATE_LIMIT_WINDOW
+    AUTOSAVES_PER_ACCOUNT = 3600  # background quiz saves by one person within RATE_LIMIT_WINDOW (one a second)
 
     # argon2id parameters (argon2-cffi defaults: t=3, m=64 MiB, p=4).
     ARGON2_TIME_COST = 3
@@ -169,6 +175,12 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
 
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'training.db'}"
+    production = app.config["ENV_NAME"] == "production"
+    if production and app.config["DATABASE_URL"].startswith("sqlite") and not app.config.get("ALLOW_SQLITE"):
+        raise RuntimeError(
+            "Production needs TRAINING_DATABASE_URL (PostgreSQL) so that every app server shares one database; "
+            "for a single-server install on SQLite, set TRAINING_ALLOW_SQLITE=1"
+        )
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SECRET_KEY"] = _secret_key(app)
     if not app.config.get("ISSUER_KEYS_DIR"):
@@ -204,15 +216,28 @@ def _check_mail(app: Flask) -> None:
         )
 
 
+def _weak_secret_key(key: str) -> bool:
+    """Too short, a known weak value (or one repeated), few distinct characters ("k" * 48,
+    "abab..."), or spaces: not what a random generator gives."""
+    lowered = key.lower()
+    repeated = any(lowered == word * (len(lowered) // len(word)) for word in WEAK_SECRET_KEYS)
+    return (
+        len(key) < MIN_SECRET_KEY_LENGTH
+        or repeated
+        or len(set(key)) < MIN_SECRET_KEY_DISTINCT
+        or any(ch.isspace() for ch in key)
+    )
+
+
 def _secret_key(app: Flask) -> str:
     key = app.config.get("SECRET_KEY")
     if app.config["ENV_NAME"] == "production":
         if app.config.get("FAULT_INJECTION"):
             raise RuntimeError("FAULT_INJECTION is for tests and is refused in production")
-        if not key or len(str(key)) < MIN_SECRET_KEY_LENGTH or str(key).lower() in WEAK_SECRET_KEYS:
+        if not key or _weak_secret_key(str(key)):
             raise RuntimeError(
                 "TRAINING_SECRET_KEY must be set to a random value of at least "
-                f"{MIN_SECRET_KEY_LENGTH} characters in production, e.g. "
+                f"{MIN_SECRET_KEY_LENGTH} characters, without spaces, in production, e.g. "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return str(key)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .content.model import Evaluation, EvaluationKind
+from .fields import whole_number
 from .translatable import gettext
 
 FIELD_PREFIX = "q-"
@@ -48,10 +49,11 @@ def read_answers(evaluation: Evaluation, form: Mapping[str, str]) -> Answers:
         if q.kind == EvaluationKind.RATING:
             if raw == "":
                 continue
-            if not raw.isdigit() or not 1 <= int(raw) <= q.scale:
+            rating = whole_number(raw, 1, q.scale)  # not str.isdigit: "²" passes it
+            if rating is None:
                 problems[q.id] = gettext("Choose one of the points from 1 to %(scale)s.", scale=q.scale)
                 continue
-            ratings[q.id] = int(raw)
+            ratings[q.id] = rating
         else:
             text = _clean(raw)
             if not text:

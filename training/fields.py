@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 
@@ -115,29 +116,45 @@ def password_problem(password: str) -> str | None:
 
 
 def clean_text(text: str | None) -> str:
-    """Runs of whitespace (line breaks included) become one space; the ends are trimmed."""
+    """Runs of spaces become one space; the ends are trimmed. (Line breaks and tabs are
+    refused before this, by :func:`text_problem`.)"""
     return " ".join((text or "").split())
 
 
-def text_problem(value: str, limit: int, required: bool = False) -> str | None:
-    """What is wrong with a text field: "required", "long" or "control"; None when nothing is.
-    :func:`field_problem` and :func:`column_problem` say it in the reader's language."""
-    if required and not value:
-        return "required"
-    if len(value) > limit:
-        return "long"
-    if any(not ch.isprintable() for ch in value):
-        return "control"
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that reorder the text around them (U+202E turns "gpj.exe" into "exe.jpg")."""
+JOINERS = frozenset("\u200c\u200d")
+"""Zero-width non-joiner and joiner: invisible, but part of how Persian, Hindi and other
+scripts write names, so they are the only format characters a name may hold."""
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Control (NUL, line breaks, tab, escape), format, surrogate, line and paragraph separator."""
+
+
+def unusable_character(text: str, multiline: bool = False) -> str | None:
+    """The first character a person's text may not hold, or None: control characters (NUL,
+    escape, and line breaks and tabs unless ``multiline``), direction overrides and other
+    invisible format characters (zero-width joiners aside). PostgreSQL cannot store NUL, and
+    the rest forge log lines or disguise what a name says."""
+    for ch in text:
+        if multiline and ch in "\r\n\t":
+            continue
+        category = unicodedata.category(ch)
+        if ch in BIDI_CONTROLS or (category in _REFUSED_CATEGORIES and ch not in JOINERS):
+            return ch
     return None
 
 
-def long_text_problem(value: str, limit: int) -> str | None:
-    """Like :func:`text_problem` for text of several lines (a description): line breaks and
-    tabs are fine, other control characters are not."""
-    if len(value) > limit:
-        return "long"
-    if any(not ch.isprintable() and ch not in "\n\r\t" for ch in value):
+def text_problem(value: str, limit: int, required: bool = False, multiline: bool = False) -> str | None:
+    """What is wrong with a text field as typed: "control" (see :func:`unusable_character`),
+    "required" or "long" (after :func:`clean_text`, for one-line fields); None when nothing
+    is. :func:`field_problem` and :func:`column_problem` say it in the reader's language."""
+    if unusable_character(value, multiline):
         return "control"
+    cleaned = value.strip() if multiline else clean_text(value)
+    if required and not cleaned:
+        return "required"
+    if len(cleaned) > limit:
+        return "long"
     return None
 
 
@@ -146,7 +163,11 @@ def field_problem(problem: str, field: str, limit: int) -> str:
     messages = {
         "required": gettext("%(field)s is required.", field=field),
         "long": gettext("%(field)s has more than %(limit)s characters.", field=field, limit=limit),
-        "control": gettext("%(field)s contains control characters.", field=field),
+        "control": gettext(
+            "%(field)s contains a line break, a control character or an invisible character that changes the "
+            "direction of text; remove it.",
+            field=field,
+        ),
     }
     return messages[problem]
 
@@ -156,7 +177,11 @@ def column_problem(problem: str, column: str, limit: int) -> str:
     messages = {
         "required": gettext("%(column)s: is required.", column=column),
         "long": gettext("%(column)s: has more than %(limit)s characters.", column=column, limit=limit),
-        "control": gettext("%(column)s: contains control characters.", column=column),
+        "control": gettext(
+            "%(column)s: contains a line break, a control character or an invisible character that changes "
+            "the direction of text.",
+            column=column,
+        ),
     }
     return messages[problem]
 
@@ -202,8 +227,8 @@ def check_profile(name: str | None, organisation: str | None, country: str | Non
     clean_name, clean_organisation = clean_text(name), clean_text(organisation)
     problems = []
     for field, value, limit, required in (
-        ("name", clean_name, MAX_NAME, True),
-        ("organisation", clean_organisation, MAX_ORGANISATION, False),
+        ("name", name or "", MAX_NAME, True),
+        ("organisation", organisation or "", MAX_ORGANISATION, False),
     ):
         problem = text_problem(value, limit, required)
         if problem:
@@ -215,10 +240,38 @@ def check_profile(name: str | None, organisation: str | None, country: str | Non
 
 
 def group_name_problem(name: str) -> str | None:
-    """Why a (cleaned) group name cannot be used, as a sentence, or None."""
+    """Why a group name (as typed) cannot be used, as a sentence, or None."""
     problem = text_problem(name, MAX_GROUP_NAME, required=True)
     if problem:
         return field_problem(problem, gettext("The name"), MAX_GROUP_NAME)
     if GROUP_LIST_SEPARATOR in name:
         return gettext("A group name cannot contain “%(separator)s”.", separator=GROUP_LIST_SEPARATOR)
+    return None
+
+
+# --- numbers and dates ------------------------------------------------------------------------
+
+MAX_ID = 2**31 - 1
+"""The largest id, count or sequence number the database's integer columns hold."""
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+"""The dates the platform accepts anywhere (report filters, group start, attendance): far
+enough either way for any real workshop, and no report ever spans centuries."""
+
+
+def whole_number(raw: str | None, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """A number typed in ASCII digits within ``minimum..maximum``, or None. ``str.isdigit``
+    is not enough: it accepts "²" and other digits ``int`` refuses, and any length."""
+    if not raw or len(raw) > len(str(maximum)) or not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if minimum <= value <= maximum else None
+
+
+def date_problem(value: date, earliest: date = EARLIEST_DATE, latest: date = LATEST_DATE) -> str | None:
+    """Why a date is out of the range the platform accepts, as a sentence, or None."""
+    if value < earliest:
+        return gettext("Enter a date from %(date)s on.", date=earliest.isoformat())
+    if value > latest:
+        return gettext("Enter a date no later than %(date)s.", date=latest.isoformat())
     return None

@@ -160,10 +160,10 @@ class RecoveryCode(Base):
 
 
 class LoginThrottle(Base):
-    """Failed sign-ins counted per key (``account:<email>`` or ``ip:<address>``).
-
-    Kept in the database so every worker sees the same counts.
-    """
+    """Failed sign-ins and second steps counted per key: one account from one client, one
+    client, one account's second step (see ``training.services.credentials``). Kept in the
+    database so every server sees the same counts; ``window_started_at`` is the latest
+    count, and the counts start again after a quiet window."""
 
     __tablename__ = "login_throttle"
 

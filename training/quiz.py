@@ -21,6 +21,7 @@ from typing import Any
 
 from .content.model import Question, QuestionType, Quiz
 from .content.quizfile import FALLBACK
+from .fields import whole_number
 from .progress import percent_of
 from .translatable import N_, gettext
 
@@ -247,9 +248,10 @@ def _parse_ordering(q: Question, form: Form) -> Answer:
     for option in q.options:
         value = _one(form, f"{FORM_PREFIX}{q.id}-{option.id}")
         if value is not None:
-            if not value.isdigit() or not 1 <= int(value) <= len(q.options):
+            position = whole_number(value, 1, len(q.options))  # not str.isdigit: "²" passes it
+            if position is None:
                 raise InvalidSubmission(f"{q.id}: position out of range")
-            positions[option.id] = int(value)
+            positions[option.id] = position
     return {"positions": positions}
 
 

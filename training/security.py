@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, Response, abort, current_app, flash, request, session
+from flask import Flask, Response, current_app, flash, request, session
 from flask_login import login_user, logout_user
 
 from .extensions import csrf, login_manager
@@ -40,20 +40,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = None  # the session version and timeouts do this job
     login_manager.user_loader(load_user)
-    app.before_request(refuse_nul_bytes)
     csrf.init_app(app)
     app.before_request(enforce_session_limits)
     app.after_request(harden_response)
-
-
-def refuse_nul_bytes() -> None:
-    """No text a person sends contains a NUL character, and PostgreSQL refuses one in any text
-    value: a request carrying one, in its path, query or form, is answered 400 before anything
-    reads it (docs/security.md OUT-5)."""
-    values = [*(request.view_args or {}).values(), *request.args.keys(), *request.form.keys()]
-    values += [*request.args.values(), *request.form.values()]
-    if any(isinstance(value, str) and "\x00" in value for value in values):
-        abort(400)
 
 
 def load_user(session_id: str) -> User | None:

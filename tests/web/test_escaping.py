@@ -46,7 +46,7 @@ def test_page_templates_are_autoescaped(app):
 
 def test_an_unexpected_error_shows_a_generic_page(tmp_path: Path):
     secret = "production-secret-key-that-is-long-enough-0123456789"
-    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=secret))
+    app = create_app(make_config(tmp_path, ENV_NAME="production", SECRET_KEY=secret, ALLOW_SQLITE=True))
     reset_database(app)
 
     @access(PUBLIC)

@@ -15,7 +15,7 @@ users = AppGroup("users", help="Accounts.")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--role", type=click.Choice(["learner", "trainer", "admin"]), default="learner", show_default=True)
 @click.option("--organisation", default="", help="Organisation or ministry.")
-@click.option("--country", default="", help="ISO 3166-1 alpha-2 code, e.g. KE.")
+@click.option("--country", default="", help="ISO 3166-1 alpha-2 code (KE) or English name (Kenya).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_create(email: str, name: str, role: str, organisation: str, country: str, password_stdin: bool) -> None:
     """Create an account (the first administrator, for instance)."""
@@ -35,6 +35,10 @@ def users_create(email: str, name: str, role: str, organisation: str, country: s
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Created {user.role.value} {user.email} (id {user.id}).")
+    if user.country and country.strip() != user.country:
+        from ..i18n import country_name
+
+        click.echo(f"Country: “{country.strip()}” is recorded as {user.country} ({country_name(user.country, 'en')}).")
 
 
 @users.command("import")

@@ -34,7 +34,7 @@ from ..permissions import Actor, GroupRole, Role, may_assign
 from ..queries.accounts import active_admins_besides, email_taken, get_account
 from ..translatable import gettext
 from . import links, ratelimit
-from .audit import AuditAction, account_label, audit
+from .audit import AuditAction, account_label, audit, printable
 from .credentials import end_sessions_in_transaction, hash_password
 
 TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -82,7 +82,12 @@ def _profile(name: str, organisation: str, country: str) -> tuple[str, str, str]
     profile = check_profile(name, organisation, country)
     for found in profile.problems:
         if found.field == "country":
-            raise AccountError(gettext("Choose a country from the list."))
+            raise AccountError(
+                gettext(
+                    "“%(value)s” is not a country: give its ISO 3166 code (KE) or its English name (Kenya).",
+                    value=printable(country, 60),
+                )
+            )
         label = gettext("The name") if found.field == "name" else gettext("The organisation")
         raise AccountError(field_problem(found.problem, label, MAX_NAME if found.field == "name" else MAX_ORGANISATION))
     return profile.name, profile.organisation, profile.country

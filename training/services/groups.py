@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..database import changed_rows, transactional, unique_or
 from ..extensions import db
-from ..fields import MAX_GROUP_DESCRIPTION, clean_text, field_problem, group_name_problem, long_text_problem
+from ..fields import MAX_GROUP_DESCRIPTION, clean_text, date_problem, field_problem, group_name_problem, text_problem
 from ..models import Group, Membership, User
 from ..permissions import Actor, GroupRole, membership_problem
 from ..queries.accounts import find_user, get_account
@@ -23,16 +23,18 @@ class GroupError(ValueError):
     """A rule about groups or their sessions was broken; the message is safe to show."""
 
 
-def _group_fields(name: str, description: str | None) -> tuple[str, str]:
-    name = clean_text(name)
+def _group_fields(name: str, description: str | None, starts_on: date | None) -> tuple[str, str]:
     problem = group_name_problem(name)
     if problem:
         raise GroupError(problem)
     description = (description or "").strip()
-    problem = long_text_problem(description, MAX_GROUP_DESCRIPTION)
+    problem = text_problem(description, MAX_GROUP_DESCRIPTION, multiline=True)
     if problem:
         raise GroupError(field_problem(problem, gettext("The description"), MAX_GROUP_DESCRIPTION))
-    return name, description
+    problem = date_problem(starts_on) if starts_on else None
+    if problem:
+        raise GroupError(problem)
+    return clean_text(name), description
 
 
 def _name_taken() -> GroupError:
@@ -46,7 +48,7 @@ def _save_group(group: Group) -> None:
 
 @transactional
 def create_group(actor: Actor, name: str, description: str = "", starts_on: date | None = None) -> Group:
-    name, description = _group_fields(name, description)
+    name, description = _group_fields(name, description, starts_on)
     if group_name_taken(name):
         raise _name_taken()
     group = Group(name=name, description=description, starts_on=starts_on)
@@ -58,7 +60,7 @@ def create_group(actor: Actor, name: str, description: str = "", starts_on: date
 @transactional
 def update_group(actor: Actor, group_id: int, name: str, description: str = "", starts_on: date | None = None) -> Group:
     group = group_for(actor, group_id)
-    name, description = _group_fields(name, description)
+    name, description = _group_fields(name, description, starts_on)
     if group_name_taken(name, but=group.id):
         raise _name_taken()
     group.name, group.description, group.starts_on = name, description, starts_on

@@ -26,6 +26,10 @@ def client_key(scope: str, ip: str) -> str:
     return f"{scope}:client:{ip[:64]}"
 
 
+def account_key(scope: str, user_id: int | None) -> str:
+    return f"{scope}:account:{user_id}"
+
+
 def address_key(scope: str, email: str) -> str:
     return f"{scope}:address:{email[:254]}"
 

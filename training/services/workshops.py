@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ..content.model import Catalogue
 from ..database import changed_rows, insert, transactional
 from ..extensions import db
+from ..fields import date_problem
 from ..interop import events
 from ..models import Attendance, UnitCompletion, utcnow
 from ..permissions import Actor, NotFound
@@ -57,6 +58,9 @@ def record_attendance(
         raise GroupError(gettext("Choose a unit.")) from None
     if session_date > now.date():
         raise GroupError(gettext("The session date is in the future."))
+    problem = date_problem(session_date)
+    if problem:
+        raise GroupError(problem)
     learners = set(db.session.scalars(group_learner_ids(group.id)))
     chosen = sorted(set(present))
     if not chosen:

@@ -54,7 +54,6 @@ ACCOUNT_STEPS = frozenset(
         "auth.logout",
         "auth.change_password",
         "auth.mfa_setup",
-        "auth.mfa_recovery_codes",
         "account.verify_pending",
         "static",
     }

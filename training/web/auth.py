@@ -4,6 +4,7 @@ change password, re-authenticate, two-step sign-in set-up."""
 from __future__ import annotations
 
 import math
+import secrets
 import time
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -25,6 +26,7 @@ bp = Blueprint("auth", __name__)
 
 PENDING_MFA = "mfa_pending"
 PENDING_MFA_SECONDS = 300
+PENDING_TOTP = "totp_setup"
 
 
 def safe_next(target: str | None, default: str = "learn.course_map") -> str:
@@ -104,8 +106,7 @@ def login_verify():
     status = 200
     if form.validate_on_submit():
         user = user_by_id(pending["uid"])
-        email = user.email if user else ""
-        lock = credentials.locked_until(email, client_ip())
+        lock = credentials.second_step_paused_until(pending["uid"], client_ip())
         if lock is not None:
             form.form_errors.append(locked_message(lock))
             status = 429
@@ -119,9 +120,14 @@ def login_verify():
             start_session(user)
             return redirect(safe_next(target))
         else:
-            credentials.record_failed_sign_in(email, client_ip())
-            form.form_errors.append(gettext("That code is not correct, or it was already used."))
-            status = 401
+            credentials.record_failed_second_step(pending["uid"], client_ip())
+            lock = credentials.second_step_paused_until(pending["uid"], client_ip())
+            if lock is not None:
+                form.form_errors.append(locked_message(lock))
+                status = 429
+            else:
+                form.form_errors.append(gettext("That code is not correct, or it was already used."))
+                status = 401
     return render_template("auth/login_verify.html", form=form), status
 
 
@@ -187,16 +193,24 @@ def account():
 @access(SIGNED_IN)
 def change_password():
     form = ChangePasswordForm()
+    status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
+        lock = credentials.locked_until(current_user.email, client_ip())
         try:
+            if lock is not None:
+                raise credentials.PasswordError(locked_message(lock))
             user = credentials.change_password(current_user.id, form.current.data, form.password.data)
+        except credentials.WrongPassword as exc:
+            credentials.record_failed_sign_in(current_user.email, client_ip())
+            form.current.errors.append(str(exc))
+            status = 401
         except credentials.PasswordError as exc:
             form.current.errors.append(str(exc))
+            status = 429 if lock is not None else 400
         else:
             start_session(user)  # this browser continues; every other session has ended
             flash(gettext("Your password is changed. You were signed out everywhere else."), "success")
             return redirect(url_for("learn.dashboard"))
-    status = 400 if request.method == "POST" else 200
     return render_template("auth/change_password.html", form=form), status
 
 
@@ -226,27 +240,20 @@ def reauthenticate():
 def mfa_setup():
     if current_user.mfa_enabled:
         return redirect(url_for("learn.dashboard"))
-    secret = session.get("totp_setup") or credentials.new_totp_secret()
-    session["totp_setup"] = secret
+    # The cookie carries only a random value; the secret is derived from it on the server
+    # (docs/security.md SIGN-6), and the recovery codes are shown in the answer itself.
+    nonce = session.get(PENDING_TOTP) or secrets.token_urlsafe(16)
+    session[PENDING_TOTP] = nonce
+    secret = credentials.pending_totp_secret(current_user.id, nonce)
     form = ProfileMfaForm()
     if form.validate_on_submit():
         codes = credentials.enable_totp(current_user.id, secret, form.code.data)
         if codes is None:
             form.code.errors.append(gettext("That code is not correct. Check the time on your phone and try again."))
         else:
-            session.pop("totp_setup", None)
-            session["recovery_codes"] = codes
-            return redirect(url_for("auth.mfa_recovery_codes"))
+            session.pop(PENDING_TOTP, None)
+            return render_template("auth/mfa_codes.html", codes=codes)
     uri = credentials.totp_uri(secret, current_user.email, current_app.config["MFA_ISSUER"])
     required = current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
     status = 400 if request.method == "POST" else 200
     return render_template("auth/mfa_setup.html", form=form, secret=secret, uri=uri, required=required), status
-
-
-@bp.route("/account/two-step/codes")
-@access(SIGNED_IN)
-def mfa_recovery_codes():
-    codes = session.pop("recovery_codes", None)
-    if not codes:
-        return redirect(url_for("learn.dashboard"))
-    return render_template("auth/mfa_codes.html", codes=codes)

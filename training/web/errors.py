@@ -17,6 +17,7 @@ from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
 from ..logs import request_id
 from .assets import asset_url
+from .params import BadParameter
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,8 @@ def _wants_json() -> bool:
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, (gettext("Error %(code)s", code=code), ""))
     if _wants_json():
-        return jsonify({"error": str(title), "status": code, "request_id": request_id()}), code
+        body = {"error": str(title), "status": code, "request_id": request_id()}
+        return jsonify({**body, **({"detail": detail} if detail else {})}), code
     page = render_template(
         "errors/error.html", code=code, title=title, message=detail or message, request_id=request_id()
     )
@@ -68,7 +70,7 @@ def render_error(code: int, detail: str | None = None):
 def handle_http(error: HTTPException):
     if error.code is None or error.code < 400:
         return error
-    body, code = render_error(error.code)
+    body, code = render_error(error.code, error.description if isinstance(error, BadParameter) else None)
     allowed = getattr(error, "valid_methods", None)
     if allowed:
         body.headers["Allow"] = ", ".join(allowed)

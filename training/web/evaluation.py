@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..course import get_course
 from ..evaluation import COURSE, FIELD_PREFIX, Answers, read_answers, workshop_occasion
+from ..fields import whole_number
 from ..i18n import gettext
 from ..queries.evaluations import has_answered, learner_in_group
 from ..services import evaluations
@@ -21,9 +22,10 @@ def _occasion() -> tuple[str, int | None]:
     group = request.args.get("group", "")
     if not group:
         return COURSE, None
-    if not group.isdigit() or len(group) > 12 or not learner_in_group(current_user.id, int(group)):
+    group_id = whole_number(group)  # ASCII digits that fit the database, never "²" (OUT-8)
+    if group_id is None or not learner_in_group(current_user.id, group_id):
         abort(404)
-    return workshop_occasion(int(group)), int(group)
+    return workshop_occasion(group_id), group_id
 
 
 @bp.route("/evaluation", methods=["GET", "POST"])

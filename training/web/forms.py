@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from .. import i18n
-from ..fields import MAX_EMAIL_LENGTH, MAX_NAME, MAX_ORGANISATION, MAX_PASSWORD_LENGTH, email_problem, password_problem
+from ..fields import (
+    MAX_EMAIL_LENGTH,
+    MAX_NAME,
+    MAX_ORGANISATION,
+    MAX_PASSWORD_LENGTH,
+    date_problem,
+    email_problem,
+    field_problem,
+    password_problem,
+    text_problem,
+)
 from ..i18n import country_name
 from ..i18n import lazy_gettext as _l
 
@@ -33,10 +43,36 @@ def valid_email(_form: FlaskForm, field: StringField) -> None:
         raise ValidationError(problem)
 
 
+def sane_date(_form: FlaskForm, field: DateField) -> None:
+    """A date within the years the platform accepts (``fields.date_problem``)."""
+    problem = date_problem(field.data) if field.data else None
+    if problem:
+        raise ValidationError(problem)
+
+
+class TextRule:
+    """A one-line text field checked by the rule every other source uses
+    (``fields.text_problem``: no line break, control or direction character; at most ``limit``
+    characters once spaces are tidied), with the same message. It stops the field's other
+    validators; a ``Length`` after it only gives the input its ``maxlength``."""
+
+    def __init__(self, label: str, limit: int):
+        self.label, self.limit = label, limit
+
+    def __call__(self, _form: FlaskForm, field: StringField) -> None:
+        problem = text_problem(field.data or "", self.limit)
+        if problem:
+            raise StopValidation(field_problem(problem, str(self.label), self.limit))
+
+
 def _valid_new_password(_form: FlaskForm, field: PasswordField) -> None:
     problem = password_problem(field.data or "")
     if problem:
         raise ValidationError(problem)
+
+
+NAME_RULES = (TextRule(_l("The name"), MAX_NAME), Length(max=MAX_NAME))
+ORGANISATION_RULES = (TextRule(_l("The organisation"), MAX_ORGANISATION), Length(max=MAX_ORGANISATION))
 
 
 class LoginForm(FlaskForm):
@@ -50,14 +86,14 @@ class LoginForm(FlaskForm):
 
 
 class TotpForm(FlaskForm):
-    code = StringField(_l("Authentication code"), validators=[DataRequired(_l("Enter the code.")), Length(max=20)])
+    code = StringField(_l("Authentication code"), validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
     submit = SubmitField(_l("Verify"))
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=MAX_NAME)])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), *NAME_RULES])
     email = EmailField(_l("Email address"), validators=[valid_email, Length(max=MAX_EMAIL_LENGTH)])
-    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=MAX_ORGANISATION)])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), *ORGANISATION_RULES])
     country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
     language = SelectField(_l("Language"), choices=language_choices, validators=[Optional()])
     password = PasswordField(

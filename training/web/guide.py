@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -46,6 +45,7 @@ from ..i18n import lazy_gettext as _l
 from ..services.guide_pdfs import DatabaseStore
 from .access import SIGNED_IN, STAFF, access
 from .errors import render_error
+from .params import carried_args
 
 bp = Blueprint("guide", __name__)
 
@@ -191,16 +191,11 @@ def index():
         units=units,
         catalogue=catalogue,
         guide_html=article,
-        pdf_url=url_for("guide.pdf", **_same_options()),
+        pdf_url=url_for("guide.pdf", **carried_args(form)),
         planned=bool(request.args) and not form.errors and not form.form_errors,
         unit_minutes={u.id: u.workshop_minutes for u in catalogue.units},
     )
     return page, 400 if invalid else 200
-
-
-def _same_options() -> dict[str, Any]:
-    """The planner's options as they came, for the PDF link (every value of a repeated one)."""
-    return request.args.to_dict(flat=False)
 
 
 @bp.route("/guide.pdf")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from .. import metrics
@@ -15,8 +15,9 @@ from ..queries.attempts import open_attempt, own_attempt, submitted_attempt, sub
 from ..queries.learning import load_records
 from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, grade, parse_answers, public_view
 from ..security import EXPIRED_USER, PENDING_ANSWERS
-from ..services import attempts
+from ..services import attempts, ratelimit
 from .access import SIGNED_IN, access
+from .params import number, optional_number
 
 bp = Blueprint("quiz", __name__)
 
@@ -33,9 +34,9 @@ def keep_unsent_answers() -> None:
         session[PENDING_ANSWERS] = {"quiz": (request.view_args or {}).get("quiz_id"), "form": form, "owner": owner}
 
 
-def _own_attempt(quiz_id: str, attempt_id: str) -> QuizAttempt:
-    """The learner's own attempt named in a form; anyone else's (or none) is a 404."""
-    attempt = own_attempt(current_user.id, quiz_id, int(attempt_id)) if attempt_id.isdigit() else None
+def _own_attempt(quiz_id: str, attempt_id: int) -> QuizAttempt:
+    """The learner's own attempt; anyone else's (or none) is a 404."""
+    attempt = own_attempt(current_user.id, quiz_id, attempt_id)
     if attempt is None:
         abort(404)
     return attempt
@@ -44,13 +45,12 @@ def _own_attempt(quiz_id: str, attempt_id: str) -> QuizAttempt:
 def _posted_answers(quiz: Quiz) -> tuple[QuizAttempt, dict[str, Answer], int]:
     """The learner's own attempt named in the form, the answers (400 when they do not fit
     the quiz) and the autosave sequence number."""
-    attempt = _own_attempt(quiz.id, request.form.get("attempt", ""))
+    attempt = _own_attempt(quiz.id, number(request.form.get("attempt"), "attempt", 1))
     try:
         answers = parse_answers(quiz, request.form.to_dict(flat=False))
     except InvalidSubmission:
         abort(400)
-    seq = request.form.get("seq", "")
-    return attempt, answers, int(seq) if seq.isdigit() else 0
+    return attempt, answers, optional_number(request.form.get("seq"), "seq") or 0
 
 
 def _unit_progress(quiz: Quiz) -> tuple[Unit, UnitProgress, QuizProgress, CourseProgress]:
@@ -132,7 +132,7 @@ def submit(quiz_id: str):
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
     if request.form.get("action") == "save":
         attempts.save_draft(current_user.id, attempt.id, answers, seq)
-        attempt = _own_attempt(quiz.id, str(attempt.id))  # as saved: the next sequence number
+        attempt = _own_attempt(quiz.id, attempt.id)  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
         return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), quiz_progress, saved=True)
     submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
@@ -149,6 +149,10 @@ def autosave(quiz_id: str):
     """Answers saved in the background by the page's small script (the page works without it)."""
     quiz = quiz_or_404(quiz_id)
     attempt, answers, seq = _posted_answers(quiz)
+    config = current_app.config
+    key = ratelimit.account_key("autosave", current_user.id)
+    if not ratelimit.hit(key, config["AUTOSAVES_PER_ACCOUNT"], config["RATE_LIMIT_WINDOW"]):
+        return jsonify({"saved": False, "reason": "too many saves"}), 429  # the page says it was not saved
     if not attempts.save_draft(current_user.id, attempt.id, answers, seq):
         return jsonify({"saved": False, "reason": "closed or out of date"}), 409
     return jsonify({"saved": True})

@@ -21,8 +21,9 @@ from ...queries.groups import groups_of, list_groups
 from ...services import accounts, links
 from ..access import ADMIN, STAFF, access
 from ..forms import ActionForm, country_name
+from ..params import carried_args, page_number
 from .blueprint import bp
-from .common import actor, or_404, page_number
+from .common import actor, or_404
 from .forms import INVITE, AccountEditForm, AccountFilterForm, AccountForm, EmailChangeForm, RoleForm
 
 
@@ -53,8 +54,7 @@ def users():
         status=filters.get("status") or "",
         page=page_number(),
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("admin/users.html", form=form, page=page, args=args)
+    return render_template("admin/users.html", form=form, page=page, args=carried_args(form))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

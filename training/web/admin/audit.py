@@ -8,8 +8,8 @@ from flask import render_template, request
 from ...queries.audit import list_audit
 from ...services.audit import AuditAction
 from ..access import ADMIN, access
+from ..params import page_number
 from .blueprint import bp
-from .common import page_number
 
 
 @bp.route("/audit")

@@ -17,8 +17,9 @@ from ...reports import certificates as report
 from ...services import certificates
 from ...services.audit import record_export
 from ..access import ADMIN, STAFF, access
+from ..params import carried_args, page_number
 from .blueprint import bp
-from .common import PER_PAGE, actor, csv_response, or_404, page_number
+from .common import PER_PAGE, actor, csv_response, or_404
 from .forms import CertificateFilterForm, ReissueForm, RevokeForm
 from .reports import _context
 
@@ -36,7 +37,7 @@ def certificates_list():
     context = _context()
     period_form, period = _period()
     page = report.certificate_page(context.scope, context.filters, period, page_number(), PER_PAGE)
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = carried_args(context.form, period_form)  # never ?endpoint= or ?_external= (OUT-9)
     return render_template(
         "admin/certificates.html",
         form=context.form,

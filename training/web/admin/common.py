@@ -1,5 +1,4 @@
-"""What the admin views share: who is acting, 404 for objects out of reach, streamed CSV,
-paging."""
+"""What the admin views share: who is acting, 404 for objects out of reach, streamed CSV."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TypeVar
 
-from flask import Response, abort, request, stream_with_context
+from flask import Response, abort, stream_with_context
 from flask_login import current_user
 
 from ...csvio import csv_lines
@@ -36,11 +35,6 @@ def found() -> Iterator[None]:
 def or_404(load: Callable[[], T]) -> T:
     with found():
         return load()
-
-
-def page_number() -> int:
-    value = request.args.get("page", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:

@@ -10,6 +10,7 @@ from ...course import get_course
 from ...reports import evaluations as report
 from ...services.audit import record_export
 from ..access import STAFF, access
+from ..params import carried_args
 from .blueprint import bp
 from .common import actor, csv_response
 from .reports import _context
@@ -32,7 +33,7 @@ def _results():
 @access(STAFF)
 def evaluation_results():
     context, occasion, results = _results()
-    args = {k: v for k, v in request.args.items() if v}
+    args = carried_args(context.form) | ({"occasion": occasion} if occasion else {})  # nothing else (OUT-9)
     return render_template("admin/evaluation.html", form=context.form, occasion=occasion, results=results, args=args)
 
 

@@ -22,11 +22,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...fields import MAX_EMAIL_LENGTH, MAX_GROUP_DESCRIPTION, MAX_GROUP_NAME, MAX_NAME, MAX_ORGANISATION
+from ...fields import MAX_EMAIL_LENGTH, MAX_GROUP_DESCRIPTION, MAX_GROUP_NAME, MAX_ORGANISATION
 from ...i18n import NO_LANGUAGE
 from ...i18n import lazy_gettext as _l
 from ...permissions import GroupRole, Role
-from ..forms import country_choices, language_choices, valid_email
+from ..forms import NAME_RULES, ORGANISATION_RULES, TextRule, country_choices, language_choices, sane_date, valid_email
 
 C = SelectChoice
 ROLE_CHOICES = [
@@ -78,8 +78,8 @@ class AccountFilterForm(GetForm):
 
 
 class ProfileFields(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), Length(max=MAX_NAME)])
-    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=MAX_ORGANISATION)])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), *NAME_RULES])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), *ORGANISATION_RULES])
     country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
     language = SelectField(
         _l("Language of the platform"),
@@ -131,11 +131,15 @@ class RoleForm(FlaskForm):
 class GroupForm(FlaskForm):
     name = StringField(
         _l("Name"),
-        validators=[DataRequired(_l("Enter a name.")), Length(max=MAX_GROUP_NAME)],
+        validators=[
+            DataRequired(_l("Enter a name.")),
+            TextRule(_l("The name"), MAX_GROUP_NAME),
+            Length(max=MAX_GROUP_NAME),
+        ],
         description=_l("For example: Nairobi workshop, March 2026."),
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=MAX_GROUP_DESCRIPTION)])
-    starts_on = DateField(_l("Starts on"), validators=[Optional()])
+    starts_on = DateField(_l("Starts on"), validators=[Optional(), sane_date])
     submit = SubmitField(_l("Save the group"))
 
 
@@ -152,7 +156,9 @@ class ImportForm(FlaskForm):
 
 class AttendanceForm(FlaskForm):
     unit = SelectField(_l("Unit"), validators=[DataRequired(_l("Choose a unit."))])
-    session_date = DateField(_l("Session date"), validators=[DataRequired(_l("Enter the date of the session."))])
+    session_date = DateField(
+        _l("Session date"), validators=[DataRequired(_l("Enter the date of the session.")), sane_date]
+    )
     present = SelectMultipleField(
         _l("Learners present"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
     )
@@ -188,8 +194,8 @@ class ReportFilterForm(GetForm):
         validators=[Optional(), Length(max=2)],
     )
     language = SelectField(_l("Language"), choices=language_filter_choices, validators=[Optional()])
-    registered_from = DateField(_l("Registered from"), validators=[Optional()])
-    registered_to = DateField(_l("Registered until"), validators=[Optional()])
+    registered_from = DateField(_l("Registered from"), validators=[Optional(), sane_date])
+    registered_to = DateField(_l("Registered until"), validators=[Optional(), sane_date])
 
 
 class LearnerListForm(GetForm):
@@ -240,7 +246,7 @@ class RevokeForm(FlaskForm):
 class ReissueForm(FlaskForm):
     name = StringField(
         _l("Corrected name"),
-        validators=[DataRequired(_l("Enter the name as it should be printed.")), Length(max=MAX_NAME)],
+        validators=[DataRequired(_l("Enter the name as it should be printed.")), *NAME_RULES],
         description=_l("The account's name is corrected too; the old certificate is revoked."),
     )
     submit = SubmitField(_l("Re-issue with this name"))

@@ -17,6 +17,7 @@ from ...reports import group_matrix, learner_detail, matrix_header, matrix_recor
 from ...services import audit, groups, workshops
 from ..access import ADMIN, STAFF, access
 from ..forms import ActionForm
+from ..params import number, optional_number
 from .blueprint import bp
 from .common import actor, csv_response, found, or_404
 from .forms import AttendanceForm, GroupForm, MemberForm, UndoMarkForm
@@ -168,17 +169,18 @@ def group_attendance(group_id: int):
 @access(STAFF)
 def group_unmark(group_id: int):
     form = UndoMarkForm()
-    if not form.validate_on_submit() or not form.learner.data.isdigit():
+    if not form.validate_on_submit():
         abort(400)
+    learner_id = number(form.learner.data, "learner", 1)
     with found():
-        removed = workshops.undo_unit_completion(actor(), group_id, form.unit.data, int(form.learner.data))
+        removed = workshops.undo_unit_completion(actor(), group_id, form.unit.data, learner_id)
     flash(
         gettext("The trainer's mark is removed.")
         if removed
         else gettext("There was no mark from this group to remove."),
         "success" if removed else "info",
     )
-    return redirect(url_for("admin.learner", user_id=int(form.learner.data), group=group_id), code=303)
+    return redirect(url_for("admin.learner", user_id=learner_id, group=group_id), code=303)
 
 
 @bp.route("/learners/<int:user_id>")
@@ -186,11 +188,11 @@ def group_unmark(group_id: int):
 def learner(user_id: int):
     person = or_404(lambda: learner_for(actor(), user_id))
     catalogue = get_course()
-    group_arg = request.args.get("group", "")
+    group_id = optional_number(request.args.get("group"), "group", 1)
     from_group = None
-    if group_arg.isdigit():
+    if group_id is not None:
         with found():
-            from_group = group_for(actor(), int(group_arg))
+            from_group = group_for(actor(), group_id)
     # A trainer sees the learner through their own groups only: other groups are not named.
     mine = {g.group.id for g in list_groups(actor())}
     memberships = [(g, r) for g, r in groups_of(person.id) if g.id in mine]

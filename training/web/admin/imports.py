@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import base64
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ...csvio import write_csv
 from ...i18n import gettext
 from ...models import Group
 from ...queries.groups import group_for
-from ...services import imports
+from ...services import imports, ratelimit
 from ..access import ADMIN, access
 from .blueprint import bp
 from .common import actor, found, or_404
@@ -29,6 +29,10 @@ def _upload(kind: imports.ImportKind, group: Group | None = None):
     form = ImportForm()
     plan = None
     if form.validate_on_submit():
+        config = current_app.config
+        key = ratelimit.account_key("import", actor().user_id)
+        if not ratelimit.hit(key, config["IMPORTS_PER_ACCOUNT"], config["RATE_LIMIT_WINDOW"]):
+            abort(429)
         upload = form.file.data
         with found():
             plan = imports.preview_import(

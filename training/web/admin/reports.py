@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import abort, render_template, request
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import Form, SelectChoice
 
 from ... import reports
 from ...charts import bar_chart, line_chart
@@ -25,8 +25,9 @@ from ...queries.groups import GroupSummary, list_groups
 from ...services.audit import record_export
 from ..access import STAFF, access
 from ..forms import country_name
+from ..params import BadParameter, carried_args, optional_number, page_number
 from .blueprint import bp
-from .common import PER_PAGE, actor, csv_response, page_number
+from .common import PER_PAGE, actor, csv_response
 from .forms import LearnerListForm, ReportFilterForm
 
 PAGES = "units,completion,organisations,countries,languages,questions"
@@ -40,6 +41,8 @@ class Context:
     filters: reports.Filters
     form: ReportFilterForm
     groups: list[GroupSummary]
+    valid: bool = True
+    """False: a filter was refused (the page says which, with status 400; no filter applies)."""
 
 
 def _context() -> Context:
@@ -62,12 +65,10 @@ def _context() -> Context:
         ),
     ]
     if not form.validate():
-        return Context(scope, reports.Filters(), form, groups)
-    group_id = None
-    if form.group.data:
-        if not form.group.data.isdigit() or int(form.group.data) not in {g.group.id for g in groups}:
-            abort(404)
-        group_id = int(form.group.data)
+        return Context(scope, reports.Filters(), form, groups, valid=False)
+    group_id = optional_number(form.group.data, "group", 1)
+    if group_id is not None and group_id not in {g.group.id for g in groups}:
+        abort(404)
     filters = reports.Filters(
         group_id,
         form.organisation.data or None,
@@ -94,8 +95,8 @@ def _chips(context: Context) -> list[tuple[str, str]]:
     return [c for c in chips if c]
 
 
-def _render(template: str, context: Context, **values):
-    return render_template(
+def _render(template: str, context: Context, valid: bool = True, **values):
+    page = render_template(
         template,
         filters=context.filters,
         form=context.form,
@@ -103,6 +104,15 @@ def _render(template: str, context: Context, **values):
         chips=_chips(context),
         **values,
     )
+    return page, 200 if context.valid and valid else 400
+
+
+def _refuse_bad_filters(*forms: Form) -> None:
+    """A download or printout with a refused filter is refused (400, saying why), rather than
+    holding every row."""
+    for form in forms:
+        for errors in form.errors.values():
+            raise BadParameter(errors[0])
 
 
 def _unit_chart(rows: list[reports.UnitRow]):
@@ -166,10 +176,11 @@ def _learners(context: Context):
     page = reports.learner_page(
         catalogue, context.scope, context.filters, page=page_number(), per_page=PER_PAGE, **query
     )
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = carried_args(context.form, list_form)
     return _render(
         "admin/reports/completion.html",
         context,
+        valid=not list_form.errors,
         rows=page.items,
         total=page.total,
         page=page.page,
@@ -186,6 +197,7 @@ def report_print():
     """Overview, units, countries and organisations on one printable page, from one pass over
     the learners (the quiz questions print from their own page)."""
     context = _context()
+    _refuse_bad_filters(context.form)  # the printed page has no form to show the problem on
     result = reports.summary(get_course(), context.scope, context.filters)
     return _render(
         "admin/reports/print.html",
@@ -205,6 +217,7 @@ def report_print():
 @access(STAFF)
 def report_csv(name: str):
     context = _context()
+    _refuse_bad_filters(context.form)
     catalogue = get_course()
     info = reports.REPORTS[name]
     if name in ("overview", "timeline"):
@@ -242,7 +255,8 @@ def report_csv(name: str):
 def completion_csv():
     """One row per learner; streamed, so 10,000 learners never sit in memory at once."""
     context = _context()
-    _, query = _learner_query()
+    list_form, query = _learner_query()
+    _refuse_bad_filters(context.form, list_form)
     rows = reports.learner_rows(get_course(), context.scope, context.filters, **query)
     record_export(actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}})
     return csv_response("completion", reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows))
