@@ -244,11 +244,12 @@ def page_form(page: str, quiz: Quiz, answers: dict[str, dict]) -> dict[str, list
     inputs = re.findall(
         r'<input type="(?:radio|checkbox)" name="([^"]+)" value="([^"]+)"[^>]*>\s*<span>(.*?)</span>', page, re.S
     )
-    labels = {_plain(html): name for name, html in re.findall(r'<label for="([^"]+)">(.*?)</label>', page, re.S)}
+    all_labels = re.findall(r'<label for="([^"]+)">(.*?)</label>', page, re.S)
     for q in quiz.questions:
         answer = answers.get(q.id) or {}
         name = FORM_PREFIX + q.id
         by_text = {_plain(html): value for field, value, html in inputs if field == name}
+        labels = {_plain(html): field for field, html in all_labels if field.startswith(f"{name}-")}
         if "choice" in answer and answer["choice"]:
             form[name] = [by_text[_plain(q.option(answer["choice"]).html)]]
         elif "choices" in answer:
