@@ -91,7 +91,6 @@ class Numeric(TypedKind):
     type = QuestionType.NUMERIC
     what = "numeric"
     take_template = "quiz/types/numeric_take.html"
-    result_template = "quiz/types/numeric_result.html"
     gift_kinds = ("numerical",)
     paper_instruction = N_("Write a number.")
 

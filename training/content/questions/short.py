@@ -37,7 +37,6 @@ class Short(TypedKind):
     type = QuestionType.SHORT
     what = "short-answer"
     take_template = "quiz/types/short_take.html"
-    result_template = "quiz/types/typed_result.html"
     gift_kinds = ("shortanswer",)
     paper_instruction = N_("Write a short answer.")
 

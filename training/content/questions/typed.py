@@ -30,6 +30,7 @@ from .choice import _CHOICE
 
 class TypedKind(QuestionKind):
     authored_ids = False
+    result_template = "quiz/types/typed_result.html"
     what: ClassVar[str] = ""
     """How the checks name the type ("short-answer")."""
 
