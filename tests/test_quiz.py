@@ -98,6 +98,17 @@ def test_matching_and_ordering_give_credit_per_pair_and_position():
     assert grade(QUIZ, {"sequence": reversed_order}).questions[5].graded.credit == pytest.approx(1 / 3)
 
 
+def test_a_matching_answer_saved_by_right_side_ids_still_grades_and_fills_the_form():
+    """Answers saved before the form's values were opaque name each right side by its match_id."""
+    q = QUIZ.question("pairs")
+    old_style = {"pairs": {o.id: o.match_id for o in q.options}}
+    assert grade(QUIZ, {"pairs": old_style}).questions[4].graded.credit == 1.0
+    paper = Paper(1, "secret")
+    assert parse_answers(QUIZ, answers_to_form(QUIZ, {"pairs": old_style}, paper), paper)["pairs"] == {
+        "pairs": {o.id: o.id for o in q.options}
+    }
+
+
 def test_a_wrong_pairing_never_gets_the_right_pairings_feedback():
     graded = grade(QUIZ, {"pairs": {"pairs": {"alpha": "beta", "beta": "alpha", "gamma": "gamma"}}}).questions[4]
     marks = {m.item: m for m in graded.graded.marks}

@@ -34,6 +34,16 @@ from .paired import declared_ordering, is_sequence, read_pairs
 _PAIR = re.compile(r"^[-*]\s+(.*?)\s*->\s*(.*?)\s*$")
 
 
+def _pairs(q: Question, answer: Answer) -> dict[str, str]:
+    """Item id -> the id of the pair whose right side was chosen. Answers saved before the
+    form's values became opaque may name the right side by its ``match_id``: read as its pair."""
+    by_match = {o.match_id: o.id for o in q.options}
+    return {
+        str(left): str(right) if q.find(str(right)) is not None else by_match.get(str(right), str(right))
+        for left, right in (answer.get("pairs") or {}).items()
+    }
+
+
 class Matching(QuestionKind):
     type = QuestionType.MATCHING
     take_template = "quiz/types/matching_take.html"
@@ -87,14 +97,14 @@ class Matching(QuestionKind):
 
     def to_form(self, q: Question, answer: Answer, token: Token) -> dict[str, list[str]]:
         form = {}
-        for left, right in (answer.get("pairs") or {}).items():
+        for left, right in _pairs(q, answer).items():
             chosen = q.find(right)
             if chosen is not None:
                 form[f"q-{q.id}-{token(left)}"] = [token(chosen.match_id)]
         return form
 
     def grade(self, q: Question, answer: Answer) -> Graded:
-        pairs = answer.get("pairs") or {}
+        pairs = _pairs(q, answer)
         if not pairs:
             return NOT_ANSWERED
         marks, words = [], []
