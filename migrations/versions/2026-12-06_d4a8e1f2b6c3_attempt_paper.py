@@ -1,7 +1,7 @@
 """Each quiz attempt keeps its paper: a secret for opaque form values, and its draw of questions
 
 Revision ID: d4a8e1f2b6c3
-Revises: a3c9e7f1d254
+Revises: de469dfc59e5
 Create Date: 2026-12-06 20:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd4a8e1f2b6c3'
-down_revision = 'a3c9e7f1d254'
+down_revision = 'de469dfc59e5'
 branch_labels = None
 depends_on = None
 

@@ -26,6 +26,7 @@ _POSITIONAL_ID = re.compile(
 _TELLING_IDS = frozenset({"correct", "incorrect", "wrong", "right", "key", "distractor", "answer"})
 _TELLING_WORDS = frozenset({"correct", "incorrect", "wrong", "distractor"})
 
+
 class ErrorAt(Protocol):
     """Reports a problem at a line of the file being read; ``gap`` marks something a quiz
     marked ``draft: true`` may still lack (listed, not refused)."""
