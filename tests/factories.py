@@ -82,7 +82,7 @@ def alpha_answers(right: bool) -> dict:
     quiz = get_catalogue().quiz("alpha-quiz")
     q = {question.id: question for question in quiz.questions}
     option = {qid: {o.text: o.id for o in question.options} for qid, question in q.items()}
-    pairs = {o.id: o.match_id for o in q["pairs"].options}
+    pairs = {o.id: o.id for o in q["pairs"].options}  # each item with its own pair
     positions = {o.id: i for i, o in enumerate(q["sequence"].options, start=1)}
     if right:
         return {

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -220,23 +221,67 @@ def post_routes(app: Flask, values: dict[str, str] = URL_VALUES) -> list[str]:
 # --- quizzes --------------------------------------------------------------------------------------
 
 
-def correct_form(quiz: Quiz | None = None) -> dict[str, list[str]]:
-    """The quiz form a learner who knows every answer would send (the fixture's alpha quiz)."""
-    quiz = quiz or cached_catalogue(MINIMAL).quiz("alpha-quiz")
-    form: dict[str, list[str]] = {}
+def correct_answers(quiz: Quiz) -> dict[str, dict]:
+    """The answers (as stored, by option id) of a learner who knows every answer."""
+    answers: dict[str, dict] = {}
     for q in quiz.questions:
-        name = FORM_PREFIX + q.id
-        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
-            form[name] = [o.id for o in q.options if o.correct]
-        elif q.type == QuestionType.SHORT:
-            form[name] = [next(o.text for o in q.options if o.correct)]
+        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
+            answers[q.id] = {"choice": next(o.id for o in q.options if o.correct)}
+        elif q.type == QuestionType.MULTIPLE:
+            answers[q.id] = {"choices": sorted(o.id for o in q.options if o.correct)}
+        elif q.type in (QuestionType.SHORT, QuestionType.NUMERIC):
+            text = next(o.text for o in q.options if o.correct)
+            answers[q.id] = {"text": text.split("±")[0].split("..")[0].strip()}
         elif q.type == QuestionType.MATCHING:
-            for o in q.options:
-                form[f"{name}-{o.id}"] = [o.match_id]
+            answers[q.id] = {"pairs": {o.id: o.id for o in q.options}}
         elif q.type == QuestionType.ORDERING:
-            for position, o in enumerate(q.options, start=1):
-                form[f"{name}-{o.id}"] = [str(position)]
+            answers[q.id] = {"positions": {o.id: n for n, o in enumerate(q.options, start=1)}}
+    return answers
+
+
+def _plain(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+def page_form(page: str, quiz: Quiz, answers: dict[str, dict]) -> dict[str, list[str]]:
+    """Answers (by option id) as the quiz page's form sends them: its values are opaque per
+    attempt, so each option is found as a learner finds it, by its text on the page."""
+    form: dict[str, list[str]] = {}
+    inputs = re.findall(
+        r'<input type="(?:radio|checkbox)" name="([^"]+)" value="([^"]+)"[^>]*>\s*<span>(.*?)</span>', page, re.S
+    )
+    all_labels = re.findall(r'<label for="([^"]+)">(.*?)</label>', page, re.S)
+    for q in quiz.questions:
+        answer = answers.get(q.id) or {}
+        name = FORM_PREFIX + q.id
+        by_text = {_plain(html): value for field, value, html in inputs if field == name}
+        labels = {_plain(html): field for field, html in all_labels if field.startswith(f"{name}-")}
+        if "choice" in answer and answer["choice"]:
+            form[name] = [by_text[_plain(q.option(answer["choice"]).html)]]
+        elif "choices" in answer:
+            form[name] = [by_text[_plain(q.option(c).html)] for c in answer["choices"]]
+        elif "text" in answer:
+            form[name] = [answer["text"]]
+        elif "pairs" in answer:
+            for left, right in answer["pairs"].items():
+                field = labels[_plain(q.option(left).html)]
+                select = re.search(rf'<select[^>]*name="{re.escape(field)}"[^>]*>(.*?)</select>', page, re.S)
+                assert select is not None
+                values = {
+                    _plain(t): v for v, t in re.findall(r'<option value="([^"]*)"[^>]*>(.*?)</option>', select.group(1))
+                }
+                form[field] = [values[_plain(q.option(right).match_html)]]
+        elif "positions" in answer:
+            for item, position in answer["positions"].items():
+                form[labels[_plain(q.option(item).html)]] = [str(position)]
     return form
+
+
+def correct_form(page: str, quiz: Quiz | None = None) -> dict[str, list[str]]:
+    """The quiz form a learner who knows every answer would send from ``page`` (by default the
+    fixture's alpha quiz)."""
+    quiz = quiz or cached_catalogue(MINIMAL).quiz("alpha-quiz")
+    return page_form(page, quiz, correct_answers(quiz))
 
 
 def start_quiz(client: FlaskClient, quiz_id: str = "alpha-quiz") -> str:
@@ -258,9 +303,16 @@ def submit_quiz(
     return client.post(f"/quizzes/{quiz_id}", data={**data, **answers})
 
 
-def wrong_form() -> dict[str, list[str]]:
-    """The alpha quiz answered wrongly throughout."""
-    return {"q-pick-one": ["beta"], "q-is-true": ["false"], "q-word": ["walk"]}
+def wrong_form(page: str) -> dict[str, list[str]]:
+    """The fixture's alpha quiz answered wrongly from ``page``: a wrong option, the wrong truth
+    value and a wrong word."""
+    quiz = cached_catalogue(MINIMAL).quiz("alpha-quiz")
+    wrong = {
+        q.id: {"choice": next(o.id for o in q.options if not o.correct)}
+        for q in quiz.questions
+        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE)
+    }
+    return {**page_form(page, quiz, wrong), "q-word": ["walk"]}
 
 
 def mark_read(client: FlaskClient, unit_id: str, lesson_id: str) -> Any:

@@ -47,6 +47,7 @@ class Layer:
 
 PURE = [
     "content/*.py",
+    "content/questions/*.py",
     "progress.py",
     "quiz.py",
     "fields.py",
@@ -67,7 +68,7 @@ PURE = [
     "offline.py",
 ]
 LAYERS = [
-    Layer("content: the pipeline stands alone", modules("content/*.py"), ("training.",)),
+    Layer("content: the pipeline stands alone", modules("content/*.py", "content/questions/*.py"), ("training.",)),
     Layer(
         "rules: plain functions, no framework, no database",
         modules(*PURE, "guide/plan.py"),

@@ -336,6 +336,16 @@ class QuizAttempt(Base):
     content_version: Mapped[str] = mapped_column(sa.String(32))
     seed: Mapped[int] = mapped_column(default=0)
     """Orders the options for this attempt when the quiz shuffles."""
+    secret: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    """Makes this attempt's form values opaque: each is an HMAC of it and the option's id."""
+    questions: Mapped[list[Any] | None]
+    """The question ids this attempt drew from the quiz's pool; NULL: every question."""
+    reveal: Mapped[str] = mapped_column(
+        sa.String(24), default="after-last-attempt", server_default="after-last-attempt"
+    )
+    """When the result shows the right answers (the quiz's setting when the attempt started)."""
+    deadline_at: Mapped[datetime | None]
+    """The quiz's time limit as a moment: after it the attempt is submitted as it stands."""
     draft: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Answers saved as the learner goes, so a lost connection or a long pause loses nothing."""
     draft_seq: Mapped[int] = mapped_column(default=0)
@@ -365,6 +375,9 @@ class QuestionResponse(Base):
     """The answer as text, for reports and exports."""
     correct: Mapped[float] = mapped_column(default=0.0)
     """Credit from 0 to 1."""
+    review: Mapped[dict[str, Any] | None]
+    """What the result page shows, fixed when graded: marks, feedback keys, options missed and
+    the key as it was (NULL for attempts graded before it was kept)."""
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="responses")
 

@@ -34,9 +34,9 @@ def test_a_moodle_bank_imports_every_feature_as_a_draft():
     assert text.startswith("---\nid: alpha-quiz\nunit: alpha\ntitle: Sample bank\n")
     assert "\ndraft: true\n---\n" in text
     headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
-    assert headings[:5] == ["activities", "colour", "colours", "animal", "answer"]
-    assert len(headings) == 8  # essay and the two numerical questions skipped
-    assert headings[5].startswith("escapes-a-brace-a-tilde-a-")
+    assert headings[:7] == ["activities", "colour", "colours", "number", "range", "animal", "answer"]
+    assert len(headings) == 10  # the essay skipped
+    assert headings[7].startswith("escapes-a-brace-a-tilde-a-")
     assert "Escapes: a {brace}, a ~tilde, a #hash and an =equals are text." in text
     assert "What lies between orange and green\nin the spectrum?" in text
     assert "The River Nile flows into the \\_\\_\\_\\_\\_ Sea." in text
@@ -47,8 +47,10 @@ def test_a_moodle_bank_imports_every_feature_as_a_draft():
     assert "- [x] yellow {#yellow}" in text and "- [ ] black {#black}" in text and "- [x] violet {#violet}" in text
     assert "- [x] Cat\n" in text
     notes = "\n".join(str(n) for n in result.notes)
-    for line, what in ((6, "an essay"), (32, "a numerical"), (34, "a numerical")):
-        assert f"moodle-style.gift:{line}: note: skipped: {what} question" in notes
+    assert "moodle-style.gift:6: note: skipped: an essay question" in notes
+    assert "## number\ntype: numeric\n\nPick a number from 1 to 5.\n\n- [x] 3 ± 2\n" in text
+    assert "## range\ntype: numeric\n\nAnd one from 1 to 5 again.\n\n- [x] 1..5\n" in text
+    assert "note: skipped: a numerical" not in notes
     assert "moodle-style.gift:13: note: skipped: the extra right side 'Chat'" in notes
 
 

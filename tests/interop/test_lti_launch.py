@@ -84,7 +84,8 @@ def signed_in_as(client) -> str | None:
 def read_and_pass_alpha(client) -> None:
     for lesson in ("first-steps", "second-steps"):
         assert mark_read(client, "alpha", lesson).status_code == 303
-    assert submit_quiz(client, start_quiz(client), correct_form()).status_code == 303
+    page = start_quiz(client)
+    assert submit_quiz(client, page, correct_form(page)).status_code == 303
 
 
 def test_deep_linking_a_learners_launch_a_quiz_and_the_score_in_the_gradebook(app, platform):

@@ -61,8 +61,10 @@ def learner_path(client) -> None:
     for lesson in ("first-steps", "second-steps"):
         assert client.get(f"/units/alpha/{lesson}").status_code == 200
         assert mark_read(client, "alpha", lesson).status_code == 303
-    assert submit_quiz(client, start_quiz(client), wrong_form()).status_code == 303
-    assert submit_quiz(client, start_quiz(client), correct_form()).status_code == 303
+    page = start_quiz(client)
+    assert submit_quiz(client, page, wrong_form(page)).status_code == 303
+    page = start_quiz(client)
+    assert submit_quiz(client, page, correct_form(page)).status_code == 303
     mark_read(client, "alpha", "first-steps")  # reading a lesson again is no new completion
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from training.quiz import grade, parse_answers
+from training.quiz import grade
 
-from ..helpers import MINIMAL, cached_catalogue, correct_form
+from ..helpers import MINIMAL, cached_catalogue, correct_answers, correct_form, page_form
 from ..livesite import Browser, form_fields, live_site, race, rows, started
 
 pytestmark = pytest.mark.server
@@ -28,7 +28,7 @@ def test_ten_simultaneous_submits_grade_once(site):
     browser = Browser(site)
     assert browser.login(email).status_code == 302
     page = started(browser)
-    answers = {**correct_form(), "q-word": ["walk"]}  # one wrong answer: a score below 100
+    answers = {**correct_form(page), "q-word": ["walk"]}  # one wrong answer: a score below 100
     data = {**form_fields(page), "action": "submit", **answers}
     tabs = [browser.clone() for _ in range(10)]
     statuses = race(10, lambda i: tabs[i].post("/quizzes/alpha-quiz", data).status_code)
@@ -36,7 +36,7 @@ def test_ten_simultaneous_submits_grade_once(site):
     attempts = rows(site, "SELECT id, state, score FROM quiz_attempt")
     assert len(attempts) == 1 and attempts[0].state == "submitted"
     quiz = CATALOGUE.quiz("alpha-quiz")
-    expected = grade(quiz, parse_answers(quiz, answers)).score
+    expected = grade(quiz, {**correct_answers(quiz), "word": {"text": "walk"}}).score
     assert attempts[0].score == pytest.approx(expected) and expected < 1
     responses = rows(site, "SELECT count(*) AS n FROM question_response WHERE attempt_id = :a", a=attempts[0].id)
     assert responses[0].n == len(quiz.questions)
@@ -64,7 +64,8 @@ def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
         for _ in range(3):
             page = started(tabs[i])
             if 'name="attempt"' in page:
-                tabs[i].post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", "q-pick-one": "beta"})
+                wrong = page_form(page, CATALOGUE.quiz("alpha-quiz"), {"pick-one": {"choice": "beta"}})
+                tabs[i].post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", **wrong})
 
     race(10, start_and_submit)
     attempts = rows(
@@ -101,7 +102,7 @@ def test_many_learners_writing_at_once_lose_nothing(site):
         codes.append(
             b.post(
                 "/quizzes/beta-quiz",
-                {**form_fields(page), "action": "submit", "q-beta-one": "second-letter", "q-beta-two": "true"},
+                {**form_fields(page), "action": "submit", **correct_form(page, CATALOGUE.quiz("beta-quiz"))},
             ).status_code
         )
         return codes

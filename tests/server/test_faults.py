@@ -19,7 +19,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from ..helpers import POSTGRES_URL, correct_form
+from ..helpers import MINIMAL, POSTGRES_URL, cached_catalogue, correct_form
 from ..livesite import (
     TRAINING,
     Browser,
@@ -34,6 +34,8 @@ from ..livesite import (
 )
 
 pytestmark = pytest.mark.server
+
+BETA = cached_catalogue(MINIMAL).quiz("beta-quiz")
 LESSONS = [("alpha", "first-steps"), ("alpha", "second-steps"), ("beta", "only-lesson"), ("beta", "beta-two")]
 
 
@@ -72,7 +74,7 @@ def test_crash_between_grading_and_commit_keeps_the_attempt_and_its_answers(tmp_
         assert saved.status_code == 200
         page = browser.get("/quizzes/alpha-quiz").text
         with pytest.raises(requests.ConnectionError):
-            browser.post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", **correct_form()})
+            browser.post("/quizzes/alpha-quiz", {**form_fields(page), "action": "submit", **correct_form(page)})
         wait_until_up(site)  # gunicorn replaces the killed worker
         attempt = rows(site, "SELECT id, state, score, draft FROM quiz_attempt")[0]
         assert attempt.state == "in_progress" and attempt.score is None
@@ -114,7 +116,7 @@ def learner_load(
                 "quiz",
                 b.post(
                     "/quizzes/beta-quiz",
-                    {**form_fields(page), "action": "submit", "q-beta-one": "second-letter", "q-beta-two": "true"},
+                    {**form_fields(page), "action": "submit", **correct_form(page, BETA)},
                 ).status_code,
             )
         )

@@ -117,7 +117,8 @@ def test_a_quiz_submitted_twice_across_both_servers_is_graded_once(site):
     assert sign_in(site, browser, email).status_code == 302
     token = CSRF_PATTERN.search(get(site, browser, "/quizzes/alpha-quiz").text).group(1)
     post(site, browser, "/quizzes/alpha-quiz/start", {"csrf_token": token})
-    data = {**form_fields(get(site, browser, "/quizzes/alpha-quiz").text), "action": "submit", **correct_form()}
+    page = get(site, browser, "/quizzes/alpha-quiz").text
+    data = {**form_fields(page), "action": "submit", **correct_form(page)}
     tabs = []
     for _ in range(8):  # tabs with connections of their own, spread by nginx over both servers
         tab = site.client("127.0.0.7")

@@ -13,7 +13,26 @@ from training.extensions import db
 from training.models import AttemptState, QuestionResponse, QuizAttempt
 
 from ..factories import make_user
-from ..helpers import Auth, correct_form, csrf_from, get_csrf, start_quiz, submit_quiz, wrong_form
+from ..helpers import (
+    MINIMAL,
+    Auth,
+    cached_catalogue,
+    correct_form,
+    csrf_from,
+    get_csrf,
+    page_form,
+    start_quiz,
+    submit_quiz,
+    wrong_form,
+)
+
+QUIZ = cached_catalogue(MINIMAL).quiz("alpha-quiz")
+
+
+def checked(page: str, name: str) -> list[str]:
+    """The texts of the options ticked under one question of a quiz page."""
+    found = re.findall(rf'<input type="[a-z]+" name="{name}" value="[^"]+" checked>\s*<span>(.*?)</span>', page, re.S)
+    return [re.sub(r"<[^>]+>", "", text).strip() for text in found]
 
 
 def test_quiz_page_holds_no_answer_key(app, client, login_as):
@@ -38,15 +57,16 @@ def test_quiz_page_holds_no_answer_key(app, client, login_as):
 def test_learner_can_fail_retake_and_pass(app, client, login_as):
     user = login_as("learner")
     page = start_quiz(client)
-    failed = submit_quiz(client, page, wrong_form())
+    failed = submit_quiz(client, page, wrong_form(page))
     assert failed.status_code == 303
     result = client.get(failed.headers["Location"]).get_data(as_text=True)
     assert "You did not reach the pass mark of 70%" in result
-    assert "No: beta is second." in result  # the feedback on the chosen option
-    assert "Correct answer:" not in result  # not revealed while attempts remain
+    assert "Your answer: Beta" in result and "Not correct" in result  # which questions were wrong
+    assert "No: beta is second." not in result  # no feedback that tells the answer, while attempts remain
+    assert "Correct answer:" not in result and "Explanation." not in result
     assert "Retake the quiz" in result
     page = start_quiz(client)
-    passed = submit_quiz(client, page, correct_form())
+    passed = submit_quiz(client, page, correct_form(page))
     result = client.get(passed.headers["Location"]).get_data(as_text=True)
     assert "Your score: 100%" in result and "You passed" in result
     attempts = db.session.scalars(
@@ -66,7 +86,7 @@ def test_unit_completes_when_lessons_read_and_quiz_passed(app, client, login_as)
         token = get_csrf(client, f"/units/alpha/{lesson}")
         client.post(f"/units/alpha/{lesson}/complete", data={"csrf_token": token})
     page = start_quiz(client)
-    client.get(submit_quiz(client, page, correct_form()).headers["Location"])
+    client.get(submit_quiz(client, page, correct_form(page)).headers["Location"])
     api = client.get("/api/progress").get_json()
     alpha = api["units"][0]
     assert alpha["status"] == "complete"
@@ -77,8 +97,8 @@ def test_unit_completes_when_lessons_read_and_quiz_passed(app, client, login_as)
 def test_double_submit_grades_once_and_answers_the_second_with_a_redirect(app, client, login_as):
     user = login_as("learner")
     page = start_quiz(client)
-    first = submit_quiz(client, page, correct_form())
-    second = submit_quiz(client, page, wrong_form())
+    first = submit_quiz(client, page, correct_form(page))
+    second = submit_quiz(client, page, wrong_form(page))
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     attempts = db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)).all()
@@ -89,7 +109,13 @@ def test_double_submit_grades_once_and_answers_the_second_with_a_redirect(app, c
 def test_forged_submissions_are_refused_and_change_nothing(app, client, login_as):
     user = login_as("learner")
     page = start_quiz(client)
-    for forged in ({"q-pick-one": ["zz"]}, {"score": ["100"]}, {"q-other-quiz-question": ["alpha"]}):
+    forgeries = (
+        {"q-pick-one": ["zz"]},
+        {"score": ["100"]},
+        {"q-other-quiz-question": ["alpha"]},
+        {"q-pick-one": ["alpha"]},
+    )
+    for forged in forgeries:  # the last: an authored id is no value of this attempt's form
         assert submit_quiz(client, page, forged).status_code == 400
     attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id))
     db.session.refresh(attempt)
@@ -105,7 +131,9 @@ def test_another_learners_attempt_is_not_found(app, client, login_as):
     stranger = make_user()
     login_other.login(stranger.email)
     start_quiz(other)
-    forged = submit_quiz(other, page.replace(csrf_from(page), get_csrf(other, "/quizzes/alpha-quiz")), correct_form())
+    forged = submit_quiz(
+        other, page.replace(csrf_from(page), get_csrf(other, "/quizzes/alpha-quiz")), correct_form(page)
+    )
     assert forged.status_code == 404
     assert other.get("/quizzes/alpha-quiz/attempts/5").status_code == 404
 
@@ -113,25 +141,27 @@ def test_another_learners_attempt_is_not_found(app, client, login_as):
 def test_attempts_limit_is_enforced(app, client, login_as):
     login_as("learner")
     for _ in range(3):
-        submit_quiz(client, start_quiz(client), wrong_form())
+        page = start_quiz(client)
+        submit_quiz(client, page, wrong_form(page))
     page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
     assert "You have used every attempt" in page
     token = get_csrf(client, "/quizzes/alpha-quiz")
     client.post("/quizzes/alpha-quiz/start", data={"csrf_token": token})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt)) == 3
     result = client.get("/quizzes/alpha-quiz/attempts/3").get_data(as_text=True)
-    assert "Correct answer:" in result  # revealed once no attempt is left
+    assert "Correct answer:" in result and "No: beta is second." in result  # revealed once no attempt is left
 
 
 def test_saved_answers_come_back_after_signing_out(app, client, login_as, auth):
     user = login_as("learner")
     page = start_quiz(client)
-    saved = submit_quiz(client, page, {"q-pick-one": ["alpha"], "q-word": ["stride"]}, action="save")
+    answers = page_form(page, QUIZ, {"pick-one": {"choice": "alpha"}, "word": {"text": "stride"}})
+    saved = submit_quiz(client, page, answers, action="save")
     assert saved.status_code == 200 and "Your answers are saved" in saved.get_data(as_text=True)
     auth.logout()
     auth.login(user.email)
     page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
-    assert re.search(r'value="alpha" checked', page)
+    assert checked(page, "q-pick-one") == ["Alpha"]
     assert 'value="stride"' in page
 
 
@@ -158,9 +188,10 @@ def test_answers_survive_an_expired_session(app, client, login_as, auth):
         auth.login(user.email)
         page = start_quiz(client)
         clock.tick(timedelta(hours=2))  # a long pause: the session has ended
-        response = submit_quiz(client, page, {"q-word": ["stride"], "q-pick-one": ["alpha"]})
+        answers = page_form(page, QUIZ, {"pick-one": {"choice": "alpha"}, "word": {"text": "stride"}})
+        response = submit_quiz(client, page, answers)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
         auth.login(user.email)
         page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
     assert "Your answers were kept" in page
-    assert 'value="stride"' in page and re.search(r'value="alpha" checked', page)
+    assert 'value="stride"' in page and checked(page, "q-pick-one") == ["Alpha"]

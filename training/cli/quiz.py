@@ -1,4 +1,5 @@
-"""``training quiz import-gift`` and ``training quiz export-gift``: quizzes to and from Moodle.
+"""``training quiz import-gift`` and ``training quiz export-gift``: quizzes to and from Moodle;
+``training quiz close-overdue``: the sweep that submits attempts past their time limit.
 
 Thin wrappers around :mod:`training.content.gift`: the commands find the quiz or the unit in
 the app's catalogue, convert, and write the file in one step, so a failed import leaves no file
@@ -93,6 +94,18 @@ def import_gift(file: Path, unit_id: str, out: Path) -> None:
             "then remove 'draft: true'.",
             err=True,
         )
+
+
+@quiz.command("close-overdue")
+@click.option("--limit", default=500, show_default=True, help="At most this many attempts per run.")
+def close_overdue(limit: int) -> None:
+    """Submit, as they stand, open attempts past their quiz's time limit (run it every few
+    minutes from cron or a systemd timer; the learner's next request does it too)."""
+    from ..course import get_catalogue
+    from ..services.attempts import close_overdue as sweep
+
+    closed = sweep(get_catalogue().quizzes, limit=limit)
+    click.echo(f"{closed} overdue attempt(s) submitted.", err=True)
 
 
 def _fail(errors: list[ContentError], outcome: str) -> NoReturn:

@@ -45,6 +45,7 @@ from .model import (
     StepKind,
     Unit,
 )
+from .questions import QUESTION_TYPES
 from .quizfile import FALLBACK, RawQuestion
 from .status import coverage
 from .translation import Translation, _Check, validate_translations
@@ -591,14 +592,15 @@ def _render_quiz(
     questions = []
     for src, q in zip(spec.raw.questions, raw.questions, strict=True):
         options = []
-        short = q.type == QuestionType.SHORT
-        ids = option_ids(q if short else src)
+        assert src.type is not None  # validation gave every question a type
+        by_text = not QUESTION_TYPES[src.type].authored_ids
+        ids = option_ids(q if by_text else src)
         for index, answer in enumerate(q.answers):
-            key = answer if short else src.answers[index]
+            key = answer if by_text else src.answers[index]
             options.append(
                 Option(
                     # Authored ids (docs/authoring.md), the source's in every language; short
-                    # answers are matched by their text, each language its own.
+                    # and numeric answers are matched by their text, each language its own.
                     id=ids[index],
                     text=answer.text,
                     html=render_inline(answer.text) if answer.text != FALLBACK else "",
@@ -609,7 +611,6 @@ def _render_quiz(
                     match_id=opaque_id(src.id, key.match) if key.match else "",
                 )
             )
-        assert src.type is not None  # validation gave every question a type
         questions.append(
             Question(
                 id=src.id,
@@ -632,6 +633,9 @@ def _render_quiz(
         attempts=spec.attempts,
         shuffle=spec.shuffle,
         duration=spec.duration,
+        draw=spec.draw,
+        time_limit=spec.time_limit,
+        reveal=spec.reveal,
         intro_html=render(raw.intro, source=raw.path).html if raw.intro else "",
         questions=tuple(questions),
         version=version,

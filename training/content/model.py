@@ -31,6 +31,7 @@ class QuestionType(StrEnum):
     SHORT = "short"
     MATCHING = "matching"
     ORDERING = "ordering"
+    NUMERIC = "numeric"
 
 
 class BlockKind(StrEnum):
@@ -200,6 +201,10 @@ class Question:
                 return option
         raise KeyError(option_id)
 
+    def find(self, option_id: str) -> Option | None:
+        """The option with this id, or None (a stored answer may name one since removed)."""
+        return next((o for o in self.options if o.id == option_id), None)
+
 
 @dataclass(frozen=True, slots=True)
 class Quiz:
@@ -217,6 +222,12 @@ class Quiz:
     version: str
     path: Path
     language: str
+    draw: int = 0
+    """Questions each attempt draws at random from ``questions`` (the pool); 0: all of them."""
+    time_limit: int = 0
+    """Minutes an attempt may stay open, enforced by the server; 0: no limit."""
+    reveal: str = "after-last-attempt"
+    """When results show the right answers: after-each-attempt, after-passing, after-last-attempt."""
 
     def question(self, question_id: str) -> Question:
         for question in self.questions:

@@ -30,7 +30,8 @@ from .errors import ContentError
 from .figures import missing_figures
 from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
 from .loader import RawCourse, RawDocument, RawTranslation
-from .model import BlockKind, KeyTerm, QuestionType
+from .model import BlockKind, KeyTerm
+from .questions import QUESTION_TYPES
 from .quizfile import RawQuestion, RawQuiz, parse_quiz_text
 from .validate import (
     TIME_STEP,
@@ -606,7 +607,7 @@ def _check_quiz(check: _Check, source: _Source) -> QuizText | None:
     check.meta = raw.meta
     check.ident("id", spec.id)
     check.same("unit", spec.unit_id)
-    for key in ("pass_mark", "attempts", "shuffle", "duration"):
+    for key in ("pass_mark", "attempts", "shuffle", "duration", "draw", "time_limit", "reveal"):
         check.same(key, getattr(spec, key))
     title = check.text("title", spec.title)
     placeholders(check.path, check.t.text, check.errors)
@@ -657,7 +658,7 @@ def _compare_question(check: _Check, src: RawQuestion, q: RawQuestion, quiz: Raw
     check.prose(
         "\n".join(src.explanation), "\n".join(q.explanation), _explanation_line(check, q), f"{where}explanation: "
     )
-    if q.type == QuestionType.SHORT:  # accepted answers are words of each language: no pairing
+    if q.type and not QUESTION_TYPES[q.type].authored_ids:  # answers in each language's words: no pairing
         check.prose(_answers_text(src), _answers_text(q), q.line, f"{where}answers: ", citations=True)
         return
     if not _same_options(check, src, q, where):

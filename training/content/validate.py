@@ -38,7 +38,19 @@ UNIT_KEYS = ("id", "title", "order", "summary", "objectives", "sources", "worksh
 UNIT_WORKSHOP_KEYS = ("materials", "key_messages", "session_plan")
 STEP_KEYS = ("title", "lesson", "activity", "quiz", "minutes", "method", "materials")
 KEY_TERM_KEYS = ("term", "definition")
-QUIZ_KEYS = ("id", "unit", "title", "pass_mark", "attempts", "shuffle", "duration", "draft")
+QUIZ_KEYS = (
+    "id",
+    "unit",
+    "title",
+    "pass_mark",
+    "attempts",
+    "shuffle",
+    "duration",
+    "draw",
+    "time_limit",
+    "reveal",
+    "draft",
+)
 GUIDE_KEYS = ("title", "subtitle", "edition", "publisher", "language", "translations", "workshop", "pages")
 GUIDE_WORKSHOP_KEYS = ("day_start", "hours_per_day", "break_minutes", "lunch_minutes")
 PAGE_KEYS = ("file", "title")
@@ -117,6 +129,11 @@ class QuizText:
     raw: RawQuiz
 
 
+REVEAL_CHOICES = ("after-each-attempt", "after-passing", "after-last-attempt")
+REVEAL_DEFAULT = "after-last-attempt"
+"""While attempts remain, a result shows the score and which questions were wrong, no key."""
+
+
 @dataclass(frozen=True, slots=True)
 class QuizSpec:
     id: str
@@ -127,6 +144,9 @@ class QuizSpec:
     shuffle: bool
     duration: int
     raw: RawQuiz
+    draw: int = 0
+    time_limit: int = 0
+    reveal: str = REVEAL_DEFAULT
     draft: bool = False
     """``draft: true``: not shown to learners; what it still lacks is listed, not refused."""
 
@@ -566,8 +586,27 @@ def _quiz(raw: RawQuiz, text: str, errors: list[ContentError]) -> QuizSpec | Non
         shuffle=f.boolean("shuffle", False),
         duration=f.integer("duration", 1, 240, default=15),
         raw=raw,
+        draw=_draw(f, raw),
+        time_limit=f.integer("time_limit", 0, 600, default=0),
+        reveal=_reveal(f),
         draft=f.boolean("draft", False),
     )
+
+
+def _draw(f: _Fields, raw: RawQuiz) -> int:
+    """``draw: N`` takes N questions at random per attempt: fewer than the quiz holds."""
+    draw = f.integer("draw", 0, 1000, default=0)
+    if draw and draw >= len(raw.questions):
+        f.error("draw", f"'draw' ({draw}) must be fewer than the quiz's {len(raw.questions)} questions")
+    return draw
+
+
+def _reveal(f: _Fields) -> str:
+    value = f.meta.get("reveal", REVEAL_DEFAULT)
+    if value not in REVEAL_CHOICES:
+        f.error("reveal", f"'reveal' must be one of {', '.join(REVEAL_CHOICES)}")
+        return REVEAL_DEFAULT
+    return str(value)
 
 
 def _check_quizzes(units: list[UnitSpec], quizzes: list[QuizSpec], errors: list[ContentError], course: Path) -> None:

@@ -1,11 +1,13 @@
 """Every word the printed documents add to the course's own text, in one place.
 
-Headings, table headers, running headers, the cover's facts, the quiz instructions: the PDF
-templates print only what they are given, and everything they are given that is not course
-content comes from :data:`LABELS`. Each entry is marked with ``N_`` so that ``make messages``
-collects it into the message catalogues, and :func:`label` translates it into the language
-being rendered (the request's, or the one set with ``force_locale`` for a document in another
-language). Placeholders are ``{name}``, kept as they are in every translation.
+Headings, table headers, running headers, the cover's facts: the PDF templates print only
+what they are given, and everything they are given that is not course content comes from
+:data:`LABELS` (except how each question type is answered on paper: its type's
+``paper_instruction`` in :mod:`training.content.questions`). Each entry is marked with
+``N_`` so that ``make messages`` collects it into the message catalogues, and :func:`label`
+translates it into the language being rendered (the request's, or the one set with
+``force_locale`` for a document in another language). Placeholders are ``{name}``, kept as
+they are in every translation.
 """
 
 from __future__ import annotations
@@ -143,12 +145,6 @@ LABELS: Mapping[str, str] = {
     "sheet_intro": N_(
         "{count} questions · about {minutes} minutes · you pass with {mark}% or more. Each question says how to answer."
     ),
-    "instruction_single": N_("Tick one answer."),
-    "instruction_multiple": N_("Tick every correct answer."),
-    "instruction_true-false": N_("Tick true or false."),
-    "instruction_short": N_("Write a short answer."),
-    "instruction_matching": N_("Write the letter of the matching answer next to each item."),
-    "instruction_ordering": N_("Number the items in the right order, starting with 1."),
     # Certificates
     "certificate": N_("Certificate of completion"),
     "certificate_title": N_("Certificate of completion: {name}"),

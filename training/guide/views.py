@@ -24,7 +24,8 @@ from ..content.model import (
     StepKind,
     Unit,
 )
-from ..quiz import QUESTION_TYPES, public_view
+from ..quiz import QUESTION_TYPES, Paper, public_view
+from ..translatable import gettext
 from .html import localise_links, prefix_ids, shift_headings
 from .labels import label
 from .plan import Agenda, Pause, Pending, Slot
@@ -101,8 +102,8 @@ class UnitView:
 
 
 def instruction(kind: QuestionType) -> str:
-    """How a question type is answered on paper."""
-    return label(f"instruction_{kind.value}")
+    """How a question type is answered on paper, in the language being rendered."""
+    return gettext(QUESTION_TYPES[kind].paper_instruction)
 
 
 def letter(index: int) -> str:
@@ -112,7 +113,7 @@ def letter(index: int) -> str:
 def quiz_view(catalogue: Catalogue, quiz: Quiz) -> QuizView:
     """The quiz as printed on paper, with its key: one order shared by sheet, key and guide."""
     unit = catalogue.unit(quiz.unit_id)
-    shown = {q.id: q for q in public_view(quiz, QUESTION_SHEET_SEED)}
+    shown = {q.id: q for q in public_view(quiz, Paper.printed(QUESTION_SHEET_SEED))}
     views = []
     for number, question in enumerate(quiz.questions, start=1):
         public = shown[question.id]
@@ -138,8 +139,8 @@ def quiz_view(catalogue: Catalogue, quiz: Quiz) -> QuizView:
                 + " → ".join(o.text for o in question.options)
                 + ")"
             )
-        elif question.type == QuestionType.SHORT:
-            key = QUESTION_TYPES[question.type].correct_answer(question)
+        elif not public.choices:  # typed answers (short, numeric)
+            key = QUESTION_TYPES[question.type].answer_text(question)
         else:
             choices = tuple(ChoiceView(letter(i), question.option(c.id)) for i, c in enumerate(public.choices))
             key = "; ".join(f"{c.letter} ({c.option.text})" for c in choices if c.option.correct)

@@ -32,7 +32,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..content.model import Catalogue, QuestionType, Quiz, Unit
 from ..content.quizfile import FALLBACK
-from ..quiz import normalise_text, public_view
+from ..quiz import Paper, normalise_text, public_view
 from ..translatable import N_
 
 FILES = "scorm_files"
@@ -214,7 +214,7 @@ def render_unit(unit: Unit, quiz: Quiz | None, language: str, strings: dict[str,
     """The unit's SCO page: lessons, then the quiz with its key and feedback. The HTML of
     lessons, questions and feedback was sanitised when the catalogue was built, so the
     template marks it safe, as the platform's own templates do."""
-    questions = public_view(quiz, DISPLAY_SEED) if quiz else ()
+    questions = public_view(quiz, Paper.printed(DISPLAY_SEED)) if quiz else ()
     return (
         _environment()
         .get_template("unit.html")

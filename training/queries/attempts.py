@@ -3,10 +3,13 @@ found, whatever id is asked for."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import AttemptState, QuizAttempt
+from ..models import AttemptState, QuestionResponse, QuizAttempt
+from ..quiz import Paper, StoredResponse
 
 
 def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
@@ -67,3 +70,36 @@ def last_attempt_no(user_id: int, quiz_id: str) -> int:
         )
         or 0
     )
+
+
+def paper_of(attempt: QuizAttempt) -> Paper:
+    """The attempt's paper: its seed, its secret (opaque form values) and its draw."""
+    drawn = tuple(attempt.questions) if attempt.questions is not None else None
+    # An attempt from before secrets were kept uses its id and seed, still never the option ids.
+    secret = attempt.secret or f"attempt-{attempt.id}-{attempt.seed}"
+    return Paper(attempt.seed, secret, drawn)
+
+
+def stored_responses(attempt_id: int) -> list[StoredResponse]:
+    """A graded attempt's responses as stored, in the attempt's order."""
+    rows = db.session.scalars(
+        sa.select(QuestionResponse)
+        .where(QuestionResponse.attempt_id == attempt_id)
+        .order_by(QuestionResponse.position, QuestionResponse.id)
+    )
+    return [StoredResponse(r.question_id, r.answer or {}, r.simple_answer, r.correct, r.review or {}) for r in rows]
+
+
+def overdue_attempts(before: datetime, limit: int) -> list[tuple[int, int, str]]:
+    """(attempt id, user id, quiz id) of open attempts whose deadline fell before ``before``."""
+    rows = db.session.execute(
+        sa.select(QuizAttempt.id, QuizAttempt.user_id, QuizAttempt.quiz_id)
+        .where(
+            QuizAttempt.state == AttemptState.IN_PROGRESS,
+            QuizAttempt.deadline_at.is_not(None),
+            QuizAttempt.deadline_at < before,
+        )
+        .order_by(QuizAttempt.deadline_at)
+        .limit(limit)
+    )
+    return [(row.id, row.user_id, row.quiz_id) for row in rows]

@@ -5,11 +5,20 @@
   the limit holds however many requests race.
 * Submitting is a conditional UPDATE from ``in_progress`` to ``submitted``; only the request
   that wins it writes the responses, so a double submit grades once.
+* An attempt keeps its paper (a secret for opaque form values, its draw from the quiz's pool)
+  and the quiz's rules as they were (pass mark, reveal setting, deadline); each response keeps
+  what its review shows, so a result page never grades again.
+* A quiz with a time limit: once the deadline has passed, saves are refused and the attempt
+  is submitted with the answers saved by then, on the learner's next request
+  (:func:`close_if_overdue`) or by the sweep (:func:`close_overdue`, ``training quiz
+  close-overdue``).
 """
 
 from __future__ import annotations
 
+import random
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -22,8 +31,8 @@ from ..database import changed_rows, transactional
 from ..extensions import db
 from ..interop import events
 from ..models import AttemptState, QuestionResponse, QuizAttempt, utcnow
-from ..queries.attempts import last_attempt_no, open_attempt
-from ..quiz import Answer, QuizResult, grade
+from ..queries.attempts import last_attempt_no, open_attempt, overdue_attempts, paper_of
+from ..quiz import SUBMIT_GRACE, Answer, QuizResult, deadline, draw_questions, grade
 from . import certificates, outbox, summaries
 
 
@@ -35,15 +44,23 @@ class AttemptClosed(Exception):
     """The attempt was already submitted (or belongs to someone else)."""
 
 
-@transactional
 def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> QuizAttempt:
-    """The learner's open attempt at this quiz, starting one if there is none."""
+    """The learner's open attempt at this quiz, starting one if there is none (an open one
+    past its deadline is submitted first, as it stands)."""
+    now = now or utcnow()
+    close_if_overdue(user_id, quiz, now)
+    return _start_attempt(user_id, quiz, now)
+
+
+@transactional
+def _start_attempt(user_id: int, quiz: Quiz, now: datetime) -> QuizAttempt:
     existing = open_attempt(user_id, quiz.id)
     if existing is not None:
         return existing
     last_no = last_attempt_no(user_id, quiz.id)
     if quiz.attempts and last_no >= quiz.attempts:
         raise AttemptsExhausted(quiz.id)
+    secret = secrets.token_hex(16)
     attempt = QuizAttempt(
         user_id=user_id,
         quiz_id=quiz.id,
@@ -53,9 +70,13 @@ def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> Quiz
         pass_mark=quiz.pass_mark / 100,
         content_version=quiz.version,
         seed=secrets.randbelow(2**31),
+        secret=secret,
+        questions=_list_or_none(draw_questions(quiz, random.Random(secret))),  # noqa: S311 - from a secret seed
+        reveal=quiz.reveal,
+        deadline_at=deadline(quiz, now),
         draft={},
         draft_seq=0,
-        started_at=now or utcnow(),
+        started_at=now,
     )
     try:
         with db.session.begin_nested():
@@ -73,10 +94,17 @@ def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> Quiz
     return attempt
 
 
+def _list_or_none(ids: tuple[str, ...] | None) -> list[str] | None:
+    return list(ids) if ids is not None else None
+
+
 @transactional
-def save_draft(user_id: int, attempt_id: int, answers: dict[str, Answer], seq: int) -> bool:
-    """Keep answers as the learner goes. Returns False for a closed attempt or a stale save
-    (an older ``seq`` than the one stored), which changes nothing."""
+def save_draft(
+    user_id: int, attempt_id: int, answers: dict[str, Answer], seq: int, now: datetime | None = None
+) -> bool:
+    """Keep answers as the learner goes. Returns False for a closed attempt, a stale save (an
+    older ``seq`` than the one stored) or one after the deadline, which change nothing."""
+    late = (now or utcnow()) - SUBMIT_GRACE
     result = db.session.execute(
         sa.update(QuizAttempt)
         .where(
@@ -84,6 +112,7 @@ def save_draft(user_id: int, attempt_id: int, answers: dict[str, Answer], seq: i
             QuizAttempt.user_id == user_id,
             QuizAttempt.state == AttemptState.IN_PROGRESS,
             QuizAttempt.draft_seq < seq,
+            sa.or_(QuizAttempt.deadline_at.is_(None), QuizAttempt.deadline_at > late),
         )
         .values(draft=answers, draft_seq=seq)
     )
@@ -110,13 +139,17 @@ def submit_attempt(
 ) -> Submission:
     """Grade and close an attempt, exactly once. Grading happens before the write, so the
     database is held only for the two statements that record it. With the ``catalogue``, a
-    pass that completes the course issues its certificate."""
+    pass that completes the course issues its certificate. Past the attempt's deadline (and its
+    grace), the answers saved by then are graded, not the ones posted."""
     attempt = db.session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user_id or attempt.quiz_id != quiz.id:
         raise AttemptClosed(attempt_id)
-    result = grade(quiz, answers, pass_mark=attempt.pass_mark)
+    now = now or utcnow()
+    if attempt.deadline_at is not None and now > attempt.deadline_at + SUBMIT_GRACE:
+        answers = dict(attempt.draft or {})
+    result = grade(quiz, answers, pass_mark=attempt.pass_mark, paper=paper_of(attempt))
     submission = _record_submission(
-        user_id, attempt_id, quiz, answers, result, now or utcnow(), attempt.attempt_no, attempt.started_at, catalogue
+        user_id, attempt_id, quiz, answers, result, now, attempt.attempt_no, attempt.started_at, catalogue
     )
     db.session.expire(attempt)  # the row changed underneath this object
     return submission
@@ -162,6 +195,7 @@ def _record_submission(
             "answer": r.answer,
             "simple_answer": r.graded.simple_answer[:2000],
             "correct": r.graded.credit,
+            "review": r.graded.stored(),
         }
         for index, r in enumerate(result.questions)
     ]
@@ -175,3 +209,24 @@ def _record_submission(
         catalogue is not None and result.passed and certificates.note_progress(catalogue, user_id, now) is not None
     )
     return Submission(attempt_id, result, completed)
+
+
+def close_if_overdue(user_id: int, quiz: Quiz, now: datetime | None = None) -> Submission | None:
+    """Submit the learner's open attempt at ``quiz`` as it stands if its deadline has passed."""
+    now = now or utcnow()
+    attempt = open_attempt(user_id, quiz.id)
+    if attempt is None or attempt.deadline_at is None or now <= attempt.deadline_at + SUBMIT_GRACE:
+        return None
+    return submit_attempt(user_id, attempt.id, quiz, {}, now)
+
+
+def close_overdue(quizzes: Mapping[str, Quiz], now: datetime | None = None, limit: int = 500) -> int:
+    """The sweep: submit, as they stand, open attempts past their deadline (at most ``limit``
+    per run, each in its own transaction). Returns how many were submitted."""
+    now = now or utcnow()
+    closed = 0
+    for attempt_id, user_id, quiz_id in overdue_attempts(now - SUBMIT_GRACE, limit):
+        quiz = quizzes.get(quiz_id)
+        if quiz is not None and submit_attempt(user_id, attempt_id, quiz, {}, now).result is not None:
+            closed += 1
+    return closed

@@ -8,14 +8,14 @@ implicitly.
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import pyotp
 import sqlalchemy as sa
 
-from ..content.model import Catalogue, Question, QuestionType, Quiz
-from ..content.quizfile import FALLBACK
+from ..content.model import Catalogue, Question, Quiz
 from ..database import transactional
 from ..extensions import db
 from ..models import (
@@ -33,7 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..quiz import Answer, grade
+from ..quiz import QUESTION_TYPES, Answer, Paper, draw_questions, grade
 from .credentials import hash_password
 from .summaries import rebuild_on
 
@@ -349,8 +349,10 @@ def _learn(catalogue: Catalogue, user: User, rng: random.Random, now: datetime) 
 
 
 def _attempt(quiz: Quiz, user_id: int, attempt_no: int, moment: datetime, skill: float, rng: random.Random) -> bool:
-    answers = {q.id: _answer(q, rng.random() < skill, rng) for q in quiz.questions}
-    result = grade(quiz, answers, pass_mark=quiz.pass_mark / 100)
+    drawn = draw_questions(quiz, rng)
+    paper = Paper(rng.randrange(2**31), secrets.token_hex(16), drawn)
+    answers = {q.id: _answer(q, rng.random() < skill, rng) for q in paper.questions(quiz)}
+    result = grade(quiz, answers, pass_mark=quiz.pass_mark / 100, paper=paper)
     attempt = QuizAttempt(
         user_id=user_id,
         quiz_id=quiz.id,
@@ -361,7 +363,10 @@ def _attempt(quiz: Quiz, user_id: int, attempt_no: int, moment: datetime, skill:
         passed=result.passed,
         pass_mark=quiz.pass_mark / 100,
         content_version=quiz.version,
-        seed=rng.randrange(2**31),
+        seed=paper.seed,
+        secret=paper.secret,
+        questions=list(drawn) if drawn is not None else None,
+        reveal=quiz.reveal,
         draft=answers,
         draft_seq=1,
         started_at=moment,
@@ -377,6 +382,7 @@ def _attempt(quiz: Quiz, user_id: int, attempt_no: int, moment: datetime, skill:
             answer=r.answer,
             simple_answer=r.graded.simple_answer[:2000],
             correct=r.graded.credit,
+            review=r.graded.stored(),
         )
         for index, r in enumerate(result.questions)
     )
@@ -384,29 +390,6 @@ def _attempt(quiz: Quiz, user_id: int, attempt_no: int, moment: datetime, skill:
 
 
 def _answer(question: Question, right: bool, rng: random.Random) -> Answer:
-    """A plausible answer: the key when ``right``, otherwise a typical mistake."""
-    options = question.options
-    wrong = [o for o in options if not o.correct]
-    if question.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE):
-        pool = [o for o in options if o.correct] if right or not wrong else wrong[:2]
-        return {"choice": rng.choice(pool).id}
-    if question.type == QuestionType.MULTIPLE:
-        chosen = {o.id for o in options if o.correct}
-        if not right:
-            chosen.discard(rng.choice(sorted(chosen)))
-            if wrong:
-                chosen.add(wrong[0].id)
-        return {"choices": sorted(chosen)}
-    if question.type == QuestionType.SHORT:
-        texts = [o.text for o in options if o.correct and o.text != FALLBACK]
-        mistakes = [o.text for o in wrong if o.text != FALLBACK] or ["I am not sure"]
-        return {"text": rng.choice(texts if right else mistakes)}
-    if question.type == QuestionType.MATCHING:
-        matches = [o.match_id for o in options]
-        if not right:
-            matches[0], matches[-1] = matches[-1], matches[0]
-        return {"pairs": {o.id: m for o, m in zip(options, matches, strict=True)}}
-    positions = list(range(1, len(options) + 1))
-    if not right:
-        positions[0], positions[1] = positions[1], positions[0]
-    return {"positions": {o.id: p for o, p in zip(options, positions, strict=True)}}
+    """A plausible answer: the key when ``right``, otherwise a typical mistake (each question
+    type knows its own)."""
+    return QUESTION_TYPES[question.type].demo_answer(question, right, rng)

@@ -11,9 +11,16 @@ from ..course import get_course, quiz_or_404
 from ..i18n import gettext
 from ..models import AttemptState, QuizAttempt
 from ..progress import CourseProgress, QuizProgress, UnitProgress, course_progress
-from ..queries.attempts import open_attempt, own_attempt, submitted_attempt, submitted_attempts
+from ..queries.attempts import (
+    open_attempt,
+    own_attempt,
+    paper_of,
+    stored_responses,
+    submitted_attempt,
+    submitted_attempts,
+)
 from ..queries.learning import load_records
-from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, grade, parse_answers, public_view
+from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, parse_answers, public_view, reveals, review
 from ..security import EXPIRED_USER, PENDING_ANSWERS
 from ..services import attempts, ratelimit
 from .access import SIGNED_IN, access
@@ -47,7 +54,7 @@ def _posted_answers(quiz: Quiz) -> tuple[QuizAttempt, dict[str, Answer], int]:
     the quiz) and the autosave sequence number."""
     attempt = _own_attempt(quiz.id, number(request.form.get("attempt"), "attempt", 1))
     try:
-        answers = parse_answers(quiz, request.form.to_dict(flat=False))
+        answers = parse_answers(quiz, request.form.to_dict(flat=False), paper_of(attempt))
     except InvalidSubmission:
         abort(400)
     return attempt, answers, optional_number(request.form.get("seq"), "seq") or 0
@@ -67,6 +74,7 @@ def _unit_progress(quiz: Quiz) -> tuple[Unit, UnitProgress, QuizProgress, Course
 @access(SIGNED_IN)
 def take(quiz_id: str):
     quiz = quiz_or_404(quiz_id)
+    attempts.close_if_overdue(current_user.id, quiz)  # past its time limit: submitted as it stands
     unit, _, quiz_progress, _ = _unit_progress(quiz)
     attempt = open_attempt(current_user.id, quiz.id)
     if attempt is None:
@@ -82,12 +90,12 @@ def take(quiz_id: str):
     if pending and pending.get("quiz") == quiz.id and pending.get("owner") == current_user.id:
         session.pop(PENDING_ANSWERS)
         try:
-            draft = parse_answers(quiz, pending["form"])
+            draft = parse_answers(quiz, pending["form"], paper_of(attempt))
             attempts.save_draft(current_user.id, attempt.id, draft, attempt.draft_seq + 1)
             flash(gettext("Your answers were kept while you signed in again. Check them, then submit."), "info")
         except InvalidSubmission:
             pass
-    return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft), quiz_progress)
+    return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft, paper_of(attempt)), quiz_progress)
 
 
 def _render_form(
@@ -103,7 +111,7 @@ def _render_form(
         quiz=quiz,
         unit=unit,
         attempt=attempt,
-        questions=public_view(quiz, attempt.seed),
+        questions=public_view(quiz, paper_of(attempt)),
         values=values,
         progress=quiz_progress,
         saved=saved,
@@ -134,7 +142,8 @@ def submit(quiz_id: str):
         attempts.save_draft(current_user.id, attempt.id, answers, seq)
         attempt = _own_attempt(quiz.id, attempt.id)  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
-        return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), quiz_progress, saved=True)
+        values = answers_to_form(quiz, answers, paper_of(attempt))
+        return _render_form(quiz, unit, attempt, values, quiz_progress, saved=True)
     submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
     metrics.quiz_submitted(submission.result.passed if submission.result else None)
     if submission.completed_course:
@@ -166,15 +175,13 @@ def result(quiz_id: str, attempt_no: int):
     if attempt is None:
         abort(404)
     unit, unit_progress, quiz_progress, course = _unit_progress(quiz)
-    graded = grade(quiz, attempt.draft or {}, pass_mark=attempt.pass_mark)
-    reveal = bool(attempt.passed) or not quiz_progress.can_attempt
+    reveal = reveals(attempt.reveal, bool(attempt.passed), quiz_progress.can_attempt)
     return render_template(
         "quiz/result.html",
         quiz=quiz,
         unit=unit,
         attempt=attempt,
-        graded=graded,
-        reveal=reveal,
+        review=review(quiz, stored_responses(attempt.id), reveal=reveal, content_version=attempt.content_version),
         progress=unit_progress,
         course=course,
         catalogue=get_course(),
