@@ -83,7 +83,8 @@ LEARNING_ROUTES = [
 @pytest.mark.parametrize("role", [None, "learner", "trainer", "admin"])
 def test_role_by_url_matrix(app, role: str | None):
     """The learning pages answer every signed-in role alike, and send a signed-out visitor to
-    sign in (the JSON API answers 401); ``/`` shows a signed-out visitor the home page. The guide and admin pages have matrices of their own."""
+    sign in (the JSON API answers 401); ``/`` shows a signed-out visitor the home page. The
+    guide and admin pages have matrices of their own."""
     client = app.test_client()
     if role:
         Auth(client).login(make_user(role).email)

@@ -247,12 +247,12 @@ def translate_course_file(
                 f"unknown field {key!r}{did_you_mean(str(key), (*WORDS, 'issuer', 'signatory', 'source_version'))}",
             )
     name = check.text("name", source.name)
-    words = {
-        key: (check.text(key, getattr(source, key), required=False) or getattr(source, key))
-        if getattr(source, key)
-        else ""
-        for key in WORDS[1:]
-    }
+
+    def word(key: str, value: str) -> str:
+        """A translated sentence, or the source's where the translation leaves it out."""
+        return (check.text(key, value, required=False) or value) if value else ""
+
+    footer, summary, audience = (word(key, getattr(source, key)) for key in WORDS[1:])
     issuer = _section(meta, "issuer", path, errors)
     for key in ("url", "logo"):
         if key in issuer:
@@ -267,4 +267,13 @@ def translate_course_file(
     check.stamp()
     if len(errors) > before:
         return None
-    return replace(source, name=name, issuer_name=issuer_name, signatory_title=title, language=language, **words)
+    return replace(
+        source,
+        name=name,
+        issuer_name=issuer_name,
+        signatory_title=title,
+        language=language,
+        footer=footer,
+        summary=summary,
+        audience=audience,
+    )
