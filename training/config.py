@@ -66,7 +66,6 @@ class Config:
     ARGON2_PARALLELISM = 4
 
     MFA_REQUIRED_ROLES = ("admin", "trainer")
-    MFA_ISSUER = "Migration training"  # the name authenticator apps show
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # uploads (CSV import) included
     IMPORT_MAX_ROWS = 5000
     # Typeset PDFs are kept in the database (see training.services.guide_pdfs).

@@ -48,13 +48,6 @@ def unit_version(unit: Unit) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def course_mark(title: str) -> str:
-    """The course's mark for icons: the initials of the title's last two main words
-    ("Overview of International Migration": "IM")."""
-    words = [w for w in title.split() if len(w) > 3 and w[0].isalpha()]
-    return "".join(w[0].upper() for w in words[-2:]) or title[:2].upper()
-
-
 def short_name(title: str) -> str:
     """A name short enough for a phone's home screen (about 12 characters)."""
     return title if len(title) <= 12 else title.split()[-1]

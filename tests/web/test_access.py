@@ -32,6 +32,7 @@ def test_public_routes_are_only_the_expected_ones(app):
     assert public == {
         "static",
         "course_image",  # the same for every reader, fingerprinted: cached like static files
+        "theme",  # the course's colours, fingerprinted like static files
         "auth.login",
         "auth.login_verify",
         "auth.logout",
@@ -82,7 +83,8 @@ LEARNING_ROUTES = [
 @pytest.mark.parametrize("role", [None, "learner", "trainer", "admin"])
 def test_role_by_url_matrix(app, role: str | None):
     """The learning pages answer every signed-in role alike, and send a signed-out visitor to
-    sign in (the JSON API answers 401). The guide and admin pages have matrices of their own."""
+    sign in (the JSON API answers 401); ``/`` shows a signed-out visitor the home page. The
+    guide and admin pages have matrices of their own."""
     client = app.test_client()
     if role:
         Auth(client).login(make_user(role).email)
@@ -90,7 +92,9 @@ def test_role_by_url_matrix(app, role: str | None):
     wrong = []
     for method, path, status in LEARNING_ROUTES:
         response = client.get(path) if method == "GET" else client.post(path, data={"csrf_token": token})
-        if role is None:
+        if role is None and path == "/":
+            want, got = "200 home", f"{response.status_code} {'home' if b'course-facts' in response.data else 'map'}"
+        elif role is None:
             want = "401" if path.startswith("/api/") else "302 /login"
             got = str(response.status_code)
             if response.status_code == 302:

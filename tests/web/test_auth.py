@@ -137,11 +137,11 @@ def test_logout_revokes_a_copied_session_cookie(app, client, auth):
     user = make_user()
     auth.login(user.email)
     stolen = client.get_cookie("session").value
-    assert client.get("/").status_code == 200
+    assert client.get("/dashboard").status_code == 200
     auth.logout()
     thief = app.test_client()
     thief.set_cookie("session", stolen)
-    response = thief.get("/")
+    response = thief.get("/dashboard")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
@@ -162,8 +162,8 @@ def test_password_change_signs_out_other_sessions(app, client, auth):
         },
     )
     assert response.status_code == 302
-    assert client.get("/").status_code == 200  # this browser stays signed in
-    assert other.get("/").status_code == 302  # the other one is signed out
+    assert client.get("/dashboard").status_code == 200  # this browser stays signed in
+    assert other.get("/dashboard").status_code == 302  # the other one is signed out
     assert auth.logout() and Auth(app.test_client()).login(user.email, "a brand new passphrase").status_code == 302
 
 
@@ -175,7 +175,7 @@ def test_new_session_on_sign_in(app, client, auth):
     assert client.get_cookie("session").value != before
     replay = app.test_client()
     replay.set_cookie("session", before)
-    assert replay.get("/").status_code == 302
+    assert replay.get("/dashboard").status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -222,16 +222,16 @@ def test_idle_and_absolute_session_limits(app, client, auth):
     user = make_user()
     with freeze_time("2026-03-01 09:00:00", tick=True) as clock:
         auth.login(user.email)
-        assert client.get("/").status_code == 200
+        assert client.get("/dashboard").status_code == 200
         clock.tick(timedelta(minutes=29))
-        assert client.get("/").status_code == 200
+        assert client.get("/dashboard").status_code == 200
         clock.tick(timedelta(minutes=31))
-        assert client.get("/").status_code == 302
+        assert client.get("/dashboard").status_code == 302
         auth.login(user.email)
         for _ in range(26):  # active all day, never idle for long
             clock.tick(timedelta(minutes=29))
             client.get("/dashboard")
-        assert client.get("/").status_code == 302  # past the 12-hour absolute limit
+        assert client.get("/dashboard").status_code == 302  # past the 12-hour absolute limit
 
 
 def test_staff_must_set_up_two_step_sign_in(app, client, auth):
@@ -248,7 +248,7 @@ def test_staff_must_set_up_two_step_sign_in(app, client, auth):
     assert response.status_code == 200 and response.get_data(as_text=True).count("<code>") == 10
     cookie = app.session_interface.get_signing_serializer(app).loads(client.get_cookie("session").value)
     assert secret not in repr(cookie) and "<code>" not in repr(cookie)  # SIGN-6: nor any recovery code
-    assert client.get("/").status_code == 200
+    assert client.get("/dashboard").status_code == 200
 
 
 def test_two_step_code_cannot_be_replayed(app, client, auth):

@@ -59,7 +59,7 @@ def test_a_new_address_is_confirmed_by_email_before_the_course_opens(app, client
     path = path_of(link_in(message, "/email/verify/"))
     assert confirm(app.test_client(), path).status_code == 303
     assert fresh_user("amina@example.org").email_verified_at is not None
-    assert client.get("/").status_code == 200  # the course map
+    assert client.get("/dashboard").status_code == 200  # into the course
     again = app.test_client().get(path)
     assert again.status_code == 400 and "This link does not work" in again.get_data(as_text=True)
 

@@ -81,7 +81,7 @@ def test_an_invited_person_chooses_their_password_through_the_link_once(app, log
     assert "kofi@example.org" in visitor.get(path).get_data(as_text=True)
     accepted = accept(visitor, path)
     assert accepted.status_code == 303 and accepted.headers["Location"] == "/"  # signed in at once
-    assert visitor.get("/").status_code == 200
+    assert visitor.get("/dashboard").status_code == 200
     again = app.test_client().get(path)
     assert again.status_code == 400 and "This link does not work" in again.get_data(as_text=True)
     assert Auth(app.test_client()).login("kofi@example.org", CHOSEN).status_code == 302

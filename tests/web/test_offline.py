@@ -15,10 +15,11 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from training.content.model import initials
 from training.course import EXTENSION_KEY
 from training.extensions import db
 from training.models import LessonProgress, ProgressRequest
-from training.offline import account_key, course_mark, unit_version
+from training.offline import account_key, unit_version
 
 from ..factories import make_user
 from ..helpers import CSRF_PATTERN
@@ -53,6 +54,7 @@ def test_manifest_names_the_course_and_its_icons(client):
     manifest = response.get_json()
     assert manifest["name"] == "Fixture Course"
     assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    assert manifest["theme_color"] == "#1c5e20"  # the fixture course's main colour (course.yaml)
     sizes = {(icon["sizes"], icon["purpose"]) for icon in manifest["icons"]}
     assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
     for icon in manifest["icons"]:
@@ -60,12 +62,14 @@ def test_manifest_names_the_course_and_its_icons(client):
         assert png.status_code == 200 and png.mimetype == "image/png"
         width, _ = icon["sizes"].split("x")
         assert Image.open(io.BytesIO(png.data)).size == (int(width), int(width))
+    maskable = Image.open(io.BytesIO(client.get("/icons/512.png?maskable=1").data)).convert("RGB")
+    assert maskable.getpixel((2, 2)) == (28, 94, 32)  # filled with the course's main colour
     assert client.get("/icons/100.png").status_code == 404
 
 
 def test_course_mark_is_the_initials_of_the_titles_last_main_words():
-    assert course_mark("Overview of International Migration") == "IM"
-    assert course_mark("Fixture Course") == "FC"
+    assert initials("Overview of International Migration") == "IM"
+    assert initials("Fixture Course") == "FC"
 
 
 def test_service_worker_is_served_from_the_root_and_always_revalidated(client):

@@ -138,7 +138,9 @@ def untranslated(text: str, known: list[str]) -> str:
 def known_strings(users: list[User], groups: list[Group]) -> list[str]:
     """Text that does not come from the interface: the course, people's data, locale data."""
     catalogue = get_catalogue()
-    items = {catalogue.guide.title}
+    course = catalogue.course
+    items = {catalogue.guide.title, course.name, course.short_mark, course.footer, course.summary, course.audience}
+    items.add(course.contact)
     for unit in catalogue.units:
         items.update([unit.title, unit.summary, *unit.objectives])
         for lesson in unit.lessons:
@@ -169,7 +171,7 @@ def known_strings(users: list[User], groups: list[Group]) -> list[str]:
     items.update(locale.day_periods["format"]["abbreviated"].values())
     items.update(locale.territories.values())
     items.update(Locale.parse(code).get_display_name(code).title() for code in ("en", "fr", "es"))
-    items.update(["UTC", "IM", PSEUDO, "CSV", "PDF"])
+    items.update(["UTC", PSEUDO, "CSV", "PDF"])
     # The audit log's action names are identifiers, shown as such (in <code> in its table).
     items.update(action.value for action in AuditAction)
     return sorted((item.strip() for item in items if item and item.strip()), key=len, reverse=True)
@@ -239,7 +241,7 @@ def test_every_page_speaks_only_through_the_catalogue(app, client, cohort, who: 
 def test_signed_out_pages_and_form_errors_speak_only_through_the_catalogue(app, client, cohort):
     client.set_cookie("lang", PSEUDO)
     known = known_strings([cohort.ana], [])
-    assert check_pages(client, ["/login", "/register"], known) == {}
+    assert check_pages(client, ["/", "/login", "/register"], known) == {}
     problems = {}
     for url, data in (
         ("/login", {"email": "ana@example.org", "password": "wrong password"}),

@@ -44,7 +44,7 @@ def _create_app(*_args: object, overrides: Mapping[str, Any] | None = None) -> F
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
 def cli() -> None:
-    """Overview of International Migration: the training platform."""
+    """The training platform: the course in TRAINING_CONTENT_DIR, its learners and reports."""
 
 
 def init_app(app: Flask) -> None:

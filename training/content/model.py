@@ -316,6 +316,29 @@ class CourseSettings:
     logo: Path | None = None
     """A PNG, JPEG or SVG file in the course folder, printed on certificates."""
     language: str = "en"
+    mark: str = ""
+    """The short mark beside the name in every page's header (``IM``); from the name if unset."""
+    footer: str = ""
+    """One sentence under every page."""
+    summary: str = ""
+    """What the course is, on the signed-out home page."""
+    audience: str = ""
+    """Who the course is for, on the signed-out home page."""
+    contact: str = ""
+    """An email address learners can write to for help (sign-in, error and quiz pages)."""
+    colours: Mapping[str, str] = field(default_factory=dict)
+    """The interface's colours by role (``main``, ``dark``, ``accent``), checked for contrast."""
+
+    @property
+    def short_mark(self) -> str:
+        return self.mark or initials(self.name)
+
+
+def initials(name: str) -> str:
+    """The initials of the name's last two main words ("Overview of International Migration":
+    ``IM``; "Fixture Course": ``FC``)."""
+    words = [w for w in name.split() if len(w) > 3 and w[0].isalpha()]
+    return "".join(w[0].upper() for w in words[-2:]) or name[:2].upper()
 
 
 class EvaluationKind(StrEnum):

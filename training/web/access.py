@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, abort, current_app, make_response, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -35,12 +35,17 @@ class Rule:
     on_signed_out: Callable[[], None] | None = None
     """Called when someone whose session has ended reaches the page, before they are sent to
     sign in (the quiz keeps the answers they were posting)."""
+    signed_out_page: Callable[[], str] | None = None
+    """What a signed-out visitor sees instead of being sent to sign in (the home page at ``/``)."""
 
     def recent(self) -> Rule:
         return replace(self, fresh=True)
 
     def when_signed_out(self, hook: Callable[[], None]) -> Rule:
         return replace(self, on_signed_out=hook)
+
+    def signed_out_sees(self, page: Callable[[], str]) -> Rule:
+        return replace(self, signed_out_page=page)
 
 
 PUBLIC = Rule(None)
@@ -91,6 +96,8 @@ def check_access() -> Response | None:
     if not current_user.is_authenticated:
         if request.blueprint == "api":
             abort(401)
+        if rule.signed_out_page is not None:
+            return make_response(rule.signed_out_page())
         if rule.on_signed_out is not None:
             rule.on_signed_out()
         return login_manager.unauthorized()

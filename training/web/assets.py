@@ -26,6 +26,7 @@ from flask import Flask, Response, abort, current_app, send_file, send_from_dire
 from flask.cli import AppGroup
 from flask_compress import Compress
 
+from ..content.colours import palette
 from ..content.images import URL_PREFIX
 from ..course import get_catalogue
 from .access import PUBLIC, access
@@ -82,6 +83,42 @@ def course_image(name: str) -> Response:
     return response
 
 
+def theme_css(colours: dict[str, str]) -> str:
+    """The course's colours (checked for contrast when the content was loaded) as the custom
+    properties ``site.css`` uses."""
+    return (
+        f":root{{--brand:{colours['main']};--brand-dark:{colours['dark']};"
+        f"--brand-tint:{colours['tint']};--accent:{colours['accent']}}}\n"
+    )
+
+
+def _theme() -> tuple[str, str] | None:
+    course = get_catalogue().course
+    if not course.colours:
+        return None
+    text = theme_css(palette(course.colours))
+    return text, hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def theme_url() -> str | None:
+    """The URL of the course's colours, named by their hash; None for the platform's own."""
+    theme = _theme()
+    return url_for("theme", digest=theme[1]) if theme else None
+
+
+@access(PUBLIC)
+def theme(digest: str) -> Response:
+    """The course's colours: cached for a year under their hash; an old hash is a 404."""
+    found = _theme()
+    if found is None or found[1] != digest:
+        abort(404)
+    response = Response(found[0], mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR
+    response.cache_control.immutable = True
+    return response
+
+
 def _static_folder() -> str:
     return _static_folder_of(current_app)
 
@@ -95,6 +132,7 @@ def _static_folder_of(app: Flask) -> str:
 def init_app(app: Flask) -> None:
     app.view_functions["static"] = static  # Flask's own rule, our view
     app.add_url_rule(URL_PREFIX + "<path:name>", "course_image", course_image)
+    app.add_url_rule("/theme.<digest>.css", "theme", theme)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     app.config.setdefault("COMPRESS_LEVEL", 6)

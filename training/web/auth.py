@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, logout_user
 
 from .. import i18n, metrics
+from ..course import get_catalogue
 from ..i18n import gettext, ngettext
 from ..models import utcnow
 from ..queries.accounts import user_by_id
@@ -253,7 +254,7 @@ def mfa_setup():
         else:
             session.pop(PENDING_TOTP, None)
             return render_template("auth/mfa_codes.html", codes=codes)
-    uri = credentials.totp_uri(secret, current_user.email, current_app.config["MFA_ISSUER"])
+    uri = credentials.totp_uri(secret, current_user.email, get_catalogue().course.issuer_name)
     required = current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
     status = 400 if request.method == "POST" else 200
     return render_template("auth/mfa_setup.html", form=form, secret=secret, uri=uri, required=required), status

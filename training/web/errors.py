@@ -16,7 +16,7 @@ from ..database import rollback_quietly
 from ..i18n import gettext
 from ..i18n import lazy_gettext as _l
 from ..logs import request_id
-from .assets import asset_url
+from .assets import asset_url, theme_url
 from .params import BadParameter
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,9 @@ def handle_database_unavailable(error: OperationalError | PoolTimeout):
                 code=code,
                 title=title,
                 message=message,
-                course_title=get_catalogue().in_language(language).guide.title,
+                course=get_catalogue().in_language(language).course,
+                course_title=get_catalogue().in_language(language).course.name,
+                theme=theme_url(),
                 stylesheet=asset_url("site.css"),
                 lang=language,
                 dir=i18n.text_direction(language),

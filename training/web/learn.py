@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from .. import offline
-from ..certificates import course_mode
+from ..certificates import course_mode, hours, study_minutes
 from ..course import get_course, lesson_or_404, unit_or_404
 from ..i18n import N_, current_language, gettext
 from ..progress import course_progress, lesson_status
@@ -31,8 +31,15 @@ from .wire import conditional_page
 bp = Blueprint("learn", __name__)
 
 
+def home() -> str:
+    """What a signed-out visitor sees at ``/``: what the course is, for whom, how long it
+    takes and what it leads to, with the ways in."""
+    catalogue = get_course()
+    return render_template("learn/home.html", catalogue=catalogue, hours=hours(study_minutes(catalogue)))
+
+
 @bp.route("/")
-@access(SIGNED_IN)
+@access(SIGNED_IN.signed_out_sees(home))
 def course_map():
     catalogue = get_course()
     records = load_records(current_user.id)

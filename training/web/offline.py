@@ -28,6 +28,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import offline
 from ..content import Lesson, Unit
+from ..content.colours import PAGE_BACKGROUND, palette
 from ..course import get_catalogue, get_course
 from ..i18n import TRANSLATIONS_DIR, current_language, gettext, offered
 from ..progress import Status
@@ -40,8 +41,6 @@ from .learn import lesson_parts
 bp = Blueprint("offline", __name__)
 
 ICON_SIZES = (192, 512)
-THEME_COLOUR = "#0b4f8a"  # --brand in site.css
-BACKGROUND_COLOUR = "#f4f6f9"  # --canvas in site.css
 ACCOUNT_HEADER = "Offline-Account"
 MAX_SYNC_ACTIONS = 200
 OFFLINE_ASSETS = ("site.css", "offline-store.js", "offline.js")
@@ -89,7 +88,8 @@ def name_the_account(response: Response) -> Response:
 @access(PUBLIC)
 def manifest():
     language = current_language()
-    title = get_course().guide.title
+    course = get_course().course
+    title = course.name
     icons = [
         {"src": url_for("offline.icon", size=size), "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any"}
         for size in ICON_SIZES
@@ -110,8 +110,8 @@ def manifest():
         "scope": "/",
         "display": "standalone",
         "lang": language,
-        "theme_color": THEME_COLOUR,
-        "background_color": BACKGROUND_COLOUR,
+        "theme_color": palette(course.colours)["main"],
+        "background_color": PAGE_BACKGROUND,
         "icons": icons,
     }
     response = jsonify(body)
@@ -121,15 +121,15 @@ def manifest():
 
 
 @lru_cache(maxsize=8)
-def _icon_png(mark: str, size: int, maskable: bool) -> bytes:
-    """The course mark, white on the brand colour, drawn once per process."""
+def _icon_png(mark: str, colour: str, size: int, maskable: bool) -> bytes:
+    """The course mark, white on the course's main colour, drawn once per process."""
     from PIL import Image, ImageDraw, ImageFont
 
-    image = Image.new("RGB", (size, size), THEME_COLOUR)
+    image = Image.new("RGB", (size, size), colour)
     draw = ImageDraw.Draw(image)
     if not maskable:  # a rounded tile on the page colour; a maskable icon fills its square
-        image.paste(BACKGROUND_COLOUR, (0, 0, size, size))
-        draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=size // 6, fill=THEME_COLOUR)
+        image.paste(PAGE_BACKGROUND, (0, 0, size, size))
+        draw.rounded_rectangle((0, 0, size - 1, size - 1), radius=size // 6, fill=colour)
     # The text stays inside the central 80% that every launcher's mask keeps.
     font = ImageFont.load_default(size=int(size * (0.30 if maskable else 0.40)))
     draw.text((size / 2, size / 2), mark, fill="#ffffff", font=font, anchor="mm")
@@ -143,8 +143,9 @@ def _icon_png(mark: str, size: int, maskable: bool) -> bytes:
 def icon(size: int):
     if size not in ICON_SIZES:
         abort(404)
-    mark = offline.course_mark(get_catalogue().guide.title)
-    response = Response(_icon_png(mark, size, request.args.get("maskable") == "1"), mimetype="image/png")
+    course = get_catalogue().course
+    png = _icon_png(course.short_mark, palette(course.colours)["main"], size, request.args.get("maskable") == "1")
+    response = Response(png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 86400
     return response

@@ -18,12 +18,13 @@ from typing import Protocol
 from flask import Flask
 from flask_login import current_user
 
+from ..content.colours import palette
 from ..course import get_catalogue, get_course
 from ..i18n import current_language, language_name_for_reader, text_direction
 from ..models import Role
 from ..progress import percent_of
 from .access import is_staff
-from .assets import asset_url
+from .assets import asset_url, theme_url
 
 
 class Written(Protocol):
@@ -38,22 +39,25 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["language_in_reader"] = language_name_for_reader
     app.jinja_env.globals.update(
         asset_url=asset_url,
+        theme_url=theme_url,
         get_course=get_course,
         lang_of=lang_of,
         untranslated=untranslated,
         reading_language=reading_language,
     )
-    app.jinja_env.globals["course_name"] = lambda: get_catalogue().guide.title  # emails: no request
+    app.jinja_env.globals["theme_colour"] = lambda: palette(get_catalogue().course.colours)["main"]  # phones' bars
+    app.jinja_env.globals["course_name"] = lambda: get_catalogue().course.name  # emails: no request
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def _globals() -> dict:
-        guide = get_course().guide
+        course = get_course().course
         return {
-            "course_title": guide.title,
-            "course_title_lang": lang_of(guide),
+            "course": course,
+            "course_title": course.name,
+            "course_title_lang": lang_of(course),
             "is_staff": is_staff(current_user),
             "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
         }
