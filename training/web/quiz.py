@@ -13,7 +13,17 @@ from ..models import AttemptState, QuizAttempt
 from ..progress import CourseProgress, QuizProgress, UnitProgress, course_progress
 from ..queries.attempts import open_attempt, own_attempt, submitted_attempt, submitted_attempts
 from ..queries.learning import load_records
-from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, grade, parse_answers, public_view
+from ..quiz import (
+    FORM_PREFIX,
+    Answer,
+    InvalidSubmission,
+    PublicQuestion,
+    answers_to_form,
+    grade,
+    parse_answers,
+    public_view,
+)
+from ..quiz_review import answer_states, incomplete
 from ..security import EXPIRED_USER, PENDING_ANSWERS
 from ..services import attempts, ratelimit
 from .access import SIGNED_IN, access
@@ -47,7 +57,7 @@ def _posted_answers(quiz: Quiz) -> tuple[QuizAttempt, dict[str, Answer], int]:
     the quiz) and the autosave sequence number."""
     attempt = _own_attempt(quiz.id, number(request.form.get("attempt"), "attempt", 1))
     try:
-        answers = parse_answers(quiz, request.form.to_dict(flat=False))
+        answers = parse_answers(quiz, {k: v for k, v in request.form.lists() if k != "confirm"})
     except InvalidSubmission:
         abort(400)
     return attempt, answers, optional_number(request.form.get("seq"), "seq") or 0
@@ -87,7 +97,15 @@ def take(quiz_id: str):
             flash(gettext("Your answers were kept while you signed in again. Check them, then submit."), "info")
         except InvalidSubmission:
             pass
-    return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft), quiz_progress)
+    return _render_form(quiz, unit, attempt, _form_values(quiz, attempt, draft), quiz_progress)
+
+
+def _questions(quiz: Quiz, attempt: QuizAttempt) -> tuple[PublicQuestion, ...]:
+    return public_view(quiz, attempt.seed)
+
+
+def _form_values(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]) -> dict[str, list[str]]:
+    return answers_to_form(quiz, answers)
 
 
 def _render_form(
@@ -103,12 +121,30 @@ def _render_form(
         quiz=quiz,
         unit=unit,
         attempt=attempt,
-        questions=public_view(quiz, attempt.seed),
+        questions=_questions(quiz, attempt),
         values=values,
         progress=quiz_progress,
         saved=saved,
         seq=attempt.draft_seq + 1,
     )
+
+
+def _render_review(quiz: Quiz, attempt: QuizAttempt, needs_confirmation: bool = False) -> tuple[str, int]:
+    """The review before the final submit: answered and unanswered questions, each linked back
+    to its place in the form. 400 when a submit with unanswered questions was not confirmed."""
+    unit, _, quiz_progress, _ = _unit_progress(quiz)
+    lines = answer_states(_questions(quiz, attempt), _form_values(quiz, attempt, attempt.draft or {}))
+    page = render_template(
+        "quiz/review.html",
+        quiz=quiz,
+        unit=unit,
+        attempt=attempt,
+        lines=lines,
+        missing=incomplete(lines),
+        progress=quiz_progress,
+        needs_confirmation=needs_confirmation,
+    )
+    return page, 400 if needs_confirmation else 200
 
 
 @bp.route("/quizzes/<quiz_id>/start", methods=["POST"])
@@ -130,11 +166,27 @@ def submit(quiz_id: str):
     if attempt.state == AttemptState.SUBMITTED:
         metrics.quiz_submitted(None)
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
-    if request.form.get("action") == "save":
-        attempts.save_draft(current_user.id, attempt.id, answers, seq)
+    action = request.form.get("action")
+    # A button the learner pressed carries the whole form, newer than any background save.
+    saved = attempts.save_draft(current_user.id, attempt.id, answers, max(seq, attempt.draft_seq + 1))
+    if action == "save":
         attempt = _own_attempt(quiz.id, attempt.id)  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
-        return _render_form(quiz, unit, attempt, answers_to_form(quiz, answers), quiz_progress, saved=True)
+        return _render_form(quiz, unit, attempt, _form_values(quiz, attempt, answers), quiz_progress, saved=saved)
+    # "Review my answers" goes to the review; a submit posted straight from the form grades
+    # only when every question has an answer or the learner confirmed leaving some out.
+    if action != "submit" or not _may_grade(quiz, attempt, answers):
+        return redirect(url_for("quiz.review", quiz_id=quiz.id), code=303)
+    return _grade(quiz, attempt, answers)
+
+
+def _may_grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]) -> bool:
+    """Every question answered, or the learner ticked "submit with questions unanswered"."""
+    lines = answer_states(_questions(quiz, attempt), _form_values(quiz, attempt, answers))
+    return incomplete(lines) == 0 or request.form.get("confirm") == "unanswered"
+
+
+def _grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]):
     submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
     metrics.quiz_submitted(submission.result.passed if submission.result else None)
     if submission.completed_course:
@@ -143,8 +195,34 @@ def submit(quiz_id: str):
     return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
 
 
-@bp.route("/quizzes/<quiz_id>/autosave", methods=["POST"])
+@bp.route("/quizzes/<quiz_id>/review")
 @access(SIGNED_IN)
+def review(quiz_id: str):
+    quiz = quiz_or_404(quiz_id)
+    attempt = open_attempt(current_user.id, quiz.id)
+    if attempt is None:
+        return redirect(url_for("quiz.take", quiz_id=quiz.id), code=303)
+    return _render_review(quiz, attempt)
+
+
+@bp.route("/quizzes/<quiz_id>/submit", methods=["POST"])
+@access(SIGNED_IN)
+def final_submit(quiz_id: str):
+    """The review page's submit: grades the answers saved in the attempt, once (a second
+    click finds the attempt submitted and shows its result)."""
+    quiz = quiz_or_404(quiz_id)
+    attempt = _own_attempt(quiz.id, number(request.form.get("attempt"), "attempt", 1))
+    if attempt.state == AttemptState.SUBMITTED:
+        metrics.quiz_submitted(None)
+        return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
+    answers = dict(attempt.draft or {})
+    if not _may_grade(quiz, attempt, answers):
+        return _render_review(quiz, attempt, needs_confirmation=True)
+    return _grade(quiz, attempt, answers)
+
+
+@bp.route("/quizzes/<quiz_id>/autosave", methods=["POST"])
+@access(SIGNED_IN.when_signed_out(keep_unsent_answers))
 def autosave(quiz_id: str):
     """Answers saved in the background by the page's small script (the page works without it)."""
     quiz = quiz_or_404(quiz_id)
