@@ -123,6 +123,9 @@ class Config:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_SENDER = "Migration training <training@localhost>"
+    # Whom a learner who used every attempt at a quiz may ask for another, when none of their
+    # groups has a trainer (an email address; empty: the page says to ask an administrator).
+    QUIZ_CONTACT = ""
     MAIL_TIMEOUT = 10  # seconds for each connection and command
     MAIL_MAX_ATTEMPTS = 10  # then the message is marked failed (and logged as an error)
     MAIL_SEND_AFTER_REQUEST = True  # a short background try right after the response

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import AttemptState, QuizAttempt
+from ..models import AttemptGrant, AttemptState, QuizAttempt
 
 
 def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
@@ -63,6 +63,18 @@ def last_attempt_no(user_id: int, quiz_id: str) -> int:
         db.session.scalar(
             sa.select(sa.func.max(QuizAttempt.attempt_no)).where(
                 QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id
+            )
+        )
+        or 0
+    )
+
+
+def extra_attempts(user_id: int, quiz_id: str) -> int:
+    """Attempts granted to the learner at this quiz beyond the quiz's own limit."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.sum(AttemptGrant.extra)).where(
+                AttemptGrant.user_id == user_id, AttemptGrant.quiz_id == quiz_id
             )
         )
         or 0

@@ -12,6 +12,7 @@ from ..i18n import gettext
 from ..models import AttemptState, QuizAttempt
 from ..progress import CourseProgress, QuizProgress, UnitProgress, course_progress
 from ..queries.attempts import open_attempt, own_attempt, submitted_attempt, submitted_attempts
+from ..queries.groups import trainers_of_learner
 from ..queries.learning import load_records
 from ..quiz import (
     FORM_PREFIX,
@@ -80,12 +81,15 @@ def take(quiz_id: str):
     unit, _, quiz_progress, _ = _unit_progress(quiz)
     attempt = open_attempt(current_user.id, quiz.id)
     if attempt is None:
+        out_of_attempts = not quiz_progress.can_attempt and not quiz_progress.passed
         return render_template(
             "quiz/start.html",
             quiz=quiz,
             unit=unit,
             progress=quiz_progress,
             history=submitted_attempts(current_user.id, quiz.id),
+            trainers=trainers_of_learner(current_user.id) if out_of_attempts else [],
+            contact=current_app.config["QUIZ_CONTACT"],
         )
     draft = attempt.draft or {}
     pending = session.get(PENDING_ANSWERS)
