@@ -1,7 +1,7 @@
 """Extra quiz attempts granted to a learner, with the reason and who granted them
 
 Revision ID: b7e2d4f6a813
-Revises: c05d4e6f7182
+Revises: de469dfc59e5
 Create Date: 2026-12-09 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7e2d4f6a813'
-down_revision = 'c05d4e6f7182'
+down_revision = 'de469dfc59e5'
 branch_labels = None
 depends_on = None
 
