@@ -84,7 +84,13 @@ def test_the_trainer_grants_an_attempt_and_the_learner_takes_it(app, client, aut
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     learner.post(
         "/quizzes/alpha-quiz",
-        data={"csrf_token": csrf_from(page), "attempt": attempt, "seq": "9", "action": "submit", "confirm": "unanswered"},
+        data={
+            "csrf_token": csrf_from(page),
+            "attempt": attempt,
+            "seq": "9",
+            "action": "submit",
+            "confirm": "unanswered",
+        },
     )
     again = learner.post("/quizzes/alpha-quiz/start", data={"csrf_token": csrf_from(page)})
     assert again.status_code == 303

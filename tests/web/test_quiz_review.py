@@ -5,6 +5,7 @@ submit sent twice recording one attempt."""
 from __future__ import annotations
 
 import re
+
 import sqlalchemy as sa
 
 from training.extensions import db

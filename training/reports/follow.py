@@ -312,7 +312,9 @@ def learner_detail(catalogue: Catalogue, user_id: int) -> LearnerDetail:
     grants = tuple(
         GrantView(quiz_id, extra, reason, name or "(deleted account)", granted_at)
         for quiz_id, extra, reason, name, granted_at in db.session.execute(
-            sa.select(AttemptGrant.quiz_id, AttemptGrant.extra, AttemptGrant.reason, granter.name, AttemptGrant.granted_at)
+            sa.select(
+                AttemptGrant.quiz_id, AttemptGrant.extra, AttemptGrant.reason, granter.name, AttemptGrant.granted_at
+            )
             .outerjoin(granter, granter.id == AttemptGrant.granted_by_id)
             .where(AttemptGrant.user_id == user_id)
             .order_by(AttemptGrant.granted_at, AttemptGrant.id)

@@ -36,7 +36,12 @@ def grant_attempts(actor: Actor, user_id: int, quiz: Quiz, extra: int, reason: s
     if not 1 <= extra <= MAX_EXTRA:
         raise GrantRefused("extra")
     grant = AttemptGrant(
-        user_id=learner.id, quiz_id=quiz.id, extra=extra, reason=reason, granted_by_id=actor.user_id, granted_at=utcnow()
+        user_id=learner.id,
+        quiz_id=quiz.id,
+        extra=extra,
+        reason=reason,
+        granted_by_id=actor.user_id,
+        granted_at=utcnow(),
     )
     db.session.add(grant)
     audit(actor, AuditAction.QUIZ_ATTEMPTS_GRANT, account_label(learner), quiz=quiz.id, extra=extra, reason=reason)
