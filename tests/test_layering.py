@@ -49,6 +49,7 @@ PURE = [
     "content/*.py",
     "progress.py",
     "quiz.py",
+    "quiz_review.py",
     "fields.py",
     "permissions.py",
     "charts.py",
