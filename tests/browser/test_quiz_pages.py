@@ -112,6 +112,11 @@ def test_the_action_bar_never_covers_the_focused_control(page, site, width):
     assert covered == []
 
 
+def wait_until_signed_out(since: float) -> None:
+    """Let the expiring site's session end (it started before ``since``)."""
+    time.sleep(max(0, IDLE_SECONDS + 1 - (time.monotonic() - since)))
+
+
 @pytest.fixture(scope="module")
 def expiring_site(tmp_path_factory):
     """A site whose sessions end after IDLE_SECONDS without activity."""
@@ -131,7 +136,7 @@ def test_with_javascript_an_ended_session_is_said_and_the_answers_are_saved_afte
         signed_in_at = time.monotonic()
         page.get_by_role("group", name="Question 1").get_by_label("Gamma").check()
         page.get_by_text("Answers saved at").wait_for()  # a save that happened is reported
-        time.sleep(max(0, IDLE_SECONDS + 1 - (time.monotonic() - signed_in_at)))
+        wait_until_signed_out(signed_in_at)
         page.get_by_label("Your answer").fill("stride")
         page.get_by_label("Your answer").blur()  # a change: the background save goes out, and is refused
         status = page.locator(".autosave-status")
@@ -166,7 +171,7 @@ def test_with_javascript_a_reload_after_signing_in_brings_back_the_kept_answers(
         sign_in_page(page, email)
         start_alpha(page)
         signed_in_at = time.monotonic()
-        time.sleep(max(0, IDLE_SECONDS + 1 - (time.monotonic() - signed_in_at)))
+        wait_until_signed_out(signed_in_at)
         page.get_by_label("Your answer").fill("kept-in-browser")
         page.get_by_label("Your answer").blur()
         page.locator(".autosave-status").filter(has_text="Not saved: you are signed out").wait_for()
@@ -191,7 +196,7 @@ def test_without_javascript_an_ended_session_keeps_the_answers(chromium, expirin
         signed_in_at = time.monotonic()
         page.get_by_role("group", name="Question 1").get_by_label("Gamma").check()
         page.get_by_label("Your answer").fill("stride")
-        time.sleep(max(0, IDLE_SECONDS + 1 - (time.monotonic() - signed_in_at)))
+        wait_until_signed_out(signed_in_at)
         page.get_by_role("button", name="Save my answers").click()
         page.wait_for_url("**/login**")
         assert "Your answers are saved" not in page.content()

@@ -47,6 +47,15 @@ def test_ten_simultaneous_submits_grade_once(site):
     assert "database is locked" not in site.log() and "Traceback" not in site.log()
 
 
+def attempts_of(site, email: str) -> list:
+    return rows(
+        site,
+        'SELECT attempt_no, state FROM quiz_attempt qa JOIN "user" u ON u.id = qa.user_id '
+        "WHERE u.email = :e ORDER BY attempt_no",
+        e=email,
+    )
+
+
 def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
     email = site.create_user("starter@example.org")
     browser = Browser(site)
@@ -72,12 +81,7 @@ def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
                 tabs[i].post("/quizzes/alpha-quiz", {**form_fields(page), **answers})
 
     race(10, start_and_submit)
-    attempts = rows(
-        site,
-        'SELECT attempt_no, state FROM quiz_attempt qa JOIN "user" u ON u.id = qa.user_id '
-        "WHERE u.email = :e ORDER BY attempt_no",
-        e=email,
-    )
+    attempts = attempts_of(site, email)
     assert [a.attempt_no for a in attempts] == [1, 2, 3]  # alpha-quiz allows three attempts
     assert all(a.state == "submitted" for a in attempts)
 
@@ -98,12 +102,7 @@ def test_simultaneous_starts_never_exceed_the_attempt_limit(site):
     finally:
         engine.dispose()
     race(10, start_and_submit)
-    attempts = rows(
-        site,
-        'SELECT attempt_no, state FROM quiz_attempt qa JOIN "user" u ON u.id = qa.user_id '
-        "WHERE u.email = :e ORDER BY attempt_no",
-        e=email,
-    )
+    attempts = attempts_of(site, email)
     assert [(a.attempt_no, a.state) for a in attempts] == [(n, "submitted") for n in (1, 2, 3, 4)]
 
 
