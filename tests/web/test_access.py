@@ -73,7 +73,7 @@ LEARNING_ROUTES = [
     ("POST", "/units/alpha/first-steps/complete", 303),  # read: on to the next lesson
     ("POST", "/quizzes/alpha-quiz/start", 303),  # started: on to the quiz page
     ("GET", "/quizzes/alpha-quiz/review", 200),  # the review of the attempt just started
-    ("POST", "/quizzes/alpha-quiz/submit", 404),  # no attempt named: nobody's attempt is found
+    ("POST", "/quizzes/alpha-quiz/submit", 400),  # no attempt named: a bad form, for everyone
     ("GET", "/quizzes/alpha-quiz/attempts/1", 404),  # nothing submitted yet: not found, for everyone
     ("GET", "/saved", 200),
     ("GET", "/offline/units.json", 200),
