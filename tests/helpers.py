@@ -295,11 +295,14 @@ def start_quiz(client: FlaskClient, quiz_id: str = "alpha-quiz") -> str:
 def submit_quiz(
     client: FlaskClient, page: str, answers: dict, quiz_id: str = "alpha-quiz", action: str = "submit"
 ) -> Any:
-    """Send the attempt on ``page`` (from :func:`start_quiz`) with these answers."""
+    """Send the attempt on ``page`` (from :func:`start_quiz`) with these answers; a submit
+    confirms leaving questions unanswered, as a learner does on the review page."""
     attempt = re.search(r'name="attempt" value="(\d+)"', page)
     seq = re.search(r'name="seq" value="(\d+)"', page)
     assert attempt and seq, "no open attempt on the page"
     data = {"csrf_token": csrf_from(page), "attempt": attempt.group(1), "seq": seq.group(1), "action": action}
+    if action == "submit":
+        data["confirm"] = "unanswered"
     return client.post(f"/quizzes/{quiz_id}", data={**data, **answers})
 
 

@@ -50,6 +50,7 @@ PURE = [
     "content/questions/*.py",
     "progress.py",
     "quiz.py",
+    "quiz_review.py",
     "fields.py",
     "permissions.py",
     "charts.py",

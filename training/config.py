@@ -171,6 +171,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_object(CONFIGS.get(env_name, Config))
     app.config.from_prefixed_env("TRAINING")
     app.config.update(overrides)
+    for limit in ("SESSION_IDLE_TIMEOUT", "SESSION_ABSOLUTE_TIMEOUT"):  # from the environment: seconds
+        if isinstance(app.config[limit], int | float):
+            app.config[limit] = timedelta(seconds=app.config[limit])
 
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'training.db'}"

@@ -382,6 +382,25 @@ class QuestionResponse(Base):
     attempt: Mapped[QuizAttempt] = relationship(back_populates="responses")
 
 
+class AttemptGrant(Base):
+    """Extra attempts at a quiz given to one learner by a trainer or an administrator, with the
+    reason. A learner's limit is the quiz's attempts plus the extra of every grant."""
+
+    __tablename__ = "attempt_grant"
+    __table_args__ = (
+        sa.CheckConstraint("extra BETWEEN 1 AND 10", name="extra"),
+        sa.Index("ix_attempt_grant_user_quiz", "user_id", "quiz_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    quiz_id: Mapped[str] = mapped_column(sa.String(64))
+    extra: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class UnitCompletion(Base):
     """A unit marked complete by a trainer for a learner who attended the workshop session."""
 

@@ -54,6 +54,8 @@ class LearnerRecords:
     quizzes: Mapping[str, QuizRecord] = field(default_factory=dict)
     trainer_completed: Mapping[str, datetime] = field(default_factory=dict)
     """unit id -> when a trainer marked it complete"""
+    extra_attempts: Mapping[str, int] = field(default_factory=dict)
+    """quiz id -> attempts granted beyond the quiz's limit"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +159,8 @@ def unit_progress(unit: Unit, catalogue: Catalogue, records: LearnerRecords) -> 
     if quiz is not None:
         qr = records.quizzes.get(quiz.id, QuizRecord())
         touched = touched or qr.attempts > 0 or qr.open_attempt
-        quiz_progress = QuizProgress(quiz.id, qr.attempts, quiz.attempts, qr.best_score, qr.passed, quiz.pass_mark)
+        allowed = quiz.attempts + records.extra_attempts.get(quiz.id, 0) if quiz.attempts else 0
+        quiz_progress = QuizProgress(quiz.id, qr.attempts, allowed, qr.best_score, qr.passed, quiz.pass_mark)
     marked_at = records.trainer_completed.get(unit.id)
     passed = quiz_progress is None or quiz_progress.passed
     total = len(unit.lessons) + (1 if quiz is not None else 0)

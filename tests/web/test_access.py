@@ -73,6 +73,8 @@ LEARNING_ROUTES = [
     ("GET", "/account/password", 200),
     ("POST", "/units/alpha/first-steps/complete", 303),  # read: on to the next lesson
     ("POST", "/quizzes/alpha-quiz/start", 303),  # started: on to the quiz page
+    ("GET", "/quizzes/alpha-quiz/review", 200),  # the review of the attempt just started
+    ("POST", "/quizzes/alpha-quiz/submit", 400),  # no attempt named: a bad form, for everyone
     ("GET", "/quizzes/alpha-quiz/attempts/1", 404),  # nothing submitted yet: not found, for everyone
     ("GET", "/saved", 200),
     ("GET", "/offline/units.json", 200),

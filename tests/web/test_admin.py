@@ -125,6 +125,8 @@ ROUTES = [
     ("POST", "/admin/groups/{north}/attendance", "staff", 400),  # no unit, date or learner chosen
     ("POST", "/admin/groups/{south}/attendance", "other", 400),
     ("POST", "/admin/groups/{north}/completions/undo", "staff", 400),  # no unit or learner named
+    ("POST", "/admin/learners/{ana}/attempts", "staff", 400),  # no quiz or reason: the form again
+    ("POST", "/admin/learners/{chen}/attempts", "other", 400),
     ("POST", "/admin/users/new", "admin", 400),  # no email or name
     ("POST", "/admin/users/{bo}", "admin", 303),  # fields not sent keep their values: saved as they were
     ("POST", "/admin/users/{bo}/role", "admin", 400),  # no role chosen

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import AttemptState, QuestionResponse, QuizAttempt
+from ..models import AttemptGrant, AttemptState, QuestionResponse, QuizAttempt
 from ..quiz import Paper, StoredResponse
 
 
@@ -103,3 +103,15 @@ def overdue_attempts(before: datetime, limit: int) -> list[tuple[int, int, str]]
         .limit(limit)
     )
     return [(row.id, row.user_id, row.quiz_id) for row in rows]
+
+
+def extra_attempts(user_id: int, quiz_id: str) -> int:
+    """Attempts granted to the learner at this quiz beyond the quiz's own limit."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.sum(AttemptGrant.extra)).where(
+                AttemptGrant.user_id == user_id, AttemptGrant.quiz_id == quiz_id
+            )
+        )
+        or 0
+    )

@@ -21,6 +21,22 @@ def trainer_group_ids(trainer_id: int | None) -> Select[int]:
     return sa.select(Membership.group_id).where(Membership.user_id == trainer_id, Membership.role == GroupRole.TRAINER)
 
 
+def trainers_of_learner(user_id: int) -> list[tuple[str, str]]:
+    """(name, email) of the active trainers of every group the learner is in, by name: who a
+    learner can ask for another attempt."""
+    learner_groups = sa.select(Membership.group_id).where(
+        Membership.user_id == user_id, Membership.role == GroupRole.LEARNER
+    )
+    rows = db.session.execute(
+        sa.select(User.name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == GroupRole.TRAINER, Membership.group_id.in_(learner_groups), User.active.is_(True))
+        .distinct()
+        .order_by(User.name)
+    )
+    return [(name, email) for name, email in rows]
+
+
 def group_learner_ids(group_id: int) -> Select[int]:
     """A group's learners (learner accounts that are learners in it)."""
     return (

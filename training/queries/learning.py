@@ -7,12 +7,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import AttemptState, LessonProgress, QuizAttempt, UnitCompletion
+from ..models import AttemptGrant, AttemptState, LessonProgress, QuizAttempt, UnitCompletion
 from ..progress import LearnerRecords, LessonRecord, QuizRecord
 
 
 def load_records(user_id: int) -> LearnerRecords:
-    """Everything :mod:`training.progress` needs about one learner, in three queries."""
+    """Everything :mod:`training.progress` needs about one learner, in four queries."""
     lessons = {
         (row.unit_id, row.lesson_id): LessonRecord(row.last_opened_at, row.completed_at)
         for row in db.session.execute(
@@ -47,7 +47,15 @@ def load_records(user_id: int) -> LearnerRecords:
             sa.select(UnitCompletion.unit_id, UnitCompletion.completed_at).where(UnitCompletion.user_id == user_id)
         )
     }
-    return LearnerRecords(lessons, quizzes, completed)
+    extra = {
+        quiz_id: int(total)
+        for quiz_id, total in db.session.execute(
+            sa.select(AttemptGrant.quiz_id, sa.func.sum(AttemptGrant.extra))
+            .where(AttemptGrant.user_id == user_id)
+            .group_by(AttemptGrant.quiz_id)
+        )
+    }
+    return LearnerRecords(lessons, quizzes, completed, extra)
 
 
 _LESSON_RECORD = sa.select(LessonProgress.last_opened_at, LessonProgress.completed_at).where(

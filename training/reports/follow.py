@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from ..content.model import Catalogue
 from ..extensions import db
 from ..models import (
+    AttemptGrant,
     Attendance,
     Group,
     GroupRole,
@@ -206,6 +207,17 @@ class MarkView:
 
 
 @dataclass(frozen=True, slots=True)
+class GrantView:
+    """Extra attempts granted at a quiz: how many, why, by whom, when."""
+
+    quiz_id: str
+    extra: int
+    reason: str
+    granted_by: str
+    granted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class LearnerDetail:
     progress: CourseProgress
     """Exactly what the learner sees on their own progress page."""
@@ -214,6 +226,8 @@ class LearnerDetail:
     marks: tuple[MarkView, ...]
     attendance: tuple[tuple[date, str, int, str], ...]
     """(session date, unit id, group id, group name)"""
+    grants: tuple[GrantView, ...] = ()
+    """Extra quiz attempts granted, oldest first."""
 
 
 def learner_detail(catalogue: Catalogue, user_id: int) -> LearnerDetail:
@@ -294,4 +308,16 @@ def learner_detail(catalogue: Catalogue, user_id: int) -> LearnerDetail:
             .order_by(Attendance.session_date)
         ).all()
     )
-    return LearnerDetail(progress, lessons, {k: tuple(v) for k, v in by_quiz.items()}, marks, attendance)
+    granter = aliased(User)
+    grants = tuple(
+        GrantView(quiz_id, extra, reason, name or "(deleted account)", granted_at)
+        for quiz_id, extra, reason, name, granted_at in db.session.execute(
+            sa.select(
+                AttemptGrant.quiz_id, AttemptGrant.extra, AttemptGrant.reason, granter.name, AttemptGrant.granted_at
+            )
+            .outerjoin(granter, granter.id == AttemptGrant.granted_by_id)
+            .where(AttemptGrant.user_id == user_id)
+            .order_by(AttemptGrant.granted_at, AttemptGrant.id)
+        )
+    )
+    return LearnerDetail(progress, lessons, {k: tuple(v) for k, v in by_quiz.items()}, marks, attendance, grants)

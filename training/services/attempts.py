@@ -1,8 +1,9 @@
 """Quiz attempts: start (or resume), autosave, submit. Limits live in the schema.
 
 * At most one open attempt per learner and quiz: a partial unique index.
-* Attempt numbers are unique per learner and quiz, and never above the quiz's limit, so
-  the limit holds however many requests race.
+* Attempt numbers are unique per learner and quiz, and never above the learner's limit (the
+  quiz's attempts plus any granted, :mod:`training.services.grants`), so the limit holds
+  however many requests race.
 * Submitting is a conditional UPDATE from ``in_progress`` to ``submitted``; only the request
   that wins it writes the responses, so a double submit grades once.
 * An attempt keeps its paper (a secret for opaque form values, its draw from the quiz's pool)
@@ -31,7 +32,7 @@ from ..database import changed_rows, transactional
 from ..extensions import db
 from ..interop import events
 from ..models import AttemptState, QuestionResponse, QuizAttempt, utcnow
-from ..queries.attempts import last_attempt_no, open_attempt, overdue_attempts, paper_of
+from ..queries.attempts import extra_attempts, last_attempt_no, open_attempt, overdue_attempts, paper_of
 from ..quiz import SUBMIT_GRACE, Answer, QuizResult, deadline, draw_questions, grade
 from . import certificates, outbox, summaries
 
@@ -58,7 +59,7 @@ def _start_attempt(user_id: int, quiz: Quiz, now: datetime) -> QuizAttempt:
     if existing is not None:
         return existing
     last_no = last_attempt_no(user_id, quiz.id)
-    if quiz.attempts and last_no >= quiz.attempts:
+    if quiz.attempts and last_no >= quiz.attempts + extra_attempts(user_id, quiz.id):
         raise AttemptsExhausted(quiz.id)
     secret = secrets.token_hex(16)
     attempt = QuizAttempt(

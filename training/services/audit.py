@@ -41,6 +41,7 @@ class AuditAction(StrEnum):
     LTI_REACTIVATE = "lti.reactivate"
     CERTIFICATE_REVOKE = "certificate.revoke"
     CERTIFICATE_REISSUE = "certificate.reissue"
+    QUIZ_ATTEMPTS_GRANT = "quiz.attempts_grant"
 
 
 def printable(text: str, limit: int = 300) -> str:

@@ -19,8 +19,20 @@ from ..queries.attempts import (
     submitted_attempt,
     submitted_attempts,
 )
+from ..queries.groups import trainers_of_learner
 from ..queries.learning import load_records
-from ..quiz import FORM_PREFIX, Answer, InvalidSubmission, answers_to_form, parse_answers, public_view, reveals, review
+from ..quiz import (
+    FORM_PREFIX,
+    Answer,
+    InvalidSubmission,
+    PublicQuestion,
+    answers_to_form,
+    parse_answers,
+    public_view,
+    reveals,
+)
+from ..quiz import review as result_review
+from ..quiz_review import answer_states, incomplete
 from ..security import EXPIRED_USER, PENDING_ANSWERS
 from ..services import attempts, ratelimit
 from .access import SIGNED_IN, access
@@ -54,7 +66,7 @@ def _posted_answers(quiz: Quiz) -> tuple[QuizAttempt, dict[str, Answer], int]:
     the quiz) and the autosave sequence number."""
     attempt = _own_attempt(quiz.id, number(request.form.get("attempt"), "attempt", 1))
     try:
-        answers = parse_answers(quiz, request.form.to_dict(flat=False), paper_of(attempt))
+        answers = parse_answers(quiz, {k: v for k, v in request.form.lists() if k != "confirm"}, paper_of(attempt))
     except InvalidSubmission:
         abort(400)
     return attempt, answers, optional_number(request.form.get("seq"), "seq") or 0
@@ -78,12 +90,14 @@ def take(quiz_id: str):
     unit, _, quiz_progress, _ = _unit_progress(quiz)
     attempt = open_attempt(current_user.id, quiz.id)
     if attempt is None:
+        out_of_attempts = not quiz_progress.can_attempt and not quiz_progress.passed
         return render_template(
             "quiz/start.html",
             quiz=quiz,
             unit=unit,
             progress=quiz_progress,
             history=submitted_attempts(current_user.id, quiz.id),
+            trainers=trainers_of_learner(current_user.id) if out_of_attempts else [],
         )
     draft = attempt.draft or {}
     pending = session.get(PENDING_ANSWERS)
@@ -95,7 +109,15 @@ def take(quiz_id: str):
             flash(gettext("Your answers were kept while you signed in again. Check them, then submit."), "info")
         except InvalidSubmission:
             pass
-    return _render_form(quiz, unit, attempt, answers_to_form(quiz, draft, paper_of(attempt)), quiz_progress)
+    return _render_form(quiz, unit, attempt, _form_values(quiz, attempt, draft), quiz_progress)
+
+
+def _questions(quiz: Quiz, attempt: QuizAttempt) -> tuple[PublicQuestion, ...]:
+    return public_view(quiz, paper_of(attempt))
+
+
+def _form_values(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]) -> dict[str, list[str]]:
+    return answers_to_form(quiz, answers, paper_of(attempt))
 
 
 def _render_form(
@@ -111,12 +133,30 @@ def _render_form(
         quiz=quiz,
         unit=unit,
         attempt=attempt,
-        questions=public_view(quiz, paper_of(attempt)),
+        questions=_questions(quiz, attempt),
         values=values,
         progress=quiz_progress,
         saved=saved,
         seq=attempt.draft_seq + 1,
     )
+
+
+def _render_review(quiz: Quiz, attempt: QuizAttempt, needs_confirmation: bool = False) -> tuple[str, int]:
+    """The review before the final submit: answered and unanswered questions, each linked back
+    to its place in the form. 400 when a submit with unanswered questions was not confirmed."""
+    unit, _, quiz_progress, _ = _unit_progress(quiz)
+    lines = answer_states(_questions(quiz, attempt), _form_values(quiz, attempt, attempt.draft or {}))
+    page = render_template(
+        "quiz/review.html",
+        quiz=quiz,
+        unit=unit,
+        attempt=attempt,
+        lines=lines,
+        missing=incomplete(lines),
+        progress=quiz_progress,
+        needs_confirmation=needs_confirmation,
+    )
+    return page, 400 if needs_confirmation else 200
 
 
 @bp.route("/quizzes/<quiz_id>/start", methods=["POST"])
@@ -138,12 +178,27 @@ def submit(quiz_id: str):
     if attempt.state == AttemptState.SUBMITTED:
         metrics.quiz_submitted(None)
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
-    if request.form.get("action") == "save":
-        attempts.save_draft(current_user.id, attempt.id, answers, seq)
+    action = request.form.get("action")
+    # A button the learner pressed carries the whole form, newer than any background save.
+    saved = attempts.save_draft(current_user.id, attempt.id, answers, max(seq, attempt.draft_seq + 1))
+    if action == "save":
         attempt = _own_attempt(quiz.id, attempt.id)  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
-        values = answers_to_form(quiz, answers, paper_of(attempt))
-        return _render_form(quiz, unit, attempt, values, quiz_progress, saved=True)
+        return _render_form(quiz, unit, attempt, _form_values(quiz, attempt, answers), quiz_progress, saved=saved)
+    # "Review my answers" goes to the review; a submit posted straight from the form grades
+    # only when every question has an answer or the learner confirmed leaving some out.
+    if action != "submit" or not _may_grade(quiz, attempt, answers):
+        return redirect(url_for("quiz.review", quiz_id=quiz.id), code=303)
+    return _grade(quiz, attempt, answers)
+
+
+def _may_grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]) -> bool:
+    """Every question answered, or the learner ticked "submit with questions unanswered"."""
+    lines = answer_states(_questions(quiz, attempt), _form_values(quiz, attempt, answers))
+    return incomplete(lines) == 0 or request.form.get("confirm") == "unanswered"
+
+
+def _grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]):
     submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
     metrics.quiz_submitted(submission.result.passed if submission.result else None)
     if submission.completed_course:
@@ -152,8 +207,34 @@ def submit(quiz_id: str):
     return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
 
 
-@bp.route("/quizzes/<quiz_id>/autosave", methods=["POST"])
+@bp.route("/quizzes/<quiz_id>/review")
 @access(SIGNED_IN)
+def review(quiz_id: str):
+    quiz = quiz_or_404(quiz_id)
+    attempt = open_attempt(current_user.id, quiz.id)
+    if attempt is None:
+        return redirect(url_for("quiz.take", quiz_id=quiz.id), code=303)
+    return _render_review(quiz, attempt)
+
+
+@bp.route("/quizzes/<quiz_id>/submit", methods=["POST"])
+@access(SIGNED_IN)
+def final_submit(quiz_id: str):
+    """The review page's submit: grades the answers saved in the attempt, once (a second
+    click finds the attempt submitted and shows its result)."""
+    quiz = quiz_or_404(quiz_id)
+    attempt = _own_attempt(quiz.id, number(request.form.get("attempt"), "attempt", 1))
+    if attempt.state == AttemptState.SUBMITTED:
+        metrics.quiz_submitted(None)
+        return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
+    answers = dict(attempt.draft or {})
+    if not _may_grade(quiz, attempt, answers):
+        return _render_review(quiz, attempt, needs_confirmation=True)
+    return _grade(quiz, attempt, answers)
+
+
+@bp.route("/quizzes/<quiz_id>/autosave", methods=["POST"])
+@access(SIGNED_IN.when_signed_out(keep_unsent_answers))
 def autosave(quiz_id: str):
     """Answers saved in the background by the page's small script (the page works without it)."""
     quiz = quiz_or_404(quiz_id)
@@ -181,7 +262,9 @@ def result(quiz_id: str, attempt_no: int):
         quiz=quiz,
         unit=unit,
         attempt=attempt,
-        review=review(quiz, stored_responses(attempt.id), reveal=reveal, content_version=attempt.content_version),
+        review=result_review(
+            quiz, stored_responses(attempt.id), reveal=reveal, content_version=attempt.content_version
+        ),
         progress=unit_progress,
         course=course,
         catalogue=get_course(),

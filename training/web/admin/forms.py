@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     RadioField,
     SearchField,
     SelectChoice,
@@ -19,7 +20,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...fields import MAX_EMAIL_LENGTH, MAX_GROUP_DESCRIPTION, MAX_GROUP_NAME, MAX_ORGANISATION
@@ -175,6 +176,19 @@ class UndoMarkForm(FlaskForm):
     unit = HiddenField(validators=[DataRequired(), Length(max=64)])
     learner = HiddenField(validators=[DataRequired(), Length(max=12)])
     submit = SubmitField(_l("Remove mark"))
+
+
+class GrantAttemptsForm(FlaskForm):
+    """More attempts at a quiz for one learner (choices: the quizzes with a limit)."""
+
+    quiz = SelectField(_l("Quiz"), validators=[DataRequired()])
+    extra = IntegerField(_l("Extra attempts"), default=1, validators=[DataRequired(), NumberRange(min=1, max=10)])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(max=500)],
+        description=_l("Kept in the audit log and shown in the learner's records."),
+    )
+    submit = SubmitField(_l("Grant attempts"))
 
 
 class ReportFilterForm(GetForm):

@@ -10,17 +10,19 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
+from ...content.model import Catalogue
 from ...course import get_course
 from ...i18n import gettext, ngettext
+from ...models import User
 from ...queries.groups import attendance_sessions, group_for, group_members, groups_of, learner_for, list_groups
 from ...reports import group_matrix, learner_detail, matrix_header, matrix_record
-from ...services import audit, groups, workshops
+from ...services import audit, grants, groups, workshops
 from ..access import ADMIN, STAFF, access
 from ..forms import ActionForm
 from ..params import number, optional_number
 from .blueprint import bp
 from .common import actor, csv_response, found, or_404
-from .forms import AttendanceForm, GroupForm, MemberForm, UndoMarkForm
+from .forms import AttendanceForm, GrantAttemptsForm, GroupForm, MemberForm, UndoMarkForm
 
 
 @bp.route("/groups", endpoint="groups")
@@ -183,10 +185,20 @@ def group_unmark(group_id: int):
     return redirect(url_for("admin.learner", user_id=learner_id, group=group_id), code=303)
 
 
+def _grant_form(catalogue: Catalogue) -> GrantAttemptsForm:
+    form = GrantAttemptsForm()
+    form.quiz.choices = [SelectChoice(q.id, q.title) for q in catalogue.quizzes.values() if q.attempts]
+    return form
+
+
 @bp.route("/learners/<int:user_id>")
 @access(STAFF)
 def learner(user_id: int):
     person = or_404(lambda: learner_for(actor(), user_id))
+    return _learner_page(person, _grant_form(get_course()))
+
+
+def _learner_page(person: User, grant_form: GrantAttemptsForm, status: int = 200):
     catalogue = get_course()
     group_id = optional_number(request.args.get("group"), "group", 1)
     from_group = None
@@ -196,7 +208,7 @@ def learner(user_id: int):
     # A trainer sees the learner through their own groups only: other groups are not named.
     mine = {g.group.id for g in list_groups(actor())}
     memberships = [(g, r) for g, r in groups_of(person.id) if g.id in mine]
-    return render_template(
+    page = render_template(
         "admin/learner.html",
         person=person,
         catalogue=catalogue,
@@ -206,4 +218,30 @@ def learner(user_id: int):
         my_groups=mine,
         memberships=memberships,
         undo_form=UndoMarkForm(),
+        grant_form=grant_form,
     )
+    return page, status
+
+
+@bp.route("/learners/<int:user_id>/attempts", methods=["POST"])
+@access(STAFF)
+def grant_attempts(user_id: int):
+    """Trainers (for the learners of their groups) and administrators give extra attempts."""
+    person = or_404(lambda: learner_for(actor(), user_id))
+    catalogue = get_course()
+    form = _grant_form(catalogue)
+    if not form.validate_on_submit():
+        return _learner_page(person, form, 400)
+    quiz = catalogue.quizzes[form.quiz.data]
+    grants.grant_attempts(actor(), person.id, quiz, form.extra.data, form.reason.data)
+    flash(
+        ngettext(
+            "%(name)s has %(num)d more attempt at “%(quiz)s”.",
+            "%(name)s has %(num)d more attempts at “%(quiz)s”.",
+            form.extra.data,
+            name=person.name,
+            quiz=quiz.title,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.learner", user_id=person.id), code=303)
