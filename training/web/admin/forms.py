@@ -123,6 +123,13 @@ class AccountEditForm(ProfileFields):
     submit = SubmitField(_l("Save changes"))
 
 
+class EraseForm(FlaskForm):
+    confirm = StringField(
+        _l("Type the person's email address to confirm"),
+        validators=[DataRequired(_l("Type the email address to confirm.")), Length(max=MAX_EMAIL_LENGTH)],
+    )
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("New role"), choices=ROLE_CHOICES)
     submit = SubmitField(_l("Change the role"))
