@@ -153,11 +153,14 @@ def submit_evaluation(user: User) -> None:
 def summary_rows() -> tuple[list, list]:
     db.session.rollback()
     units = db.session.execute(
-        sa.select(LearnerUnit.user_id, LearnerUnit.unit_id, LearnerUnit.attempts, LearnerUnit.best, LearnerUnit.read)
-        .order_by(LearnerUnit.user_id, LearnerUnit.unit_id)
+        sa.select(
+            LearnerUnit.user_id, LearnerUnit.unit_id, LearnerUnit.attempts, LearnerUnit.best, LearnerUnit.read
+        ).order_by(LearnerUnit.user_id, LearnerUnit.unit_id)
     ).all()
     tallies = db.session.execute(
-        sa.select(QuestionTally.quiz_id, QuestionTally.question_id, QuestionTally.answer, sa.func.sum(QuestionTally.responses))
+        sa.select(
+            QuestionTally.quiz_id, QuestionTally.question_id, QuestionTally.answer, sa.func.sum(QuestionTally.responses)
+        )
         .group_by(QuestionTally.quiz_id, QuestionTally.question_id, QuestionTally.answer)
         .order_by(QuestionTally.quiz_id, QuestionTally.question_id, QuestionTally.answer)
     ).all()
@@ -193,8 +196,7 @@ def test_an_administrator_erases_an_account_and_the_statistics_still_count_it(ap
     erased = fresh(ana.id)
     assert erased.email == f"erased-{ana.id}@erased.invalid" and erased.name == "Erased account"
     assert (erased.organisation, erased.country, erased.active, erased.totp_secret) == ("", "", False, None)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(Certificate.user_id == ana.id)) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == ana.id)) == 0
+    assert rows_of(Certificate, ana.id) == 0 and rows_of(RecoveryCode, ana.id) == 0
     texts = db.session.scalars(
         sa.select(EvaluationAnswer.text).join(EvaluationResponse).where(EvaluationResponse.user_id == ana.id)
     ).all()
@@ -203,7 +205,7 @@ def test_an_administrator_erases_an_account_and_the_statistics_still_count_it(ap
     ).all()
     assert set(texts) == {None} and 5 in ratings
     # the attempts are still there, anonymous, and every summary is as it was
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizAttempt).where(QuizAttempt.user_id == ana.id)) == 3
+    assert rows_of(QuizAttempt, ana.id) == 3
     assert summary_rows() == before
     summaries.rebuild(get_catalogue())
     assert summary_rows() == before
@@ -223,10 +225,12 @@ def test_an_administrator_erases_an_account_and_the_statistics_still_count_it(ap
     assert Auth(app.test_client()).login("ana@example.org").status_code != 302
     page = client.get(f"/admin/users/{ana.id}").get_data(as_text=True)
     assert f"/admin/users/{ana.id}/reactivate" not in page and f"/admin/users/{ana.id}/erase" not in page
-    again = client.post(
-        f"/admin/users/{ana.id}/reactivate", data={"csrf_token": csrf_from(page)}
-    )
+    again = client.post(f"/admin/users/{ana.id}/reactivate", data={"csrf_token": csrf_from(page)})
     assert again.status_code == 400 and "erased" in again.get_data(as_text=True)
+
+
+def rows_of(model, user_id: int) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(model.user_id == user_id))
 
 
 def audit_text() -> str:

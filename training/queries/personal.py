@@ -106,5 +106,3 @@ def personal_data(user_id: int) -> dict[str, Any]:
         "mail": _rows(MailMessage, MailMessage.user_id == user_id),
         "audit": _rows(AuditEvent, audit_about(user_id)),
     }
-
-
