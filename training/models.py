@@ -467,7 +467,9 @@ class Attendance(Base):
 
 
 class AuditEvent(Base):
-    """An administrative action. Append-only: nothing in the platform updates or deletes rows."""
+    """An administrative action. Append-only: nothing deletes rows, and the one update is the
+    erasure of a person (:mod:`training.services.erasure`), which replaces their addresses
+    in the entries about them by the anonymous one."""
 
     __tablename__ = "audit_event"
 
