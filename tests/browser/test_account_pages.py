@@ -28,7 +28,7 @@ def test_a_learner_edits_their_profile(chromium, site):
         check_at_both_widths(page, "profile")
         page.get_by_label("Full name").fill("")
         page.get_by_role("button", name="Save your profile").click()
-        assert "Enter your name." in page.locator("main").text_content()  # the form again, with the reason
+        assert "Enter a name." in page.locator("main").text_content()  # the form again, with the reason
         check_at_both_widths(page, "profile-error")
         page.get_by_label("Full name").fill("Profile Person-Diallo")
         page.get_by_label("Organisation or ministry").fill("Ministry of Labour")

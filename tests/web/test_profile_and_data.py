@@ -85,7 +85,7 @@ def test_bad_profile_input_is_refused_with_a_message_and_nothing_saved(client, l
     cases = [
         ({"time_zone": "Mars/Olympus_Mons"}, "Not a valid choice"),
         ({"time_zone": "EST5EDT"}, "Not a valid choice"),  # an alias without a region is not offered
-        ({"name": ""}, "Enter your name."),
+        ({"name": ""}, "Enter a name."),
         ({"name": "x" * 121}, "120"),
         ({"name": "Amina\u001bDiallo"}, "control characters"),
         ({"organisation": "y" * 161}, "160"),

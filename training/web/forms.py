@@ -151,12 +151,18 @@ class LanguageForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ProfileForm(FlaskForm):
-    """The details a person keeps themselves; checked again by :func:`training.fields.check_profile`."""
+class ProfileFields(FlaskForm):
+    """The details a person could give themselves, on their profile or an administrator's form;
+    checked again by :func:`training.fields.check_profile`."""
 
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=MAX_NAME)])
-    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), Length(max=MAX_ORGANISATION)])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), *NAME_RULES])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), *ORGANISATION_RULES])
     country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
+
+
+class ProfileForm(ProfileFields):
+    """The person's own profile page."""
+
     language = SelectField(
         _l("Language of the platform"),
         choices=language_choices,
