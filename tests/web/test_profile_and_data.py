@@ -87,7 +87,7 @@ def test_bad_profile_input_is_refused_with_a_message_and_nothing_saved(client, l
         ({"time_zone": "EST5EDT"}, "Not a valid choice"),  # an alias without a region is not offered
         ({"name": ""}, "Enter a name."),
         ({"name": "x" * 121}, "120"),
-        ({"name": "Amina\u001bDiallo"}, "control characters"),
+        ({"name": "Amina\u001bDiallo"}, "a control character"),
         ({"organisation": "y" * 161}, "160"),
         ({"country": "XX"}, "Not a valid choice"),
         ({"language": "tlh"}, "Not a valid choice"),
