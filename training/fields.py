@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import resources
+from zoneinfo import available_timezones
 
 import dns.resolver
 import pycountry
@@ -237,6 +238,20 @@ def check_profile(name: str | None, organisation: str | None, country: str | Non
     if code is None:
         problems.append(FieldProblem("country", "unknown"))
     return Profile(clean_name, clean_organisation, code or "", tuple(problems))
+
+
+@cache
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone name the system's time zone database knows (``Europe/Paris``),
+    sorted, without the old aliases that have no region (``EST5EDT``)."""
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+def time_zone_problem(value: str | None) -> str | None:
+    """Why a time zone cannot be used, as a sentence, or None ("" is fine: UTC)."""
+    if not value or value in time_zones():
+        return None
+    return gettext("Choose a time zone from the list.")
 
 
 def group_name_problem(name: str) -> str | None:

@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pycountry
+import pytz
 from babel import Locale, UnknownLocaleError
 from babel.core import default_locale
 from babel.dates import format_skeleton
@@ -48,6 +49,7 @@ from flask_babel import (
     force_locale,
     get_babel,
     get_locale,
+    get_timezone,
     get_translations,
     gettext,
     lazy_gettext,
@@ -91,6 +93,7 @@ def init_app(app: Flask) -> None:
         default_locale=app.config["DEFAULT_LANGUAGE"],
         default_translation_directories=str(TRANSLATIONS_DIR),
         locale_selector=select_language,
+        timezone_selector=select_time_zone,
     )
     translatable.install(_translate, _translate_plural, lambda: str(get_locale() or "en"))
     app.before_request(take_requested_language)
@@ -337,12 +340,24 @@ def switch_url(code: str) -> str:
 # --- formatting ---------------------------------------------------------------------------
 
 
+def select_time_zone() -> str | None:
+    """The signed-in person's time zone (their profile), else None: UTC. Flask-Babel's
+    ``format_date``/``format_datetime`` turn a stored UTC moment into it."""
+    if has_request_context() and current_user and current_user.is_authenticated and current_user.time_zone:
+        try:  # Flask-Babel converts with pytz; a name its database lacks reads in UTC
+            return str(pytz.timezone(current_user.time_zone))
+        except pytz.UnknownTimeZoneError:
+            return None
+    return None
+
+
 def format_moment(moment: date | datetime | None, with_time: bool = False) -> str:
-    """A date (or date and time, UTC) written the way the language writes it."""
+    """A date (or date and time, with its time zone) written the way the language writes it,
+    in the reader's time zone (:func:`select_time_zone`)."""
     if moment is None:
         return "—"
     if with_time and isinstance(moment, datetime):
-        return babel_format_datetime(moment, "medium") + " UTC"
+        return babel_format_datetime(moment, "medium") + " " + str(get_timezone())
     return babel_format_date(moment, "medium")
 
 

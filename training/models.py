@@ -90,6 +90,11 @@ def _enum(enum: type[StrEnum], name: str) -> sa.Enum:
     )
 
 
+ERASED_DOMAIN = "erased.invalid"
+"""The domain of an erased account's address: ``.invalid`` is reserved (RFC 2606), so no mail
+can ever go there."""
+
+
 class User(Base):
     """A person who signs in: a learner, a trainer or an administrator."""
 
@@ -104,6 +109,8 @@ class User(Base):
     """ISO 3166-1 alpha-2 code, or empty."""
     language: Mapped[str | None] = mapped_column(sa.String(16))
     """The interface language the person chose (``fr``), or None: their browser's then."""
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64))
+    """The IANA time zone the person reads dates and times in (``Africa/Nairobi``), or None: UTC."""
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.LEARNER)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
@@ -144,6 +151,11 @@ class User(Base):
     @property
     def mfa_enabled(self) -> bool:
         return self.totp_secret is not None
+
+    @property
+    def erased(self) -> bool:
+        """Anonymised by an administrator (:mod:`training.services.erasure`); never reopened."""
+        return self.email.endswith("@" + ERASED_DOMAIN)
 
 
 class RecoveryCode(Base):
@@ -474,7 +486,9 @@ class Attendance(Base):
 
 
 class AuditEvent(Base):
-    """An administrative action. Append-only: nothing in the platform updates or deletes rows."""
+    """An administrative action. Append-only: nothing deletes rows, and the one update is the
+    erasure of a person (:mod:`training.services.erasure`), which replaces their addresses
+    in the entries about them by the anonymous one."""
 
     __tablename__ = "audit_event"
 

@@ -10,7 +10,7 @@ import time
 import pyotp
 import pytest
 
-from ..helpers import assert_accessible, shot
+from ..helpers import assert_accessible, check_at_both_widths, shot
 
 pytestmark = pytest.mark.browser
 
@@ -115,3 +115,20 @@ def test_trainer_records_attendance_without_javascript(chromium, site, demo):
     assert "Attendance recorded for 1 learner." in page.content()
     shot(page, "admin-group-matrix")
     context.close()
+
+
+def test_erasing_an_account_asks_for_its_address_first(page, demo):
+    """The confirmation step at both widths; a wrong address erases nothing and says so."""
+    password, secrets = demo
+    sign_in(page, "admin@demo.example", password, secrets["admin@demo.example"])
+    learner_id = learner_links(page)[0].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    page.goto(f"/admin/users/{learner_id}")
+    page.get_by_role("link", name="Erase the account and its personal data").click()
+    page.wait_for_url(f"**/admin/users/{learner_id}/erase")
+    check_at_both_widths(page, "admin-erase")
+    page.get_by_label("Type the person's email address to confirm").fill("someone-else@demo.example")
+    page.get_by_role("button", name="Erase the account").click()
+    assert "The address you typed is not this account's." in page.locator("main").text_content()
+    check_at_both_widths(page, "admin-erase-refused")
+    page.goto(f"/admin/users/{learner_id}")
+    assert "Erased account" not in page.locator("main").text_content()

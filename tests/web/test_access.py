@@ -71,6 +71,9 @@ LEARNING_ROUTES = [
     ("GET", "/quizzes/alpha-quiz", 200),
     ("GET", "/api/progress", 200),
     ("GET", "/account/password", 200),
+    ("GET", "/account/profile", 200),
+    ("GET", "/account/data.json", 200),
+    ("POST", "/account/profile", 400),  # no name: the form again, nothing saved
     ("POST", "/units/alpha/first-steps/complete", 303),  # read: on to the next lesson
     ("POST", "/quizzes/alpha-quiz/start", 303),  # started: on to the quiz page
     ("GET", "/quizzes/alpha-quiz/review", 200),  # the review of the attempt just started

@@ -111,6 +111,8 @@ ROUTES = [
     ("GET", "/admin/users/{bo}/password", "admin", 200),
     ("GET", "/admin/users/{bo}/invitation", "admin", 200),
     ("GET", "/admin/users/{bo}/email", "admin", 200),
+    ("GET", "/admin/users/{bo}/erase", "admin", 200),
+    ("GET", "/admin/users/{bo}/data.json", "admin", 200),
     ("GET", "/admin/groups/new", "admin", 200),
     ("GET", "/admin/groups/{north}/edit", "admin", 200),
     ("GET", "/admin/groups/{north}/import", "admin", 200),
@@ -133,6 +135,7 @@ ROUTES = [
     ("POST", "/admin/users/{bo}/password", "admin", 200),  # the temporary password, shown once
     ("POST", "/admin/users/{bo}/invitation", "admin", 400),  # Bo has chosen a password already
     ("POST", "/admin/users/{bo}/email", "admin", 400),  # no address
+    ("POST", "/admin/users/{bo}/erase", "admin", 400),  # the address not typed: nothing erased
     ("POST", "/admin/users/{bo}/deactivate", "admin", 303),
     ("POST", "/admin/users/{bo}/reactivate", "admin", 303),
     ("POST", "/admin/groups/new", "admin", 400),  # no name
@@ -227,6 +230,7 @@ def age_sign_in(client, minutes: int = 20) -> None:
     [
         "/admin/users/{bo}/role",
         "/admin/users/{bo}/deactivate",
+        "/admin/users/{bo}/erase",
         "/admin/users/{bo}/password",
         "/admin/users/new",
         "/admin/import",

@@ -28,6 +28,7 @@ from ..fields import (
     field_problem,
     normalise_email,
     password_problem,
+    time_zone_problem,
 )
 from ..models import Membership, User, utcnow
 from ..permissions import Actor, GroupRole, Role, may_assign
@@ -175,21 +176,34 @@ def create_account(
 
 @transactional
 def update_account(
-    actor: Actor, user_id: int, name: str, organisation: str, country: str, language: str | None = None
+    actor: Actor,
+    user_id: int,
+    name: str,
+    organisation: str,
+    country: str,
+    language: str | None = None,
+    time_zone: str | None = None,
 ) -> User:
-    """Change a person's name, organisation, country and interface language (the fields they
-    could give themselves); ``language=None`` leaves the language as it is, "" clears it."""
+    """Change a person's name, organisation, country, interface language and time zone (the
+    fields they could give themselves: the person on their profile page, or an
+    administrator); ``language`` or ``time_zone`` None leaves it as it is, "" clears it."""
     user = get_account(user_id)
     name, organisation, code = _profile(name, organisation, country)
+    problem = time_zone_problem(time_zone)
+    if problem:
+        raise AccountError(problem)
     new_language = user.language if language is None else (language or None)
+    new_zone = user.time_zone if time_zone is None else (time_zone or None)
     fields = (
         ("name", user.name, name),
         ("organisation", user.organisation, organisation),
         ("country", user.country, code),
         ("language", user.language, new_language),
+        ("time_zone", user.time_zone, new_zone),
     )
     changed = [label for label, old, new in fields if old != new]
-    user.name, user.organisation, user.country, user.language = name, organisation, code, new_language
+    user.name, user.organisation, user.country = name, organisation, code
+    user.language, user.time_zone = new_language, new_zone
     if changed:
         audit(actor, AuditAction.ACCOUNT_UPDATE, account_label(user), fields=changed)
     return user
@@ -244,6 +258,8 @@ def reactivate_account(actor: Actor, user_id: int) -> User:
     user = get_account(user_id)
     if user.active:
         return user
+    if user.erased:
+        raise AccountError(gettext("This account is erased; it cannot be used again."))
     user.active = True
     audit(actor, AuditAction.ACCOUNT_REACTIVATE, account_label(user))
     return user

@@ -26,6 +26,7 @@ class AuditAction(StrEnum):
     ACCOUNT_INVITE = "account.invite"
     ACCOUNT_INVITATION_ACCEPTED = "account.invitation_accepted"
     ACCOUNT_EMAIL_CHANGE = "account.email_change"
+    ACCOUNT_ERASE = "account.erase"
     IMPORT_USERS = "import.users"
     IMPORT_MEMBERS = "import.members"
     GROUP_CREATE = "group.create"

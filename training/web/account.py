@@ -1,6 +1,7 @@
 """Blueprint "account": what a person does through links sent by email — reset a forgotten
 password, accept an invitation, confirm their address, move their account to a new one —
-and the forms that send those links.
+and the forms that send those links; the person's own profile, and the download of
+everything the platform holds about them.
 
 Opening a link (GET) changes nothing, so a mail scanner that fetches it uses nothing up; the
 page's button (POST) does. A link that is unknown, used, expired or replaced answers with one
@@ -9,18 +10,24 @@ page that offers a new one and never says which of these it was.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+import json
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 
+from .. import i18n
 from ..i18n import gettext
 from ..models import User
+from ..permissions import Actor
 from ..queries import limits
+from ..queries.personal import personal_data
 from ..security import start_session
-from ..services import credentials, links, ratelimit
+from ..services import accounts, audit, credentials, links, ratelimit
 from ..services.links import LinkInvalid, Outcome, Purpose
 from .access import PUBLIC, SIGNED_IN, access
 from .auth import client_ip, locked_message
-from .forms import ActionForm, ChangeEmailForm, ForgotPasswordForm, NewPasswordForm
+from .forms import ActionForm, ChangeEmailForm, ForgotPasswordForm, NewPasswordForm, ProfileForm
 
 bp = Blueprint("account", __name__)
 
@@ -187,3 +194,48 @@ def verify_pending():
         flash(gettext("We sent a new link to %(email)s.", email=current_user.email), "success")
         return redirect(url_for("account.verify_pending"), code=303)
     return render_template("account/verify_pending.html", form=form), _status()
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def profile():
+    user = current_user
+    form = ProfileForm(obj=user, language=user.language or i18n.current_language(), time_zone=user.time_zone or "")
+    if form.validate_on_submit():
+        try:
+            accounts.update_account(
+                Actor.of(user, client_ip()),
+                user.id,
+                form.name.data,
+                form.organisation.data or "",
+                form.country.data or "",
+                form.language.data,
+                form.time_zone.data or "",
+            )
+        except accounts.AccountError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            i18n.choose(form.language.data)
+            flash(gettext("Your profile is saved."), "success")
+            return redirect(url_for("auth.account"), code=303)
+    return render_template("account/profile.html", form=form), _status()
+
+
+def attachment(name: str, mimetype: str, body: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}-{date.today().isoformat()}.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def personal_data_download(user_id: int) -> Response:
+    """Everything held about the person as a JSON file; recorded, as every export of personal data."""
+    audit.record_export(Actor.of(current_user, client_ip()), "personal data", {"account": str(user_id)})
+    body = json.dumps(personal_data(user_id), ensure_ascii=False, indent=2, default=str)
+    return attachment(f"personal-data-{user_id}", "application/json", body)
+
+
+@bp.route("/account/data.json")
+@access(SIGNED_IN)
+def my_data():
+    return personal_data_download(current_user.id)

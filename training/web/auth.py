@@ -257,4 +257,5 @@ def mfa_setup():
     uri = credentials.totp_uri(secret, current_user.email, get_catalogue().course.issuer_name)
     required = current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/mfa_setup.html", form=form, secret=secret, uri=uri, required=required), status
+    qr = credentials.totp_qr(uri)
+    return render_template("auth/mfa_setup.html", form=form, secret=secret, uri=uri, qr=qr, required=required), status

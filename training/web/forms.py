@@ -17,6 +17,7 @@ from ..fields import (
     field_problem,
     password_problem,
     text_problem,
+    time_zones,
 )
 from ..i18n import country_name
 from ..i18n import lazy_gettext as _l
@@ -35,6 +36,15 @@ def country_choices() -> list[SelectChoice]:
 
 def language_choices() -> list[SelectChoice]:
     return [SelectChoice(code, name, render_kw={"lang": code}) for code, name in i18n.language_choices()]
+
+
+def time_zone_choices() -> list[SelectChoice]:
+    """IANA time zone names (``Africa/Nairobi``): the names people see on their phones."""
+    return [SelectChoice("", i18n.gettext("UTC (no time zone chosen)")), *(SelectChoice(z, z) for z in time_zones())]
+
+
+CODE_INPUT = {"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+"""A code from an authenticator app: the phone shows digits and may offer the code itself."""
 
 
 def valid_email(_form: FlaskForm, field: StringField) -> None:
@@ -86,6 +96,7 @@ class LoginForm(FlaskForm):
 
 
 class TotpForm(FlaskForm):
+    # No numeric keyboard here: the same field takes recovery codes, which have letters.
     code = StringField(_l("Authentication code"), validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
     submit = SubmitField(_l("Verify"))
 
@@ -140,13 +151,42 @@ class LanguageForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
+class ProfileFields(FlaskForm):
+    """The details a person could give themselves, on their profile or an administrator's form;
+    checked again by :func:`training.fields.check_profile`."""
+
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), *NAME_RULES])
+    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), *ORGANISATION_RULES])
+    country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
+
+
+class ProfileForm(ProfileFields):
+    """The person's own profile page."""
+
+    language = SelectField(
+        _l("Language of the platform"),
+        choices=language_choices,
+        validators=[InputRequired()],
+        description=_l("Pages, messages and, where a translation exists, the course itself."),
+    )
+    time_zone = SelectField(
+        _l("Time zone"),
+        choices=time_zone_choices,
+        validators=[Optional()],
+        description=_l("Dates and times are shown in it, for example Africa/Nairobi."),
+    )
+    submit = SubmitField(_l("Save your profile"))
+
+
 class ActionForm(FlaskForm):
     """A form with nothing but its CSRF token: sign out, mark as read, start a quiz."""
 
 
 class ProfileMfaForm(FlaskForm):
     code = StringField(
-        _l("Code from your authenticator app"), validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=10)]
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(_l("Enter the 6-digit code.")), Length(max=10)],
+        render_kw=CODE_INPUT,
     )
     submit = SubmitField(_l("Turn on two-step sign-in"))
 

@@ -18,13 +18,14 @@ from ...permissions import Role
 from ...queries.accounts import countries, get_account, list_accounts, organisations
 from ...queries.audit import list_audit
 from ...queries.groups import groups_of, list_groups
-from ...services import accounts, links
+from ...services import accounts, erasure, links
 from ..access import ADMIN, STAFF, access
+from ..account import personal_data_download
 from ..forms import ActionForm, country_name
 from ..params import carried_args, page_number
 from .blueprint import bp
 from .common import actor, or_404
-from .forms import INVITE, AccountEditForm, AccountFilterForm, AccountForm, EmailChangeForm, RoleForm
+from .forms import INVITE, AccountEditForm, AccountFilterForm, AccountForm, EmailChangeForm, EraseForm, RoleForm
 
 
 @bp.route("/")
@@ -163,6 +164,28 @@ def user_deactivate(user_id: int):
 
     return _account_action(
         user_id, "admin/user_deactivate.html", deactivate, N_("The account is deactivated and its sessions have ended.")
+    )
+
+
+@bp.route("/users/<int:user_id>/data.json")
+@access(ADMIN)
+def user_data(user_id: int):
+    account = or_404(lambda: get_account(user_id))
+    return personal_data_download(account.id)
+
+
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@access(ADMIN.recent())
+def user_erase(user_id: int):
+    def erase(account: User) -> None:
+        erasure.erase_account(actor(), account.id, request.form.get("confirm", ""))
+
+    return _account_action(
+        user_id,
+        "admin/user_erase.html",
+        erase,
+        N_("The account is erased: the person's data is gone; their anonymous results still count."),
+        lambda _account: EraseForm(),
     )
 
 

@@ -27,7 +27,7 @@ from ...fields import MAX_EMAIL_LENGTH, MAX_GROUP_DESCRIPTION, MAX_GROUP_NAME, M
 from ...i18n import NO_LANGUAGE
 from ...i18n import lazy_gettext as _l
 from ...permissions import GroupRole, Role
-from ..forms import NAME_RULES, ORGANISATION_RULES, TextRule, country_choices, language_choices, sane_date, valid_email
+from ..forms import NAME_RULES, ProfileFields, TextRule, language_choices, sane_date, valid_email
 
 C = SelectChoice
 ROLE_CHOICES = [
@@ -78,10 +78,7 @@ class AccountFilterForm(GetForm):
     )
 
 
-class ProfileFields(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter a name.")), *NAME_RULES])
-    organisation = StringField(_l("Organisation or ministry"), validators=[Optional(), *ORGANISATION_RULES])
-    country = SelectField(_l("Country"), choices=country_choices, validators=[Optional()])
+class AdminProfileFields(ProfileFields):
     language = SelectField(
         _l("Language of the platform"),
         choices=account_language_choices,
@@ -104,7 +101,7 @@ def delivery_field() -> RadioField:
     )
 
 
-class AccountForm(ProfileFields):
+class AccountForm(AdminProfileFields):
     email = EmailField(_l("Email address"), validators=[valid_email, Length(max=MAX_EMAIL_LENGTH)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.LEARNER.value)
     delivery = delivery_field()
@@ -120,8 +117,15 @@ class EmailChangeForm(FlaskForm):
     submit = SubmitField(_l("Change the address"))
 
 
-class AccountEditForm(ProfileFields):
+class AccountEditForm(AdminProfileFields):
     submit = SubmitField(_l("Save changes"))
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField(
+        _l("Type the person's email address to confirm"),
+        validators=[DataRequired(_l("Type the email address to confirm.")), Length(max=MAX_EMAIL_LENGTH)],
+    )
 
 
 class RoleForm(FlaskForm):
