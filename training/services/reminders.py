@@ -15,7 +15,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..database import changed_rows, insert, transactional
+from ..database import insert, transactional
 from ..extensions import db
 from ..models import Reminder, Unsubscribe, User, utcnow
 from ..queries.mail import is_unsubscribed
@@ -58,12 +58,13 @@ def record_and_queue(
     key: str, message: str, unsubscribe_kind: str, user_id: int, email: str, language: str | None, **context: Any
 ) -> bool:
     """Queue one reminder unless its key was recorded already (then False)."""
-    result = db.session.execute(
+    inserted = db.session.scalar(
         insert(Reminder)
         .values(key=key, user_id=user_id, kind=message, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Reminder.id)
     )
-    if not changed_rows(result):
+    if inserted is None:  # recorded before: sent already (rowcount is not reliable here on PostgreSQL)
         return False
     if is_unsubscribed(user_id, unsubscribe_kind):
         return False  # unsubscribed since the list was read: recorded, not sent
