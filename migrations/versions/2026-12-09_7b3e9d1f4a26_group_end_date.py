@@ -1,7 +1,7 @@
 """Groups: an end date (learners who have not finished are reminded before it)
 
 Revision ID: 7b3e9d1f4a26
-Revises: de469dfc59e5
+Revises: f6c0a4b5d8e9
 Create Date: 2026-12-09 09:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b3e9d1f4a26'
-down_revision = 'de469dfc59e5'
+down_revision = 'f6c0a4b5d8e9'
 branch_labels = None
 depends_on = None
 
