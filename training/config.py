@@ -141,6 +141,10 @@ class Config:
     RESET_REQUESTS_PER_CLIENT = 20
     REGISTRATIONS_PER_CLIENT = 10
     LINK_ATTEMPTS_PER_CLIENT = 30  # posts to reset, invitation and confirmation links
+    # `training notify` (docs/mail.md): learners quiet for this many days get a nudge (and
+    # count as behind in their trainers' weekly digest); reminders before a group's end date.
+    REMINDER_INACTIVE_DAYS = 7
+    REMINDER_BEFORE_END_DAYS = 3
 
 
 class ProductionConfig(Config):

@@ -239,6 +239,31 @@ class MailMessage(Base):
     last_error: Mapped[str] = mapped_column(sa.String(500), default="")
 
 
+class Reminder(Base):
+    """A reminder sent by ``training notify``: its ``key`` names the person, the kind and the
+    occasion (a spell without activity, a group's end, a week), so a second run of the command
+    finds it here and sends nothing new (:mod:`training.services.reminders`)."""
+
+    __tablename__ = "reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Unsubscribe(Base):
+    """A person who asked, through the link in a message, to receive no more of one kind of
+    reminder (``reminder``: learners' nudges; ``digest``: trainers' weekly summary)."""
+
+    __tablename__ = "unsubscribe"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class RateLimit(Base):
     """Requests counted per key (``reset:client:<address>``...) in a fixed window, in the
     database so that every worker and server shares the count."""
@@ -259,6 +284,8 @@ class Group(Base):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
+    """The last day of the group: learners who have not finished are reminded before it."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -5,6 +5,8 @@ keyboard alone, and again without JavaScript."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from ..helpers import check_at_both_widths
@@ -117,3 +119,53 @@ def test_an_invitation_is_accepted_without_javascript_and_with_the_keyboard(chro
         assert "This link does not work" in page.locator("h1").text_content()
     finally:
         context.close()
+
+
+def test_the_unsubscribe_page_works_without_signing_in_by_keyboard_and_without_javascript(chromium, mail_site):
+    import sqlalchemy as sa
+
+    site, smtp = mail_site
+    site.create_users(["quiet.one@example.org", "quiet.two@example.org"], name="Quiet Learner")
+    engine = sa.create_engine(site.env["TRAINING_DATABASE_URL"])
+    try:
+        with engine.begin() as conn:  # a running group; its learners registered ten days ago, never active
+            conn.execute(
+                sa.text("UPDATE \"user\" SET created_at = :t WHERE email LIKE 'quiet.%'"),
+                {"t": datetime.now(UTC) - timedelta(days=10)},
+            )
+            conn.execute(
+                sa.text("INSERT INTO \"group\" (name, description, created_at) VALUES ('Quiet', '', :t)"),
+                {"t": datetime.now(UTC)},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO membership (group_id, user_id, role) SELECT g.id, u.id, 'learner' "
+                    "FROM \"group\" g, \"user\" u WHERE g.name = 'Quiet' AND u.email LIKE 'quiet.%'"
+                )
+            )
+    finally:
+        engine.dispose()
+    site.command("notify")
+
+    context = chromium.new_context(base_url=site.url, bypass_csp=True, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(mailed_path(site, smtp, "quiet.one@example.org", "/unsubscribe/"))
+        check_at_both_widths(page, "unsubscribe")
+        tab_to(page, "Send me no more of these")
+        page.keyboard.press("Enter")
+        page.get_by_role("status").wait_for()
+        check_at_both_widths(page, "unsubscribed")
+        assert "will receive no more reminders" in page.locator("main").text_content()
+    finally:
+        context.close()
+
+    with_js_off = chromium.new_context(base_url=site.url, java_script_enabled=False)
+    try:
+        page = with_js_off.new_page()
+        page.goto(mailed_path(site, smtp, "quiet.two@example.org", "/unsubscribe/"))
+        page.get_by_role("button", name="Send me no more of these").click()
+        assert "will receive no more reminders" in page.get_by_role("status").text_content()
+    finally:
+        with_js_off.close()
+    assert "Queued: nudges 0," in site.command("notify").stderr  # both unsubscribed: nothing more

@@ -42,6 +42,7 @@ def test_public_routes_are_only_the_expected_ones(app):
         "account.accept_invitation",
         "account.verify_email",
         "account.confirm_email",
+        "account.unsubscribe",  # the link in a reminder: a signed token names the person
         "api.healthz",
         "lti.login",
         "lti.launch",

@@ -48,9 +48,9 @@ def cli() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import database, demo, export, guide, keys, lti, mail, outbox, quiz, report, site, users
+    from . import database, demo, export, guide, keys, lti, mail, notify, outbox, quiz, report, site, users
 
-    for module in (users, mail, guide, quiz, report, demo, export, outbox, lti, site, keys):
+    for module in (users, mail, notify, guide, quiz, report, demo, export, outbox, lti, site, keys):
         for command in module.COMMANDS:
             app.cli.add_command(command)
     database.attach(app.cli)

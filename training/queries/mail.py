@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import MailMessage, utcnow
+from ..models import MailMessage, Unsubscribe, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +36,8 @@ def outbox_status(failures: int = 20) -> OutboxStatus:
             )
         ),
     )
+
+
+def is_unsubscribed(user_id: int, kind: str) -> bool:
+    """Whether the person asked for no more reminders of this kind."""
+    return db.session.get(Unsubscribe, (user_id, kind)) is not None

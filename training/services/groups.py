@@ -23,7 +23,9 @@ class GroupError(ValueError):
     """A rule about groups or their sessions was broken; the message is safe to show."""
 
 
-def _group_fields(name: str, description: str | None, starts_on: date | None) -> tuple[str, str]:
+def _group_fields(
+    name: str, description: str | None, starts_on: date | None, ends_on: date | None = None
+) -> tuple[str, str]:
     problem = group_name_problem(name)
     if problem:
         raise GroupError(problem)
@@ -31,9 +33,12 @@ def _group_fields(name: str, description: str | None, starts_on: date | None) ->
     problem = text_problem(description, MAX_GROUP_DESCRIPTION, multiline=True)
     if problem:
         raise GroupError(field_problem(problem, gettext("The description"), MAX_GROUP_DESCRIPTION))
-    problem = date_problem(starts_on) if starts_on else None
-    if problem:
-        raise GroupError(problem)
+    for day in (starts_on, ends_on):
+        problem = date_problem(day) if day else None
+        if problem:
+            raise GroupError(problem)
+    if starts_on and ends_on and ends_on < starts_on:
+        raise GroupError(gettext("The end date is before the start date."))
     return clean_text(name), description
 
 
@@ -47,23 +52,32 @@ def _save_group(group: Group) -> None:
 
 
 @transactional
-def create_group(actor: Actor, name: str, description: str = "", starts_on: date | None = None) -> Group:
-    name, description = _group_fields(name, description, starts_on)
+def create_group(
+    actor: Actor, name: str, description: str = "", starts_on: date | None = None, ends_on: date | None = None
+) -> Group:
+    name, description = _group_fields(name, description, starts_on, ends_on)
     if group_name_taken(name):
         raise _name_taken()
-    group = Group(name=name, description=description, starts_on=starts_on)
+    group = Group(name=name, description=description, starts_on=starts_on, ends_on=ends_on)
     _save_group(group)
     audit(actor, AuditAction.GROUP_CREATE, group_label(group))
     return group
 
 
 @transactional
-def update_group(actor: Actor, group_id: int, name: str, description: str = "", starts_on: date | None = None) -> Group:
+def update_group(
+    actor: Actor,
+    group_id: int,
+    name: str,
+    description: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Group:
     group = group_for(actor, group_id)
-    name, description = _group_fields(name, description, starts_on)
+    name, description = _group_fields(name, description, starts_on, ends_on)
     if group_name_taken(name, but=group.id):
         raise _name_taken()
-    group.name, group.description, group.starts_on = name, description, starts_on
+    group.name, group.description, group.starts_on, group.ends_on = name, description, starts_on, ends_on
     _save_group(group)
     audit(actor, AuditAction.GROUP_UPDATE, group_label(group))
     return group

@@ -49,6 +49,9 @@ SUBJECTS = {
     "already_registered": N_("You already have an account"),
     "email_change": N_("Confirm your new email address"),
     "email_changed": N_("The email address of your account was changed"),
+    "reminder_nudge": N_("Your course %(course)s is waiting for you"),
+    "reminder_ending": N_("Your group %(group)s ends soon"),
+    "reminder_digest": N_("Your groups this week"),
 }
 """Every message the platform sends: its subject, and its two templates
 ``templates/mail/<kind>.txt`` and ``.html``."""
@@ -75,7 +78,7 @@ def render(kind: str, language: str, **context: Any) -> tuple[str, str, str]:
     course_name = cast(Callable[[], str], env.globals["course_name"])  # set by the web layer's templating
     context.setdefault("course_title", course_name())
     with force_locale(language.replace("-", "_")):
-        subject = gettext(SUBJECTS[kind], course=context["course_title"])
+        subject = gettext(SUBJECTS[kind], course=context["course_title"], group=context.get("group", ""))
         text = env.get_template(f"mail/{kind}.txt").render(language=language, **context)
         html = env.get_template(f"mail/{kind}.html").render(language=language, subject=subject, **context)
     return subject, text, html

@@ -21,9 +21,10 @@ from ..i18n import gettext
 from ..models import User
 from ..permissions import Actor
 from ..queries import limits
+from ..queries.mail import is_unsubscribed
 from ..queries.personal import personal_data
 from ..security import start_session
-from ..services import accounts, audit, credentials, links, ratelimit
+from ..services import accounts, audit, credentials, links, ratelimit, reminders
 from ..services.links import LinkInvalid, Outcome, Purpose
 from .access import PUBLIC, SIGNED_IN, access
 from .auth import client_ip, locked_message
@@ -239,3 +240,21 @@ def personal_data_download(user_id: int) -> Response:
 @access(SIGNED_IN)
 def my_data():
     return personal_data_download(current_user.id)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def unsubscribe(token: str):
+    """The link at the foot of every reminder: no sign-in (the signed token names the person
+    and the kind). GET only shows the button, so a mail scanner fetching the link changes
+    nothing; the POST carries the form's CSRF token like every form (the GET set the cookie)."""
+    found = reminders.read_unsubscribe_token(token)
+    if found is None:
+        return render_template("account/unsubscribe.html", invalid=True), 400
+    user, kind = found
+    form = ActionForm()
+    done = is_unsubscribed(user.id, kind)
+    if not done and form.validate_on_submit():
+        reminders.unsubscribe(user.id, kind)
+        done = True
+    return render_template("account/unsubscribe.html", invalid=False, kind=kind, email=user.email, done=done, form=form)

@@ -19,6 +19,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    ValidationError,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -145,7 +146,16 @@ class GroupForm(FlaskForm):
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=MAX_GROUP_DESCRIPTION)])
     starts_on = DateField(_l("Starts on"), validators=[Optional(), sane_date])
+    ends_on = DateField(
+        _l("Ends on"),
+        validators=[Optional(), sane_date],
+        description=_l("Learners who have not finished get a reminder a few days before."),
+    )
     submit = SubmitField(_l("Save the group"))
+
+    def validate_ends_on(self, field: DateField) -> None:
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The end date is before the start date."))
 
 
 class MemberForm(FlaskForm):

@@ -37,7 +37,9 @@ def group_new():
     form = GroupForm()
     if form.validate_on_submit():
         try:
-            group = groups.create_group(actor(), form.name.data, form.description.data or "", form.starts_on.data)
+            group = groups.create_group(
+                actor(), form.name.data, form.description.data or "", form.starts_on.data, form.ends_on.data
+            )
         except groups.GroupError as exc:
             form.name.errors.append(str(exc))
         else:
@@ -85,7 +87,14 @@ def group_edit(group_id: int):
     if form.validate_on_submit():
         try:
             with found():
-                groups.update_group(actor(), group.id, form.name.data, form.description.data or "", form.starts_on.data)
+                groups.update_group(
+                    actor(),
+                    group.id,
+                    form.name.data,
+                    form.description.data or "",
+                    form.starts_on.data,
+                    form.ends_on.data,
+                )
         except groups.GroupError as exc:
             form.name.errors.append(str(exc))
         else:
