@@ -198,7 +198,19 @@ def choose_language() -> str:
 def language_without_account() -> str:
     """The language from the request alone (``?lang=``, cookie, browser, default), without
     looking up the signed-in person: for answers that must not touch the database."""
-    requested = g.get("requested_language") or readable_language(request.args.get(LANGUAGE_PARAM))
+    requested = g.get("requested_language")
+    if requested:
+        return requested
+    # Asked dozens of times per page (every piece of course text checks its language); the
+    # query, cookie and headers it reads cannot change during a request, so once is enough.
+    found = g.get("language_from_request")
+    if found is None:
+        found = g.language_from_request = _language_from_request()
+    return found
+
+
+def _language_from_request() -> str:
+    requested = readable_language(request.args.get(LANGUAGE_PARAM))
     if requested:
         return requested
     remembered = readable_language(request.cookies.get(LANGUAGE_COOKIE))
