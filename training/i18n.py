@@ -203,10 +203,15 @@ def language_without_account() -> str:
         return requested
     # Asked dozens of times per page (every piece of course text checks its language); the
     # query, cookie and headers it reads cannot change during a request, so once is enough.
-    found = g.get("language_from_request")
+    # Kept in the request's environ, not in ``g``, which may outlive one request.
+    environ = request.environ
+    found = environ.get(_FROM_REQUEST)
     if found is None:
-        found = g.language_from_request = _language_from_request()
+        found = environ[_FROM_REQUEST] = _language_from_request()
     return found
+
+
+_FROM_REQUEST = "training.language_from_request"
 
 
 def _language_from_request() -> str:
