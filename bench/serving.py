@@ -59,7 +59,7 @@ WRK_LUA = r"""
 local lines = {}
 local index = 0
 ok, bad = 0, 0  -- globals: done() reads them from each thread
-local method, path = "%(method)s", "%(path)s"
+local method, path, encoding = "%(method)s", "%(path)s", "%(encoding)s"
 
 function setup(thread)
   thread:set("id", #threads)
@@ -82,6 +82,7 @@ function request()
   local line = lines[((index - 1) %% #lines) + 1]
   local cookie, body = line:match("([^\t]*)\t?(.*)")
   local headers = {["Cookie"] = cookie}
+  if encoding ~= "" then headers["Accept-Encoding"] = encoding end
   if method == "POST" then
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     return wrk.format("POST", path, headers, body)
@@ -114,11 +115,20 @@ def wrk(
     method: str = "GET",
     expected: int = 200,
     threads: int = 2,
+    encoding: str = "",
 ) -> Result:
     script = data.with_suffix(".lua")
     script.write_text(
         THREADS_PREAMBLE
-        + WRK_LUA % {"method": method, "path": path, "data": data, "threads": threads, "expected": expected}
+        + WRK_LUA
+        % {
+            "method": method,
+            "path": path,
+            "data": data,
+            "threads": threads,
+            "expected": expected,
+            "encoding": encoding,
+        }
     )
     out = subprocess.run(
         [
@@ -160,7 +170,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, command: list[str], env: dict, log: Path):
+    def __init__(self, command: list[str], env: dict, log: Path, cwd: Path = ROOT):
         self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -168,7 +178,7 @@ class Server:
         self.log = log
         with log.open("w") as handle:
             self.process = subprocess.Popen(
-                command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+                command, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -196,7 +206,11 @@ class Server:
 
 
 def gunicorn_command(target: str, workers: int, threads: int) -> list[str]:
-    """The same settings `training serve` uses (see training/server.py)."""
+    """The same settings `training serve` uses (see training/server.py), recycling included:
+    a worker replaced every few thousand requests starts with empty caches, and the baselines
+    must pay for that too."""
+    from training.server import MAX_REQUESTS, MAX_REQUESTS_JITTER
+
     return [
         str(BIN / "gunicorn"),
         "--bind",
@@ -211,6 +225,12 @@ def gunicorn_command(target: str, workers: int, threads: int) -> list[str]:
         "5",
         "--timeout",
         "60",
+        "--graceful-timeout",
+        "20",
+        "--max-requests",
+        str(MAX_REQUESTS),
+        "--max-requests-jitter",
+        str(MAX_REQUESTS_JITTER),
         "--preload",
         target,
     ]
@@ -286,7 +306,7 @@ class Seeder:
                     for le in get_catalogue().all_lessons()[:6]
                 ],
             )
-        return {"readers": [self.cookies.session(uid) for uid in ids], "admin": self.cookies.session(admin)}
+        return {"readers": ids, "admin": admin}
 
     def submitters(self, count: int) -> dict:
         """Learners, each with an open attempt at the quiz, ready to submit it."""
@@ -324,7 +344,7 @@ class Seeder:
                     ).all()
                 )
             return {
-                "submitters": [(self.cookies.session(uid, csrf=True), attempts[uid]) for uid in ids],
+                "submitters": [(uid, attempts[uid]) for uid in ids],
                 "answers": _correct_answers(quiz),
             }
 
@@ -338,7 +358,11 @@ class CookieJar:
         self.csrf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
         self.name = app.config["SESSION_COOKIE_NAME"]
 
-    def session(self, user_id: int, csrf: bool = False) -> tuple[str, str] | str:
+    def session(self, user_id: int) -> str:
+        return self.session_with_token(user_id)[0]
+
+    def session_with_token(self, user_id: int) -> tuple[str, str]:
+        """A fresh session cookie (its idle clock starts now) and a form token for it."""
         now = int(time.time())
         raw = secrets.token_hex(20)
         value = self.serializer.dumps(
@@ -351,8 +375,7 @@ class CookieJar:
                 "csrf_token": raw,
             }
         )
-        cookie = f"{self.name}={value}"
-        return (cookie, self.csrf.dumps(raw)) if csrf else cookie
+        return f"{self.name}={value}", str(self.csrf.dumps(raw))
 
 
 def _correct_answers(quiz) -> list[tuple[str, str]]:
@@ -381,6 +404,12 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 # --- the run ------------------------------------------------------------------------------
 
 
+BROWSER_ENCODING = "gzip, deflate, br, zstd"
+"""What Chromium and Firefox send; wrk sends no Accept-Encoding unless told to."""
+ENCODINGS = {"identity": "", "browser": BROWSER_ENCODING}
+PLATFORM, MAIN, FLASK, WSGI = "platform", "compared", "minimal Flask app", "bare WSGI callable"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -390,6 +419,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--only", default="", help="comma-separated words: run only matching scenarios")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="another checkout of the platform (e.g. `git worktree add --detach /tmp/base main`), "
+        "served beside this one on the same database and measured in the same runs",
+    )
+    parser.add_argument(
+        "--encodings",
+        default="identity,browser",
+        help="identity (no Accept-Encoding, as wrk sends) and/or browser (" + BROWSER_ENCODING + ")",
+    )
     args = parser.parse_args()
 
     from training.server import DEFAULT_THREADS, default_workers
@@ -410,88 +451,99 @@ def main() -> None:
     data = seeder.readers(REPORT_LEARNERS)
     mark_lesson_opened(env["TRAINING_DATABASE_URL"])
 
-    app = Server(
-        [
-            str(BIN / "training"),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-        ],
-        env,
-        work / "app.log",
-    )
+    servers: dict[str, Server] = {}
     try:
-        results, loads, acknowledged = measure_app(app, data, seeder, args)
+        servers[PLATFORM] = serve_platform(ROOT, env, work / "app.log", workers, threads)
+        if args.compare:
+            tree = args.compare.resolve()
+            compare_env = {**env, "PYTHONPATH": str(tree), "TRAINING_CONTENT_DIR": str(tree)}
+            servers[MAIN] = serve_platform(tree, compare_env, work / "compared.log", workers, threads)
+        body = fetch_lesson(servers[PLATFORM], seeder, data["readers"][0])
+        (work / "lesson.html").write_bytes(body)
+        baseline_env = {**env, "BENCH_BODY": str(work / "lesson.html")}
+        for name, target in ((FLASK, "bench.baselines:flask_app"), (WSGI, "bench.baselines:wsgi_app")):
+            servers[name] = Server(gunicorn_command(target, workers, threads), baseline_env, work / f"{name}.log")
+        results = measure(servers, data, seeder, args, work)
+        quiz_runs = submit_quizzes(servers[PLATFORM], seeder, args) if chosen(args, "quiz submissions") else []
+        if quiz_runs:
+            results[("quiz submissions", "identity", PLATFORM)] = quiz_runs
+        loads = {"worker RSS MB": servers[PLATFORM].worker_rss_mb()}
     finally:
-        app.stop()
-    integrity = check_submissions(env["TRAINING_DATABASE_URL"], acknowledged)
-
-    baseline_env = {**env, "BENCH_BODY": str(work / "lesson.html")}
-    for name, target in (
-        ("minimal Flask app", "bench.baselines:flask_app"),
-        ("bare WSGI callable", "bench.baselines:wsgi_app"),
-    ):
-        server = Server(gunicorn_command(target, workers, threads), baseline_env, work / f"{name}.log")
-        try:
-            results[name] = [
-                wrk(server.url, LESSON, work / "readers.txt", args.duration, args.connections) for _ in range(args.runs)
-            ]
-        finally:
+        for server in servers.values():
             server.stop()
-
+    integrity = check_submissions(env["TRAINING_DATABASE_URL"], sum(r.requests - r.errors for r in quiz_runs))
     loads["content load s"] = content_load_seconds()
     report(results, loads, integrity, workers, threads, args)
 
 
-def measure_app(app: Server, data: dict, seeder: Seeder, args: argparse.Namespace) -> tuple[dict, dict, int]:
+def serve_platform(tree: Path, env: dict, log: Path, workers: int, threads: int) -> Server:
+    """`training serve` from a checkout (its own code and course, this interpreter)."""
+    command = [sys.executable, "-c", "from training.cli import cli; cli()", "serve", "--host", "127.0.0.1"]
+    command += ["--port", "{port}", "--workers", str(workers), "--threads", str(threads)]
+    return Server(command, env, log, cwd=tree)
 
+
+def fetch_lesson(app: Server, seeder: Seeder, reader: int) -> bytes:
     import requests
 
-    work = app.log.parent
-    readers = write_lines(work / "readers.txt", data["readers"][:2000])
-    admin = write_lines(work / "admin.txt", [data["admin"]])
-    loads = {}
+    return requests.get(app.url + LESSON, headers={"Cookie": seeder.cookies.session(reader)}, timeout=30).content
 
-    body = requests.get(app.url + LESSON, headers={"Cookie": data["readers"][0]}, timeout=30).content
-    (work / "lesson.html").write_bytes(body)
-    scenarios = [
-        ("lesson page", LESSON, readers, "GET", 200),
-        ("course map", "/", readers, "GET", 200),
-        ("dashboard", "/dashboard", readers, "GET", 200),
+
+def chosen(args: argparse.Namespace, name: str) -> bool:
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    return not wanted or any(w in name for w in wanted)
+
+
+Key = tuple[str, str, str]
+"""(scenario, encoding, server)"""
+
+
+def measure(servers: dict[str, Server], data: dict, seeder: Seeder, args: argparse.Namespace, work: Path) -> dict:
+    """Every scenario on every server, interleaved run by run, so that the load the machine's
+    other users put on it falls on all of them alike. Session cookies are made afresh before
+    each run: a cookie whose idle clock is over a minute old makes the server re-sign and
+    re-send the session on every response, which a real reader's browser would not cause."""
+    import requests
+
+    app = servers[PLATFORM]
+    readers = data["readers"][:2000]
+    scenarios: list[tuple[str, str, list[int], list[str]]] = [
+        ("lesson page", LESSON, readers, [name for name in servers]),
+        ("course map", "/", readers, [PLATFORM, MAIN]),
+        ("dashboard", "/dashboard", readers, [PLATFORM, MAIN]),
     ]
     report_path = "/admin/reports"
-    if (
-        requests.get(
-            app.url + report_path, headers={"Cookie": data["admin"]}, timeout=60, allow_redirects=False
-        ).status_code
-        == 200
-    ):
-        scenarios.append((f"report page ({REPORT_LEARNERS:,} learners)", report_path, admin, "GET", 200))
-    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
-
-    def chosen(name: str) -> bool:
-        return not wanted or any(w in name for w in wanted)
-
-    results: dict[str, list[Result]] = {}
-    for name, path, lines, method, expected in scenarios:
-        if not chosen(name):
-            continue
-        # A report is an administrator's occasional request: measured one at a time, for its latency.
-        connections, threads = (1, 1) if path.startswith("/admin") else (args.connections, 2)
-        results[name] = [
-            wrk(app.url, path, lines, args.duration, connections, method, expected, threads) for _ in range(args.runs)
-        ]
-    quiz_runs = submit_quizzes(app, seeder, args) if chosen("quiz submissions") else []
-    if quiz_runs:
-        results["quiz submissions"] = quiz_runs
-    loads["worker RSS MB"] = app.worker_rss_mb()
-    return results, loads, sum(r.requests - r.errors for r in quiz_runs)
+    admin_cookie = seeder.cookies.session(data["admin"])
+    answer = requests.get(app.url + report_path, headers={"Cookie": admin_cookie}, timeout=60, allow_redirects=False)
+    if answer.status_code == 200:
+        scenarios.append(
+            (f"report page ({REPORT_LEARNERS:,} learners)", report_path, [data["admin"]], [PLATFORM, MAIN])
+        )
+    encodings = [e.strip() for e in args.encodings.split(",") if e.strip()]
+    results: dict[Key, list[Result]] = {}
+    for _run in range(args.runs):
+        mark_lesson_opened(str(servers[PLATFORM].env["TRAINING_DATABASE_URL"]))
+        for name, path, people, targets in scenarios:
+            if not chosen(args, name):
+                continue
+            for encoding in encodings:
+                for target in targets:
+                    if target not in servers:
+                        continue
+                    lines = write_lines(work / "people.txt", [seeder.cookies.session(uid) for uid in people])
+                    # A report is an administrator's occasional request: one at a time, for its latency.
+                    connections, threads = (1, 1) if path.startswith("/admin") else (args.connections, 2)
+                    result = wrk(
+                        servers[target].url,
+                        path,
+                        lines,
+                        args.duration,
+                        connections,
+                        threads=threads,
+                        encoding=ENCODINGS[encoding],
+                    )
+                    results.setdefault((name, encoding, target), []).append(result)
+    return results
 
 
 def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> list[Result]:
@@ -506,10 +558,10 @@ def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> lis
     runs = []
     for run in range(args.runs):
         chunk = prepared["submitters"][run * per_run : (run + 1) * per_run]
-        lines = [
-            f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}"
-            for (cookie, token), attempt in chunk
-        ]
+        lines = []
+        for uid, attempt in chunk:
+            cookie, token = seeder.cookies.session_with_token(uid)
+            lines.append(f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}")
         result = wrk(
             app.url,
             f"/quizzes/{QUIZ_ID}",
@@ -537,6 +589,12 @@ def mark_lesson_opened(url: str) -> None:
                 "content_version) SELECT id, :u, :l, :now, :now, '' FROM \"user\" WHERE role = 'learner' "
                 "AND id NOT IN (SELECT user_id FROM lesson_progress WHERE unit_id = :u AND lesson_id = :l)"
             ),
+            {"u": unit_id, "l": lesson_id, "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")},
+        )
+        # Reading within five minutes of the last view writes nothing; later runs would
+        # otherwise measure a write per view: keep the learners' last view recent.
+        conn.execute(
+            sa.text("UPDATE lesson_progress SET last_opened_at = :now WHERE unit_id = :u AND lesson_id = :l"),
             {"u": unit_id, "l": lesson_id, "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")},
         )
     engine.dispose()
@@ -577,37 +635,44 @@ def content_load_seconds() -> list[float]:
 
 
 def report(
-    results: dict[str, list[Result]], loads: dict, integrity: dict, workers: int, threads: int, args: argparse.Namespace
+    results: dict[Key, list[Result]], loads: dict, integrity: dict, workers: int, threads: int, args: argparse.Namespace
 ) -> None:
-    def median(name: str, field: str) -> float:
-        return statistics.median(getattr(r, field) for r in results[name])
+    def median(key: Key, field: str) -> float:
+        return statistics.median(getattr(r, field) for r in results[key])
 
-    flask_rps, wsgi_rps = (
-        median("minimal Flask app", "requests_per_second"),
-        median("bare WSGI callable", "requests_per_second"),
-    )
+    load = os.getloadavg()
     print(
-        f"\n{workers} gunicorn workers x {threads} threads, wrk with {args.connections} connections, "
-        f"{args.duration} s per run, median of {args.runs} runs, on {os.cpu_count()} cores\n"
+        f"\n{workers} gunicorn workers x {threads} threads (all servers), wrk with {args.connections} connections, "
+        f"{args.duration} s per run, median of {args.runs} interleaved runs, on {os.cpu_count()} cores; "
+        f"load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n"
     )
-    print(f"{'scenario':38} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs Flask':>9} {'vs WSGI':>8}")
-    for name in results:
-        rps = median(name, "requests_per_second")
-        errors = sum(r.errors for r in results[name])
+    columns = (
+        f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs Flask':>8} {'vs WSGI':>7} {'vs compared':>11}"
+    )
+    print(f"{'scenario':34} {'encoding':9} {'server':19} {columns}")
+    for key in results:
+        name, encoding, server = key
+        rps = median(key, "requests_per_second")
+        ratios = []
+        for other in (FLASK, WSGI, MAIN):
+            base = ("lesson page", encoding, other) if other != MAIN else (name, encoding, MAIN)
+            ratios.append(f"{rps / median(base, 'requests_per_second'):.2f}" if base in results else "-")
+        errors = sum(r.errors for r in results[key])
         print(
-            f"{name:38} {rps:9.0f} {median(name, 'p50_ms'):8.1f} {median(name, 'p99_ms'):8.1f} {errors:7d} "
-            f"{rps / flask_rps:9.2f} {rps / wsgi_rps:8.2f}"
+            f"{name:34} {encoding:9} {server:19} {rps:8.0f} {median(key, 'p50_ms'):7.1f} {median(key, 'p99_ms'):7.1f} "
+            f"{errors:6d} {ratios[0]:>8} {ratios[1]:>7} {ratios[2]:>11}"
         )
     rss = loads["worker RSS MB"] or [0.0]
-    load = statistics.median(loads["content load s"])
-    print(
-        f"\nquiz submissions: {integrity['acknowledged']} acknowledged (303) during the runs; "
-        f"{integrity['submitted']} attempts stored as submitted (the difference: requests still in flight "
-        f"when wrk stopped, completed afterwards); {integrity['responses']} answers stored "
-        f"({integrity['responses_per_attempt']} per attempt); {integrity['doubled']} doubled"
-    )
+    content = statistics.median(loads["content load s"])
+    if integrity["acknowledged"]:
+        print(
+            f"\nquiz submissions: {integrity['acknowledged']} acknowledged (303) during the runs; "
+            f"{integrity['submitted']} attempts stored as submitted (the difference: requests still in flight "
+            f"when wrk stopped, completed afterwards); {integrity['responses']} answers stored "
+            f"({integrity['responses_per_attempt']} per attempt); {integrity['doubled']} doubled"
+        )
     print(f"worker resident memory: {', '.join(f'{m:.0f} MB' for m in rss)} (max {max(rss):.0f} MB)")
-    print(f"whole-course content load (imports included): {load:.2f} s (median of 3)")
+    print(f"whole-course content load (imports included): {content:.2f} s (median of 3)")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -618,7 +683,12 @@ def report(
                 "threads": threads,
                 "connections": args.connections,
                 "duration": args.duration,
-                "results": {k: [asdict(r) for r in v] for k, v in results.items()},
+                "load_average": load,
+                "compared": str(args.compare) if args.compare else None,
+                "results": [
+                    {"scenario": k[0], "encoding": k[1], "server": k[2], "runs": [asdict(r) for r in v]}
+                    for k, v in results.items()
+                ],
                 "loads": loads,
                 "integrity": integrity,
             },

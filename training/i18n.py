@@ -201,7 +201,24 @@ def choose_language() -> str:
 def language_without_account() -> str:
     """The language from the request alone (``?lang=``, cookie, browser, default), without
     looking up the signed-in person: for answers that must not touch the database."""
-    requested = g.get("requested_language") or readable_language(request.args.get(LANGUAGE_PARAM))
+    requested = g.get("requested_language")
+    if requested:
+        return requested
+    # Asked dozens of times per page (every piece of course text checks its language); the
+    # query, cookie and headers it reads cannot change during a request, so once is enough.
+    # Kept in the request's environ, not in ``g``, which may outlive one request.
+    environ = request.environ
+    found = environ.get(_FROM_REQUEST)
+    if found is None:
+        found = environ[_FROM_REQUEST] = _language_from_request()
+    return found
+
+
+_FROM_REQUEST = "training.language_from_request"
+
+
+def _language_from_request() -> str:
+    requested = readable_language(request.args.get(LANGUAGE_PARAM))
     if requested:
         return requested
     remembered = readable_language(request.cookies.get(LANGUAGE_COOKIE))

@@ -28,6 +28,10 @@ DEFAULT_THREADS = 1
 the fewest slow answers (docs/performance.md). Put a buffering proxy such as nginx in front
 so that slow connections never hold a worker."""
 
+MAX_REQUESTS, MAX_REQUESTS_JITTER = 5000, 500
+"""Workers are replaced after about this many requests, so memory stays bounded (the serving
+benchmark gives its baselines the same recycling)."""
+
 OPTIONAL_SETTINGS = {"control_socket_disable"}
 METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _metrics_server: Any = None  # the metrics endpoint's HTTP server, in the master process
@@ -133,8 +137,8 @@ def run_gunicorn(
         "loglevel": str(config["LOG_LEVEL"]).lower(),
         "logconfig_dict": logging_config(config["LOG_LEVEL"], config["LOG_FORMAT"], bool(config["ACCESS_LOG"])),
         "preload_app": True,
-        "max_requests": 5000,  # workers are replaced now and then, so memory stays bounded
-        "max_requests_jitter": 500,
+        "max_requests": MAX_REQUESTS,
+        "max_requests_jitter": MAX_REQUESTS_JITTER,
         "post_fork": post_fork,
         # The scheme headers count only from the proxies, and only when there is one.
         "forwarded_allow_ips": config["FORWARDED_ALLOW_IPS"] if config["TRUSTED_PROXIES"] else "",

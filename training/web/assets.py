@@ -134,7 +134,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule(URL_PREFIX + "<path:name>", "course_image", course_image)
     app.add_url_rule("/theme.<digest>.css", "theme", theme)
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
-    app.config.setdefault("COMPRESS_BR_LEVEL", 5)
+    app.config.setdefault("COMPRESS_BR_LEVEL", 1)
     app.config.setdefault("COMPRESS_LEVEL", 6)
     app.config.setdefault("COMPRESS_MIN_SIZE", 1024)
     app.config.setdefault(
