@@ -18,11 +18,11 @@ from training import reports
 from training.course import get_catalogue
 from training.extensions import db
 from training.models import LessonProgress, QuestionResponse, QuizAttempt, User
-from training.quiz import grade, parse_answers
+from training.quiz import Paper, answers_to_form, grade, parse_answers
 from training.web.learn import lesson_parts
 
 from ..factories import make_user
-from ..helpers import TRANSLATED, Auth, correct_form, csrf_from, get_csrf
+from ..helpers import TRANSLATED, Auth, correct_answers, correct_form, csrf_from, get_csrf, page_form
 
 LANGUAGES = ("en", "fr", "es", "ar")
 
@@ -60,6 +60,8 @@ def send(client, page: str, answers: dict, action: str = "submit", quiz_id: str 
     attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
     seq = re.search(r'name="seq" value="(\d+)"', page).group(1)
     data = {"csrf_token": csrf_from(page), "attempt": attempt, "seq": seq, "action": action, **answers}
+    if action == "submit":
+        data["confirm"] = "unanswered"  # as a learner confirms on the review page
     return client.post(f"/quizzes/{quiz_id}", data=data)
 
 
@@ -77,7 +79,8 @@ def test_a_learner_who_starts_in_english_and_finishes_in_spanish_has_one_record_
     mark_read(client, "alpha", "first-steps")
     english_quiz = start(client)
     assert "Which comes first?" in english_quiz
-    saved = send(client, english_quiz, {"q-pick-one": ["alpha"], "q-word": ["stride"]}, action="save")
+    first_answers = {"pick-one": {"choice": "alpha"}, "word": {"text": "stride"}}
+    saved = send(client, english_quiz, page_form(english_quiz, quiz_in("en"), first_answers), action="save")
     assert saved.status_code == 200
 
     second = client.get("/units/alpha/second-steps?lang=es")  # no Spanish text: English, with a notice
@@ -86,8 +89,9 @@ def test_a_learner_who_starts_in_english_and_finishes_in_spanish_has_one_record_
     spanish_quiz = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
     assert html_lang(spanish_quiz) == ("es", "ltr") and "¿Cuál va primero?" in spanish_quiz
     assert "Intento 1" in spanish_quiz  # the attempt started in English, answers kept
-    assert re.search(r'value="alpha"\s+checked', spanish_quiz) and 'value="stride"' in spanish_quiz
-    submitted = send(client, spanish_quiz, correct_form(quiz_in("es")))
+    kept = page_form(spanish_quiz, quiz_in("es"), first_answers)["q-pick-one"][0]
+    assert re.search(rf'value="{kept}"\s+checked', spanish_quiz) and 'value="stride"' in spanish_quiz
+    submitted = send(client, spanish_quiz, correct_form(spanish_quiz, quiz_in("es")))
     result = client.get(submitted.headers["Location"])
     assert "Su puntuación: 100 %" in text_of(result)
 
@@ -137,7 +141,7 @@ def test_grading_is_the_same_in_every_language(app):
     answer written in another language of the course counts as it does there."""
     source = get_catalogue()
     forms = [
-        correct_form(quiz_in("en")),
+        answers_to_form(quiz_in("en"), correct_answers(quiz_in("en")), Paper.printed(0)),
         {"q-pick-one": ["beta"], "q-pick-many": ["alpha", "apple"], "q-is-true": ["false"], "q-word": ["paso"]},
         {"q-pick-many": ["beta"], "q-word": ["Enjambée"], "q-sequence-alpha": ["2"], "q-sequence-beta": ["1"]},
         {"q-word": ["zancada"]},
@@ -149,14 +153,15 @@ def test_grading_is_the_same_in_every_language(app):
         credits = {}
         for language in LANGUAGES:
             quiz = source.in_language(language).quiz("alpha-quiz")
-            result = grade(quiz, parse_answers(quiz, form))
+            result = grade(quiz, parse_answers(quiz, form, Paper.printed(0)))  # values: the option ids
             credits[language] = (result.score, result.passed, [r.graded.credit for r in result.questions])
         assert len(set(map(repr, credits.values()))) == 1, (form, credits)
 
 
 def test_grading_over_http_is_the_same_in_every_language(app):
     """Four learners send the same answers from the quiz page in four languages."""
-    form = {"q-pick-one": ["alpha"], "q-pick-many": ["alpha"], "q-is-true": ["true"], "q-word": ["zancada"]}
+    answers = {"pick-one": {"choice": "alpha"}, "pick-many": {"choices": ["alpha"]}, "is-true": {"choice": "true"}}
+    answers["word"] = {"text": "zancada"}
     scores = {}
     for language in LANGUAGES:
         user = make_user("learner", language=language)
@@ -164,6 +169,7 @@ def test_grading_over_http_is_the_same_in_every_language(app):
         Auth(client).login(user.email)
         page = start(client)
         assert html_lang(page)[0] == ("en" if language == "ar" else language)
+        form = page_form(page, quiz_in(language), answers)
         result = client.get(send(client, page, form).headers["Location"]).get_data(as_text=True)
         db.session.rollback()
         attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id))
@@ -198,14 +204,16 @@ def test_a_french_learner_reads_the_lesson_quiz_and_result_in_french(client, log
     assert all(option in words for option in ("Bêta", "Pomme", "Vrai", "Faux", "Première", "Troisième"))
     assert "Apple" not in words and "Which comes first" not in words
     assert "Exact" not in words  # feedback stays on the server until the attempt is graded
-    answers = correct_form(quiz_in("fr"))
-    answers["q-pick-one"] = ["beta"]
+    french = quiz_in("fr")
+    chosen = {**correct_answers(french), "pick-one": {"choice": "beta"}}
+    answers = page_form(page, french, chosen)
     result = client.get(send(client, page, answers).headers["Location"])
     words = text_of(result)
     assert "Votre score : 83 %" in words
-    assert "Votre réponse : Bêta Non : bêta est la deuxième." in words  # the chosen option's feedback
-    assert "Votre réponse : enjambée Exact." in words
-    assert "L'alphabet grec commence par alpha." in words  # the explanation
+    assert "Question 1 Incorrect Laquelle vient en premier ? Votre réponse : Bêta" in words
+    # Under the default reveal setting, keys and explanations wait until no attempt is left.
+    assert "Les bonnes réponses et les explications s'affichent une fois" in words
+    assert "L'alphabet grec commence par alpha." not in words
     assert "Revoir la leçon : Premiers pas" in words
     assert "No: beta is second" not in words and "Explanation:" not in words
 
@@ -334,5 +342,6 @@ def test_lesson_parts_are_cached_once_per_language(app, client, login_as):
 
 
 def body(html: str) -> str:
-    """The lesson page without what changes on every request (the form token)."""
-    return re.sub(r'name="csrf_token" value="[^"]+"', "", html)
+    """The lesson page without what changes on every request (the form token, the read mark's
+    idempotency key)."""
+    return re.sub(r'name="(?:csrf_token|idempotency_key)" value="[^"]+"', "", html)
