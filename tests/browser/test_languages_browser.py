@@ -60,7 +60,7 @@ def test_a_spanish_quiz_page(browser_in, site):
     check_at_both_widths(page, "es-quiz-start")
     page.get_by_role("button", name="Empezar el cuestionario").click()
     page.get_by_role("group", name="Pregunta 1").wait_for()  # the quiz page, once it has loaded
-    assert page.get_by_role("button", name="Enviar para calificar").is_visible()
+    assert page.get_by_role("button", name="Revisar y enviar").is_visible()
     check_at_both_widths(page, "es-quiz")
     page.get_by_role("group", name="Pregunta 1").get_by_label("Alpha").check()
     page.wait_for_selector("text=Respuestas guardadas a las")  # the autosave message, translated

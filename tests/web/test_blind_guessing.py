@@ -134,7 +134,7 @@ class Guesser:
     def answer(self, page: str) -> dict[str, list[str]]:
         form: dict[str, list[str]] = {}
         self.given = {}
-        for block in page.split('<li class="question card">')[1:]:
+        for block in re.split(r'<li class="question card"[^>]*>', page)[1:]:
             choices = re.findall(
                 r'<input type="(radio|checkbox)" name="([^"]+)" value="([^"]+)"[^>]*>\s*<span>(.*?)</span>', block, re.S
             )
@@ -228,8 +228,16 @@ def guess_quiz(client, quiz: Quiz, rng: random.Random) -> bool:
             return False
         attempt = re.search(r'name="attempt" value="(\d+)"', page).group(1)
         form = guesser.answer(page)
+        assert form, "the guesser found no question to answer on the quiz page"
         response = client.post(
-            f"/quizzes/{quiz.id}", data={"csrf_token": csrf_from(page), "attempt": attempt, "action": "submit", **form}
+            f"/quizzes/{quiz.id}",
+            data={
+                "csrf_token": csrf_from(page),
+                "attempt": attempt,
+                "action": "submit",
+                "confirm": "unanswered",
+                **form,
+            },
         )
         assert response.status_code == 303, response.get_data(as_text=True)[:300]
         result = client.get(response.headers["Location"]).get_data(as_text=True)

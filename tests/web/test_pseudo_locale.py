@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po
 
 from training.course import get_catalogue
 from training.extensions import db
+from training.fields import time_zones
 from training.i18n import TRANSLATIONS_DIR
 from training.models import Certificate, Group, User
 from training.services import certificates
@@ -172,8 +173,12 @@ def known_strings(users: list[User], groups: list[Group]) -> list[str]:
     items.update(locale.territories.values())
     items.update(Locale.parse(code).get_display_name(code).title() for code in ("en", "fr", "es"))
     items.update(["UTC", PSEUDO, "CSV", "PDF"])
+    # Time zones are chosen by their IANA names (as the operating system knows them).
+    items.update(time_zones())
     # The audit log's action names are identifiers, shown as such (in <code> in its table).
     items.update(action.value for action in AuditAction)
+    # So are the names of exports in its targets (a person's data downloaded on this tour).
+    items.add("personal-data")
     return sorted((item.strip() for item in items if item and item.strip()), key=len, reverse=True)
 
 

@@ -231,7 +231,7 @@ def attachment(name: str, mimetype: str, body: str) -> Response:
 
 def personal_data_download(user_id: int) -> Response:
     """Everything held about the person as a JSON file; recorded, as every export of personal data."""
-    audit.record_export(Actor.of(current_user, client_ip()), "personal data", {"account": str(user_id)})
+    audit.record_export(Actor.of(current_user, client_ip()), "personal-data", {"account": str(user_id)})
     body = json.dumps(personal_data(user_id), ensure_ascii=False, indent=2, default=str)
     return attachment(f"personal-data-{user_id}", "application/json", body)
 
