@@ -64,7 +64,11 @@ def test_a_spanish_quiz_page(browser_in, site):
     check_at_both_widths(page, "es-quiz")
     page.get_by_role("group", name="Pregunta 1").get_by_label("Alpha").check()
     page.wait_for_selector("text=Respuestas guardadas a las")  # the autosave message, translated
-    page.get_by_role("button", name="Enviar para calificar").click()
+    page.get_by_role("button", name="Revisar y enviar").click()
+    page.wait_for_url("**/review")
+    check_at_both_widths(page, "es-quiz-review")
+    page.locator("input[name=confirm]").check()  # questions left unanswered, on purpose
+    page.locator("form.final-submit button[type=submit]").click()
     page.wait_for_url("**/attempts/1")
     assert "Su puntuación:" in page.content()
     check_at_both_widths(page, "es-quiz-result")
