@@ -111,6 +111,7 @@ def live_site(
     ``startup``: seconds the server may take to answer (the real course takes longer to check).
     ``port``: serve on this one (a browser keeps a site's storage per origin, so a test that
     restarts the server and expects the browser to find its data again reuses the port)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)  # a sub-folder of a test's tmp_path is made here
     with empty_database(tmp_path) as database_url:
         env = {
             **os.environ,
