@@ -265,18 +265,26 @@
   }
 
   // --- Sign-out clears this account's saved pages, queue and answers ----------------------
-  function wireSignOut(account) {
+  // Wired at once, not after the account is recorded: a learner (or a test) who signs out the
+  // moment the page appears must not get the plain form submit, which offline ends on the
+  // offline page with nothing cleared.
+  function wireSignOut(ready) {
     Array.prototype.forEach.call(document.querySelectorAll('form[action$="/logout"]'), function (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         var online = navigator.onLine;
-        (online ? store.flush(account).catch(function () { return null; }) : Promise.resolve())
-          .then(function () { return store.clearAccount(account); })
-          .then(function () {
-            if (online) { HTMLFormElement.prototype.submit.call(form); return; }
-            notice(says(status, "signout-offline"));
-            refreshAll(account, true);
-          });
+        ready.then(function (account) {
+          return (online ? store.flush(account).catch(function () { return null; }) : Promise.resolve())
+            .then(function () { return store.clearAccount(account); })
+            .then(function () {
+              if (online) { HTMLFormElement.prototype.submit.call(form); return; }
+              notice(says(status, "signout-offline"));
+              refreshAll(account, true);
+            });
+        }).catch(function () {
+          // Storage refused (private mode, quota): the session still ends when it can.
+          if (online) { HTMLFormElement.prototype.submit.call(form); }
+        });
       });
     });
   }
@@ -292,12 +300,12 @@
 
   var account = pageAccount ? store.setCurrentAccount(pageAccount, lang).then(function () { return pageAccount; })
     : (offlinePage ? store.currentAccount() : Promise.resolve(null));
+  if (pageAccount) { wireSignOut(account); }
   account.then(function (current) {
     if (!current) { return showStatus(null); }
     if (pageAccount) {
       Array.prototype.forEach.call(document.querySelectorAll("[data-offline-section]"), function (s) { s.hidden = false; });
       Array.prototype.forEach.call(document.querySelectorAll("[data-offline-save]"), function (c) { wireControl(current, c); });
-      wireSignOut(current);
       keepQuizAnswers(current);
       window.addEventListener("online", function () { send(current); });
       navigator.serviceWorker.addEventListener("message", function (event) {
