@@ -216,8 +216,9 @@ LONG_ANSWER = (
 )
 WRITTEN_OUT = """id => {
   const line = document.getElementById(id), box = line.getBoundingClientRect(), root = document.documentElement;
-  return {text: line.textContent.trim(), live: line.getAttribute('aria-live'), inside: line.scrollWidth <= line.clientWidth,
-          left: box.left, right: box.right, viewport: root.clientWidth, sideways: root.scrollWidth > root.clientWidth};
+  return {text: line.textContent.trim(), live: line.getAttribute('aria-live'),
+          inside: line.scrollWidth <= line.clientWidth, left: box.left, right: box.right,
+          viewport: root.clientWidth, sideways: root.scrollWidth > root.clientWidth};
 }"""
 
 
