@@ -100,6 +100,15 @@ def fill_correct(frame, quiz: Quiz) -> None:
                 frame.locator(f"#{name}-{option.id}").select_option(str(position))
 
 
+def open_quiz(page, lms_page: str, title: str):
+    """The LMS page's SCO, on its quiz (through the unit's contents)."""
+    page.goto(lms_page)
+    frame = page.frame_locator("#sco")
+    frame.get_by_role("link", name=title).click()
+    frame.get_by_role("heading", name=title).wait_for()
+    return frame
+
+
 def cmi(page, element: str) -> str:
     return page.evaluate(f"window.API.cmi.{element}")
 
@@ -142,10 +151,7 @@ def test_a_failed_quiz_then_a_pass_is_reported_as_failed_then_passed(chromium, l
     context = chromium.new_context()
     page = context.new_page()
     try:
-        page.goto(f"{lms}/beta.html")
-        frame = page.frame_locator("#sco")
-        frame.get_by_role("link", name="Beta quiz").click()
-        frame.get_by_role("heading", name="Beta quiz").wait_for()
+        frame = open_quiz(page, f"{lms}/beta.html", "Beta quiz")
         frame.get_by_role("button", name="Submit my answers").click()  # nothing answered
         frame.get_by_text("Your score: 0%.").wait_for()
         assert cmi(page, "core.lesson_status") == "failed"
@@ -282,10 +288,7 @@ def test_a_numeric_answer_is_scored_and_reported_in_the_runtime(chromium, lms, t
     context = chromium.new_context()
     page = context.new_page()
     try:
-        page.goto(f"{lms}/rules-alpha.html")
-        frame = page.frame_locator("#sco")
-        frame.get_by_role("link", name="Alpha quiz").click()
-        frame.get_by_role("heading", name="Alpha quiz").wait_for()
+        frame = open_quiz(page, f"{lms}/rules-alpha.html", "Alpha quiz")
         fill_correct(frame, quiz)
         frame.get_by_label("Your answer (a number)").fill(typed)
         frame.get_by_role("button", name="Submit my answers").click()
