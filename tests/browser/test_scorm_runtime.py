@@ -289,6 +289,11 @@ def test_a_numeric_answer_is_scored_and_reported_in_the_runtime(chromium, lms, t
     page = context.new_page()
     try:
         frame = open_quiz(page, f"{lms}/rules-alpha.html", "Alpha quiz")
+        # Before grading, the right answer's feedback is marked up as every other answer's.
+        shapes = frame.locator('[data-feedback="stride-length"] [data-option]').evaluate_all(
+            "els => els.map(e => [...e.attributes].map(a => a.name + '=' + (a.name === 'data-option' ? '' : a.value)))"
+        )
+        assert len(shapes) == 3 and all(shape == shapes[0] for shape in shapes), shapes
         fill_correct(frame, quiz)
         frame.get_by_label("Your answer (a number)").fill(typed)
         frame.get_by_role("button", name="Submit my answers").click()
@@ -317,9 +322,10 @@ def test_the_unit_page_is_accessible_and_fits_a_phone(chromium, lms, width):
         page.get_by_text("No learning management system was found").wait_for()
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.tagName") == "A", "the contents come first for keyboard users"
-        for step in ("", "#quiz"):
+        # The course's unit and its quiz, and a quiz with every question type (numeric too).
+        for step in ("", "course/units/labour/index.html#quiz", "rules/units/alpha/index.html#quiz"):
             if step:
-                page.goto(f"{lms}/course/units/labour/index.html{step}")
+                page.goto(f"{lms}/{step}")
             violations = axe_violations(page, impacts=("minor", "moderate", "serious", "critical"))
             assert violations == [], violations
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
