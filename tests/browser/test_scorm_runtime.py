@@ -265,8 +265,12 @@ def test_the_package_reads_typed_numbers_as_the_platform_does(chromium, lms):
     page = context.new_page()
     try:
         page.goto(f"{lms}/rules/units/alpha/index.html")
-        read = page.evaluate("texts => texts.map(t => window.trainingSco.readNumber(t))", NUMBERS)
-        assert read == [read_number(text) for text in NUMBERS]
+        rng = random.Random(13)
+        alphabet = "0123456789" * 3 + ",.,. -\u2212%_'\u00a0\u202f\u0665\u06f7\u096bxe+"
+        typed = [*NUMBERS, *("".join(rng.choices(alphabet, k=rng.randint(1, 14))) for _ in range(3000))]
+        read = page.evaluate("texts => texts.map(t => window.trainingSco.readNumber(t))", typed)
+        assert read == [read_number(text) for text in typed]
+        assert sum(value is not None for value in read) > 1000, "most random texts should be numbers"
         assert read[NUMBERS.index("1.234,5")] == 1234.5 and read[NUMBERS.index("\u0667\u0665")] == 75
     finally:
         context.close()
