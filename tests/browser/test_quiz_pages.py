@@ -5,11 +5,12 @@ never under the action bar, and saving that tells the truth when the session has
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
 
-from ..helpers import check_at_both_widths, shot, sign_in_page
+from ..helpers import MINIMAL, check_at_both_widths, shot, sign_in_page
 from ..livesite import live_site, rows
 
 pytestmark = pytest.mark.browser
@@ -205,5 +206,73 @@ def test_without_javascript_an_ended_session_keeps_the_answers(chromium, expirin
         assert "Your answers were kept while you signed in again" in page.content()
         assert page.get_by_label("Your answer").input_value() == "stride"
         assert page.get_by_role("group", name="Question 1").get_by_label("Gamma").is_checked()
+    finally:
+        context.close()
+
+
+LONG_ANSWER = (
+    "Third, after alpha and beta, in the order of the oldest Greek inscriptions read so far, which "
+    "is also the order in which learners recite the alphabet"
+)
+WRITTEN_OUT = """id => {
+  const line = document.getElementById(id), box = line.getBoundingClientRect(), root = document.documentElement;
+  return {text: line.textContent.trim(), live: line.getAttribute('aria-live'),
+          inside: line.scrollWidth <= line.clientWidth, left: box.left, right: box.right,
+          viewport: root.clientWidth, sideways: root.scrollWidth > root.clientWidth};
+}"""
+
+
+@pytest.fixture(scope="module")
+def long_answer_site(tmp_path_factory):
+    """The fixture course with one matching answer far longer than a phone's drop-down."""
+    folder = tmp_path_factory.mktemp("long-answer-course") / "course"
+    shutil.copytree(MINIMAL, folder)
+    quiz = folder / "quizzes" / "alpha.md"
+    text = quiz.read_text()
+    assert "- Gamma -> Third {#gamma}" in text
+    quiz.write_text(text.replace("- Gamma -> Third {#gamma}", f"- Gamma -> {LONG_ANSWER} {{#gamma}}"))
+    with live_site(tmp_path_factory.mktemp("long-answer-site"), workers=1, content=folder) as site:
+        yield site
+
+
+def assert_written_out(page, line_id: str) -> None:
+    shown = page.evaluate(WRITTEN_OUT, line_id)
+    assert shown["text"] == f"Your choice: {LONG_ANSWER}"
+    assert shown["live"] == "polite"
+    assert shown["inside"], "the chosen answer wraps inside its line"
+    assert 0 <= shown["left"] and shown["right"] <= shown["viewport"], shown
+    assert not shown["sideways"], "the page does not scroll sideways"
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_long_matching_answer_is_written_out_in_full_on_a_phone(chromium, long_answer_site, javascript):
+    """With the script, the answer is written out as soon as it is chosen; with or without it,
+    the page the server renders after a save (and on the next visit) writes it out."""
+    site = long_answer_site
+    email = site.create_user(f"long-answer-{javascript}@example.org".lower())
+    context = chromium.new_context(
+        base_url=site.url, bypass_csp=True, java_script_enabled=javascript, viewport={"width": 390, "height": 800}
+    )
+    try:
+        page = context.new_page()
+        sign_in_page(page, email)
+        start_alpha(page)
+        select = page.get_by_role("group", name="Match each letter").get_by_role("combobox", name="Gamma")
+        line_id = select.get_attribute("data-chosen")
+        assert page.evaluate(WRITTEN_OUT, line_id)["text"] == ""  # nothing chosen yet
+        select.select_option(label=LONG_ANSWER)
+        if javascript:
+            page.locator(f"#{line_id}").get_by_text(LONG_ANSWER, exact=True).wait_for()  # written out at once
+            assert_written_out(page, line_id)
+            check_at_both_widths(page, "quiz-matching-long")
+            page.set_viewport_size({"width": 390, "height": 800})
+            select.select_option(label="Choose…")
+            assert page.evaluate(WRITTEN_OUT, line_id)["text"] == ""
+            select.select_option(label=LONG_ANSWER)
+        page.get_by_role("button", name="Save my answers").click()
+        page.get_by_text("Your answers are saved.").wait_for()
+        assert_written_out(page, line_id)  # from the server, after the save
+        page.goto("/quizzes/alpha-quiz")  # and on the learner's next visit
+        assert_written_out(page, line_id)
     finally:
         context.close()

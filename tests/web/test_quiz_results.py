@@ -16,8 +16,9 @@ from training.content import build_catalogue
 from training.content.model import QuestionType
 from training.course import EXTENSION_KEY, get_catalogue
 from training.extensions import db
-from training.models import AttemptState, QuestionResponse, QuizAttempt
+from training.models import AttemptState, Certificate, QuestionResponse, QuizAttempt, utcnow
 
+from ..factories import read_lesson, take_quiz
 from ..helpers import FIXTURES, MINIMAL, correct_answers, page_form, start_quiz, submit_quiz
 from .test_quiz_views import checked
 
@@ -271,6 +272,61 @@ class TestPoolsAndTimeLimits:
         attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id))
         db.session.refresh(attempt)
         assert attempt.state == AttemptState.SUBMITTED and attempt.score == 0.0
+
+    def _all_but_the_timed_quiz(self, client, user, auth) -> tuple[list[str], dict]:
+        """Every lesson read and the beta quiz passed; the alpha quiz (20 minutes) started over
+        HTTP with right answers saved. Returns the questions drawn and the form's fields."""
+        catalogue = get_catalogue()
+        for unit in catalogue.units:
+            for lesson in unit.lessons:
+                read_lesson(user, unit.id, lesson.id, utcnow())
+        assert take_quiz(user, "beta-quiz", correct_answers(catalogue.quiz("beta-quiz")), utcnow()) == 1.0
+        auth.login(user.email)
+        page = start_quiz(client)
+        quiz = catalogue.quiz("alpha-quiz")
+        asked = set(re.findall(r'name="q-([a-z-]+?)(?:-v[0-9a-f]{15})?"', page))
+        answers = {k: v for k, v in correct_answers(quiz).items() if k in asked}
+        assert submit_quiz(client, page, page_form(page, quiz, answers), action="save").status_code == 200
+        assert _certificates(user.id) == []
+        return sorted(asked), _hidden(page)
+
+    def test_the_sweep_issues_the_certificate_of_a_pass_that_completes_the_course(
+        self, app, client, login_as, auth, runner
+    ):
+        user = login_as("learner", name="Amina Yusuf")
+        with freeze_time("2026-05-01 10:00:00", tick=True) as clock:
+            self._all_but_the_timed_quiz(client, user, auth)
+            clock.tick(timedelta(minutes=30))
+            result = runner.invoke(args=["quiz", "close-overdue"])
+            assert result.exit_code == 0 and "1 overdue attempt(s) submitted." in result.stderr
+            [certificate] = _certificates(user.id)
+            assert certificate.name == "Amina Yusuf" and certificate.mode == "online"
+            # The learner's next visit finds the course complete and the same certificate.
+            page = client.get("/completed").get_data(as_text=True)
+            assert "You have completed the course" in page and f"/verify/{certificate.code}" in page
+            assert runner.invoke(args=["quiz", "close-overdue"]).stderr.startswith("0 overdue")
+        assert len(_certificates(user.id)) == 1
+
+    def test_the_next_request_past_the_limit_issues_the_certificate_and_leads_to_it(self, app, client, login_as, auth):
+        user = login_as("learner", name="Amina Yusuf")
+        with freeze_time("2026-05-01 10:00:00", tick=True) as clock:
+            self._all_but_the_timed_quiz(client, user, auth)
+            clock.tick(timedelta(minutes=30))
+            response = client.get("/quizzes/alpha-quiz")
+            assert response.status_code == 303 and response.headers["Location"].endswith("/completed")
+            page = client.get(response.headers["Location"]).get_data(as_text=True)
+            assert "You passed “Alpha quiz”." in page and "You have completed the course" in page
+            [certificate] = _certificates(user.id)
+            assert f"/verify/{certificate.code}" in page
+            assert client.get("/quizzes/alpha-quiz").status_code == 200  # its start page, nothing more
+        assert len(_certificates(user.id)) == 1
+        attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id))
+        assert attempt.state == AttemptState.SUBMITTED and attempt.passed
+
+
+def _certificates(user_id: int) -> list[Certificate]:
+    db.session.rollback()  # end the test's own read snapshot
+    return list(db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user_id)))
 
 
 def _hidden(page: str) -> dict:

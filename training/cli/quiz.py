@@ -104,7 +104,7 @@ def close_overdue(limit: int) -> None:
     from ..course import get_catalogue
     from ..services.attempts import close_overdue as sweep
 
-    closed = sweep(get_catalogue().quizzes, limit=limit)
+    closed = sweep(get_catalogue(), limit=limit)
     click.echo(f"{closed} overdue attempt(s) submitted.", err=True)
 
 

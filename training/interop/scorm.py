@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..content.model import Catalogue, QuestionType, Quiz, Unit
+from ..content.questions.numeric import read_range
 from ..content.quizfile import FALLBACK
 from ..quiz import Paper, normalise_text, public_view
 from ..translatable import N_
@@ -62,6 +63,8 @@ STRINGS: dict[str, str] = {
     "choose_one": N_("Choose one answer."),
     "choose_all": N_("Choose all that apply."),
     "your_answer": N_("Your answer (a word or a short phrase)"),
+    "your_number": N_("Your answer (a number)"),
+    "number_hint": N_("Digits only, for example 1822 or 3.5; no units."),
     "choose": N_("Choose…"),
     "position": N_("Position…"),
     "order_hint": N_("Give each item its position, from 1 (first) to %(n)s (last)."),
@@ -240,7 +243,7 @@ def _script_json(value: object) -> str:
 def answer_key(quiz: Quiz) -> dict[str, Any]:
     """What the package's script needs to score the quiz exactly as :func:`training.quiz.grade`
     does: per question its type, points and the key (option ids, accepted answers already
-    normalised by :func:`training.quiz.normalise_text`, pairs, order)."""
+    normalised by :func:`training.quiz.normalise_text`, numeric ranges, pairs, order)."""
     questions = []
     for q in quiz.questions:
         entry: dict[str, Any] = {"id": q.id, "type": q.type.value, "points": q.points}
@@ -255,6 +258,16 @@ def answer_key(quiz: Quiz) -> dict[str, Any]:
             # Accepted in another language of the course: graded as the question's right answer.
             entry["alsoAccepted"] = [normalise_text(text) for text in q.also_accepted]
             entry["firstCorrect"] = next((o.id for o in q.options if o.correct), None)
+        elif q.type == QuestionType.NUMERIC:
+            # Each answer's range as the server reads it (read_range); the script reads the
+            # typed number as read_number does and takes the first range that holds it.
+            entry["ranges"] = [
+                {"id": o.id, "low": bounds[0], "high": bounds[1], "correct": o.correct}
+                for o in q.options
+                if o.text != FALLBACK and (bounds := read_range(o.text)) is not None
+            ]
+            fallback = next((o for o in q.options if o.text == FALLBACK), None)
+            entry["fallback"] = {"id": fallback.id, "correct": fallback.correct} if fallback else None
         elif q.type == QuestionType.MATCHING:
             entry["pairs"] = {o.id: o.match_id for o in q.options}
         elif q.type == QuestionType.ORDERING:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -45,11 +44,13 @@ class AttemptClosed(Exception):
     """The attempt was already submitted (or belongs to someone else)."""
 
 
-def start_attempt(user_id: int, quiz: Quiz, now: datetime | None = None) -> QuizAttempt:
+def start_attempt(
+    user_id: int, quiz: Quiz, now: datetime | None = None, *, catalogue: Catalogue | None = None
+) -> QuizAttempt:
     """The learner's open attempt at this quiz, starting one if there is none (an open one
-    past its deadline is submitted first, as it stands)."""
+    past its deadline is submitted first, as it stands, as :func:`close_if_overdue` does)."""
     now = now or utcnow()
-    close_if_overdue(user_id, quiz, now)
+    close_if_overdue(user_id, quiz, now, catalogue=catalogue)
     return _start_attempt(user_id, quiz, now)
 
 
@@ -212,22 +213,29 @@ def _record_submission(
     return Submission(attempt_id, result, completed)
 
 
-def close_if_overdue(user_id: int, quiz: Quiz, now: datetime | None = None) -> Submission | None:
-    """Submit the learner's open attempt at ``quiz`` as it stands if its deadline has passed."""
+def close_if_overdue(
+    user_id: int, quiz: Quiz, now: datetime | None = None, *, catalogue: Catalogue | None = None
+) -> Submission | None:
+    """Submit the learner's open attempt at ``quiz`` as it stands if its deadline has passed,
+    through :func:`submit_attempt`: with the ``catalogue``, a pass that completes the course
+    issues its certificate, as the learner's own submit would."""
     now = now or utcnow()
     attempt = open_attempt(user_id, quiz.id)
     if attempt is None or attempt.deadline_at is None or now <= attempt.deadline_at + SUBMIT_GRACE:
         return None
-    return submit_attempt(user_id, attempt.id, quiz, {}, now)
+    return submit_attempt(user_id, attempt.id, quiz, {}, now, catalogue=catalogue)
 
 
-def close_overdue(quizzes: Mapping[str, Quiz], now: datetime | None = None, limit: int = 500) -> int:
+def close_overdue(catalogue: Catalogue, now: datetime | None = None, limit: int = 500) -> int:
     """The sweep: submit, as they stand, open attempts past their deadline (at most ``limit``
-    per run, each in its own transaction). Returns how many were submitted."""
+    per run, each in its own transaction), each as :func:`close_if_overdue` does, so a pass
+    that completes the course issues its certificate. Returns how many were submitted."""
     now = now or utcnow()
     closed = 0
     for attempt_id, user_id, quiz_id in overdue_attempts(now - SUBMIT_GRACE, limit):
-        quiz = quizzes.get(quiz_id)
-        if quiz is not None and submit_attempt(user_id, attempt_id, quiz, {}, now).result is not None:
+        quiz = catalogue.quizzes.get(quiz_id)
+        if quiz is None:
+            continue
+        if submit_attempt(user_id, attempt_id, quiz, {}, now, catalogue=catalogue).result is not None:
             closed += 1
     return closed

@@ -6,7 +6,8 @@
 //   the line says so, the answers stay in the page and in this browser's storage (a reload
 //   keeps them), and they are saved as soon as the learner has signed in again (in another
 //   tab, or after a reload);
-// - a form is sent once, however many times its button is pressed.
+// - a form is sent once, however many times its button is pressed;
+// - a matching answer chosen is written out in full under its drop-down as it changes.
 // Its messages come translated from the page (data-*-message on the form).
 (function () {
   "use strict";
@@ -18,6 +19,33 @@
       f.setAttribute("data-sent", "1");
     });
   });
+  // A matching answer is written out in full under its drop-down (a native drop-down cannot
+  // wrap, so a long answer is cut off on a phone); the page renders the saved one, this keeps
+  // it current as the learner chooses. The line is a polite live region.
+  function showChosen(select) {
+    var line = document.getElementById(select.getAttribute("data-chosen"));
+    if (!line) { return; }
+    var option = select.value ? select.options[select.selectedIndex] : null;
+    var label = line.getAttribute("data-label") + " ";
+    if (line.textContent === (option ? label + option.text : "")) { return; }  // as shown: nothing to announce
+    line.textContent = "";
+    if (!option) { return; }
+    var words = document.createElement("span");
+    ["lang", "dir"].forEach(function (name) {
+      if (option.hasAttribute(name)) { words.setAttribute(name, option.getAttribute(name)); }
+    });
+    words.textContent = option.text;
+    line.appendChild(document.createTextNode(label));
+    line.appendChild(words);
+  }
+  function showAllChosen() {
+    Array.prototype.forEach.call(document.querySelectorAll("select[data-chosen]"), showChosen);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-chosen]")) { showChosen(event.target); }
+  });
+  showAllChosen();  // a browser that kept the form's choices over a reload
+
   var reviewed = document.querySelector("[data-saved-draft]");
   if (reviewed && window.localStorage) {
     try { window.localStorage.removeItem(reviewed.getAttribute("data-saved-draft")); } catch (e) { /* storage off */ }
@@ -68,6 +96,7 @@
         field.value = values.length ? values[0] : "";
       }
     });
+    showAllChosen();
     say("restored");
     return true;
   }

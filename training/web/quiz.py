@@ -86,7 +86,10 @@ def _unit_progress(quiz: Quiz) -> tuple[Unit, UnitProgress, QuizProgress, Course
 @access(SIGNED_IN)
 def take(quiz_id: str):
     quiz = quiz_or_404(quiz_id)
-    attempts.close_if_overdue(current_user.id, quiz)  # past its time limit: submitted as it stands
+    # Past its time limit: submitted as it stands, and followed as the learner's own submit.
+    closed = attempts.close_if_overdue(current_user.id, quiz, catalogue=get_course())
+    if closed is not None and closed.completed_course:
+        return _course_completed(quiz)
     unit, _, quiz_progress, _ = _unit_progress(quiz)
     attempt = open_attempt(current_user.id, quiz.id)
     if attempt is None:
@@ -164,7 +167,7 @@ def _render_review(quiz: Quiz, attempt: QuizAttempt, needs_confirmation: bool = 
 def start(quiz_id: str):
     quiz = quiz_or_404(quiz_id)  # the form's CSRF token is checked before any view
     try:
-        attempts.start_attempt(current_user.id, quiz)
+        attempts.start_attempt(current_user.id, quiz, catalogue=get_course())
     except attempts.AttemptsExhausted:
         flash(gettext("You have used every attempt this quiz allows."), "warning")
     return redirect(url_for("quiz.take", quiz_id=quiz.id), code=303)
@@ -202,9 +205,14 @@ def _grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]):
     submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
     metrics.quiz_submitted(submission.result.passed if submission.result else None)
     if submission.completed_course:
-        flash(gettext("You passed “%(quiz)s”.", quiz=quiz.title), "success")
-        return redirect(url_for("certificates.completed"), code=303)
+        return _course_completed(quiz)
     return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
+
+
+def _course_completed(quiz: Quiz):
+    """A pass that completed the course (its certificate issued) leads to the completion page."""
+    flash(gettext("You passed “%(quiz)s”.", quiz=quiz.title), "success")
+    return redirect(url_for("certificates.completed"), code=303)
 
 
 @bp.route("/quizzes/<quiz_id>/review")

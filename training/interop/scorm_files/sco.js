@@ -150,6 +150,41 @@
     return plain.replace(/^[ .,;:!?"'()[\]«»“”‘’]+|[ .,;:!?"'()[\]«»“”‘’]+$/g, "");
   }
 
+  // As training.content.questions.numeric.read_number: spaces, "_" and "'" group digits; a
+  // comma followed by exactly three digits groups thousands; with both a comma and a point the
+  // last one is the decimal separator; a trailing "%" is ignored. Python's \d and float() take
+  // any Unicode decimal digit, so those are read as 0-9 first (each digit set is a run of ten
+  // code points from its zero, and runs of sets are adjacent).
+  var NOT_DIGITS = /[^\p{Nd}]/u;
+  function asciiDigits(text) {
+    return text.replace(/\p{Nd}/gu, function (digit) {
+      var code = digit.codePointAt(0), start = code;
+      while (!NOT_DIGITS.test(String.fromCodePoint(start - 1))) { start--; }
+      return String((code - start) % 10);
+    });
+  }
+
+  // Python's str.isspace() characters, the thin spaces, "_" and "'".
+  var SPACES = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000_']/g;
+  function readNumber(text) {
+    var cleaned = asciiDigits(text).replace(SPACES, "").replace(/\u2212/g, "-");
+    if (cleaned.slice(-1) === "%") { cleaned = cleaned.slice(0, -1); }
+    if (!cleaned || Array.from(cleaned).length > 40) { return null; }
+    if (/^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$/.test(cleaned)) {
+      cleaned = cleaned.replace(/,/g, "");
+    } else if (/^-?[0-9]{1,3}(\.[0-9]{3}){2,}(,[0-9]+)?$/.test(cleaned)) {
+      cleaned = cleaned.replace(/\./g, "").replace(/,/g, ".");
+    } else if (cleaned.indexOf(",") >= 0 && cleaned.indexOf(".") >= 0) {
+      cleaned = cleaned.lastIndexOf(",") > cleaned.lastIndexOf(".")
+        ? cleaned.replace(/\./g, "").replace(/,/g, ".") : cleaned.replace(/,/g, "");
+    } else {
+      cleaned = cleaned.replace(/,/g, ".");
+    }
+    if (!/^-?([0-9]+(\.[0-9]*)?|\.[0-9]+)$/.test(cleaned)) { return null; }
+    var value = Number(cleaned);
+    return isFinite(value) ? value : null;
+  }
+
   function grade(quizKey, answers) {
     var total = 0, earned = 0, results = {};
     quizKey.questions.forEach(function (q) {
@@ -173,6 +208,19 @@
           match = match || q.fallback;
           credit = match && match.correct ? 1 : 0;
           shown = match ? [match.id] : [];
+        }
+      } else if (q.type === "numeric") {
+        var typed = (a.text || "").trim();
+        if (typed) {
+          // As training.content.questions.numeric: the first range (in the author's order) that
+          // holds the number, else the answer for any other number.
+          var value = readNumber(typed);
+          var hit = value === null ? null : q.ranges.filter(function (r) {
+            return r.low - 1e-9 <= value && value <= r.high + 1e-9;
+          })[0];
+          hit = hit || q.fallback;
+          credit = hit && hit.correct ? 1 : 0;
+          shown = hit ? [hit.id] : [];
         }
       } else if (q.type === "matching") {
         var pairs = a.pairs || {}, lefts = Object.keys(q.pairs);
@@ -214,7 +262,7 @@
       } else if (q.type === "multiple") {
         answers[q.id] = { choices: Array.prototype.map.call(
           form.querySelectorAll('input[name="' + name + '"]:checked'), function (i) { return i.value; }).sort() };
-      } else if (q.type === "short") {
+      } else if (q.type === "short" || q.type === "numeric") {
         answers[q.id] = { text: form.elements[name].value.trim() };
       } else if (q.type === "matching") {
         var pairs = {};
@@ -279,7 +327,7 @@
 
   // --- start -----------------------------------------------------------------------------------
 
-  window.trainingSco = { grade: grade, normalise: normalise };  // for checks against the server's rules
+  window.trainingSco = { grade: grade, normalise: normalise, readNumber: readNumber };  // for checks against the server's rules
   if (api) {
     api.LMSInitialize("");
     var current = lms.get("cmi.core.lesson_status");
