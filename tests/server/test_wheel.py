@@ -30,7 +30,17 @@ pytestmark = [
 ]
 
 NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv*", "node_modules", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "tests", "bench"
+    ".git",
+    ".venv*",
+    "node_modules",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    "instance",
+    "tests",
+    "bench",
 )
 
 
