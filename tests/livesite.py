@@ -135,14 +135,18 @@ def serve(
     threads: int = 4,
     startup: float = 30,
     port: int | None = None,
+    program: str = TRAINING,
+    cwd: Path | None = None,
 ) -> Iterator[LiveSite]:
-    """``training serve`` on a loopback port (a free one unless given) with ``env``, until the block ends."""
+    """``training serve`` on a loopback port (a free one unless given) with ``env``, until the
+    block ends; ``program``: another installation's ``training`` (run in ``cwd``)."""
     port = port or free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [TRAINING, "serve", "--host", "127.0.0.1", "--port", str(port)]
+            [program, "serve", "--host", "127.0.0.1", "--port", str(port)]
             + ["--workers", str(workers), "--threads", str(threads)],
             env=env,
+            cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

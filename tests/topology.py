@@ -134,7 +134,13 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
         subprocess.run(
             [TRAINING, "assets", "collect", str(folder / "static")], env=env, check=True, capture_output=True
         )
-        servers = [stack.enter_context(serve(tmp_path / f"app{n}.log", env, threads=1)) for n in (1, 2)]
+        servers = [
+            # each with its operators' metrics address, as deploy/ gives them
+            stack.enter_context(
+                serve(tmp_path / f"app{n}.log", {**env, "TRAINING_METRICS_BIND": f"127.0.0.1:{free_port()}"}, threads=1)
+            )
+            for n in (1, 2)
+        ]
         http_port, https_port = free_port(), free_port()
         _certificate(folder)
         ports = [int(server.url.rsplit(":", 1)[1]) for server in servers]

@@ -16,6 +16,16 @@ from typing import Any
 from flask import Flask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def shipped(in_package: str, in_checkout: str) -> Path:
+    """A folder of files the code needs at run time (the migrations, the guide's templates):
+    where an installed wheel carries it, inside the package (``setup.py`` copies it there),
+    or else where a checkout keeps it."""
+    packaged = PACKAGE_DIR / in_package
+    return packaged if packaged.is_dir() else PROJECT_ROOT / in_checkout
+
 
 WEAK_SECRET_KEYS = {"dev", "development", "secret", "changeme", "change-me", "test", "testing"}
 MIN_SECRET_KEY_LENGTH = 32

@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from .config import PROJECT_ROOT
+from .config import shipped
 from .extensions import db, migrate
 
 WRITE_OPTION = "training_write"
@@ -117,7 +117,7 @@ def _test_idle_connections(engine: sa.Engine, ping_after: float | None) -> None:
                 raise sa.exc.DisconnectionError(str(exc)) from None
 
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = shipped("migrations", "migrations")
 
 
 @functools.cache

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 from babel import UnknownLocaleError
 from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..config import shipped
 from .plan import format_clock, format_minutes
 from .views import letter
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "trainer_guide" / "templates"
+TEMPLATES_DIR = shipped("guide/templates", "trainer_guide/templates")
 STYLESHEETS = ("guide.css", "page.css")
 """``guide.css`` styles the guide's article, ``page.css`` the planner form around it."""
 
