@@ -10,6 +10,7 @@ and the web call the same code.
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -298,7 +299,6 @@ class Registration:
     """The new account, to sign in at once (open registration only)."""
 
 
-@transactional
 def register(
     email: str,
     name: str,
@@ -310,14 +310,26 @@ def register(
 ) -> Registration:
     """Self-registration under the ``REGISTRATION`` policy, limited per client.
 
-    * ``open``: the account is created and may be signed in at once;
-    * ``verified``: the account is created unconfirmed and a confirmation link is mailed; an
-      address that already has an account gets a "you already have an account" message
-      instead. Both answer the same and do the same work (the password is hashed either
-      way), so the page tells nobody whether the address has an account;
+    * ``verified`` (the default): the account is created unconfirmed and a confirmation link
+      is mailed; an address that already has an account gets a "you already have an account"
+      message with a reset link instead. Both answer the same, do the same work (the password
+      is hashed either way) and come after the same time (``ANSWER_SECONDS`` from the start,
+      as for a reset request), so the page tells nobody whether the address has an account;
+    * ``open``: the account is created and may be signed in at once, which means the page
+      says when an address already has an account;
     * ``invitation``: refused (administrators create accounts).
 
     ``ALLOWED_EMAIL_DOMAINS``, when set, limits the addresses people may register with."""
+    started = time.monotonic()
+    registration = _register(email, name, password, organisation, country, language, ip)
+    links.answer_after(started)
+    return registration
+
+
+@transactional
+def _register(
+    email: str, name: str, password: str, organisation: str, country: str, language: str | None, ip: str
+) -> Registration:
     config = current_app.config
     mode = config["REGISTRATION"]
     if mode == "invitation":
