@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ from ..models import Membership, User, utcnow
 from ..permissions import Actor, GroupRole, Role, may_assign
 from ..queries.accounts import active_admins_besides, email_taken, get_account
 from ..translatable import gettext
-from . import links, ratelimit
+from . import links, ratelimit, reminders
 from .audit import AuditAction, account_label, audit, printable
 from .credentials import end_sessions_in_transaction, hash_password
 
@@ -184,10 +185,12 @@ def update_account(
     country: str,
     language: str | None = None,
     time_zone: str | None = None,
+    subscriptions: Mapping[str, bool] | None = None,
 ) -> User:
     """Change a person's name, organisation, country, interface language and time zone (the
     fields they could give themselves: the person on their profile page, or an
-    administrator); ``language`` or ``time_zone`` None leaves it as it is, "" clears it."""
+    administrator); ``language`` or ``time_zone`` None leaves it as it is, "" clears it.
+    ``subscriptions`` (the person's own page): which kinds of reminder they want by email."""
     user = get_account(user_id)
     name, organisation, code = _profile(name, organisation, country)
     problem = time_zone_problem(time_zone)
@@ -205,6 +208,8 @@ def update_account(
     changed = [label for label, old, new in fields if old != new]
     user.name, user.organisation, user.country = name, organisation, code
     user.language, user.time_zone = new_language, new_zone
+    for kind, wanted in (subscriptions or {}).items():
+        reminders.set_subscribed(user.id, kind, wanted)
     if changed:
         audit(actor, AuditAction.ACCOUNT_UPDATE, account_label(user), fields=changed)
     return user
