@@ -89,9 +89,7 @@ def test_registering_a_known_address_answers_the_same_and_tells_its_owner(app, c
     assert "/password/forgot" in text_of(told) and "Known Person" in text_of(told)
 
 
-@pytest.mark.parametrize(
-    "app_overrides", [{"REGISTRATIONS_PER_CLIENT": 1000, "ANSWER_SECONDS": Config.ANSWER_SECONDS}]
-)
+@pytest.mark.parametrize("app_overrides", [{"REGISTRATIONS_PER_CLIENT": 1000, "ANSWER_SECONDS": Config.ANSWER_SECONDS}])
 def test_registration_answers_the_same_in_bytes_and_time_for_known_and_new_addresses(app, client, smtp, send_mail):
     """The default policy: a known and a new address get the same page (the CSRF token and
     the address typed aside), the same status, after the same time; the mail differs."""
