@@ -744,6 +744,8 @@ def test_demo_fills_the_database_once_and_prints_logins(runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == Role.LEARNER)) == 200
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Group)) == 6
     assert runner.invoke(args=["demo"]).exit_code == 1
+    unconfirmed = sa.select(sa.func.count()).select_from(User).where(User.email_verified_at.is_(None))
+    assert db.session.scalar(unconfirmed) == 0  # demo accounts open the course at once, whatever the policy
 
 
 def test_a_shared_learner_shows_a_trainer_nothing_of_the_other_group(client, auth, cohort):
