@@ -5,7 +5,6 @@ a person moves their account to a new address with their password and a link sen
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from training.extensions import db
 from training.models import AuditEvent, MailMessage, User, utcnow
 
 from ..factories import make_user
-from ..helpers import PASSWORD, Auth, csrf_from, get_csrf
+from ..helpers import PASSWORD, Auth, csrf_from, get_csrf, interleaved_medians
 from ..mailserver import html_of, link_in, path_of, text_of
 
 CHOSEN = "a long enough passphrase"
@@ -119,11 +118,9 @@ def test_registration_answers_the_same_in_bytes_and_time_for_known_and_new_addre
     [welcome] = smtp.inbox.to("new0@example.org")
     assert "/email/verify/" in text_of(welcome)
 
-    times: dict[str, list[float]] = {"known": [], "new": []}
-    for i in range(1, 21):  # interleaved, so a busy moment of the machine hits both alike
-        times["known"].append(answer(known[i])[2])
-        times["new"].append(answer(f"new{i}@example.org")[2])
-    medians = {k: statistics.median(v) for k, v in times.items()}
+    medians = interleaved_medians(
+        {"known": lambda i: answer(known[i])[2], "new": lambda i: answer(f"new{i}@example.org")[2]}, range(1, 21)
+    )
     ratio = medians["known"] / medians["new"]
     print(f"registration medians: {medians}, ratio {ratio:.2f}")
     assert 1 / 1.5 < ratio < 1.5, medians
