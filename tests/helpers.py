@@ -8,9 +8,10 @@ import atexit
 import os
 import re
 import shutil
+import statistics
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from html import unescape
@@ -389,3 +390,13 @@ def check_at_both_widths(page: Any, name: str) -> None:
         assert violations == [], f"{page.url} at {width}px: {violations}"
         shot(page, f"{name}-{width}")
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def interleaved_medians(kinds: dict[str, Callable[[int], float]], rounds: Iterable[int]) -> dict[str, float]:
+    """The median of each kind's timings (each call returns seconds), the kinds taking turns
+    in every round so that a busy moment of the machine hits them all alike."""
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for i in rounds:
+        for kind, timed in kinds.items():
+            times[kind].append(timed(i))
+    return {kind: statistics.median(values) for kind, values in times.items()}

@@ -81,6 +81,7 @@ class LiveSite:
                             "must_change_password": False,
                             "session_version": 1,
                             "created_at": datetime.now(UTC),
+                            "email_verified_at": datetime.now(UTC),  # as for accounts an administrator creates
                         }
                         for email in emails
                     ],

@@ -138,11 +138,12 @@ class Config:
     BASE_URL: str | None = None  # how people reach the platform: links in emails start with it
     # Who may create an account: "open" (anyone), "verified" (anyone, once they follow a link
     # sent to their address) or "invitation" (only administrators create accounts).
-    REGISTRATION = "open"
+    # "open" tells whoever tries whether an address already has an account; "verified" does not.
+    REGISTRATION = "verified"
     ALLOWED_EMAIL_DOMAINS: tuple[str, ...] = ()  # e.g. ("gov.xx",): subdomains included
     EMAIL_CHECK_DELIVERABILITY = False  # ask DNS whether an address's domain receives mail
     PASSWORD_RESET_LIFETIME = timedelta(hours=1)
-    RESET_ANSWER_SECONDS = 0.25  # a reset request is answered after this long, whoever asks
+    ANSWER_SECONDS = 0.25  # reset and registration requests are answered after this long, whoever asks
     INVITATION_LIFETIME = timedelta(days=7)
     EMAIL_LINK_LIFETIME = timedelta(hours=24)  # confirming an address
     # Requests that send mail or create accounts, counted in the database for every worker.
@@ -168,7 +169,7 @@ class TestConfig(Config):
     TESTING = True
     MAIL_SEND_AFTER_REQUEST = False  # tests send the outbox when they choose to
     BASE_URL = "http://localhost"  # the test client's address
-    RESET_ANSWER_SECONDS = 0.0  # the timing test sets the real value
+    ANSWER_SECONDS = 0.0  # the timing test sets the real value
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     ARGON2_PARALLELISM = 1

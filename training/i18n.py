@@ -105,6 +105,7 @@ def init_app(app: Flask) -> None:
         text_direction=text_direction,
         language_choices=language_choices,
         switch_url=switch_url,
+        time_zone_name=time_zone_name,
     )
     env.filters.update(
         date=format_moment,
@@ -368,14 +369,21 @@ def select_time_zone() -> str | None:
     return None
 
 
-def format_moment(moment: date | datetime | None, with_time: bool = False) -> str:
-    """A date (or date and time, with its time zone) written the way the language writes it,
-    in the reader's time zone (:func:`select_time_zone`)."""
+def format_moment(moment: date | datetime | None, with_time: bool = False, with_zone: bool = True) -> str:
+    """A date (or date and time, with its time zone unless ``with_zone`` is false: a table
+    names it once in its heading) written the way the language writes it, in the reader's
+    time zone (:func:`select_time_zone`)."""
     if moment is None:
         return "—"
     if with_time and isinstance(moment, datetime):
-        return babel_format_datetime(moment, "medium") + " " + str(get_timezone())
+        written = babel_format_datetime(moment, "medium")
+        return f"{written} {time_zone_name()}" if with_zone else written
     return babel_format_date(moment, "medium")
+
+
+def time_zone_name() -> str:
+    """The name of the reader's time zone (``Africa/Nairobi``, ``UTC``)."""
+    return str(get_timezone())
 
 
 def format_month(moment: date | None) -> str:

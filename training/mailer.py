@@ -44,6 +44,8 @@ class Outgoing:
     html: str
     language: str
     kind: str
+    unsubscribe: str | None = None
+    """The link that turns this kind of message off, for the ``List-Unsubscribe`` headers."""
 
 
 def build(outgoing: Outgoing, sender: str) -> EmailMessage:
@@ -57,6 +59,9 @@ def build(outgoing: Outgoing, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies, please
+    if outgoing.unsubscribe:  # RFC 2369 and RFC 8058: the mail program's own "unsubscribe" button
+        message["List-Unsubscribe"] = f"<{outgoing.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(outgoing.text)
     message.add_alternative(outgoing.html, subtype="html")
     message["Content-Language"] = outgoing.language  # after: making the parts moves Content-* headers

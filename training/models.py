@@ -228,6 +228,9 @@ class MailMessage(Base):
     subject: Mapped[str] = mapped_column(sa.String(300))
     text_body: Mapped[str] = mapped_column(sa.Text)
     html_body: Mapped[str] = mapped_column(sa.Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(sa.String(1000))
+    """A reminder's unsubscribe link, sent as its ``List-Unsubscribe`` header (RFC 8058);
+    None for account messages, which cannot be turned off."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

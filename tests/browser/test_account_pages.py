@@ -34,12 +34,18 @@ def test_a_learner_edits_their_profile(chromium, site):
         page.get_by_label("Organisation or ministry").fill("Ministry of Labour")
         page.get_by_label("Country").select_option("SN")
         page.get_by_label("Time zone").select_option("Africa/Dakar")
+        reminders = page.get_by_label("Email me reminders")
+        assert reminders.is_checked() and page.get_by_label("Email me a weekly digest of my groups").count() == 0
+        reminders.focus()
+        page.keyboard.press("Space")  # by keyboard
         page.get_by_role("button", name="Save your profile").click()
         page.wait_for_url("**/account")
         facts = page.locator("main").text_content()
         assert "Profile Person-Diallo" in facts and "Ministry of Labour" in facts
         assert "Senegal" in facts and "Africa/Dakar" in facts
         check_at_both_widths(page, "account-after-profile")
+        page.goto("/account/profile")
+        assert not page.get_by_label("Email me reminders").is_checked()  # kept
     finally:
         context.close()
     without_js = chromium.new_context(base_url=site.url, java_script_enabled=False)

@@ -10,6 +10,7 @@ import io
 import json
 import re
 import time
+from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
 
@@ -743,6 +744,8 @@ def test_demo_fills_the_database_once_and_prints_logins(runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == Role.LEARNER)) == 200
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Group)) == 6
     assert runner.invoke(args=["demo"]).exit_code == 1
+    unconfirmed = sa.select(sa.func.count()).select_from(User).where(User.email_verified_at.is_(None))
+    assert db.session.scalar(unconfirmed) == 0  # demo accounts open the course at once, whatever the policy
 
 
 def test_a_shared_learner_shows_a_trainer_nothing_of_the_other_group(client, auth, cohort):
@@ -756,3 +759,21 @@ def test_a_shared_learner_shows_a_trainer_nothing_of_the_other_group(client, aut
     assert {row[1]: row[4] for row in export[1:]}["dina@example.org"] == "North"
     assert "South" not in client.get("/admin/reports/completion").get_data(as_text=True)
     assert f"/admin/groups/{cohort.south.id}/completions/undo" not in page
+
+
+def test_audit_log_times_are_in_the_viewing_administrators_time_zone(client, auth, cohort):
+    record_export(Actor(cohort.admin.id, Role.ADMIN), "zoned export", {})
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.target == "zoned export"))
+    event.at = datetime(2026, 12, 1, 10, 5, 0, tzinfo=UTC)
+    db.session.get(User, cohort.admin.id).time_zone = "Africa/Nairobi"  # UTC+3, no summer time
+    db.session.commit()
+    auth.login(cohort.admin.email)
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert ">When (Africa/Nairobi)</th>" in page
+    assert '<time datetime="2026-12-01T10:05:00Z">Dec 1, 2026, 1:05:00\u202fPM</time>' in page
+
+    fresh()
+    db.session.get(User, cohort.admin.id).time_zone = None
+    db.session.commit()
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert ">When (UTC)</th>" in page and ">Dec 1, 2026, 10:05:00\u202fAM</time>" in page

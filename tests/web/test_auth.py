@@ -35,6 +35,7 @@ def register(client, **fields):
     return client.post("/register", data=data)
 
 
+@pytest.mark.parametrize("app_overrides", [{"REGISTRATION": "open"}])
 def test_register_creates_a_learner_with_an_argon2id_hash(client):
     response = register(client)
     assert response.status_code == 302
@@ -79,6 +80,7 @@ def variants_of(draw: st.DrawFn, email: str) -> str:
     return draw(padding) + "".join(characters) + draw(padding)
 
 
+@pytest.mark.parametrize("app_overrides", [{"REGISTRATION": "open"}])
 def test_email_variants_cannot_create_a_second_account(app):
     make_user(email="amina@example.org")
 
@@ -329,6 +331,7 @@ def test_recovery_codes_are_stored_hashed_and_work_once(app, client, auth):
     assert second_step(codes[4]) == 302
 
 
+@pytest.mark.parametrize("app_overrides", [{"REGISTRATION": "open"}])
 def test_no_secret_reaches_the_logs(app, client, auth, login_as, caplog):
     """Passwords, temporary passwords, two-step codes, session cookies and form tokens are
     never written to any log, whatever the outcome."""

@@ -83,6 +83,7 @@ def test_a_signed_in_choice_is_kept_on_the_account_and_wins_over_the_browser(app
     assert html_lang(page) == ("fr", "ltr") and "Ma progression" in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("app_overrides", [{"REGISTRATION": "open"}])
 def test_registration_sets_the_language_and_the_account_page_changes_it(client):
     token = get_csrf(client, "/register?lang=es")
     registered = client.post(

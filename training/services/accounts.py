@@ -10,6 +10,8 @@ and the web call the same code.
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -34,7 +36,7 @@ from ..models import Membership, User, utcnow
 from ..permissions import Actor, GroupRole, Role, may_assign
 from ..queries.accounts import active_admins_besides, email_taken, get_account
 from ..translatable import gettext
-from . import links, ratelimit
+from . import links, ratelimit, reminders
 from .audit import AuditAction, account_label, audit, printable
 from .credentials import end_sessions_in_transaction, hash_password
 
@@ -183,10 +185,12 @@ def update_account(
     country: str,
     language: str | None = None,
     time_zone: str | None = None,
+    subscriptions: Mapping[str, bool] | None = None,
 ) -> User:
     """Change a person's name, organisation, country, interface language and time zone (the
     fields they could give themselves: the person on their profile page, or an
-    administrator); ``language`` or ``time_zone`` None leaves it as it is, "" clears it."""
+    administrator); ``language`` or ``time_zone`` None leaves it as it is, "" clears it.
+    ``subscriptions`` (the person's own page): which kinds of reminder they want by email."""
     user = get_account(user_id)
     name, organisation, code = _profile(name, organisation, country)
     problem = time_zone_problem(time_zone)
@@ -204,6 +208,8 @@ def update_account(
     changed = [label for label, old, new in fields if old != new]
     user.name, user.organisation, user.country = name, organisation, code
     user.language, user.time_zone = new_language, new_zone
+    for kind, wanted in (subscriptions or {}).items():
+        reminders.set_subscribed(user.id, kind, wanted)
     if changed:
         audit(actor, AuditAction.ACCOUNT_UPDATE, account_label(user), fields=changed)
     return user
@@ -298,7 +304,6 @@ class Registration:
     """The new account, to sign in at once (open registration only)."""
 
 
-@transactional
 def register(
     email: str,
     name: str,
@@ -310,14 +315,26 @@ def register(
 ) -> Registration:
     """Self-registration under the ``REGISTRATION`` policy, limited per client.
 
-    * ``open``: the account is created and may be signed in at once;
-    * ``verified``: the account is created unconfirmed and a confirmation link is mailed; an
-      address that already has an account gets a "you already have an account" message
-      instead. Both answer the same and do the same work (the password is hashed either
-      way), so the page tells nobody whether the address has an account;
+    * ``verified`` (the default): the account is created unconfirmed and a confirmation link
+      is mailed; an address that already has an account gets a "you already have an account"
+      message with a reset link instead. Both answer the same, do the same work (the password
+      is hashed either way) and come after the same time (``ANSWER_SECONDS`` from the start,
+      as for a reset request), so the page tells nobody whether the address has an account;
+    * ``open``: the account is created and may be signed in at once, which means the page
+      says when an address already has an account;
     * ``invitation``: refused (administrators create accounts).
 
     ``ALLOWED_EMAIL_DOMAINS``, when set, limits the addresses people may register with."""
+    started = time.monotonic()
+    registration = _register(email, name, password, organisation, country, language, ip)
+    links.answer_after(started)
+    return registration
+
+
+@transactional
+def _register(
+    email: str, name: str, password: str, organisation: str, country: str, language: str | None, ip: str
+) -> Registration:
     config = current_app.config
     mode = config["REGISTRATION"]
     if mode == "invitation":

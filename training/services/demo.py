@@ -185,6 +185,7 @@ def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026, now:
             password_hash=password_hash,
             totp_secret=secret,
             created_at=start - timedelta(days=30),
+            email_verified_at=start - timedelta(days=30),
         )
         db.session.add(user)
         logins.append(DemoLogin(role.value, email, name, secret))
@@ -217,6 +218,7 @@ def create_demo_data(catalogue: Catalogue, password: str, seed: int = 2026, now:
             password_hash=password_hash,
             created_at=start + timedelta(days=rng.uniform(0, DAYS - 10), hours=rng.uniform(7, 18)),
         )
+        user.email_verified_at = user.created_at  # demo accounts need no confirming
         learners.append(user)
     db.session.add_all(learners)
     db.session.flush()

@@ -60,13 +60,20 @@ def _actor(user: User, ip: str) -> Actor:
 def request_password_reset(email: str, ip: str) -> Outcome:
     """Mail a reset link to the account with this address, if there is an active one and
     the address was not asked about too often; otherwise send nothing. Either way the answer
-    comes after the same time, ``RESET_ANSWER_SECONDS`` from the start: writing a link and a
+    comes after the same time, ``ANSWER_SECONDS`` from the start: writing a link and a
     message costs a few milliseconds more than writing nothing, which a patient client could
     otherwise measure to learn who has an account."""
     started = time.monotonic()
     outcome = _request_password_reset(email, ip)
-    time.sleep(max(0.0, float(current_app.config["RESET_ANSWER_SECONDS"]) - (time.monotonic() - started)))
+    answer_after(started)
     return outcome
+
+
+def answer_after(started: float) -> None:
+    """Wait until ``ANSWER_SECONDS`` have passed since ``started`` (a ``time.monotonic()``),
+    so that requests which must not tell whether an address has an account (a reset, a
+    registration) all answer after the same time, whatever work they did."""
+    time.sleep(max(0.0, float(current_app.config["ANSWER_SECONDS"]) - (time.monotonic() - started)))
 
 
 @transactional

@@ -84,9 +84,20 @@ def render(kind: str, language: str, **context: Any) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def queue(kind: str, to: str, language: str | None, user_id: int | None = None, **context: Any) -> MailMessage:
-    """Add a message to the write transaction already open (call from a service function)."""
+def queue(
+    kind: str,
+    to: str,
+    language: str | None,
+    user_id: int | None = None,
+    unsubscribe_url: str | None = None,
+    **context: Any,
+) -> MailMessage:
+    """Add a message to the write transaction already open (call from a service function).
+    ``unsubscribe_url``, for a message a person may turn off, is also given to the templates
+    as ``unsubscribe_link`` and sent in the ``List-Unsubscribe`` headers."""
     language = message_language(language)
+    if unsubscribe_url is not None:
+        context["unsubscribe_link"] = unsubscribe_url
     subject, text, html = render(kind, language, **context)
     message = MailMessage(
         kind=kind,
@@ -96,6 +107,7 @@ def queue(kind: str, to: str, language: str | None, user_id: int | None = None, 
         subject=subject,
         text_body=text,
         html_body=html,
+        unsubscribe_url=unsubscribe_url,
         next_attempt_at=utcnow(),
     )
     db.session.add(message)
@@ -152,13 +164,18 @@ def claim(limit: int = BATCH, now: datetime | None = None) -> list[Claimed]:
             MailMessage.html_body,
             MailMessage.language,
             MailMessage.kind,
+            MailMessage.unsubscribe_url,
         )
         .execution_options(synchronize_session=False)
     ).all()
     return sorted(
         (
             Claimed(
-                r.id, r.attempts, mailer.Outgoing(r.to_address, r.subject, r.text_body, r.html_body, r.language, r.kind)
+                r.id,
+                r.attempts,
+                mailer.Outgoing(
+                    r.to_address, r.subject, r.text_body, r.html_body, r.language, r.kind, r.unsubscribe_url
+                ),
             )
             for r in rows
         ),
@@ -168,11 +185,14 @@ def claim(limit: int = BATCH, now: datetime | None = None) -> list[Claimed]:
 
 @transactional
 def record_sent(message_id: int, now: datetime | None = None) -> None:
-    """Sent: the bodies are blanked (their links are secrets), the rest kept for the record."""
+    """Sent: the bodies and the unsubscribe link are blanked (their links are secrets), the
+    rest kept for the record."""
     db.session.execute(
         sa.update(MailMessage)
         .where(MailMessage.id == message_id)
-        .values(sent_at=now or utcnow(), claimed_until=None, text_body="", html_body="", last_error="")
+        .values(
+            sent_at=now or utcnow(), claimed_until=None, text_body="", html_body="", unsubscribe_url=None, last_error=""
+        )
     )
 
 

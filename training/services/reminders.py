@@ -10,8 +10,10 @@ it again changes nothing more.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -48,9 +50,28 @@ def read_unsubscribe_token(token: str) -> tuple[User, str] | None:
 
 @transactional
 def unsubscribe(user_id: int, kind: str) -> None:
-    db.session.execute(
-        insert(Unsubscribe).values(user_id=user_id, kind=kind, created_at=utcnow()).on_conflict_do_nothing()
-    )
+    set_subscribed(user_id, kind, False)
+
+
+def set_subscribed(user_id: int, kind: str, wanted: bool) -> None:
+    """Inside a write: whether the person receives this kind of reminder (the profile page's
+    checkbox turns it back on)."""
+    if wanted:
+        db.session.execute(sa.delete(Unsubscribe).where(Unsubscribe.user_id == user_id, Unsubscribe.kind == kind))
+    else:
+        db.session.execute(
+            insert(Unsubscribe).values(user_id=user_id, kind=kind, created_at=utcnow()).on_conflict_do_nothing()
+        )
+
+
+ONE_CLICK = {"List-Unsubscribe": "One-Click"}
+"""The body a mail program posts to the unsubscribe link (RFC 8058)."""
+
+
+def is_one_click(form: Mapping[str, str]) -> bool:
+    """Whether a posted form is exactly RFC 8058's one-click body, which mail programs send
+    without a CSRF token: the signed token in the link is its authentication."""
+    return dict(form) == ONE_CLICK
 
 
 @transactional
@@ -70,5 +91,5 @@ def record_and_queue(
         return False  # unsubscribed since the list was read: recorded, not sent
     unsubscribe_link = mail.link("account.unsubscribe", token=unsubscribe_token(user_id, unsubscribe_kind))
     course_link = mail.link("learn.course_map") if message != "reminder_digest" else mail.link("admin.groups")
-    mail.queue(message, email, language, user_id, unsubscribe_link=unsubscribe_link, course_link=course_link, **context)
+    mail.queue(message, email, language, user_id, unsubscribe_url=unsubscribe_link, course_link=course_link, **context)
     return True

@@ -17,9 +17,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, logout_user
 
 from .. import i18n
+from ..extensions import csrf
 from ..i18n import gettext
 from ..models import User
-from ..permissions import Actor
+from ..permissions import Actor, Role
 from ..queries import limits
 from ..queries.mail import is_unsubscribed
 from ..queries.personal import personal_data
@@ -201,7 +202,14 @@ def verify_pending():
 @access(SIGNED_IN)
 def profile():
     user = current_user
-    form = ProfileForm(obj=user, language=user.language or i18n.current_language(), time_zone=user.time_zone or "")
+    form = ProfileForm(
+        obj=user,
+        language=user.language or i18n.current_language(),
+        time_zone=user.time_zone or "",
+        reminders=not is_unsubscribed(user.id, "reminder"),
+        digest=not is_unsubscribed(user.id, "digest"),
+        staff=user.role != Role.LEARNER,
+    )
     if form.validate_on_submit():
         try:
             accounts.update_account(
@@ -212,6 +220,7 @@ def profile():
                 form.country.data or "",
                 form.language.data,
                 form.time_zone.data or "",
+                subscriptions=form.subscriptions(),
             )
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
@@ -244,17 +253,24 @@ def my_data():
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @access(PUBLIC)
+@csrf.exempt  # checked below, for every body but RFC 8058's one-click one
 def unsubscribe(token: str):
-    """The link at the foot of every reminder: no sign-in (the signed token names the person
-    and the kind). GET only shows the button, so a mail scanner fetching the link changes
-    nothing; the POST carries the form's CSRF token like every form (the GET set the cookie)."""
+    """The link at the foot of every reminder and in its ``List-Unsubscribe`` header: no
+    sign-in (the signed token names the person and the kind). GET only shows the button, so
+    a mail scanner fetching the link changes nothing; the button's POST carries the form's
+    CSRF token like every form (the GET set the cookie). A mail program's one-click POST
+    (body ``List-Unsubscribe=One-Click``, RFC 8058) comes with no cookie and no CSRF token:
+    the signed token is its authentication, and that body can do nothing but unsubscribe."""
+    one_click = request.method == "POST" and reminders.is_one_click(request.form)
+    if request.method == "POST" and not one_click:
+        csrf.protect()
     found = reminders.read_unsubscribe_token(token)
     if found is None:
         return render_template("account/unsubscribe.html", invalid=True), 400
     user, kind = found
     form = ActionForm()
     done = is_unsubscribed(user.id, kind)
-    if not done and form.validate_on_submit():
+    if not done and (one_click or form.validate_on_submit()):
         reminders.unsubscribe(user.id, kind)
         done = True
     return render_template("account/unsubscribe.html", invalid=False, kind=kind, email=user.email, done=done, form=form)

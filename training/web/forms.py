@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from .. import i18n
@@ -175,7 +184,27 @@ class ProfileForm(ProfileFields):
         validators=[Optional()],
         description=_l("Dates and times are shown in it, for example Africa/Nairobi."),
     )
+    reminders = BooleanField(
+        _l("Email me reminders"),
+        description=_l("A nudge when you have not studied for a while, and before your group ends."),
+    )
+    digest = BooleanField(
+        _l("Email me a weekly digest of my groups"),
+        description=_l("For trainers: who completed and who is behind."),
+    )
     submit = SubmitField(_l("Save your profile"))
+
+    def __init__(self, *args, staff: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not staff:  # learners get no digest: no box, and nothing changes it
+            del self.digest
+
+    def subscriptions(self) -> dict[str, bool]:
+        """The kinds of reminder the person wants (``reminder``, ``digest``), as ticked."""
+        wanted = {"reminder": bool(self.reminders.data)}
+        if "digest" in self:
+            wanted["digest"] = bool(self.digest.data)
+        return wanted
 
 
 class ActionForm(FlaskForm):
