@@ -175,6 +175,24 @@ class CourseSpec:
     """Every file's text, as read once by the loader."""
 
 
+def refuse_unknown_fields(
+    meta: Meta, keys: tuple[str, ...], path: Path, errors: list[ContentError], where: str = ""
+) -> set[str]:
+    """Refuse a field the platform does not read (a typo such as ``shuffel``), which would
+    otherwise be ignored without a word; the same rule for source files and translations.
+
+    Returns the known fields the unknown ones were close to, so that a check can leave out
+    "'duration' is required" when the author wrote 'duraton'."""
+    misspelt: set[str] = set()
+    for key in map(str, meta):
+        if key not in keys:
+            errors.append(
+                ContentError(path, meta.line_of(key), f"{where}unknown field {key!r}{did_you_mean(key, keys)}")
+            )
+            misspelt.update(close_matches(key, keys))
+    return misspelt
+
+
 class _Fields:
     """Typed access to one front-matter mapping, recording a located error per bad field."""
 
@@ -191,12 +209,7 @@ class _Fields:
         self.errors.append(ContentError(self.path, line, f"{self.where}{message}", cascade=cascade))
 
     def known(self, keys: tuple[str, ...]) -> None:
-        """Refuse a field the platform does not read (a typo such as ``shuffel``), which would
-        otherwise be ignored without a word."""
-        for key in map(str, self.meta):
-            if key not in keys:
-                self.error(key, f"unknown field {key!r}{did_you_mean(key, keys)}")
-                self.misspelt.update(close_matches(key, keys))
+        self.misspelt |= refuse_unknown_fields(self.meta, keys, self.path, self.errors, self.where)
 
     def text(self, key: str, required: bool = True, default: str = "") -> str:
         value = self.meta.get(key)
