@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -25,6 +25,8 @@ MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 MAX_BYTES = 1_000_000
 """Learners read on phones over slow links: a lesson image over 1 MB is refused (resize it)."""
 URL_PREFIX = "/course-images/"
+OPAQUE_FOLDER = "quiz"
+"""Quiz images are served under this folder by their bytes' hash alone (see :meth:`CourseImage.opaque`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,12 @@ class CourseImage:
     @property
     def url(self) -> str:
         return URL_PREFIX + self.name
+
+    def opaque(self) -> CourseImage:
+        """The same image under a name made of its bytes alone (``quiz/<hash>.png``): in a quiz
+        option, a file name such as ``right-answer.png`` would tell which option is right."""
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:20]
+        return replace(self, name=f"{OPAQUE_FOLDER}/{digest}{self.path.suffix.lower()}")
 
 
 def image_problem_for_src(src: str) -> str | None:
