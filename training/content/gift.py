@@ -111,10 +111,10 @@ def quiz_to_gift(raw: RawQuiz) -> str:
         f"$CATEGORY: $course$/top/{title.replace('/', '//')}",
         "",
     ]
-    for question in raw.questions:
+    for original in raw.questions:
+        question = _images_as_alt_text(original)
         if question.type is None:
             continue
-        question = _images_as_alt_text(question)
         kind = QUESTION_TYPES[question.type]
         try:
             body = kind.to_gift(question)
