@@ -28,7 +28,7 @@ from typing import Any
 from .blocks import RawBlock, split_blocks
 from .errors import ContentError
 from .figures import missing_figures
-from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
+from .frontmatter import FrontMatterError, Meta, load_yaml, refuse_unknown_fields, split_front_matter
 from .loader import RawCourse, RawDocument, RawTranslation
 from .model import BlockKind, KeyTerm
 from .questions import QUESTION_TYPES
@@ -54,7 +54,6 @@ from .validate import (
     UnitText,
     markdown_checks,
     placeholders,
-    refuse_unknown_fields,
 )
 
 MIN_UNTRANSLATED_WORDS = 5

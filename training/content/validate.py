@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .blocks import RawBlock, split_blocks
-from .errors import ContentError, close_matches, did_you_mean, relative_to_course
-from .frontmatter import Meta
+from .errors import ContentError, did_you_mean, relative_to_course
+from .frontmatter import Meta, refuse_unknown_fields
 from .languages import known_language
 from .loader import RawCourse, RawDocument, RawGuide, Sources
 from .model import BlockKind, KeyTerm, StepKind, WorkshopDefaults
@@ -173,24 +173,6 @@ class CourseSpec:
     guide: GuideSpec | None
     sources: Sources
     """Every file's text, as read once by the loader."""
-
-
-def refuse_unknown_fields(
-    meta: Meta, keys: tuple[str, ...], path: Path, errors: list[ContentError], where: str = ""
-) -> set[str]:
-    """Refuse a field the platform does not read (a typo such as ``shuffel``), which would
-    otherwise be ignored without a word; the same rule for source files and translations.
-
-    Returns the known fields the unknown ones were close to, so that a check can leave out
-    "'duration' is required" when the author wrote 'duraton'."""
-    misspelt: set[str] = set()
-    for key in map(str, meta):
-        if key not in keys:
-            errors.append(
-                ContentError(path, meta.line_of(key), f"{where}unknown field {key!r}{did_you_mean(key, keys)}")
-            )
-            misspelt.update(close_matches(key, keys))
-    return misspelt
 
 
 class _Fields:
