@@ -55,10 +55,8 @@ def test_server_refuses_to_start_on_invalid_content(tmp_path: Path, capsys: pyte
     assert "unit 'beta' has no quiz" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("mode", [[], ["--dev"]], ids=["production", "dev"])
-def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceback(tmp_path: Path, mode: list[str]):
-    """What `content check` prints, root cause first, from the real command in its own process;
-    nothing listens."""
+def _broken_course_env(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A course whose lesson has a YAML mistake, and the environment of a production server."""
     course = tmp_path / "course"
     shutil.copytree(MINIMAL, course)
     lesson = course / "modules" / "01-alpha" / "02-second-steps.md"
@@ -66,11 +64,20 @@ def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceb
     env = {
         **os.environ,
         "TRAINING_CONTENT_DIR": str(course),
-        "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'broken.db'}",
         "TRAINING_SECRET_KEY": "serve-test-secret-key-long-enough-0123456789",
         "TRAINING_ENV_NAME": "production",
         "TRAINING_ALLOW_SQLITE": "1",
     }
+    return lesson, env
+
+
+@pytest.mark.parametrize("mode", [[], ["--dev"]], ids=["production", "dev"])
+def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceback(tmp_path: Path, mode: list[str]):
+    """What `content check` prints, root cause first, from the real command in its own process;
+    nothing listens."""
+    lesson, env = _broken_course_env(tmp_path)
+    course = lesson.parents[2]
     port = str(free_port())
     served = subprocess.run(
         [TRAINING, "serve", "--port", port, *mode], env=env, capture_output=True, text=True, timeout=120
@@ -87,23 +94,6 @@ def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceb
     assert checked.stderr.splitlines() == [problem, "1 problem(s) found."]
     assert served.stderr.splitlines()[:2] == checked.stderr.splitlines()
     assert "Traceback" not in served.stderr + served.stdout
-
-
-def _broken_course_env(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A course whose lesson has a YAML mistake, and the environment of a production server."""
-    course = tmp_path / "course"
-    shutil.copytree(MINIMAL, course)
-    lesson = course / "modules" / "01-alpha" / "02-second-steps.md"
-    lesson.write_text(lesson.read_text().replace("order: 2", "order: [2"))
-    env = {
-        **os.environ,
-        "TRAINING_CONTENT_DIR": str(course),
-        "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'broken.db'}",
-        "TRAINING_SECRET_KEY": "serve-test-secret-key-long-enough-0123456789",
-        "TRAINING_ENV_NAME": "production",
-        "TRAINING_ALLOW_SQLITE": "1",
-    }
-    return lesson, env
 
 
 _BIN = Path(TRAINING).parent
