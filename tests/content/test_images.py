@@ -178,3 +178,30 @@ def test_a_quiz_image_is_checked_as_a_lesson_image_is(course: Path, tmp_path: Pa
     number = quiz.read_text().split("\n").index(line) + 1
     problems = [str(e) for e in check(broken)]
     assert any(f"quizzes/alpha.md:{number}: " in p and message in p for p in problems), problems
+
+
+def test_a_translated_quiz_shows_its_own_images(tmp_path: Path):
+    """A translation names its images relative to its own file, with alt text in its language."""
+    import shutil
+
+    from ..conftest import TRANSLATED
+
+    course = tmp_path / "course"
+    shutil.copytree(TRANSLATED, course)
+    (course / "quizzes" / "images").mkdir()
+    shutil.copy(
+        FIXTURES / "content" / "rendering" / "quizzes" / "images" / "right-answer.png", course / "quizzes" / "images"
+    )
+    quiz = course / "quizzes" / "alpha.fr.md"
+    quiz.write_text(
+        quiz.read_text().replace(
+            "- [x] Alpha {#alpha}", "- [x] ![Un graphique en barres](images/right-answer.png) Alpha {#alpha}", 1
+        )
+    )
+    option = build_catalogue(course).in_language("fr").quizzes["alpha-quiz"].questions[0].options[0]
+    assert re.fullmatch(
+        r'<img alt="Un graphique en barres" decoding="async" height="360" loading="lazy" '
+        r'src="/course-images/quiz/[0-9a-f]{20}\.png" width="600"> Alpha',
+        option.html,
+    )
+    assert option.text == "Un graphique en barres Alpha"
