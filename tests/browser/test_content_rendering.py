@@ -125,6 +125,10 @@ def test_a_quiz_shows_the_images_of_its_question_and_options(page, site):
     for image in (right, wrong):
         assert re.fullmatch(r"/course-images/quiz/[0-9a-f]{20}\.(png|svg)", image.get_attribute("src") or "")
     assert "right-answer" not in page.content()
+    matching = page.get_by_role("group", name="Question 5")
+    _loaded(page, matching.get_by_role("img", name="A capital letter A carved in stone"))
+    # A drop-down shows words only: a picture on the right side is named by its alt text.
+    assert "The number one on a sign First" in matching.locator("select").first.locator("option").all_inner_texts()
     check_at_both_widths(page, "quiz-images-take")
     page.set_viewport_size({"width": 390, "height": 900})
     box = right.bounding_box()

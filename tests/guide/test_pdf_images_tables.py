@@ -43,16 +43,17 @@ def raster_images(path: Path) -> list[tuple[int, int, str]]:
 
 def test_the_lesson_images_are_printed_at_their_size(pdfs):
     assert raster_images(pdfs["handout"]) == [(400, 300, "jpeg"), (600, 360, "image")]
-    # The guide prints the lessons and the quiz with its key: the prompt's photograph and the
-    # right option's chart once more.
-    assert raster_images(pdfs["guide"]) == [(400, 300, "jpeg")] * 2 + [(600, 360, "image")] * 2
+    # The guide prints the lessons and the quiz with its key: the prompt's photograph, the
+    # right option's chart and the matching item's picture (the same file) as well.
+    assert raster_images(pdfs["guide"]) == [(400, 300, "jpeg")] * 2 + [(600, 360, "image")] * 3
 
 
 @pytest.mark.parametrize("document", ["quiz-sheet", "quiz-key"])
 def test_the_paper_quiz_prints_the_images_of_its_question_and_options(pdfs, document: str):
-    """The question's photograph and the option's chart are raster images on the page; the
-    other option's drawing (SVG) is printed as vector graphics, which pdfimages does not list."""
-    assert raster_images(pdfs[document]) == [(400, 300, "jpeg"), (600, 360, "image")]
+    """The question's photograph, the option's chart and a matching item's picture are raster
+    images on the page; the drawings (SVG, an option and a matching answer) are printed as
+    vector graphics, which pdfimages does not list."""
+    assert raster_images(pdfs[document]) == [(400, 300, "jpeg"), (600, 360, "image"), (600, 360, "image")]
     text = " ".join(pdf_text(pdfs[document]).split())
     assert "Which comes first?" in text and "Alpha" in text and "Beta" in text
 

@@ -292,6 +292,15 @@ def images_as_alt_text(text: str) -> str:
     return _MARKDOWN_IMAGE.sub(lambda found: found.group(1), text)
 
 
+_IMG_TAG = re.compile(r'<img\b[^>]*?\balt="([^"]*)"[^>]*>')
+
+
+def images_as_alt_html(rendered_html: str) -> str:
+    """Rendered HTML with each ``<img>`` replaced by its alt text (still escaped), for places
+    that can only show words, such as the choices of a drop-down."""
+    return _IMG_TAG.sub(lambda found: found.group(1), rendered_html)
+
+
 def word_count(rendered_html: str) -> int:
     """Words a reader sees (tags removed), counted like ``wc -w``."""
     return len(html.unescape(_TAG.sub(" ", rendered_html)).split())
