@@ -160,7 +160,7 @@ def test_a_quiz_shows_images_in_its_questions_and_options_under_names_that_give_
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("- [ ] ![](../modules/01-alpha/images/arrivals.png) Gamma {#gamma}", "has no alt text"),
+        ("- [ ] ![](images/right-answer.png) Gamma {#gamma}", "has no alt text"),
         ("- [ ] ![A chart](images/missing.png) Gamma {#gamma}", "'images/missing.png': no such file"),
         ("- [ ] ![A chart](../../outside.png) Gamma {#gamma}", "is outside the course folder"),
     ],

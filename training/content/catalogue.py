@@ -154,7 +154,7 @@ class _Images:
     def __init__(self, spec: CourseSpec, errors: list[ContentError]):
         self.spec, self.errors = spec, errors
         self.found: dict[str, CourseImage] = {}
-        self.reported: set[tuple[Path, str, str]] = set()
+        self.reported: set[tuple[Path, str, str, str]] = set()
         self.opaque: dict[Path, CourseImage] = {}
 
     def __call__(self, source: Path, src: str, alt: str) -> dict[str, str] | None:
@@ -168,21 +168,26 @@ class _Images:
     def _resolve(self, source: Path, src: str, alt: str, *, opaque: bool) -> dict[str, str] | None:
         loaded = load_image(self.spec.content_dir, source, src)
         if isinstance(loaded, str):
-            self._refuse(source, src, loaded)
+            self._refuse(source, src, alt, loaded)
             return None
         if not alt.strip():
-            self._refuse(source, src, f"image {src!r} has no alt text: say what it shows in ![...]({src})")
+            self._refuse(source, src, alt, f"image {src!r} has no alt text: say what it shows in ![...]({src})")
             return None
         if opaque:
             loaded = self.opaque.setdefault(loaded.path, loaded.opaque())
         self.found[loaded.name] = loaded
         return {"src": loaded.url, "width": str(loaded.width), "height": str(loaded.height)}
 
-    def _refuse(self, source: Path, src: str, message: str) -> None:
-        if (source, src, message) not in self.reported:
-            self.reported.add((source, src, message))
+    def _refuse(self, source: Path, src: str, alt: str, message: str) -> None:
+        """Reported at the line that names the image with this alt text (a file may show one
+        picture several times), else at the first line that names it."""
+        if (source, src, alt, message) not in self.reported:
+            self.reported.add((source, src, alt, message))
             lines = self.spec.sources.get(source, "").split("\n")
-            line = next((n for n, text in enumerate(lines, start=1) if f"]({src}" in text), 1)
+            line = next(
+                (n for n, text in enumerate(lines, start=1) if f"![{alt}]({src}" in text),
+                next((n for n, text in enumerate(lines, start=1) if f"]({src}" in text), 1),
+            )
             self.errors.append(ContentError(source, line, message))
 
 
