@@ -1,12 +1,13 @@
-"""Images a lesson shows: files in the course folder, checked, sized and fingerprinted.
+"""Images a lesson or a quiz shows: files in the course folder, checked, sized and fingerprinted.
 
 A lesson writes ``![A map of the regions](images/regions.png)``; the path is relative to the
-lesson file and must stay inside the course folder. The check refuses, each with the line to
+lesson (or quiz) file and must stay inside the course folder. The check refuses, each with the line to
 fix: an image without alt text, a file that is missing, outside the course, of another type
 than PNG, JPEG or SVG, heavier than :data:`MAX_BYTES`, whose size cannot be read, and an SVG
 that could run or fetch anything (see :func:`svg_problem`). A valid image is served at
 ``/course-images/<path>.<hash>.<ext>``: the hash changes with its bytes, so browsers keep it for
-a year; its width and height go into the page so nothing jumps while it loads.
+a year; its width and height go into the page so nothing jumps while it loads. A quiz's
+images are served by their hash alone (:meth:`CourseImage.opaque`).
 """
 
 from __future__ import annotations
