@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from training.cli import cli
-from training.content import ContentInvalid
 from training.extensions import db
 from training.models import User
 
@@ -43,20 +42,21 @@ def test_content_check_prints_every_problem_with_its_location(tmp_path: Path):
     assert "2 problem(s) found." in result.output
 
 
-def test_server_refuses_to_start_on_invalid_content(tmp_path: Path):
+def test_server_refuses_to_start_on_invalid_content(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     from training import create_app
+    from training.course import CONTENT_INVALID_EXIT
 
     course = tmp_path / "course"
     shutil.copytree(MINIMAL, course)
     (course / "quizzes" / "beta.md").unlink()
-    with pytest.raises(ContentInvalid, match="unit 'beta' has no quiz"):
+    with pytest.raises(SystemExit) as refused:
         create_app(make_config(tmp_path, CONTENT_DIR=str(course)))
+    assert refused.value.code == CONTENT_INVALID_EXIT != 0
+    assert "unit 'beta' has no quiz" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("mode", [[], ["--dev"]], ids=["production", "dev"])
-def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceback(tmp_path: Path, mode: list[str]):
-    """What `content check` prints, root cause first, from the real command in its own process;
-    nothing listens."""
+def _broken_course_env(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A course whose lesson has a YAML mistake, and the environment of a production server."""
     course = tmp_path / "course"
     shutil.copytree(MINIMAL, course)
     lesson = course / "modules" / "01-alpha" / "02-second-steps.md"
@@ -64,11 +64,20 @@ def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceb
     env = {
         **os.environ,
         "TRAINING_CONTENT_DIR": str(course),
-        "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "TRAINING_DATABASE_URL": f"sqlite:///{tmp_path / 'broken.db'}",
         "TRAINING_SECRET_KEY": "serve-test-secret-key-long-enough-0123456789",
         "TRAINING_ENV_NAME": "production",
         "TRAINING_ALLOW_SQLITE": "1",
     }
+    return lesson, env
+
+
+@pytest.mark.parametrize("mode", [[], ["--dev"]], ids=["production", "dev"])
+def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceback(tmp_path: Path, mode: list[str]):
+    """What `content check` prints, root cause first, from the real command in its own process;
+    nothing listens."""
+    lesson, env = _broken_course_env(tmp_path)
+    course = lesson.parents[2]
     port = str(free_port())
     served = subprocess.run(
         [TRAINING, "serve", "--port", port, *mode], env=env, capture_output=True, text=True, timeout=120
@@ -80,11 +89,58 @@ def test_serve_on_invalid_content_prints_the_problems_and_exits_without_a_traceb
         text=True,
         timeout=120,
     )
-    assert (served.returncode, checked.returncode) == (1, 1)
+    assert (served.returncode, checked.returncode) == (4, 1)
     problem = f"{lesson}:4: YAML: a list '[...]' or mapping '{{...}}' is not closed, or holds a ':' outside quotes"
     assert checked.stderr.splitlines() == [problem, "1 problem(s) found."]
     assert served.stderr.splitlines()[:2] == checked.stderr.splitlines()
     assert "Traceback" not in served.stderr + served.stdout
+
+
+_BIN = Path(TRAINING).parent
+_ENTRY_POINTS = {
+    "training-command": [TRAINING, "users", "--help"],
+    "training-db": [TRAINING, "db", "current"],
+    "flask-command": [str(_BIN / "flask"), "--app", "training", "routes"],
+    "flask-help": [str(_BIN / "flask"), "--app", "training", "--help"],
+    "flask-run": [str(_BIN / "flask"), "--app", "training", "run", "--port", "{port}"],
+    "gunicorn-factory": [
+        str(_BIN / "gunicorn"),
+        "--workers",
+        "1",
+        "--no-control-socket",
+        "--bind",
+        "127.0.0.1:{port}",
+        "training:create_app()",
+    ],
+    "gunicorn-preload": [
+        str(_BIN / "gunicorn"),
+        "--preload",
+        "--no-control-socket",
+        "--bind",
+        "127.0.0.1:{port}",
+        "training:create_app()",
+    ],
+}
+
+
+@pytest.mark.parametrize("entry", list(_ENTRY_POINTS))
+def test_every_entry_point_on_invalid_content_prints_the_problems_and_exits_without_a_traceback(
+    tmp_path: Path, entry: str
+):
+    """``flask --app training``, the ``training`` commands and gunicorn given the app factory
+    print what ``content check`` prints and stop, with the exit status gunicorn takes as "the
+    app failed to load" (so it does not start workers again and again)."""
+    from training.course import CONTENT_INVALID_EXIT
+
+    lesson, env = _broken_course_env(tmp_path)
+    port = str(free_port())
+    command = [part.replace("{port}", port) for part in _ENTRY_POINTS[entry]]
+    ran = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    problem = f"{lesson.relative_to(tmp_path)}:4: YAML: a list '[...]' or mapping '{{...}}' is not closed"
+    assert ran.returncode == CONTENT_INVALID_EXIT, ran.stderr
+    assert problem in ran.stderr
+    assert "1 problem(s) found." in ran.stderr
+    assert "Traceback" not in ran.stderr + ran.stdout
 
 
 def test_users_create_reads_the_password_from_stdin(app, runner):

@@ -10,20 +10,52 @@ one language are the same records in every other.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
 from flask import Flask, abort, current_app, has_request_context
 
-from .content import Catalogue, Lesson, Quiz, Unit, build_catalogue
+from .content import Catalogue, ContentError, ContentInvalid, Lesson, Quiz, Unit, build_catalogue
 from .i18n import course_language
 
 EXTENSION_KEY = "training.course"
 
+CONTENT_INVALID_EXIT = 4
+"""The exit status of a process refused to start on invalid content. gunicorn reads it from a
+worker as "the application failed to load" and stops, instead of starting the worker again."""
+
+
+class ContentRefused(SystemExit):
+    """The platform will not start on this content; the problems are already on stderr."""
+
+
+def report_problems(errors: Sequence[ContentError]) -> None:
+    """Print content problems as ``content check`` does: one ``path:line: message`` each, the
+    root causes first, then the count; to stderr."""
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(f"{len(errors)} problem(s) found.", file=sys.stderr)
+
 
 def init_app(app: Flask, catalogue: Catalogue | None = None) -> None:
-    """Load the course from ``CONTENT_DIR``, or take a catalogue already built from it."""
-    app.extensions[EXTENSION_KEY] = catalogue or build_catalogue(Path(app.config["CONTENT_DIR"]))
+    """Load the course from ``CONTENT_DIR``, or take a catalogue already built from it.
+
+    On invalid content, every entry point (``training`` and ``flask --app training``
+    commands, ``training serve``, gunicorn given the app factory) prints the problems as
+    ``content check`` does and exits with :data:`CONTENT_INVALID_EXIT`: no traceback."""
+    if catalogue is None:
+        try:
+            catalogue = build_catalogue(Path(app.config["CONTENT_DIR"]))
+        except ContentInvalid as exc:
+            report_problems(exc.errors)
+            print(
+                "Fix the course content (see `training content check`); the platform will not start.", file=sys.stderr
+            )
+            sys.stderr.flush()
+            raise ContentRefused(CONTENT_INVALID_EXIT) from None
+    app.extensions[EXTENSION_KEY] = catalogue
 
 
 def get_catalogue() -> Catalogue:

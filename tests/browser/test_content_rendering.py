@@ -96,3 +96,51 @@ def test_the_real_lessons_with_wide_tables_pass_axe_on_a_phone(chromium, real_si
             assert_accessible(page)
     finally:
         context.close()
+
+
+def _loaded(page, image) -> None:
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+
+
+def test_a_quiz_shows_the_images_of_its_question_and_options(page, site):
+    """The fixture quiz's first question has a photograph in its prompt and a picture in two
+    of its options: each loads, at an address that names no file (the right option's file is
+    right-answer.png), on a page that passes axe and does not scroll sideways at 1280 and
+    390 px; the result page shows the option chosen with its picture."""
+    import re
+
+    from ..helpers import check_at_both_widths
+
+    sign_in_page(page, site.create_user("quiz-images@example.org"))
+    page.goto("/quizzes/alpha-quiz")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_role("button", name="Review and submit").wait_for()
+    question = page.get_by_role("group", name="Question 1")
+    prompt = question.get_by_role("img", name="A harbour with three boats at dawn")
+    right = question.get_by_role("img", name="A bar chart of arrivals by region, Alpha's bar the tallest")
+    wrong = question.get_by_role("img", name="A map of sea routes between three ports, Beta's route the longest")
+    for image in (prompt, right, wrong):
+        _loaded(page, image)
+    for image in (right, wrong):
+        assert re.fullmatch(r"/course-images/quiz/[0-9a-f]{20}\.(png|svg)", image.get_attribute("src") or "")
+    assert "right-answer" not in page.content()
+    matching = page.get_by_role("group", name="Question 5")
+    _loaded(page, matching.get_by_role("img", name="A capital letter A carved in stone"))
+    # A drop-down shows words only: a picture on the right side is named by its alt text.
+    assert "The number one on a sign First" in matching.locator("select").first.locator("option").all_inner_texts()
+    check_at_both_widths(page, "quiz-images-take")
+    page.set_viewport_size({"width": 390, "height": 900})
+    box = right.bounding_box()
+    assert box is not None and 0 < box["width"] <= 390
+
+    question.get_by_label("Alpha").check()
+    page.get_by_role("button", name="Review and submit").click()
+    page.wait_for_url("**/quizzes/alpha-quiz/review")
+    page.get_by_label("Submit with 5 questions not fully answered").check()
+    page.get_by_role("button", name="Submit for grading").click()
+    page.wait_for_url("**/attempts/1")
+    chosen = page.locator(".feedback").first.get_by_role("img", name="A bar chart of arrivals by region")
+    _loaded(page, chosen)
+    _loaded(page, page.get_by_role("img", name="A harbour with three boats at dawn"))
+    check_at_both_widths(page, "quiz-images-result")

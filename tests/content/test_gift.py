@@ -984,3 +984,17 @@ def test_the_real_quizzes_go_out_and_back_through_the_commands(runner, tmp_path:
         assert errors == []
         assert dict(back.meta) == dict(raw.meta)
         assert [_shape(q) for q in back.questions] == [_shape(q) for q in raw.questions]
+
+
+def test_export_writes_the_alt_text_of_images_in_their_place(tmp_path: Path):
+    """GIFT carries no files: an image in a prompt or an option leaves its alt text, never a
+    picture Moodle could not find."""
+    from ..conftest import FIXTURES
+    from .test_check import broken_course
+
+    course = broken_course("rendering", tmp_path, cases=FIXTURES / "content")
+    raw, _ = parse_quiz_file(course / "quizzes" / "alpha.md")
+    gift = quiz_to_gift(raw)
+    assert "![" not in gift and "images/" not in gift
+    assert "A harbour with three boats at dawn" in gift
+    assert "\t=A bar chart of arrivals by region, Alpha's bar the tallest Alpha#Right\\: alpha is first." in gift

@@ -7,6 +7,7 @@ with the other broken courses in test_check.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -96,12 +97,9 @@ def test_images_that_cannot_be_shown_are_refused_with_the_reason(tmp_path: Path)
 def test_a_lesson_shows_its_images_sized_and_fingerprinted(course: Path):
     catalogue = build_catalogue(course)
     html = catalogue.lesson("alpha", "first-steps").html
-    assert sorted(image.media_type for image in catalogue.images.values()) == [
-        "image/jpeg",
-        "image/png",
-        "image/svg+xml",
-    ]
-    chart = next(i for i in catalogue.images.values() if i.media_type == "image/png")
+    lesson_images = [i for i in catalogue.images.values() if i.name.startswith("modules/")]
+    assert sorted(image.media_type for image in lesson_images) == ["image/jpeg", "image/png", "image/svg+xml"]
+    chart = next(i for i in lesson_images if i.media_type == "image/png")
     assert (chart.width, chart.height) == (600, 360)
     assert chart.name.startswith("modules/01-alpha/images/arrivals.") and chart.name.endswith(".png")
     assert (
@@ -129,7 +127,81 @@ def test_images_are_served_for_a_year_and_anything_else_is_not_found(course: Pat
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "sandbox" in response.headers["Content-Security-Policy"]
         response.close()
-    chart = next(i for i in catalogue.images.values() if i.media_type == "image/png")
+    chart = next(i for i in catalogue.images.values() if i.media_type == "image/png" and "arrivals" in i.name)
     stale = chart.url.replace(chart.name.split(".")[-2], "0000000000")
     for url in (stale, "/course-images/modules/01-alpha/01-first-steps.md", "/course-images/../pyproject.toml"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_quiz_shows_images_in_its_questions_and_options_under_names_that_give_nothing_away(course: Path):
+    """Images in a prompt and in options go through the lessons' checks and are served by
+    their bytes' hash alone: an option's URL says nothing of its file name
+    (``right-answer.png``), and its label in words is its alt text."""
+    catalogue = build_catalogue(course)
+    question = catalogue.quizzes["alpha-quiz"].questions[0]
+    harbour = next(i for i in catalogue.images.values() if i.name.startswith("quiz/") and i.media_type == "image/jpeg")
+    assert (
+        f'<img alt="A harbour with three boats at dawn" decoding="async" height="300" loading="lazy" '
+        f'src="{harbour.url}" width="400">'
+    ) in question.prompt_html
+    right, wrong, plain = question.options
+    assert right.correct and not wrong.correct
+    for option, media_type in ((right, "image/png"), (wrong, "image/svg+xml")):
+        src = re.search(r'<img [^>]*src="([^"]+)"', option.html)
+        assert src is not None, option.html
+        image = catalogue.images[src[1].removeprefix("/course-images/")]
+        assert image.media_type == media_type
+        assert re.fullmatch(r"/course-images/quiz/[0-9a-f]{20}\.(png|svg)", src[1])
+    assert "answer" not in right.html.replace("alt=", "") and "answer" not in wrong.html.replace("alt=", "")
+    assert right.text == "A bar chart of arrivals by region, Alpha's bar the tallest Alpha"
+    assert "<img" not in plain.html
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("- [ ] ![](images/right-answer.png) Gamma {#gamma}", "has no alt text"),
+        ("- [ ] ![A chart](images/missing.png) Gamma {#gamma}", "'images/missing.png': no such file"),
+        ("- [ ] ![A chart](../../outside.png) Gamma {#gamma}", "is outside the course folder"),
+    ],
+)
+def test_a_quiz_image_is_checked_as_a_lesson_image_is(course: Path, tmp_path: Path, line: str, message: str):
+    import shutil
+
+    from training.content import check
+
+    broken = tmp_path / "course"
+    shutil.copytree(course, broken)
+    quiz = broken / "quizzes" / "alpha.md"
+    text = quiz.read_text()
+    quiz.write_text(text.replace("- [ ] Gamma {#gamma}", line, 1))
+    number = quiz.read_text().split("\n").index(line) + 1
+    problems = [str(e) for e in check(broken)]
+    assert any(f"quizzes/alpha.md:{number}: " in p and message in p for p in problems), problems
+
+
+def test_a_translated_quiz_shows_its_own_images(tmp_path: Path):
+    """A translation names its images relative to its own file, with alt text in its language."""
+    import shutil
+
+    from ..conftest import TRANSLATED
+
+    course = tmp_path / "course"
+    shutil.copytree(TRANSLATED, course)
+    (course / "quizzes" / "images").mkdir()
+    shutil.copy(
+        FIXTURES / "content" / "rendering" / "quizzes" / "images" / "right-answer.png", course / "quizzes" / "images"
+    )
+    quiz = course / "quizzes" / "alpha.fr.md"
+    quiz.write_text(
+        quiz.read_text().replace(
+            "- [x] Alpha {#alpha}", "- [x] ![Un graphique en barres](images/right-answer.png) Alpha {#alpha}", 1
+        )
+    )
+    option = build_catalogue(course).in_language("fr").quizzes["alpha-quiz"].questions[0].options[0]
+    assert re.fullmatch(
+        r'<img alt="Un graphique en barres" decoding="async" height="360" loading="lazy" '
+        r'src="/course-images/quiz/[0-9a-f]{20}\.png" width="600"> Alpha',
+        option.html,
+    )
+    assert option.text == "Un graphique en barres Alpha"

@@ -148,3 +148,11 @@ def test_fixture_catalogue_keeps_trainer_blocks_for_the_guide():
     assert {b.kind.value for b in unit.blocks} == {"facilitator-notes", "discussion", "activity", "handout"}
     activity = next(b for b in unit.blocks if b.kind.value == "activity")
     assert (activity.id, activity.title, activity.minutes) == ("sorting", "Sorting cards", 60)
+
+
+def test_images_give_way_to_their_alt_text_where_only_words_fit():
+    from training.content.markdown import images_as_alt_html, images_as_alt_text
+
+    assert images_as_alt_text("![A chart &amp; a map](images/x.png) First") == "A chart &amp; a map First"
+    html = '<img alt="A chart &amp; a map" src="/course-images/quiz/ab.png" width="6"> First'
+    assert images_as_alt_html(html) == "A chart &amp; a map First"

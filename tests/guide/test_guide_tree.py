@@ -50,3 +50,21 @@ def test_typesetting_code_in_the_content_prints_as_written(tmp_path):
     text = " ".join(pdf_text(pdf).split())
     assert '#set page(width: 2cm) #panic("x")' in text and '#read("/etc/passwd")' in text
     assert "root:" not in text
+
+
+def test_quiz_pictures_are_narrowed_to_fit_the_page_and_smaller_ones_are_kept():
+    from training.guide.tree import at_most, html_tree
+
+    tree = html_tree('<p><img alt="A chart" src="/course-images/quiz/a.png" width="600" height="360"> Alpha</p>')
+    small = html_tree('<p><img alt="A dot" src="/course-images/quiz/b.png" width="40" height="40"></p>')
+    assert at_most(tree, 240) == [
+        [
+            "p",
+            {},
+            [
+                ["img", {"alt": "A chart", "src": "/course-images/quiz/a.png", "width": "240", "height": "144"}, []],
+                " Alpha",
+            ],
+        ]
+    ]
+    assert at_most(small, 240) == small

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from training.content import build_catalogue
-from training.guide import guide_pdf, handout_pdf
+from training.guide import guide_pdf, handout_pdf, quiz_pdf
 
 from ..conftest import FIXTURES
 from ..content.test_check import broken_course
@@ -27,7 +27,11 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
     handout.write_bytes(handout_pdf(catalogue, catalogue.unit("alpha")))
     guide = folder / "guide.pdf"
     guide.write_bytes(guide_pdf(catalogue))
-    return {"handout": handout, "guide": guide}
+    found = {"handout": handout, "guide": guide}
+    for name, answer_key in (("quiz-sheet", False), ("quiz-key", True)):
+        found[name] = folder / f"{name}.pdf"
+        found[name].write_bytes(quiz_pdf(catalogue, catalogue.unit("alpha"), answer_key=answer_key))
+    return found
 
 
 def raster_images(path: Path) -> list[tuple[int, int, str]]:
@@ -37,9 +41,21 @@ def raster_images(path: Path) -> list[tuple[int, int, str]]:
     return sorted((int(row[3]), int(row[4]), row[8]) for row in rows)
 
 
-@pytest.mark.parametrize("document", ["handout", "guide"])
-def test_the_lesson_images_are_printed_at_their_size(pdfs, document: str):
-    assert raster_images(pdfs[document]) == [(400, 300, "jpeg"), (600, 360, "image")]
+def test_the_lesson_images_are_printed_at_their_size(pdfs):
+    assert raster_images(pdfs["handout"]) == [(400, 300, "jpeg"), (600, 360, "image")]
+    # The guide prints the lessons and the quiz with its key: the prompt's photograph, the
+    # right option's chart and the matching item's picture (the same file) as well.
+    assert raster_images(pdfs["guide"]) == [(400, 300, "jpeg")] * 2 + [(600, 360, "image")] * 3
+
+
+@pytest.mark.parametrize("document", ["quiz-sheet", "quiz-key"])
+def test_the_paper_quiz_prints_the_images_of_its_question_and_options(pdfs, document: str):
+    """The question's photograph, the option's chart and a matching item's picture are raster
+    images on the page; the drawings (SVG, an option and a matching answer) are printed as
+    vector graphics, which pdfimages does not list."""
+    assert raster_images(pdfs[document]) == [(400, 300, "jpeg"), (600, 360, "image"), (600, 360, "image")]
+    text = " ".join(pdf_text(pdfs[document]).split())
+    assert "Which comes first?" in text and "Alpha" in text and "Beta" in text
 
 
 def test_table_columns_keep_their_alignment_and_text_is_kept(pdfs):

@@ -8,38 +8,17 @@ loading the app (the content may be invalid); the others are attached to ``app.c
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
-
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-if TYPE_CHECKING:
-    from ..content import ContentError
 
-
-def report_problems(errors: Sequence[ContentError]) -> None:
-    """Print content problems as ``content check`` does: one ``path:line: message`` each, the
-    root causes first, then the count; to stderr."""
-    for error in errors:
-        click.echo(str(error), err=True)
-    click.echo(f"{len(errors)} problem(s) found.", err=True)
-
-
-def _create_app(*_args: object, overrides: Mapping[str, Any] | None = None) -> Flask:
-    """The app for a command or the server; on invalid content, the problems and exit 1, never
-    a traceback."""
+def _create_app(*_args: object) -> Flask:
+    """The app for a command; on invalid content it prints the problems and exits, never a
+    traceback (see :func:`training.course.init_app`)."""
     from .. import create_app
-    from ..content import ContentInvalid
 
-    try:
-        return create_app(overrides)
-    except ContentInvalid as exc:
-        report_problems(exc.errors)
-        click.echo("Fix the course content (see `training content check`); the server will not start.", err=True)
-        sys.exit(1)
+    return create_app()
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)

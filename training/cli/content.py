@@ -17,7 +17,7 @@ from ..content.loader import load_course
 from ..content.model import TranslationState
 from ..content.status import StampError, coverage, stamp
 from ..content.validate import validate
-from . import report_problems
+from ..course import report_problems
 
 content = AppGroup("content", help="Course content files.")
 

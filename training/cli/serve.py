@@ -6,8 +6,6 @@ import sys
 
 import click
 
-from . import report_problems
-
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -23,7 +21,6 @@ from . import report_problems
 @click.option("--dev", is_flag=True, help="Run the single-process development server instead of gunicorn.")
 def serve(host: str, port: int, workers: int | None, threads: int | None, metrics_bind: str | None, dev: bool) -> None:
     """Serve the platform: gunicorn with production settings, or the development server."""
-    from ..content import ContentInvalid
     from ..probes import NotServing
     from ..server import run_development, run_gunicorn
 
@@ -34,10 +31,6 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, metric
             run_development(host, port, metrics_bind)
         else:
             run_gunicorn(host=host, port=port, workers=workers, threads=threads, metrics_bind=metrics_bind)
-    except ContentInvalid as exc:
-        report_problems(exc.errors)
-        click.echo("Fix the course content (see `training content check`); the server will not start.", err=True)
-        sys.exit(1)
     except NotServing as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)

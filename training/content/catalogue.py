@@ -25,7 +25,7 @@ from .images import CourseImage, load_image
 from .languages import language_name, translation_name
 from .lint import lint
 from .loader import RawDocument, RawTranslation, file_version, load_course
-from .markdown import ImageResolver, LinkResolver, render, render_inline, word_count
+from .markdown import ImageResolver, LinkResolver, images_as_alt_text, render, render_inline, word_count
 from .model import (
     Block,
     BlockKind,
@@ -154,35 +154,50 @@ class _Images:
     def __init__(self, spec: CourseSpec, errors: list[ContentError]):
         self.spec, self.errors = spec, errors
         self.found: dict[str, CourseImage] = {}
-        self.reported: set[tuple[Path, str, str]] = set()
+        self.reported: set[tuple[Path, str, str, str]] = set()
+        self.opaque: dict[Path, CourseImage] = {}
 
     def __call__(self, source: Path, src: str, alt: str) -> dict[str, str] | None:
+        return self._resolve(source, src, alt, opaque=False)
+
+    def in_quiz(self, source: Path, src: str, alt: str) -> dict[str, str] | None:
+        """A quiz's images, served by a name that says nothing of the file's (see
+        :meth:`CourseImage.opaque`); the same checks as a lesson's."""
+        return self._resolve(source, src, alt, opaque=True)
+
+    def _resolve(self, source: Path, src: str, alt: str, *, opaque: bool) -> dict[str, str] | None:
         loaded = load_image(self.spec.content_dir, source, src)
         if isinstance(loaded, str):
-            self._refuse(source, src, loaded)
+            self._refuse(source, src, alt, loaded)
             return None
         if not alt.strip():
-            self._refuse(source, src, f"image {src!r} has no alt text: say what it shows in ![...]({src})")
+            self._refuse(source, src, alt, f"image {src!r} has no alt text: say what it shows in ![...]({src})")
             return None
+        if opaque:
+            loaded = self.opaque.setdefault(loaded.path, loaded.opaque())
         self.found[loaded.name] = loaded
         return {"src": loaded.url, "width": str(loaded.width), "height": str(loaded.height)}
 
-    def _refuse(self, source: Path, src: str, message: str) -> None:
-        if (source, src, message) not in self.reported:
-            self.reported.add((source, src, message))
+    def _refuse(self, source: Path, src: str, alt: str, message: str) -> None:
+        """Reported at the line that names the image with this alt text (a file may show one
+        picture several times), else at the first line that names it."""
+        if (source, src, alt, message) not in self.reported:
+            self.reported.add((source, src, alt, message))
             lines = self.spec.sources.get(source, "").split("\n")
-            line = next((n for n, text in enumerate(lines, start=1) if f"]({src}" in text), 1)
+            line = next(
+                (n for n, text in enumerate(lines, start=1) if f"![{alt}]({src}" in text),
+                next((n for n, text in enumerate(lines, start=1) if f"]({src}" in text), 1),
+            )
             self.errors.append(ContentError(source, line, message))
 
 
 class _View:
     """Renders the course in one language; the source view first, then each translation."""
 
-    def __init__(
-        self, spec: CourseSpec, links: _Links, language: str, errors: list[ContentError], images: ImageResolver
-    ):
+    def __init__(self, spec: CourseSpec, links: _Links, language: str, errors: list[ContentError], images: _Images):
         self.spec, self.links, self.language, self.errors = spec, links, language, errors
         self.images = images
+        self.quiz_images: ImageResolver = images.in_quiz
         self.source_language = links.source_language
 
     def document(
@@ -291,7 +306,7 @@ class _View:
     def quiz(self, spec: QuizSpec, text: QuizText | QuizSpec, accepted: _Accepted) -> Quiz:
         language = self.language_of(spec, text)
         version = file_version(self.spec.sources[spec.raw.path])
-        return _render_quiz(spec, text, accepted.elsewhere(spec.id, language), version, language)
+        return _render_quiz(spec, text, accepted.elsewhere(spec.id, language), version, language, self.quiz_images)
 
 
 class _Closing(NamedTuple):
@@ -583,12 +598,28 @@ def _accepted_answers(spec: CourseSpec, translations: tuple[Translation, ...]) -
 
 
 def _render_quiz(
-    spec: QuizSpec, text: QuizText | QuizSpec, also_accepted: Mapping[str, tuple[str, ...]], version: str, language: str
+    spec: QuizSpec,
+    text: QuizText | QuizSpec,
+    also_accepted: Mapping[str, tuple[str, ...]],
+    version: str,
+    language: str,
+    images: ImageResolver,
 ) -> Quiz:
     """Ids, types, answer key, lessons and points from the source; words from ``text`` (the
     source's own or a translation, which pairs with it question by question, option by option).
-    Short answers are the exception: each language accepts its own words, and the others'."""
+    Short answers are the exception: each language accepts its own words, and the others'.
+
+    Images show in prompts, options, feedback and explanations, under names that do not give
+    an answer away; an option's ``text`` (its label in reviews and answer keys) names an
+    image by its alt text."""
     raw = text.raw
+
+    def inline(markdown: str) -> str:
+        return render_inline(markdown, source=raw.path, images=images)
+
+    def block(markdown: str) -> str:
+        return render(markdown, source=raw.path, images=images).html
+
     questions = []
     for src, q in zip(spec.raw.questions, raw.questions, strict=True):
         options = []
@@ -602,12 +633,12 @@ def _render_quiz(
                     # Authored ids (docs/authoring.md), the source's in every language; short
                     # and numeric answers are matched by their text, each language its own.
                     id=ids[index],
-                    text=answer.text,
-                    html=render_inline(answer.text) if answer.text != FALLBACK else "",
+                    text=answer.text if by_text else images_as_alt_text(answer.text),
+                    html=inline(answer.text) if answer.text != FALLBACK else "",
                     correct=key.correct,
-                    feedback_html=render_inline("\n".join(answer.feedback)),
-                    match=answer.match,
-                    match_html=render_inline(answer.match) if answer.match else "",
+                    feedback_html=inline("\n".join(answer.feedback)),
+                    match=images_as_alt_text(answer.match),
+                    match_html=inline(answer.match) if answer.match else "",
                     match_id=opaque_id(src.id, key.match) if key.match else "",
                 )
             )
@@ -615,9 +646,9 @@ def _render_quiz(
             Question(
                 id=src.id,
                 type=src.type,
-                prompt_html=render("\n".join(q.prompt), source=raw.path).html,
+                prompt_html=block("\n".join(q.prompt)),
                 options=tuple(options),
-                explanation_html=render("\n".join(q.explanation), source=raw.path).html,
+                explanation_html=block("\n".join(q.explanation)),
                 lesson_ref=resolve_lesson_ref(src.lesson, spec.unit_id),
                 points=src.points,
                 line=q.line,
@@ -636,7 +667,7 @@ def _render_quiz(
         draw=spec.draw,
         time_limit=spec.time_limit,
         reveal=spec.reveal,
-        intro_html=render(raw.intro, source=raw.path).html if raw.intro else "",
+        intro_html=block(raw.intro) if raw.intro else "",
         questions=tuple(questions),
         version=version,
         path=raw.path,

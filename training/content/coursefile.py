@@ -37,7 +37,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from . import colours as colour_rules
 from .errors import ContentError, did_you_mean
-from .frontmatter import FrontMatterError, Meta, load_yaml
+from .frontmatter import FrontMatterError, Meta, load_yaml, refuse_unknown_fields
 from .model import CourseSettings
 from .quizfile import ID_PATTERN
 
@@ -111,7 +111,7 @@ def parse_course_file(
     meta = _mapping(text, path, errors)
     if meta is None:
         return None
-    _unknown(meta, FIELDS, path, errors)
+    refuse_unknown_fields(meta, FIELDS, path, errors)
     course_id = _text(meta, "id", path, errors, required=True)
     if course_id and not ID_PATTERN.match(course_id):
         errors.append(ContentError(path, meta.line_of("id"), "'id' must use lowercase letters, digits and hyphens"))
@@ -125,14 +125,14 @@ def parse_course_file(
     contact = _contact(_text(meta, "contact", path, errors), meta.line_of("contact"), path, errors)
     colours = _colours(meta, path, errors)
     issuer = _section(meta, "issuer", path, errors)
-    _unknown(issuer, SECTION_FIELDS["issuer"], path, errors, "issuer: ")
+    refuse_unknown_fields(issuer, SECTION_FIELDS["issuer"], path, errors, "issuer: ")
     issuer_name = _text(issuer, "name", path, errors, "issuer: ", required=True)
     url = _text(issuer, "url", path, errors, "issuer: ")
     if url and not url.startswith("https://"):
         errors.append(ContentError(path, issuer.line_of("url"), "issuer: 'url' must start with https://"))
     logo = _logo(_text(issuer, "logo", path, errors, "issuer: "), issuer.line_of("logo"), path, content_dir, errors)
     signatory = _section(meta, "signatory", path, errors)
-    _unknown(signatory, SECTION_FIELDS["signatory"], path, errors, "signatory: ")
+    refuse_unknown_fields(signatory, SECTION_FIELDS["signatory"], path, errors, "signatory: ")
     signatory_name = _text(signatory, "name", path, errors, "signatory: ")
     signatory_title = _text(signatory, "title", path, errors, "signatory: ")
     if signatory_name and not signatory_title:
@@ -157,16 +157,6 @@ def parse_course_file(
     )
 
 
-def _unknown(meta: Meta, known: tuple[str, ...], path: Path, errors: list[ContentError], where: str = "") -> None:
-    for key in meta:
-        if str(key) not in known:
-            errors.append(
-                ContentError(
-                    path, meta.line_of(str(key)), f"{where}unknown field {key!r}{did_you_mean(str(key), known)}"
-                )
-            )
-
-
 def _contact(value: str, line: int, path: Path, errors: list[ContentError]) -> str:
     if not value:
         return ""
@@ -181,7 +171,7 @@ def _colours(meta: Meta, path: Path, errors: list[ContentError]) -> dict[str, st
     if "colours" not in meta:
         return {}
     section = _section(meta, "colours", path, errors)
-    _unknown(section, colour_rules.ROLES, path, errors, "colours: ")
+    refuse_unknown_fields(section, colour_rules.ROLES, path, errors, "colours: ")
     parsed: dict[str, str] = {}
     for role in colour_rules.ROLES:
         value = section.get(role)

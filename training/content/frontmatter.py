@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError
+from .errors import ContentError, close_matches, did_you_mean
 
 
 class Meta(dict):
@@ -177,3 +177,21 @@ def split_front_matter(text: str, path: Path) -> tuple[Meta, str, int]:
     if not isinstance(meta, Meta):
         raise FrontMatterError(ContentError(path, 2, "front matter must be a mapping of fields", root=True))
     return meta, "\n".join(lines[index + 1 :]), index + 2
+
+
+def refuse_unknown_fields(
+    meta: Meta, keys: tuple[str, ...], path: Path, errors: list[ContentError], where: str = ""
+) -> set[str]:
+    """Refuse a field the platform does not read (a typo such as ``shuffel``), which would
+    otherwise be ignored without a word; the same rule for source files and translations.
+
+    Returns the known fields the unknown ones were close to, so that a check can leave out
+    "'duration' is required" when the author wrote 'duraton'."""
+    misspelt: set[str] = set()
+    for key in map(str, meta):
+        if key not in keys:
+            errors.append(
+                ContentError(path, meta.line_of(key), f"{where}unknown field {key!r}{did_you_mean(key, keys)}")
+            )
+            misspelt.update(close_matches(key, keys))
+    return misspelt

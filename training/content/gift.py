@@ -29,7 +29,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from .giftio import (
     read_question,
     unescape,
 )
+from .markdown import images_as_alt_text
 from .questions import QUESTION_TYPES
 from .quizfile import parse_quiz_body
 from .quizraw import ID_PATTERN, RawQuestion, RawQuiz, joined, option_id_problem
@@ -110,7 +111,8 @@ def quiz_to_gift(raw: RawQuiz) -> str:
         f"$CATEGORY: $course$/top/{title.replace('/', '//')}",
         "",
     ]
-    for question in raw.questions:
+    for original in raw.questions:
+        question = _images_as_alt_text(original)
         if question.type is None:
             continue
         kind = QUESTION_TYPES[question.type]
@@ -135,6 +137,26 @@ def quiz_to_gift(raw: RawQuiz) -> str:
     if errors:
         raise GiftError(errors)
     return "\n".join(lines)
+
+
+def _images_as_alt_text(question: RawQuestion) -> RawQuestion:
+    """The question with each image replaced by its alt text: a GIFT file carries text only,
+    and an image Moodle cannot find would show as a broken picture (docs/authoring.md)."""
+    answers = [
+        replace(
+            a,
+            text=images_as_alt_text(a.text),
+            match=images_as_alt_text(a.match),
+            feedback=[images_as_alt_text(line) for line in a.feedback],
+        )
+        for a in question.answers
+    ]
+    return replace(
+        question,
+        prompt=[images_as_alt_text(line) for line in question.prompt],
+        explanation=[images_as_alt_text(line) for line in question.explanation],
+        answers=answers,
+    )
 
 
 _NOT_MAPPED = {

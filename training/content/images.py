@@ -1,19 +1,20 @@
-"""Images a lesson shows: files in the course folder, checked, sized and fingerprinted.
+"""Images a lesson or a quiz shows: files in the course folder, checked, sized and fingerprinted.
 
 A lesson writes ``![A map of the regions](images/regions.png)``; the path is relative to the
-lesson file and must stay inside the course folder. The check refuses, each with the line to
+lesson (or quiz) file and must stay inside the course folder. The check refuses, each with the line to
 fix: an image without alt text, a file that is missing, outside the course, of another type
 than PNG, JPEG or SVG, heavier than :data:`MAX_BYTES`, whose size cannot be read, and an SVG
 that could run or fetch anything (see :func:`svg_problem`). A valid image is served at
 ``/course-images/<path>.<hash>.<ext>``: the hash changes with its bytes, so browsers keep it for
-a year; its width and height go into the page so nothing jumps while it loads.
+a year; its width and height go into the page so nothing jumps while it loads. A quiz's
+images are served by their hash alone (:meth:`CourseImage.opaque`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -25,6 +26,8 @@ MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 MAX_BYTES = 1_000_000
 """Learners read on phones over slow links: a lesson image over 1 MB is refused (resize it)."""
 URL_PREFIX = "/course-images/"
+OPAQUE_FOLDER = "quiz"
+"""Quiz images are served under this folder by their bytes' hash alone (see :meth:`CourseImage.opaque`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,12 @@ class CourseImage:
     @property
     def url(self) -> str:
         return URL_PREFIX + self.name
+
+    def opaque(self) -> CourseImage:
+        """The same image under a name made of its bytes alone (``quiz/<hash>.png``): in a quiz
+        option, a file name such as ``right-answer.png`` would tell which option is right."""
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:20]
+        return replace(self, name=f"{OPAQUE_FOLDER}/{digest}{self.path.suffix.lower()}")
 
 
 def image_problem_for_src(src: str) -> str | None:

@@ -266,17 +266,39 @@ def _flatten_toc(tokens: list[dict]) -> list[Heading]:
 _WRAPPING_P = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 
 
-def render_inline(text: str) -> str:
-    """Render a one-line string (an option, a source, a definition) without the ``<p>``."""
+def render_inline(text: str, *, source: Path | None = None, images: ImageResolver | None = None) -> str:
+    """Render a one-line string (an option, a source, a definition) without the ``<p>``.
+    With ``images`` (and the ``source`` file the text is from), its images are shown as in
+    :func:`render`; without, an image shows as its alt text."""
     converter = md.Markdown(extensions=["sane_lists"], output_format="html")
     converter.preprocessors.deregister("html_block")  # raw HTML is text, as in :func:`render`
     converter.inlinePatterns.deregister("html")
+    if source is not None:
+        converter.treeprocessors.register(_ImageRewriter(converter, source, images or _no_images), "course_images", 1)
     raw = converter.convert(text).strip()
     wrapped = _WRAPPING_P.match(raw)
     return sanitize(wrapped.group(1) if wrapped else raw)
 
 
 _TAG = re.compile(r"<[^>]+>")
+
+
+_MARKDOWN_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+
+
+def images_as_alt_text(text: str) -> str:
+    """Markdown text with each image ``![alt](file)`` replaced by its alt text: what a label
+    in words (a review line, an answer key, a GIFT export) says in place of the picture."""
+    return _MARKDOWN_IMAGE.sub(lambda found: found.group(1), text)
+
+
+_IMG_TAG = re.compile(r'<img\b[^>]*?\balt="([^"]*)"[^>]*>')
+
+
+def images_as_alt_html(rendered_html: str) -> str:
+    """Rendered HTML with each ``<img>`` replaced by its alt text (still escaped), for places
+    that can only show words, such as the choices of a drop-down."""
+    return _IMG_TAG.sub(lambda found: found.group(1), rendered_html)
 
 
 def word_count(rendered_html: str) -> int:

@@ -28,13 +28,21 @@ from typing import Any
 from .blocks import RawBlock, split_blocks
 from .errors import ContentError
 from .figures import missing_figures
-from .frontmatter import FrontMatterError, Meta, load_yaml, split_front_matter
+from .frontmatter import FrontMatterError, Meta, load_yaml, refuse_unknown_fields, split_front_matter
 from .loader import RawCourse, RawDocument, RawTranslation
 from .model import BlockKind, KeyTerm
 from .questions import QUESTION_TYPES
 from .quizfile import RawQuestion, RawQuiz, parse_quiz_text
 from .validate import (
+    GUIDE_KEYS,
+    KEY_TERM_KEYS,
+    LESSON_KEYS,
+    PAGE_KEYS,
+    QUIZ_KEYS,
+    STEP_KEYS,
     TIME_STEP,
+    UNIT_KEYS,
+    UNIT_WORKSHOP_KEYS,
     CourseSpec,
     GuideSpec,
     LessonSpec,
@@ -186,9 +194,21 @@ class _Check:
         self.path, self.language = t.path, t.language
         self.meta: Meta = Meta()
         self.meta.line, self.meta.key_lines = 1, {}
+        self.misspelt: set[tuple[int, str]] = set()
+        """(mapping, known field) pairs an unknown field was close to: only the misspelling
+        is reported, not the field as missing too."""
 
     def error(self, line: int, message: str) -> None:
         self.errors.append(ContentError(self.path, line, message))
+
+    def known(self, keys: tuple[str, ...], meta: Meta | None = None, where: str = "") -> None:
+        """The source file's fields (and, at the top, the stamp); anything else is refused."""
+        meta = self.meta if meta is None else meta
+        for key in refuse_unknown_fields(meta, keys, self.path, self.errors, where):
+            self.misspelt.add((id(meta), key))
+
+    def misspelt_field(self, meta: Meta, key: str) -> bool:
+        return (id(meta), key) in self.misspelt and key not in meta
 
     def line_of(self, key: str) -> int:
         return self.meta.line_of(key)
@@ -197,6 +217,8 @@ class _Check:
 
     def ident(self, key: str, expected: str) -> None:
         value = self.meta.get(key)
+        if value is None and self.misspelt_field(self.meta, key):
+            return
         if value is None:
             self.error(self.line_of(key), f"'{key}' is required: a translation carries its source's {key} {expected!r}")
         elif str(value) != expected:
@@ -215,6 +237,8 @@ class _Check:
     def stamp(self, meta: Meta | None = None) -> None:
         meta = self.meta if meta is None else meta
         value = meta.get(STAMP_KEY)
+        if value is None and self.misspelt_field(meta, STAMP_KEY):
+            return
         if value is None:
             self.error(
                 meta.line_of(STAMP_KEY),
@@ -232,7 +256,7 @@ class _Check:
     def text(self, key: str, source: str, meta: Meta | None = None, where: str = "", required: bool = True) -> str:
         meta = self.meta if meta is None else meta
         value = meta.get(key)
-        if value is None and not required:
+        if value is None and (not required or self.misspelt_field(meta, key)):
             return ""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
@@ -255,7 +279,7 @@ class _Check:
         """A list field: as many entries as the source, each keeping its figures."""
         meta = self.meta if meta is None else meta
         value = meta.get(key)
-        if value is None and not required:
+        if value is None and (not required or self.misspelt_field(meta, key)):
             return ()
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             self.error(meta.line_of(key), f"{where}'{key}' must be a list of text entries, as in the source")
@@ -301,6 +325,7 @@ def _check_lesson(check: _Check, source: _Source) -> LessonText | None:
     doc = _front_matter(check)
     if doc is None:
         return None
+    check.known((*LESSON_KEYS, STAMP_KEY))
     check.ident("id", spec.id)
     check.same("order", spec.order)
     check.same("duration", spec.duration)
@@ -331,10 +356,15 @@ def _key_terms(check: _Check, source: tuple[KeyTerm, ...]) -> tuple[KeyTerm, ...
         return ()
     terms = []
     for src, entry in zip(source, value, strict=True):
+        if isinstance(entry, Meta):
+            check.known(KEY_TERM_KEYS, entry, "key term: ")
         if not (
             isinstance(entry, Meta) and isinstance(entry.get("term"), str) and isinstance(entry.get("definition"), str)
         ):
-            check.error(entry.line if isinstance(entry, Meta) else line, "each key term needs 'term' and 'definition'")
+            if not (isinstance(entry, Meta) and any(check.misspelt_field(entry, k) for k in KEY_TERM_KEYS)):
+                check.error(
+                    entry.line if isinstance(entry, Meta) else line, "each key term needs 'term' and 'definition'"
+                )
             continue
         check.prose(src.term, entry["term"], entry.line_of("term"), "key term: ")
         check.prose(src.definition, entry["definition"], entry.line_of("definition"), "key term definition: ")
@@ -347,6 +377,7 @@ def _check_unit(check: _Check, source: _Source) -> UnitText | None:
     doc = _front_matter(check)
     if doc is None:
         return None
+    check.known((*UNIT_KEYS, STAMP_KEY))
     check.ident("id", spec.id)
     check.same("order", spec.order)
     title = check.text("title", spec.title)
@@ -360,6 +391,7 @@ def _check_unit(check: _Check, source: _Source) -> UnitText | None:
     if not isinstance(workshop, Meta):
         check.error(check.line_of("workshop"), "'workshop' is required: materials, key_messages and session_plan")
     else:
+        check.known(UNIT_WORKSHOP_KEYS, workshop, "workshop: ")
         materials = check.texts("materials", spec.materials, workshop, "workshop: ")
         messages = check.texts("key_messages", spec.key_messages, workshop, "workshop: ")
         steps = _session_plan(check, spec, workshop)
@@ -398,6 +430,7 @@ def _session_plan(check: _Check, spec: UnitSpec, workshop: Meta) -> tuple[StepTe
         if not isinstance(raw, Meta):
             check.error(line, f"{where}must be a mapping, as in the source")
             continue
+        check.known(STEP_KEYS, raw, where)
         src_kind = _step_kind(src_raw)
         kind = _step_kind(raw)
         if kind != src_kind:
@@ -605,6 +638,7 @@ def _check_quiz(check: _Check, source: _Source) -> QuizText | None:
     if raw is None:
         return None
     check.meta = raw.meta
+    check.known((*QUIZ_KEYS, STAMP_KEY))
     check.ident("id", spec.id)
     check.same("unit", spec.unit_id)
     for key in ("pass_mark", "attempts", "shuffle", "duration", "draw", "time_limit", "reveal"):
@@ -721,6 +755,7 @@ def _check_guide(check: _Check, source: _Source) -> GuideText | None:
         check.error(1, f"{check.path.name} must be a mapping of fields, like guide.yaml")
         return None
     check.meta = meta
+    check.known((*GUIDE_KEYS, STAMP_KEY))
     check.same("edition", spec.edition)
     if "language" in meta and meta["language"] != check.language:
         check.error(meta.line_of("language"), f"'language' must be {check.language!r}, as the file name says")
@@ -748,6 +783,7 @@ def _page_titles(check: _Check, spec: GuideSpec, meta: Meta) -> dict[str, str]:
             line = entry.line if isinstance(entry, Meta) else meta.line_of("pages")
             check.error(line, f"page: 'file' must be {path.name!r}, as in guide.yaml")
             continue
+        check.known(PAGE_KEYS, entry, "page: ")
         titles[page_id] = check.text("title", title, entry, "page: ")
     return titles
 
@@ -758,6 +794,7 @@ def _check_page(check: _Check, source: _Source) -> PageText | None:
         doc = _front_matter(check)
         if doc is None:
             return None
+        check.known((STAMP_KEY,))
     else:
         doc = RawDocument(check.path, check.t.text, check.meta, check.t.text, 1)
     placeholders(doc.path, doc.text, check.errors)

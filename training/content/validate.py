@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .blocks import RawBlock, split_blocks
-from .errors import ContentError, close_matches, did_you_mean, relative_to_course
-from .frontmatter import Meta
+from .errors import ContentError, did_you_mean, relative_to_course
+from .frontmatter import Meta, refuse_unknown_fields
 from .languages import known_language
 from .loader import RawCourse, RawDocument, RawGuide, Sources
 from .model import BlockKind, KeyTerm, StepKind, WorkshopDefaults
@@ -191,12 +191,7 @@ class _Fields:
         self.errors.append(ContentError(self.path, line, f"{self.where}{message}", cascade=cascade))
 
     def known(self, keys: tuple[str, ...]) -> None:
-        """Refuse a field the platform does not read (a typo such as ``shuffel``), which would
-        otherwise be ignored without a word."""
-        for key in map(str, self.meta):
-            if key not in keys:
-                self.error(key, f"unknown field {key!r}{did_you_mean(key, keys)}")
-                self.misspelt.update(close_matches(key, keys))
+        self.misspelt |= refuse_unknown_fields(self.meta, keys, self.path, self.errors, self.where)
 
     def text(self, key: str, required: bool = True, default: str = "") -> str:
         value = self.meta.get(key)

@@ -20,7 +20,7 @@ from .labels import label
 from .plan import Agenda, Pause, PauseKind, Slot, format_clock
 from .render import format_edition, format_minutes
 from .terms import glossary, references
-from .tree import drop_dangling_links, html_tree, ids, image_sources
+from .tree import at_most, drop_dangling_links, html_tree, ids, image_sources
 from .views import (
     Anchors,
     BlockView,
@@ -193,6 +193,16 @@ def _agenda(catalogue: Catalogue, agenda: Agenda, units: Sequence[Unit]) -> Data
     }
 
 
+PROMPT_IMAGE_PX = 480
+OPTION_IMAGE_PX = 240
+"""On paper, a quiz's pictures print at most this wide (1 px = .75 pt): a question with a
+picture in each option still fits on one page."""
+
+
+def _option(html: str) -> list[Any]:
+    return at_most(_inline(html), OPTION_IMAGE_PX)
+
+
 def _quiz(view: QuizView, *, feedback: bool = True) -> Data:
     """A quiz with its key: every question, the options in the sheet's letters, right and
     wrong marked, feedback, the answer and the explanation."""
@@ -206,7 +216,7 @@ def _quiz(view: QuizView, *, feedback: bool = True) -> Data:
             "points": label("points", points=question.points) if question.points != 1 else "",
             "instruction": q.instruction,
             "kind": kind.value,
-            "prompt": _inline(question.prompt_html),
+            "prompt": at_most(_inline(question.prompt_html), PROMPT_IMAGE_PX),
             "answer": q.key,
             "explanation": _inline(question.explanation_html),
             "lesson": label("taught_in", lesson=q.lesson_title) if q.lesson_title else "",
@@ -216,7 +226,7 @@ def _quiz(view: QuizView, *, feedback: bool = True) -> Data:
                 {
                     "letter": c.letter,
                     "correct": c.option.correct,
-                    "body": _inline(c.option.html),
+                    "body": _option(c.option.html),
                     "feedback": _inline(c.option.feedback_html) if feedback else [],
                 }
                 for c in q.choices
@@ -228,7 +238,7 @@ def _quiz(view: QuizView, *, feedback: bool = True) -> Data:
                     "correct": o.correct,
                     "body": [
                         label("accepted") if o.correct else ("" if o.text == "*" else label("not_accepted")),
-                        *(_inline(o.html) if o.text != "*" else [label("any_other_answer")]),
+                        *(_option(o.html) if o.text != "*" else [label("any_other_answer")]),
                     ],
                     "feedback": _inline(o.feedback_html) if feedback else [],
                 }
@@ -238,26 +248,26 @@ def _quiz(view: QuizView, *, feedback: bool = True) -> Data:
             letters = {c.option.match_id: c.letter for c in q.choices}
             entry["matches"] = [
                 {
-                    "item": [f"{n}. ", *_inline(o.html)],
+                    "item": [f"{n}. ", *_option(o.html)],
                     "letter": letters[o.match_id],
-                    "match": _inline(o.match_html),
+                    "match": _option(o.match_html),
                     "feedback": _inline(o.feedback_html) if feedback else [],
                 }
                 for n, o in enumerate(q.items, start=1)
             ]
-            entry["answers"] = [{"letter": c.letter, "body": _inline(c.option.match_html)} for c in q.choices]
-            entry["items"] = [_inline(o.html) for o in q.items]
+            entry["answers"] = [{"letter": c.letter, "body": _option(c.option.match_html)} for c in q.choices]
+            entry["items"] = [_option(o.html) for o in q.items]
         elif kind == QuestionType.ORDERING:
             letters = {c.option.id: c.letter for c in q.choices}
             entry["order"] = [
                 {
                     "letter": letters[o.id],
-                    "body": _inline(o.html),
+                    "body": _option(o.html),
                     "feedback": _inline(o.feedback_html) if feedback else [],
                 }
                 for o in question.options
             ]
-            entry["options"] = [{"letter": c.letter, "body": _inline(c.option.html)} for c in q.choices]
+            entry["options"] = [{"letter": c.letter, "body": _option(c.option.html)} for c in q.choices]
         questions.append(entry)
     return {"anchor": f"quiz-{view.unit.id}", "questions": questions}
 

@@ -146,6 +146,23 @@ def image_sources(value: object) -> set[str]:
     return found
 
 
+def at_most(nodes: list[Any], width: int) -> list[Any]:
+    """The tree with each ``<img>`` at most ``width`` px wide (its height follows): pictures
+    in a quiz's options print small enough for a question to fit on one page."""
+    out: list[Any] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+            continue
+        tag, attrs, kids = node
+        if tag == "img" and attrs.get("width", "").isdigit() and int(attrs["width"]) > width:
+            height = attrs.get("height", "")
+            scaled = round(int(height) * width / int(attrs["width"])) if height.isdigit() else height
+            attrs = {**attrs, "width": str(width), "height": str(scaled)}
+        out.append([tag, attrs, at_most(kids, width)])
+    return out
+
+
 def ids(value: object) -> set[str]:
     """Every ``id`` (and ``anchor``) anywhere in a document's data."""
     found: set[str] = set()

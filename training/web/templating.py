@@ -19,6 +19,7 @@ from flask import Flask
 from flask_login import current_user
 
 from ..content.colours import palette
+from ..content.markdown import images_as_alt_html
 from ..course import get_catalogue, get_course
 from ..i18n import current_language, language_name_for_reader, text_direction
 from ..models import Role
@@ -37,6 +38,7 @@ class Written(Protocol):
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["percent"] = percent_of
     app.jinja_env.filters["language_in_reader"] = language_name_for_reader
+    app.jinja_env.filters["images_as_alt"] = lambda html: images_as_alt_html(str(html))
     app.jinja_env.globals.update(
         asset_url=asset_url,
         theme_url=theme_url,

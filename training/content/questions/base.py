@@ -65,6 +65,12 @@ class PublicQuestion:
     def field(self, item_id: str | None = None) -> str:
         return f"{FORM_PREFIX}{self.id}" + (f"-{item_id}" if item_id else "")
 
+    @property
+    def rich_prompt(self) -> bool:
+        """The prompt holds more than a legend can show (a long text, a table, a list, an
+        image): the form shows it in full under the legend."""
+        return len(self.prompt_html) > 400 or any(tag in self.prompt_html for tag in ("<table", "<ul", "<ol", "<img"))
+
 
 @dataclass(frozen=True, slots=True)
 class Mark:
