@@ -96,6 +96,15 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_time_zone,
     )
     translatable.install(_translate, _translate_plural, lambda: str(get_locale() or "en"))
+    # Flask-Babel's own callables, with the catalogue looked up once per request and locale:
+    # a course map asks for some 240 messages.
+    app.jinja_env.install_gettext_callables(
+        gettext=_translate,
+        ngettext=_translate_plural,
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.before_request(take_requested_language)
     app.after_request(remember_language)
     env = app.jinja_env
@@ -119,12 +128,33 @@ def init_app(app: Flask) -> None:
     )
 
 
+_MEMO = "training_translations"
+
+
+def _translations() -> NullTranslations:
+    """Flask-Babel's ``get_translations()``, remembered beside the locale it was found for.
+    Flask-Babel finds it again for every message (several context look-ups each time); the
+    locale object changes under ``force_locale`` and ``refresh()``, and then it is found again."""
+    if has_app_context():
+        state = g.get("_flask_babel")
+        memo = getattr(state, _MEMO, None)
+        if memo is not None and memo[0] is getattr(state, "babel_locale", None):
+            return memo[1]
+    translations = get_translations()
+    if has_app_context():
+        state = g.get("_flask_babel")
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            setattr(state, _MEMO, (locale, translations))
+    return translations
+
+
 def _translate(message: str) -> str:
-    return get_translations().ugettext(message)
+    return _translations().ugettext(message)
 
 
 def _translate_plural(singular: str, plural: str, n: int) -> str:
-    return get_translations().ungettext(singular, plural, n)
+    return _translations().ungettext(singular, plural, n)
 
 
 # --- choosing -----------------------------------------------------------------------------
