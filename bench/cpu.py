@@ -1,7 +1,7 @@
 """In-process CPU per request for the most requested pages, steadier than wrk on a shared
 machine: no sockets, no gunicorn, just the app answering a signed-in learner.
 
-    .venv/bin/python bench/profile.py [--requests 300] [--rounds 5] [--tree /tmp/base]
+    .venv/bin/python bench/cpu.py [--requests 300] [--rounds 5] [--tree /tmp/base]
                                       [--only lesson,map,dashboard] [--encoding browser]
                                       [--cprofile lesson]
 
@@ -56,11 +56,10 @@ def main() -> None:
         check=True,
         capture_output=True,
     )
+    import training
     from bench.serving import Seeder, mark_lesson_opened
 
-    import training
-
-    assert Path(training.__file__).resolve().is_relative_to(tree), training.__file__  # noqa: S101
+    assert Path(training.__file__).resolve().is_relative_to(tree), training.__file__
     seeder = Seeder(env)
     readers = seeder.readers(200)["readers"]
     mark_lesson_opened(env["TRAINING_DATABASE_URL"])
@@ -71,7 +70,9 @@ def main() -> None:
         cookies = [seeder.cookies.session(uid) for uid in readers]
         start = time.process_time()
         for i in range(count):
-            answer = client.get(path, base_url="https://localhost", headers={**headers, "Cookie": cookies[i % len(cookies)]})
+            answer = client.get(
+                path, base_url="https://localhost", headers={**headers, "Cookie": cookies[i % len(cookies)]}
+            )
             if answer.status_code != 200:
                 raise SystemExit(f"{path}: {answer.status_code} {answer.headers.get('Location')}")
         return (time.process_time() - start) / count * 1000
