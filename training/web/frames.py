@@ -21,7 +21,6 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import escape
 
-
 _MARK = secrets.token_hex(8)
 NAME, TOKEN, KEY, ACCOUNT = (f"m{_MARK}{what}" for what in ("name", "token", "key", "account"))
 """Letters and digits only: escaping leaves them as they are, and no page text contains them."""
