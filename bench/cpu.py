@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--only", default="lesson,map,dashboard")
     parser.add_argument("--encoding", choices=("identity", "browser"), default="identity")
     parser.add_argument("--cprofile", default="", help="a page to profile with cProfile instead of timing")
+    parser.add_argument("--dump", type=Path, default=None, help="write each page here first (to compare two trees)")
     args = parser.parse_args()
 
     tree = args.tree.resolve()
@@ -77,6 +78,14 @@ def main() -> None:
                 raise SystemExit(f"{path}: {answer.status_code} {answer.headers.get('Location')}")
         return (time.process_time() - start) / count * 1000
 
+    if args.dump:
+        args.dump.mkdir(parents=True, exist_ok=True)
+        cookie = seeder.cookies.session(readers[0])
+        for name, path in PAGES.items():
+            answer = client.get(path, base_url="https://localhost", headers={**headers, "Cookie": cookie})
+            (args.dump / f"{name}.html").write_bytes(answer.get_data())
+            headers_seen = sorted(f"{k}: {v}" for k, v in answer.headers.items() if k not in ("X-Request-ID", "Date"))
+            (args.dump / f"{name}.headers").write_text("\n".join(headers_seen) + "\n")
     if args.cprofile:
         import cProfile
         import pstats

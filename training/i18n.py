@@ -51,9 +51,7 @@ from flask_babel import (
     get_locale,
     get_timezone,
     get_translations,
-    gettext,
     lazy_gettext,
-    ngettext,
     refresh,
 )
 from flask_babel import format_date as babel_format_date
@@ -149,6 +147,19 @@ def _translations() -> NullTranslations:
     return translations
 
 
+def gettext(string: str, **variables: object) -> str:
+    """Flask-Babel's ``gettext`` (the message in this request's language, ``%(name)s``
+    filled in), with the catalogue found once per request (:func:`_translations`)."""
+    message = _translations().ugettext(string)
+    return message % variables if variables else message
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    """Flask-Babel's ``ngettext``: the form for ``num`` (``%(num)d`` filled in)."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
+
 def _translate(message: str) -> str:
     return _translations().ugettext(message)
 
@@ -222,6 +233,22 @@ def choose_language() -> str:
     requested = g.get("requested_language")
     if requested:
         return requested
+    # Asked for every piece of course text on a page (some 70 on the course map): remembered
+    # for the request and the person it was worked out for (signing in changes it).
+    person = current_user._get_current_object()
+    preference = getattr(person, "language", None)
+    remembered = request.environ.get(_CHOSEN)
+    if remembered is not None and remembered[0] is person and remembered[1] == preference:
+        return str(remembered[2])
+    chosen = _chosen_by_person()
+    request.environ[_CHOSEN] = (person, preference, chosen)
+    return chosen
+
+
+_CHOSEN = "training.chosen_language"
+
+
+def _chosen_by_person() -> str:
     if current_user.is_authenticated:
         preferred = readable_language(current_user.language)
         if preferred:
