@@ -10,7 +10,6 @@ from ..extensions import db
 from ..models import AttemptGrant, AttemptState, LessonProgress, QuizAttempt, UnitCompletion
 from ..progress import LearnerRecords, LessonRecord, QuizRecord
 
-
 _USER = sa.bindparam("user_id")
 _SUBMITTED = QuizAttempt.state == AttemptState.SUBMITTED
 _LESSONS = sa.select(

@@ -89,7 +89,9 @@ def offline_save_control(which: str, label: str, describedby: str | None = None)
 
 @lru_cache(maxsize=1024)
 def _save_control(language: str, which: str, label: str, describedby: str | None) -> Markup:
-    return Markup(get_template_attribute("offline/_macros.html", "save_control")(which, label, describedby))
+    macro = get_template_attribute("offline/_macros.html", "save_control")
+    rendered: Markup = macro(which, label, describedby)  # a macro's output is Markup already (escaped)
+    return rendered
 
 
 @bp.app_template_global("idempotency_key")
