@@ -96,7 +96,7 @@ def init_app(app: Flask) -> None:
     translatable.install(_translate, _translate_plural, lambda: str(get_locale() or "en"))
     # Flask-Babel's own callables, with the catalogue looked up once per request and locale:
     # a course map asks for some 240 messages.
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=_translate,
         ngettext=_translate_plural,
         newstyle=True,

@@ -72,7 +72,7 @@ _SIGNED_IN = sa.select(
     User.must_change_password,
     User.session_version,
     User.email_verified_at,
-    User.totp_secret.is_not(None),
+    User.totp_secret.is_not(None).label("mfa_enabled"),
 ).where(User.id == sa.bindparam("user_id"))
 """Built once: it runs on every request."""
 
@@ -81,7 +81,7 @@ def signed_in(user_id: int) -> SignedIn | None:
     """The person a session names, as :class:`SignedIn`, or None. One row, no ORM object: the
     most requested pages only read it (see docs/performance.md)."""
     row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).first()
-    return SignedIn(*row) if row is not None else None
+    return SignedIn(**row._asdict()) if row is not None else None
 
 
 def get_account(user_id: int) -> User:

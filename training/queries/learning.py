@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import AttemptGrant, AttemptState, LessonProgress, QuizAttempt, UnitCompletion
 from ..progress import LearnerRecords, LessonRecord, QuizRecord
 
-_USER = sa.bindparam("user_id")
+_USER: sa.BindParameter[int] = sa.bindparam("user_id")
 _SUBMITTED = QuizAttempt.state == AttemptState.SUBMITTED
 _LESSONS = sa.select(
     LessonProgress.unit_id, LessonProgress.lesson_id, LessonProgress.last_opened_at, LessonProgress.completed_at

@@ -14,7 +14,7 @@ say where a translation is missing (``translation_notice`` in ``_macros.html``).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
@@ -67,7 +67,7 @@ def init_app(app: Flask) -> None:
         }
 
 
-def fixed_url(endpoint: str, **values: str | int) -> str:
+def fixed_url(endpoint: str, **values: Any) -> str:
     """``url_for`` for a page whose address depends only on its arguments and where the site
     is mounted (no query from this request, no host): worked out once and remembered. The
     course map links every unit, lesson and quiz, some 80 addresses per view."""
@@ -77,7 +77,7 @@ def fixed_url(endpoint: str, **values: str | int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _fixed_url(script_root: str, endpoint: str, values: tuple[tuple[str, str | int], ...]) -> str:
+def _fixed_url(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
     return url_for(endpoint, **dict(values))
 
 
