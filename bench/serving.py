@@ -268,6 +268,7 @@ class Seeder:
                     "must_change_password": False,
                     "session_version": 1,
                     "created_at": now,
+                    "email_verified_at": now,  # confirmed addresses, as registration requires
                     **extra,
                 }
                 for i in range(count)
