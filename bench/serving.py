@@ -268,6 +268,7 @@ class Seeder:
                     "must_change_password": False,
                     "session_version": 1,
                     "created_at": now,
+                    "email_verified_at": now,  # confirmed addresses, as registration requires
                     **extra,
                 }
                 for i in range(count)
@@ -442,6 +443,7 @@ def main() -> None:
         "TRAINING_ENV_NAME": "production",
         "TRAINING_SECRET_KEY": secrets.token_urlsafe(48),
         "TRAINING_DATABASE_URL": args.database_url or f"sqlite:///{work / 'bench.db'}",
+        "TRAINING_ALLOW_SQLITE": "1",  # one machine: the servers share the file
         "TRAINING_CONTENT_DIR": str(ROOT),
         "TRAINING_GUIDE_CACHE_DIR": str(work / "guide-cache"),
     }

@@ -51,9 +51,7 @@ from flask_babel import (
     get_locale,
     get_timezone,
     get_translations,
-    gettext,
     lazy_gettext,
-    ngettext,
     refresh,
 )
 from flask_babel import format_date as babel_format_date
@@ -96,6 +94,15 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_time_zone,
     )
     translatable.install(_translate, _translate_plural, lambda: str(get_locale() or "en"))
+    # Flask-Babel's own callables, with the catalogue looked up once per request and locale:
+    # a course map asks for some 240 messages.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=_translate,
+        ngettext=_translate_plural,
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.before_request(take_requested_language)
     app.after_request(remember_language)
     env = app.jinja_env
@@ -119,12 +126,46 @@ def init_app(app: Flask) -> None:
     )
 
 
+_MEMO = "training_translations"
+
+
+def _translations() -> NullTranslations:
+    """Flask-Babel's ``get_translations()``, remembered beside the locale it was found for.
+    Flask-Babel finds it again for every message (several context look-ups each time); the
+    locale object changes under ``force_locale`` and ``refresh()``, and then it is found again."""
+    if has_app_context():
+        state = g.get("_flask_babel")
+        memo = getattr(state, _MEMO, None)
+        if memo is not None and memo[0] is getattr(state, "babel_locale", None):
+            return memo[1]
+    translations = get_translations()
+    if has_app_context():
+        state = g.get("_flask_babel")
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            setattr(state, _MEMO, (locale, translations))
+    return translations
+
+
+def gettext(string: str, **variables: object) -> str:
+    """Flask-Babel's ``gettext`` (the message in this request's language, ``%(name)s``
+    filled in), with the catalogue found once per request (:func:`_translations`)."""
+    message = _translations().ugettext(string)
+    return message % variables if variables else message
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    """Flask-Babel's ``ngettext``: the form for ``num`` (``%(num)d`` filled in)."""
+    variables.setdefault("num", num)
+    return _translations().ungettext(singular, plural, num) % variables
+
+
 def _translate(message: str) -> str:
-    return get_translations().ugettext(message)
+    return _translations().ugettext(message)
 
 
 def _translate_plural(singular: str, plural: str, n: int) -> str:
-    return get_translations().ungettext(singular, plural, n)
+    return _translations().ungettext(singular, plural, n)
 
 
 # --- choosing -----------------------------------------------------------------------------
@@ -192,6 +233,22 @@ def choose_language() -> str:
     requested = g.get("requested_language")
     if requested:
         return requested
+    # Asked for every piece of course text on a page (some 70 on the course map): remembered
+    # for the request and the person it was worked out for (signing in changes it).
+    person = current_user._get_current_object()
+    preference = getattr(person, "language", None)
+    remembered = request.environ.get(_CHOSEN)
+    if remembered is not None and remembered[0] is person and remembered[1] == preference:
+        return str(remembered[2])
+    chosen = _chosen_by_person()
+    request.environ[_CHOSEN] = (person, preference, chosen)
+    return chosen
+
+
+_CHOSEN = "training.chosen_language"
+
+
+def _chosen_by_person() -> str:
     if current_user.is_authenticated:
         preferred = readable_language(current_user.language)
         if preferred:

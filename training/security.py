@@ -19,7 +19,7 @@ from flask_login import login_user, logout_user
 from .extensions import csrf, login_manager
 from .i18n import gettext, lazy_gettext
 from .models import User
-from .queries.accounts import user_by_id
+from .queries.accounts import SignedIn, signed_in
 
 AUTH_AT, SEEN_AT = "auth_at", "seen_at"
 EXPIRED_USER = "expired_user"  # whose session just ended, so their unsent answers can be kept
@@ -45,13 +45,13 @@ def init_app(app: Flask) -> None:
     app.after_request(harden_response)
 
 
-def load_user(session_id: str) -> User | None:
+def load_user(session_id: str) -> SignedIn | None:
     """Flask-Login's loader: the id is ``<user id>.<session version>``, so a session issued
     before the version moved on (sign-out, password change, deactivation) finds nobody."""
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit():
         return None
-    user = user_by_id(int(user_id))
+    user = signed_in(int(user_id))  # read from the database on every request: never trusted from the cookie
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user

@@ -16,6 +16,7 @@ normal text (4.5:1) against the page background, the white of cards, and the lig
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from coloraide import Color
 
@@ -39,6 +40,7 @@ def parse(value: str) -> str | None:
     return str(colour.convert("srgb").fit().to_string(hex=True))
 
 
+@lru_cache(maxsize=64)
 def tint(main: str) -> str:
     return str(Color(main).mix(CARD_BACKGROUND, TINT, space="srgb").to_string(hex=True))
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from ..extensions import db
 from ..fields import normalise_email
-from ..models import User
+from ..models import ERASED_DOMAIN, User
 from ..permissions import NotFound, Role
 from ..translatable import NO_LANGUAGE
 from .paging import Page, paginate, text_search
@@ -18,6 +21,67 @@ def user_by_id(user_id: int) -> User | None:
     """An account by id, or None. Runs on every request (the signed-in person), so the query
     is built once."""
     return db.session.execute(_USER_BY_ID, {"user_id": user_id}).scalar_one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """The signed-in person as every request sees them (``current_user``): the account's
+    columns a page or a rule reads, read-only, without the password hash or the TOTP secret.
+    Changes go through :mod:`training.services` by ``id``; the next request reads them."""
+
+    id: int
+    email: str
+    name: str
+    organisation: str
+    country: str
+    language: str | None
+    time_zone: str | None
+    role: Role
+    active: bool
+    must_change_password: bool
+    session_version: int
+    email_verified_at: datetime | None
+    mfa_enabled: bool
+
+    # Flask-Login's protocol, as on User.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def erased(self) -> bool:
+        return self.email.endswith("@" + ERASED_DOMAIN)
+
+
+_SIGNED_IN = sa.select(
+    User.id,
+    User.email,
+    User.name,
+    User.organisation,
+    User.country,
+    User.language,
+    User.time_zone,
+    User.role,
+    User.active,
+    User.must_change_password,
+    User.session_version,
+    User.email_verified_at,
+    User.totp_secret.is_not(None).label("mfa_enabled"),
+).where(User.id == sa.bindparam("user_id"))
+"""Built once: it runs on every request."""
+
+
+def signed_in(user_id: int) -> SignedIn | None:
+    """The person a session names, as :class:`SignedIn`, or None. One row, no ORM object: the
+    most requested pages only read it (see docs/performance.md)."""
+    row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).first()
+    return SignedIn(**row._asdict()) if row is not None else None
 
 
 def get_account(user_id: int) -> User:

@@ -10,51 +10,47 @@ from ..extensions import db
 from ..models import AttemptGrant, AttemptState, LessonProgress, QuizAttempt, UnitCompletion
 from ..progress import LearnerRecords, LessonRecord, QuizRecord
 
+_USER: sa.BindParameter[int] = sa.bindparam("user_id")
+_SUBMITTED = QuizAttempt.state == AttemptState.SUBMITTED
+_LESSONS = sa.select(
+    LessonProgress.unit_id, LessonProgress.lesson_id, LessonProgress.last_opened_at, LessonProgress.completed_at
+).where(LessonProgress.user_id == _USER)
+_QUIZZES = (
+    sa.select(
+        QuizAttempt.quiz_id,
+        sa.func.count().filter(_SUBMITTED),
+        sa.func.max(QuizAttempt.score).filter(_SUBMITTED),
+        sa.func.max(sa.case((QuizAttempt.passed.is_(True), 1), else_=0)),
+        sa.func.max(QuizAttempt.submitted_at),
+        sa.func.count().filter(QuizAttempt.state == AttemptState.IN_PROGRESS),
+    )
+    .where(QuizAttempt.user_id == _USER)
+    .group_by(QuizAttempt.quiz_id)
+)
+_COMPLETED = sa.select(UnitCompletion.unit_id, UnitCompletion.completed_at).where(UnitCompletion.user_id == _USER)
+_EXTRA = (
+    sa.select(AttemptGrant.quiz_id, sa.func.sum(AttemptGrant.extra))
+    .where(AttemptGrant.user_id == _USER)
+    .group_by(AttemptGrant.quiz_id)
+)
+"""Built once, with the learner as a parameter: the course map and the dashboard run them on
+every view, and building a statement costs more than running it (the compiled form is then
+found in SQLAlchemy's cache by the statement's key)."""
+
 
 def load_records(user_id: int) -> LearnerRecords:
     """Everything :mod:`training.progress` needs about one learner, in four queries."""
+    params = {"user_id": user_id}
     lessons = {
         (row.unit_id, row.lesson_id): LessonRecord(row.last_opened_at, row.completed_at)
-        for row in db.session.execute(
-            sa.select(
-                LessonProgress.unit_id,
-                LessonProgress.lesson_id,
-                LessonProgress.last_opened_at,
-                LessonProgress.completed_at,
-            ).where(LessonProgress.user_id == user_id)
-        )
+        for row in db.session.execute(_LESSONS, params)
     }
-    submitted = QuizAttempt.state == AttemptState.SUBMITTED
-    quiz_rows = db.session.execute(
-        sa.select(
-            QuizAttempt.quiz_id,
-            sa.func.count().filter(submitted),
-            sa.func.max(QuizAttempt.score).filter(submitted),
-            sa.func.max(sa.case((QuizAttempt.passed.is_(True), 1), else_=0)),
-            sa.func.max(QuizAttempt.submitted_at),
-            sa.func.count().filter(QuizAttempt.state == AttemptState.IN_PROGRESS),
-        )
-        .where(QuizAttempt.user_id == user_id)
-        .group_by(QuizAttempt.quiz_id)
-    )
     quizzes = {
         quiz_id: QuizRecord(attempts, best, bool(passed), last, bool(open_count))
-        for quiz_id, attempts, best, passed, last, open_count in quiz_rows
+        for quiz_id, attempts, best, passed, last, open_count in db.session.execute(_QUIZZES, params)
     }
-    completed = {
-        unit_id: moment
-        for unit_id, moment in db.session.execute(
-            sa.select(UnitCompletion.unit_id, UnitCompletion.completed_at).where(UnitCompletion.user_id == user_id)
-        )
-    }
-    extra = {
-        quiz_id: int(total)
-        for quiz_id, total in db.session.execute(
-            sa.select(AttemptGrant.quiz_id, sa.func.sum(AttemptGrant.extra))
-            .where(AttemptGrant.user_id == user_id)
-            .group_by(AttemptGrant.quiz_id)
-        )
-    }
+    completed = {unit_id: moment for unit_id, moment in db.session.execute(_COMPLETED, params)}
+    extra = {quiz_id: int(total) for quiz_id, total in db.session.execute(_EXTRA, params)}
     return LearnerRecords(lessons, quizzes, completed, extra)
 
 

@@ -22,6 +22,7 @@ from ..i18n import gettext
 from ..models import User
 from ..permissions import Actor, Role
 from ..queries import limits
+from ..queries.accounts import user_by_id
 from ..queries.mail import is_unsubscribed
 from ..queries.personal import personal_data
 from ..security import start_session
@@ -167,7 +168,7 @@ def change_email():
         if lock is not None:
             form.password.errors.append(locked_message(lock))
             status = 429
-        elif not credentials.verify_password(current_user, form.password.data):
+        elif not credentials.verify_password(user_by_id(current_user.id), form.password.data):
             credentials.record_failed_sign_in(email, ip)
             form.password.errors.append(gettext("The password is not correct."))
             status = 401

@@ -226,7 +226,7 @@ def reauthenticate():
         if lock is not None:
             form.password.errors.append(locked_message(lock))
             status = 429
-        elif credentials.verify_password(current_user, form.password.data):
+        elif credentials.verify_password(user_by_id(current_user.id), form.password.data):
             mark_reauthenticated()
             return redirect(safe_next(request.args.get("next")))
         else:

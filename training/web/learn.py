@@ -20,12 +20,13 @@ from flask_login import current_user
 from .. import offline
 from ..certificates import course_mode, hours, study_minutes
 from ..course import get_course, lesson_or_404, unit_or_404
-from ..i18n import N_, current_language, gettext
+from ..i18n import N_, course_language, current_language, gettext
 from ..progress import course_progress, lesson_status
 from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
 from .errors import render_error
+from .frames import shared_page
 from .wire import conditional_page
 
 bp = Blueprint("learn", __name__)
@@ -73,8 +74,20 @@ def lesson(unit_id: str, lesson_id: str):
     record = lesson_record(current_user.id, unit.id, lesson.id)
     if request.headers.get(offline.SAVE_HEADER) != "1":  # a device saving the page is no reading
         learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
-    parts = lesson_parts(catalogue.version, unit.id, lesson.id, current_language())
-    page = render_template("learn/lesson.html", unit=unit, lesson=lesson, parts=parts, status=lesson_status(record))
+    language, status = current_language(), lesson_status(record)
+    parts = lesson_parts(catalogue.version, unit.id, lesson.id, language)
+    # Everything the page shows besides the person's name and form tokens (frames.py):
+    # the text's and the interface's languages, the address (the language links keep its
+    # query), the role (the menu) and whether the lesson is read.
+    key = (catalogue.version, language, course_language(), request.script_root, request.full_path)
+    page = shared_page(
+        (*key, unit.id, lesson.id, current_user.role, status),
+        "learn/lesson.html",
+        unit=unit,
+        lesson=lesson,
+        parts=parts,
+        status=status,
+    )
     return conditional_page(make_response(page))
 
 

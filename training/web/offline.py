@@ -22,9 +22,20 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    get_template_attribute,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from .. import offline
 from ..content import Lesson, Unit
@@ -67,6 +78,20 @@ def _offline_globals() -> dict:
 def offline_account() -> str:
     """The signed-in learner's storage name on a device (see training.offline.account_key)."""
     return account_key(current_user.id)
+
+
+@bp.app_template_global("offline_save_control")
+def offline_save_control(which: str, label: str, describedby: str | None = None) -> Markup:
+    """The "save for offline use" control (``save_control`` in ``offline/_macros.html``), made
+    once per language and unit: the course map shows one per unit."""
+    return _save_control(current_language(), which, label, describedby)
+
+
+@lru_cache(maxsize=1024)
+def _save_control(language: str, which: str, label: str, describedby: str | None) -> Markup:
+    macro = get_template_attribute("offline/_macros.html", "save_control")
+    rendered: Markup = macro(which, label, describedby)  # a macro's output is Markup already (escaped)
+    return rendered
 
 
 @bp.app_template_global("idempotency_key")

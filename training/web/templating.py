@@ -13,9 +13,10 @@ say where a translation is missing (``translation_notice`` in ``_macros.html``).
 
 from __future__ import annotations
 
-from typing import Protocol
+from functools import lru_cache
+from typing import Any, Protocol
 
-from flask import Flask
+from flask import Flask, has_request_context, request, url_for
 from flask_login import current_user
 
 from ..content.colours import palette
@@ -46,6 +47,7 @@ def init_app(app: Flask) -> None:
         lang_of=lang_of,
         untranslated=untranslated,
         reading_language=reading_language,
+        fixed_url=fixed_url,
     )
     app.jinja_env.globals["theme_colour"] = lambda: palette(get_catalogue().course.colours)["main"]  # phones' bars
     app.jinja_env.globals["course_name"] = lambda: get_catalogue().course.name  # emails: no request
@@ -63,6 +65,20 @@ def init_app(app: Flask) -> None:
             "is_staff": is_staff(current_user),
             "is_admin": current_user.is_authenticated and current_user.role == Role.ADMIN,
         }
+
+
+def fixed_url(endpoint: str, **values: Any) -> str:
+    """``url_for`` for a page whose address depends only on its arguments and where the site
+    is mounted (no query from this request, no host): worked out once and remembered. The
+    course map links every unit, lesson and quiz, some 80 addresses per view."""
+    if not has_request_context():
+        return url_for(endpoint, **values)
+    return _fixed_url(request.script_root, endpoint, tuple(sorted(values.items())))
+
+
+@lru_cache(maxsize=4096)
+def _fixed_url(script_root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+    return url_for(endpoint, **dict(values))
 
 
 def lang_of(item: Written) -> dict[str, str]:

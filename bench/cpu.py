@@ -1,0 +1,108 @@
+"""In-process CPU per request for the most requested pages, steadier than wrk on a shared
+machine: no sockets, no gunicorn, just the app answering a signed-in learner.
+
+    .venv/bin/python bench/cpu.py [--requests 300] [--rounds 5] [--tree /tmp/base]
+                                      [--only lesson,map,dashboard] [--encoding browser]
+                                      [--cprofile lesson]
+
+``--tree`` measures another checkout (for example ``main``) with this interpreter, so two
+trees can be compared side by side. Prints, per page, the median over the rounds of the CPU
+time per request (``time.process_time``), and checks every answer is a 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+PAGES = {"lesson": "/units/concepts/who-is-a-migrant", "map": "/", "dashboard": "/dashboard"}
+BROWSER = "gzip, deflate, br, zstd"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--tree", type=Path, default=HERE, help="the checkout to measure (default: this one)")
+    parser.add_argument("--only", default="lesson,map,dashboard")
+    parser.add_argument("--encoding", choices=("identity", "browser"), default="identity")
+    parser.add_argument("--cprofile", default="", help="a page to profile with cProfile instead of timing")
+    parser.add_argument("--dump", type=Path, default=None, help="write each page here first (to compare two trees)")
+    args = parser.parse_args()
+
+    tree = args.tree.resolve()
+    sys.path[:0] = [str(tree), str(HERE)]
+    work = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    env = {
+        "TRAINING_ENV_NAME": "production",
+        "TRAINING_SECRET_KEY": secrets.token_urlsafe(48),
+        "TRAINING_DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+        "TRAINING_ALLOW_SQLITE": "1",
+        "TRAINING_CONTENT_DIR": str(tree),
+        "TRAINING_GUIDE_CACHE_DIR": str(work / "guide-cache"),
+    }
+    os.environ.update(env)
+    subprocess.run(
+        [sys.executable, "-c", "from training.cli import cli; cli()", "db", "upgrade"],
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        cwd=tree,
+        check=True,
+        capture_output=True,
+    )
+    import training
+    from bench.serving import Seeder, mark_lesson_opened
+
+    assert Path(training.__file__).resolve().is_relative_to(tree), training.__file__
+    seeder = Seeder(env)
+    readers = seeder.readers(200)["readers"]
+    mark_lesson_opened(env["TRAINING_DATABASE_URL"])
+    client = seeder.app.test_client(use_cookies=False)  # the Cookie header is ours
+    headers = {"Accept-Encoding": BROWSER} if args.encoding == "browser" else {}
+
+    def serve(path: str, count: int) -> float:
+        cookies = [seeder.cookies.session(uid) for uid in readers]
+        start = time.process_time()
+        for i in range(count):
+            answer = client.get(
+                path, base_url="https://localhost", headers={**headers, "Cookie": cookies[i % len(cookies)]}
+            )
+            if answer.status_code != 200:
+                raise SystemExit(f"{path}: {answer.status_code} {answer.headers.get('Location')}")
+        return (time.process_time() - start) / count * 1000
+
+    if args.dump:
+        args.dump.mkdir(parents=True, exist_ok=True)
+        cookie = seeder.cookies.session(readers[0])
+        for name, path in PAGES.items():
+            answer = client.get(path, base_url="https://localhost", headers={**headers, "Cookie": cookie})
+            (args.dump / f"{name}.html").write_bytes(answer.get_data())
+            headers_seen = sorted(f"{k}: {v}" for k, v in answer.headers.items() if k not in ("X-Request-ID", "Date"))
+            (args.dump / f"{name}.headers").write_text("\n".join(headers_seen) + "\n")
+    if args.cprofile:
+        import cProfile
+        import pstats
+
+        serve(PAGES[args.cprofile], 50)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        serve(PAGES[args.cprofile], args.requests)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        return
+    print(f"{tree}  ({args.encoding}, {args.requests} requests x {args.rounds} rounds, load {os.getloadavg()[0]:.1f})")
+    for name in [n.strip() for n in args.only.split(",") if n.strip()]:
+        serve(PAGES[name], 50)  # warm: caches filled, as in a worker that has served a while
+        per_request = [serve(PAGES[name], args.requests) for _ in range(args.rounds)]
+        print(f"  {name:<10} {statistics.median(per_request):6.3f} ms CPU per request (median)")
+
+
+if __name__ == "__main__":
+    main()
