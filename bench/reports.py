@@ -274,9 +274,10 @@ def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) ->
         f"{len(response_rows)} answers in {time.perf_counter() - started:.1f} s"
     )
     started = time.perf_counter()
-    units, tallies = summaries.rebuild(catalogue)
+    units, tallies, summed = summaries.rebuild(catalogue)
     print(
-        f"summaries rebuilt from the records ({units} learner-unit rows, {tallies} answer tallies) "
+        f"summaries rebuilt from the records ({units} learner-unit rows, {summed} learner rows, "
+        f"{tallies} answer tallies) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     if db.engine.dialect.name == "postgresql":

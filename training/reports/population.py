@@ -7,7 +7,8 @@ reads the progress tables once."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,9 +16,9 @@ import sqlalchemy as sa
 
 from ..content.model import Catalogue
 from ..extensions import db
-from ..models import AttemptState, QuizAttempt, User, utcnow
+from ..models import LearnerUnit, User, utcnow
 from ..progress import Status, percent_of
-from .facts import BITS_PER_COLUMN, learners_select
+from .facts import COMPLETE, learners_select
 from .scope import NO_FILTERS, Filters, Scope, prepare_session, scoped_learner_ids
 
 ACTIVE_DAYS = 30
@@ -34,9 +35,9 @@ class LearnerStatus:
     status: Status
     completed_at: datetime | None
     last_activity: datetime | None
-    complete_units: int
-    """bit i set: the catalogue's i-th unit is complete"""
-    started_units: int
+    complete_units: str
+    """character i is ``'1'``: the catalogue's i-th unit is complete"""
+    started_units: str
 
 
 def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS) -> Iterator[LearnerStatus]:
@@ -51,12 +52,11 @@ def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
         learners.status,
         learners.completed_at,
         learners.last_activity,
-        *learners.complete_bits,
-        *learners.started_bits,
+        learners.complete_units,
+        learners.started_units,
     )
-    chunks = len(learners.complete_bits)
-    for values in db.session.execute(query.execution_options(yield_per=1000)):
-        organisation, country, language, registered, status, completed_at, last_activity = values[:7]
+    for values in db.session.execute(query.execution_options(yield_per=5000)):
+        organisation, country, language, registered, status, completed_at, last_activity, complete, started = values
         yield LearnerStatus(
             organisation or "",
             country or "",
@@ -65,13 +65,9 @@ def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
             Status(status),
             completed_at,
             last_activity,
-            _unpack(values[7 : 7 + chunks]),
-            _unpack(values[7 + chunks :]),
+            complete,
+            started,
         )
-
-
-def _unpack(columns: Sequence[int]) -> int:
-    return sum(int(value or 0) << (BITS_PER_COLUMN * index) for index, value in enumerate(columns))
 
 
 # --- overview -----------------------------------------------------------------------------
@@ -172,27 +168,18 @@ def quiz_stats(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
     """Per quiz: learners who submitted it at least once, who passed it at least once, and
     the mean of their best scores. One query."""
     prepare_session()
-    qa = QuizAttempt
-    best = (
-        sa.select(
-            qa.quiz_id,
-            sa.func.max(qa.score).label("best"),
-            sa.func.max(sa.case((qa.passed.is_(True), 1), else_=0)).label("passed"),
-        )
-        .where(
-            qa.state == AttemptState.SUBMITTED,
-            qa.quiz_id.in_(list(catalogue.quizzes)),
-            qa.user_id.in_(scoped_learner_ids(scope, filters)),
-        )
-        .group_by(qa.user_id, qa.quiz_id)
-        .subquery()
-    )
-    query = sa.select(best.c.quiz_id, sa.func.count(), sa.func.sum(best.c.passed), sa.func.avg(best.c.best)).group_by(
-        best.c.quiz_id
+    lu = LearnerUnit
+    quiz_of = {unit.id: unit.quiz_id for unit in catalogue.units if unit.quiz_id}
+    if not quiz_of:
+        return {}
+    query = (
+        sa.select(lu.unit_id, sa.func.count(), sa.func.sum(lu.passed), sa.func.avg(lu.best))
+        .where(lu.unit_id.in_(list(quiz_of)), lu.attempts > 0, lu.user_id.in_(scoped_learner_ids(scope, filters)))
+        .group_by(lu.unit_id)
     )
     return {
-        quiz_id: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
-        for quiz_id, n, passed, avg in db.session.execute(query)
+        quiz_of[unit_id]: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
+        for unit_id, n, passed, avg in db.session.execute(query)
     }
 
 
@@ -259,8 +246,9 @@ class Tally:
         self.registered = self.active = self.started = 0
         self.durations: list[float] = []
         self.months: dict[date, int] = {}
-        self.unit_started = [0] * len(catalogue.units)
-        self.unit_completed = [0] * len(catalogue.units)
+        self.unit_flags: Counter[tuple[str, str]] = Counter()
+        """(units complete, units started) -> learners: few distinct values, expanded per unit
+        at the end rather than unit by unit for every learner"""
         self.by: dict[str, dict[str, list[int]]] = {"organisation": {}, "country": {}, "language": {}}
 
     def add(self, row: LearnerStatus) -> None:
@@ -274,10 +262,7 @@ class Tally:
             self.durations.append(max(0.0, (completed_at - row.registered_at).total_seconds() / 86400))
             month = completed_at.date().replace(day=1)
             self.months[month] = self.months.get(month, 0) + 1
-        for index in range(len(self.unit_started)):
-            bit = 1 << index
-            self.unit_started[index] += bool(row.started_units & bit)
-            self.unit_completed[index] += bool(row.complete_units & bit)
+        self.unit_flags[row.complete_units, row.started_units] += 1
         for by, key in (("organisation", row.organisation), ("country", row.country), ("language", row.language)):
             counts = self.by[by].setdefault(key, [0, 0, 0])
             counts[0] += 1
@@ -292,6 +277,11 @@ class Tally:
         )
 
     def units(self, quizzes: dict[str, QuizStats]) -> list[UnitRow]:
+        started, completed = [0] * len(self.catalogue.units), [0] * len(self.catalogue.units)
+        for (complete_units, started_units), learners in self.unit_flags.items():
+            for index in range(len(started)):
+                completed[index] += learners * (complete_units[index : index + 1] == COMPLETE)
+                started[index] += learners * (started_units[index : index + 1] == COMPLETE)
         rows = []
         for index, unit in enumerate(self.catalogue.units):
             stats = quizzes.get(unit.quiz_id or "", QuizStats(0, 0, None))
@@ -301,8 +291,8 @@ class Tally:
                     unit.order,
                     unit.title,
                     self.registered,
-                    self.unit_started[index],
-                    self.unit_completed[index],
+                    started[index],
+                    completed[index],
                     stats.takers,
                     stats.passed,
                     stats.average_best,
