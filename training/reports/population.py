@@ -16,10 +16,10 @@ import sqlalchemy as sa
 
 from ..content.model import Catalogue
 from ..extensions import db
-from ..models import LearnerUnit, User, utcnow
+from ..models import LearnerUnit, Role, User, utcnow
 from ..progress import Status, percent_of
 from .facts import COMPLETE, learners_select
-from .scope import NO_FILTERS, Filters, Scope, prepare_session, scoped_learner_ids
+from .scope import NO_FILTERS, Filters, Scope, _apply, prepare_session
 
 ACTIVE_DAYS = 30
 
@@ -126,11 +126,15 @@ def quiz_stats(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
     quiz_of = {unit.id: unit.quiz_id for unit in catalogue.units if unit.quiz_id}
     if not quiz_of:
         return {}
+    # Joined to the learners rather than filtered by an IN list of them, so the unit summary's
+    # quiz index is read for the units and each row's learner looked up by key.
     query = (
         sa.select(lu.unit_id, sa.func.count(), sa.func.sum(lu.passed), sa.func.avg(lu.best))
-        .where(lu.unit_id.in_(list(quiz_of)), lu.attempts > 0, lu.user_id.in_(scoped_learner_ids(scope, filters)))
+        .join(User, User.id == lu.user_id)
+        .where(lu.unit_id.in_(list(quiz_of)), lu.attempts > 0, User.role == Role.LEARNER)
         .group_by(lu.unit_id)
     )
+    query = _apply(query, scope, filters)
     return {
         quiz_of[unit_id]: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
         for unit_id, n, passed, avg in db.session.execute(query)
