@@ -1,7 +1,7 @@
 """Report summaries: each learner's course status, filled from the learner x unit summary
 
 Revision ID: c4d8a2e6f1b9
-Revises: 8c4f0e2a5b37
+Revises: d5a1c7e3f902
 Create Date: 2026-12-10 09:00:00
 
 """
@@ -13,7 +13,7 @@ from flask import current_app
 
 # revision identifiers, used by Alembic.
 revision = "c4d8a2e6f1b9"
-down_revision = "8c4f0e2a5b37"
+down_revision = "d5a1c7e3f902"
 branch_labels = None
 depends_on = None
 
