@@ -198,7 +198,7 @@ def learner_rows(
     query = query.outerjoin(groups, groups.c.user_id == User.id).add_columns(groups.c.names)
     # On the connection (Core rows, without the ORM's result layer): about a fifth less CPU
     # per learner, which is what a 100,000-row export is made of.
-    for values in db.session.connection().execution_options(yield_per=2000).execute(query):
+    for values in db.session.connection().execute(query.execution_options(yield_per=2000)):
         yield _row(learners, values, values[-1])
 
 
@@ -214,8 +214,8 @@ def learner_page(
     per_page: int = 50,
 ) -> Page[LearnerRow]:
     """One page of :func:`learner_rows` and how many rows there are in all: a count, the page
-    (read in the sort order's index as far as the page, not sorted whole), and the groups of
-    the page's learners."""
+    (the database keeps only the rows up to it while sorting, instead of numbering every row
+    with a window count), and the groups of the page's learners."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
     query = _rows_query(learners, search, sort, status)
