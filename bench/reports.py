@@ -98,10 +98,13 @@ ORGANISATIONS = [
 ]
 ORGANISATIONS += [f"Immigration Service {i}" for i in range(1, 23)]
 BATCH = 20_000
+GROUP_SIZE = 250
 
 
-def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) -> dict[str, str]:
-    """Fill an empty database quickly with bulk inserts; returns the staff logins."""
+def seed(learners: int, attempts: int, seed_value: int = 7) -> dict[str, str]:
+    """Fill an empty database quickly with bulk inserts; returns the staff logins. Learners
+    are in groups of 250 (a group page grows with its group, not with the population)."""
+    groups = max(1, learners // GROUP_SIZE)
     rng = random.Random(seed_value)
     catalogue = get_catalogue()
     now = datetime.now(UTC)
@@ -274,9 +277,10 @@ def seed(learners: int, attempts: int, groups: int = 40, seed_value: int = 7) ->
         f"{len(response_rows)} answers in {time.perf_counter() - started:.1f} s"
     )
     started = time.perf_counter()
-    units, tallies = summaries.rebuild(catalogue)
+    units, tallies, summed = summaries.rebuild(catalogue)
     print(
-        f"summaries rebuilt from the records ({units} learner-unit rows, {tallies} answer tallies) "
+        f"summaries rebuilt from the records ({units} learner-unit rows, {summed} learner rows, "
+        f"{tallies} answer tallies) "
         f"in {time.perf_counter() - started:.1f} s"
     )
     if db.engine.dialect.name == "postgresql":

@@ -19,6 +19,7 @@ from training.models import (
     AuditEvent,
     Group,
     GroupRole,
+    LearnerSummary,
     LearnerUnit,
     LessonProgress,
     Membership,
@@ -80,8 +81,9 @@ def _apply(operations, people: list[int], group_id: int) -> None:
             workshops.undo_unit_completion(actor, group_id, rest[0], uid)
 
 
-def _summaries() -> tuple[set, dict]:
+def _summaries() -> tuple[set, dict, set]:
     units = {tuple(row) for row in db.session.execute(sa.select(*LearnerUnit.__table__.c))}
+    learners = {tuple(row) for row in db.session.execute(sa.select(*LearnerSummary.__table__.c))}
     t = QuestionTally
     tallies = {
         (quiz_id, question_id, answer): (int(n), int(right))
@@ -91,7 +93,7 @@ def _summaries() -> tuple[set, dict]:
             )
         )
     }
-    return units, tallies
+    return units, tallies, learners
 
 
 def test_summaries_equal_the_records_after_any_writes(app):
@@ -100,6 +102,7 @@ def test_summaries_equal_the_records_after_any_writes(app):
     def check(operations) -> None:
         for model in (
             QuestionTally,
+            LearnerSummary,
             LearnerUnit,
             QuestionResponse,
             QuizAttempt,
@@ -148,13 +151,14 @@ def test_summaries_equal_the_records_after_any_writes(app):
 def test_rebuild_command_restores_summaries_lost_or_wrong(app):
     build_cohort()
     before = _summaries()
-    assert before[0] and before[1]
+    assert before[0] and before[1] and before[2]
     db.session.execute(sa.delete(LearnerUnit))
+    db.session.execute(sa.update(LearnerSummary).values(status="complete", done=0))
     db.session.execute(sa.update(QuestionTally).values(responses=0))
     db.session.commit()
     assert _summaries() != before
     result = CliRunner().invoke(app.cli, ["report", "rebuild"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert "learner-unit rows" in result.output
+    assert "learner-unit rows" in result.output and "learner rows" in result.output
     db.session.expire_all()
     assert _summaries() == before

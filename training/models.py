@@ -466,6 +466,10 @@ class LearnerUnit(Base):
     lesson rows count only for lessons in the course."""
 
     __tablename__ = "learner_unit"
+    __table_args__ = (
+        # Quiz takers, passes and best scores per unit, read from the index alone.
+        sa.Index("ix_learner_unit_quiz", "unit_id", "attempts", "passed", "best", "user_id"),
+    )
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     unit_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
@@ -480,6 +484,27 @@ class LearnerUnit(Base):
     best: Mapped[float | None]
     submitted_at: Mapped[datetime | None]
     marked_at: Mapped[datetime | None]
+    activity: Mapped[datetime | None]
+
+
+class LearnerSummary(Base):
+    """Summary: one learner's course status worked out from their ``learner_unit`` rows by the
+    progress rules (:mod:`training.reports.facts`): units complete and started (one ``'0'`` or
+    ``'1'`` per unit of the course, in order), items done, status, completion moment and last
+    activity. Kept in the same transaction as ``learner_unit`` and rebuilt with it; a learner
+    with no records has no row (nothing started)."""
+
+    __tablename__ = "learner_summary"
+    __table_args__ = (sa.Index("ix_learner_summary_status", "status", "user_id"),)
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    units_complete: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    """items done: lessons read and quizzes passed, a marked unit counting whole"""
+    complete_units: Mapped[str] = mapped_column(sa.Text, default="")
+    started_units: Mapped[str] = mapped_column(sa.Text, default="")
+    completed_at: Mapped[datetime | None]
     activity: Mapped[datetime | None]
 
 

@@ -82,14 +82,18 @@ def completion(
 
 @report.command("rebuild")
 def rebuild() -> None:
-    """Recompute the report summaries (learner x unit records, question answer tallies) from
+    """Recompute the report summaries (learner x unit records, each learner's course status,
+    question answer tallies) from
     the record tables: after restoring rows by hand, or after a content change that moves or
     removes lessons or quizzes."""
     from ..course import get_catalogue
     from ..services.summaries import rebuild as rebuild_summaries
 
-    units, tallies = rebuild_summaries(get_catalogue())
-    click.echo(f"Rebuilt the report summaries: {units} learner-unit rows, {tallies} answer tallies.", err=True)
+    units, tallies, learners = rebuild_summaries(get_catalogue())
+    click.echo(
+        f"Rebuilt the report summaries: {units} learner-unit rows, {learners} learner rows, {tallies} answer tallies.",
+        err=True,
+    )
 
 
 COMMANDS = [report]

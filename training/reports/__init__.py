@@ -3,7 +3,7 @@ whatever their number (no query per learner), with the same rules as the learner
 
 * :mod:`.scope` — who is covered: learner accounts, a trainer's own groups, filters.
 * :mod:`.facts` — the progress rules as SQL (per learner and unit, per learner).
-* :mod:`.population` — overview, by unit, by organisation, by country: one pass, then Python.
+* :mod:`.population` — overview, by unit, by organisation, by country: grouped queries over the learners' summaries.
 * :mod:`.learners` — the per-learner completion report, streamed.
 * :mod:`.questions` — quiz item analysis.
 * :mod:`.follow` — a group's learner-by-unit matrix and one learner in detail, for trainers.
@@ -40,7 +40,6 @@ from .follow import (
 from .learners import COMPLETION_COLUMNS, LearnerRow, completion_record, learner_page, learner_rows
 from .population import (
     ACTIVE_DAYS,
-    LearnerStatus,
     MonthRow,
     Overview,
     OverviewReport,
@@ -50,7 +49,6 @@ from .population import (
     Tally,
     UnitRow,
     overview,
-    population,
     quiz_stats,
     segment_rows,
     summary,
@@ -69,7 +67,6 @@ __all__ = [
     "Filters",
     "LearnerDetail",
     "LearnerRow",
-    "LearnerStatus",
     "LessonView",
     "MarkView",
     "MatrixRow",
@@ -98,7 +95,6 @@ __all__ = [
     "matrix_record",
     "overview",
     "overview_record",
-    "population",
     "question_record",
     "question_rows",
     "question_text",

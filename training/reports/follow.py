@@ -24,9 +24,9 @@ from ..models import (
     User,
 )
 from ..progress import CourseProgress, Status, course_progress, percent_of
+from ..queries.facts import CourseShape, unit_facts
 from ..queries.learning import load_records
 from ..translatable import N_
-from .facts import _Shape, unit_facts
 from .questions import FULL_CREDIT, question_text
 from .scope import prepare_session
 
@@ -103,7 +103,7 @@ def group_matrix(catalogue: Catalogue, group_id: int) -> list[MatrixRow]:
     """A group's learners by unit: status, lessons read, best score, marked by a trainer.
     Two queries: the per-unit facts and the learners."""
     prepare_session()
-    shape = _Shape.of(catalogue)
+    shape = CourseShape.of(catalogue)
     members = sa.select(Membership.user_id).where(Membership.group_id == group_id, Membership.role == GroupRole.LEARNER)
     f = unit_facts(shape, members).c
     facts: dict[int, dict[str, tuple]] = {}

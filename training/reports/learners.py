@@ -85,12 +85,15 @@ SORTS = {
 }
 
 
-def _groups_subquery(scope: Scope) -> sa.Subquery:
-    """Per learner, the names of their groups in alphabetical order, in one text value; for a
-    trainer, only the groups they run (another trainer's group is never named)."""
+def _groups_subquery(scope: Scope, user_ids: Sequence[int] | None = None) -> sa.Subquery:
+    """Per learner (of ``user_ids``, or all), the names of their groups in alphabetical order,
+    in one text value; for a trainer, only the groups they run (another trainer's group is
+    never named)."""
     groups_in_scope = [Membership.role == GroupRole.LEARNER]
     if scope.trainer_id is not None:
         groups_in_scope.append(Membership.group_id.in_(trainer_group_ids(scope.trainer_id)))
+    if user_ids is not None:
+        groups_in_scope.append(Membership.user_id.in_(user_ids))
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -118,23 +121,22 @@ def _groups_subquery(scope: Scope) -> sa.Subquery:
     )
 
 
-def _rows_query(learners: Learners, scope: Scope, search: str, sort: str, status: Status | None) -> Select:
-    groups = _groups_subquery(scope)
-    query = learners.query.outerjoin(groups, groups.c.user_id == User.id).add_columns(
+def _rows_query(learners: Learners, search: str, sort: str, status: Status | None) -> Select:
+    """The learners with every column of a row but their groups' names."""
+    query = learners.query.add_columns(
         User.id,
         User.name,
         User.email,
         User.organisation,
         User.country,
-        groups.c.names,
         learners.status,
         learners.completed_at,
         learners.last_activity,
         User.created_at,
         User.active,
         User.language,
-        *learners.complete_bits,
-        *learners.done_parts,
+        learners.units_complete,
+        learners.done,
     )
     query = _search(query, search)
     if status is not None:
@@ -142,25 +144,22 @@ def _rows_query(learners: Learners, scope: Scope, search: str, sort: str, status
     return query.order_by(*SORTS.get(sort, SORTS["name"]))
 
 
-def _row(learners: Learners, values: Sequence) -> LearnerRow:
+def _row(learners: Learners, values: Sequence, groups: str | None) -> LearnerRow:
     (
         uid,
         name,
         email,
         organisation,
         country,
-        groups,
         status_value,
         completed_at,
         last_activity,
         created_at,
         active,
         language,
-    ) = values[:12]
-    columns = len(learners.complete_bits)
-    units_complete, done = learners.tally(
-        values[12 : 12 + columns], values[12 + columns : 12 + columns + len(learners.done_parts)]
-    )
+        units_complete,
+        done,
+    ) = values[:13]
     total_items = learners.shape.total_items
     return LearnerRow(
         uid,
@@ -169,10 +168,10 @@ def _row(learners: Learners, values: Sequence) -> LearnerRow:
         organisation,
         country,
         groups or "",
-        units_complete,
+        int(units_complete),
         len(learners.shape.units),
         Status(status_value),
-        percent_of(done / total_items) if total_items else 0,
+        percent_of(int(done) / total_items) if total_items else 0,
         completed_at,
         last_activity,
         created_at,
@@ -190,13 +189,17 @@ def learner_rows(
     sort: str = "name",
     status: Status | None = None,
 ) -> Iterator[LearnerRow]:
-    """Every learner with their course status, streamed from the database a thousand rows at
-    a time: a CSV of 10,000 learners never sits in memory at once."""
+    """Every learner with their course status, streamed from the database a few thousand rows
+    at a time: a CSV of 100,000 learners never sits in memory at once."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
-    query = _rows_query(learners, scope, search, sort, status)
-    for values in db.session.execute(query.execution_options(yield_per=1000)):
-        yield _row(learners, values)
+    groups = _groups_subquery(scope)
+    query = _rows_query(learners, search, sort, status)
+    query = query.outerjoin(groups, groups.c.user_id == User.id).add_columns(groups.c.names)
+    # On the connection (Core rows, without the ORM's result layer): about a fifth less CPU
+    # per learner, which is what a 100,000-row export is made of.
+    for values in db.session.connection().execute(query.execution_options(yield_per=2000)):
+        yield _row(learners, values, values[-1])
 
 
 def learner_page(
@@ -210,30 +213,20 @@ def learner_page(
     page: int = 1,
     per_page: int = 50,
 ) -> Page[LearnerRow]:
-    """One page of :func:`learner_rows` and how many rows there are in all, in one query (a
-    second one only when the page asked for is past the last)."""
+    """One page of :func:`learner_rows` and how many rows there are in all: a count, the page
+    (the database keeps only the rows up to it while sorting, instead of numbering every row
+    with a window count), and the groups of the page's learners."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
-    query = _rows_query(learners, scope, search, sort, status).add_columns(sa.func.count().over().label("total"))
-    page = max(1, page)
-    rows, total = [], 0
-    for values in db.session.execute(query.offset((page - 1) * per_page).limit(per_page)):
-        rows.append(_row(learners, values))
-        total = values[-1]
-    if not rows and page > 1:
-        total = learner_page(catalogue, scope, filters, search=search, sort=sort, status=status).total
-        if total:
-            return learner_page(
-                catalogue,
-                scope,
-                filters,
-                search=search,
-                sort=sort,
-                status=status,
-                page=clamp_page(page, total, per_page),
-                per_page=per_page,
-            )
-    return Page(rows, int(total), page, per_page)
+    query = _rows_query(learners, search, sort, status)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
+    page = clamp_page(page, total, per_page) if total else max(1, page)
+    found = list(db.session.execute(query.offset((page - 1) * per_page).limit(per_page))) if total else []
+    names: dict[int, str] = {}
+    if found:
+        groups = _groups_subquery(scope, [values[0] for values in found])
+        names = {uid: text for uid, text in db.session.execute(sa.select(groups.c.user_id, groups.c.names))}
+    return Page([_row(learners, values, names.get(values[0])) for values in found], total, page, per_page)
 
 
 def _search(query: Select, search: str) -> Select:

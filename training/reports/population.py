@@ -1,13 +1,14 @@
-"""The aggregate reports (overview, by unit, by organisation, by country) from one pass over the
-learners in scope: one query streams every learner's status, completion moment, last activity
-and per-unit flags, and a :class:`Tally` counts them as they go by (memory stays flat however
-many learners there are). A report page, and the print view with all of them, therefore
-reads the progress tables once."""
+"""The aggregate reports (overview, by unit, by organisation, by country) from the learners in
+scope and their ``learner_summary`` rows, counted by the database: a :class:`Tally` reads
+learners per organisation, country, language, status and recent activity, learners per set
+of units complete and started, and the completion moments, three grouped queries whatever the
+number of learners (memory stays flat). A report page, and the print view with all of them,
+therefore reads each learner's summary three times and no record table."""
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator, Sequence
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,63 +16,12 @@ import sqlalchemy as sa
 
 from ..content.model import Catalogue
 from ..extensions import db
-from ..models import AttemptState, QuizAttempt, User, utcnow
+from ..models import LearnerUnit, Role, User, utcnow
 from ..progress import Status, percent_of
-from .facts import BITS_PER_COLUMN, learners_select
-from .scope import NO_FILTERS, Filters, Scope, prepare_session, scoped_learner_ids
+from .facts import COMPLETE, learners_select
+from .scope import NO_FILTERS, Filters, Scope, _apply, prepare_session
 
 ACTIVE_DAYS = 30
-
-
-@dataclass(frozen=True, slots=True)
-class LearnerStatus:
-    """One learner as the aggregate reports need them."""
-
-    organisation: str
-    country: str
-    language: str
-    registered_at: datetime
-    status: Status
-    completed_at: datetime | None
-    last_activity: datetime | None
-    complete_units: int
-    """bit i set: the catalogue's i-th unit is complete"""
-    started_units: int
-
-
-def population(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS) -> Iterator[LearnerStatus]:
-    """Every learner in scope with their status, streamed: one query."""
-    prepare_session()
-    learners = learners_select(catalogue, scope, filters)
-    query = learners.query.add_columns(
-        User.organisation,
-        User.country,
-        User.language,
-        User.created_at,
-        learners.status,
-        learners.completed_at,
-        learners.last_activity,
-        *learners.complete_bits,
-        *learners.started_bits,
-    )
-    chunks = len(learners.complete_bits)
-    for values in db.session.execute(query.execution_options(yield_per=1000)):
-        organisation, country, language, registered, status, completed_at, last_activity = values[:7]
-        yield LearnerStatus(
-            organisation or "",
-            country or "",
-            language or "",
-            registered,
-            Status(status),
-            completed_at,
-            last_activity,
-            _unpack(values[7 : 7 + chunks]),
-            _unpack(values[7 + chunks :]),
-        )
-
-
-def _unpack(columns: Sequence[int]) -> int:
-    return sum(int(value or 0) << (BITS_PER_COLUMN * index) for index, value in enumerate(columns))
 
 
 # --- overview -----------------------------------------------------------------------------
@@ -172,27 +122,22 @@ def quiz_stats(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
     """Per quiz: learners who submitted it at least once, who passed it at least once, and
     the mean of their best scores. One query."""
     prepare_session()
-    qa = QuizAttempt
-    best = (
-        sa.select(
-            qa.quiz_id,
-            sa.func.max(qa.score).label("best"),
-            sa.func.max(sa.case((qa.passed.is_(True), 1), else_=0)).label("passed"),
-        )
-        .where(
-            qa.state == AttemptState.SUBMITTED,
-            qa.quiz_id.in_(list(catalogue.quizzes)),
-            qa.user_id.in_(scoped_learner_ids(scope, filters)),
-        )
-        .group_by(qa.user_id, qa.quiz_id)
-        .subquery()
+    lu = LearnerUnit
+    quiz_of = {unit.id: unit.quiz_id for unit in catalogue.units if unit.quiz_id}
+    if not quiz_of:
+        return {}
+    # Joined to the learners rather than filtered by an IN list of them, so the unit summary's
+    # quiz index is read for the units and each row's learner looked up by key.
+    query = (
+        sa.select(lu.unit_id, sa.func.count(), sa.func.sum(lu.passed), sa.func.avg(lu.best))
+        .join(User, User.id == lu.user_id)
+        .where(lu.unit_id.in_(list(quiz_of)), lu.attempts > 0, User.role == Role.LEARNER)
+        .group_by(lu.unit_id)
     )
-    query = sa.select(best.c.quiz_id, sa.func.count(), sa.func.sum(best.c.passed), sa.func.avg(best.c.best)).group_by(
-        best.c.quiz_id
-    )
+    query = _apply(query, scope, filters)
     return {
-        quiz_id: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
-        for quiz_id, n, passed, avg in db.session.execute(query)
+        quiz_of[unit_id]: QuizStats(int(n), int(passed or 0), None if avg is None else float(avg))
+        for unit_id, n, passed, avg in db.session.execute(query)
     }
 
 
@@ -251,7 +196,7 @@ def summary(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, n
 
 
 class Tally:
-    """Counts learners as they stream by, for every aggregate report at once."""
+    """Counts of learners for every aggregate report at once, read by :func:`tally`."""
 
     def __init__(self, catalogue: Catalogue, now: datetime | None = None) -> None:
         self.catalogue = catalogue
@@ -259,30 +204,28 @@ class Tally:
         self.registered = self.active = self.started = 0
         self.durations: list[float] = []
         self.months: dict[date, int] = {}
-        self.unit_started = [0] * len(catalogue.units)
-        self.unit_completed = [0] * len(catalogue.units)
+        self.unit_flags: Counter[tuple[str, str]] = Counter()
+        """(units complete, units started) -> learners: few distinct values, expanded per unit"""
         self.by: dict[str, dict[str, list[int]]] = {"organisation": {}, "country": {}, "language": {}}
 
-    def add(self, row: LearnerStatus) -> None:
-        self.registered += 1
-        if row.last_activity is not None and row.last_activity >= self.since:
-            self.active += 1
-        if row.status != Status.NOT_STARTED:
-            self.started += 1
-        completed_at = row.completed_at if row.status == Status.COMPLETE else None
-        if completed_at is not None:
-            self.durations.append(max(0.0, (completed_at - row.registered_at).total_seconds() / 86400))
-            month = completed_at.date().replace(day=1)
-            self.months[month] = self.months.get(month, 0) + 1
-        for index in range(len(self.unit_started)):
-            bit = 1 << index
-            self.unit_started[index] += bool(row.started_units & bit)
-            self.unit_completed[index] += bool(row.complete_units & bit)
-        for by, key in (("organisation", row.organisation), ("country", row.country), ("language", row.language)):
+    def add_learners(
+        self, organisation: str, country: str, language: str, status: Status, active: bool, learners: int
+    ) -> None:
+        """``learners`` learners sharing these."""
+        self.registered += learners
+        self.active += learners * active
+        self.started += learners * (status != Status.NOT_STARTED)
+        for by, key in (("organisation", organisation), ("country", country), ("language", language)):
             counts = self.by[by].setdefault(key, [0, 0, 0])
-            counts[0] += 1
-            counts[1] += row.status != Status.NOT_STARTED
-            counts[2] += row.status == Status.COMPLETE
+            counts[0] += learners
+            counts[1] += learners * (status != Status.NOT_STARTED)
+            counts[2] += learners * (status == Status.COMPLETE)
+
+    def add_completion(self, registered_at: datetime, completed_at: datetime) -> None:
+        """A learner who completed the course."""
+        self.durations.append(max(0.0, (completed_at - registered_at).total_seconds() / 86400))
+        month = completed_at.date().replace(day=1)
+        self.months[month] = self.months.get(month, 0) + 1
 
     def overview(self) -> OverviewReport:
         median = round(statistics.median(self.durations), 1) if self.durations else None
@@ -292,6 +235,11 @@ class Tally:
         )
 
     def units(self, quizzes: dict[str, QuizStats]) -> list[UnitRow]:
+        started, completed = [0] * len(self.catalogue.units), [0] * len(self.catalogue.units)
+        for (complete_units, started_units), learners in self.unit_flags.items():
+            for index in range(len(started)):
+                completed[index] += learners * (complete_units[index : index + 1] == COMPLETE)
+                started[index] += learners * (started_units[index : index + 1] == COMPLETE)
         rows = []
         for index, unit in enumerate(self.catalogue.units):
             stats = quizzes.get(unit.quiz_id or "", QuizStats(0, 0, None))
@@ -301,8 +249,8 @@ class Tally:
                     unit.order,
                     unit.title,
                     self.registered,
-                    self.unit_started[index],
-                    self.unit_completed[index],
+                    started[index],
+                    completed[index],
                     stats.takers,
                     stats.passed,
                     stats.average_best,
@@ -317,7 +265,25 @@ class Tally:
 
 
 def tally(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS, now: datetime | None = None) -> Tally:
+    """Every count the aggregate reports show, in three grouped queries over the learners in
+    scope and their summaries."""
+    prepare_session()
     counted = Tally(catalogue, now)
-    for row in population(catalogue, scope, filters):
-        counted.add(row)
+    learners = learners_select(catalogue, scope, filters)
+    active = sa.case((learners.last_activity >= counted.since, 1), else_=0)
+    segments = (User.organisation, User.country, User.language, learners.status, active)
+    for organisation, country, language, status, is_active, n in db.session.execute(
+        learners.query.add_columns(*segments, sa.func.count()).group_by(*segments)
+    ):
+        counted.add_learners(organisation or "", country or "", language or "", Status(status), bool(is_active), n)
+    flags = (learners.complete_units, learners.started_units)
+    for complete, started, n in db.session.execute(
+        learners.query.add_columns(*flags, sa.func.count()).group_by(*flags)
+    ):
+        counted.unit_flags[complete, started] += n
+    completions = learners.query.add_columns(User.created_at, learners.completed_at).where(
+        learners.status == Status.COMPLETE.value, learners.completed_at.is_not(None)
+    )
+    for registered_at, completed_at in db.session.execute(completions.execution_options(yield_per=5000)):
+        counted.add_completion(registered_at, completed_at)
     return counted

@@ -1,16 +1,19 @@
 """The report summaries, kept with the records they sum up.
 
-Two tables answer the reports at any number of learners (see :mod:`training.models`):
+Three tables answer the reports at any number of learners (see :mod:`training.models`):
 
 * ``learner_unit``: per learner and unit, their lesson rows, attempts and trainer's mark
   aggregated (lessons opened and read, attempts submitted and open, passed, best score,
   moments). :func:`learner_changed` recomputes one learner's rows from their records, inside
   the transaction that wrote the records: every service that writes lesson progress, quiz
   attempts or trainer marks calls it, so the summary is never behind a committed record.
+* ``learner_summary``: per learner, their course status worked out from their
+  ``learner_unit`` rows (:func:`training.queries.facts.learner_summaries`), recomputed with
+  them by :func:`learner_changed`.
 * ``question_tally``: per quiz, question and answer text, the submitted answers and how many
   had full credit; :func:`answers_recorded` adds a submission's answers.
 
-:func:`rebuild` computes both from the record tables alone (``training report rebuild``, the
+:func:`rebuild` computes all three from the record tables alone (``training report rebuild``, the
 migration that creates them); run it after a content change that moves or removes lessons or
 quizzes, since which unit a record counts in is decided by the course at write time.
 """
@@ -29,6 +32,7 @@ from ..database import transactional
 from ..extensions import db
 from ..models import (
     AttemptState,
+    LearnerSummary,
     LearnerUnit,
     LessonProgress,
     QuestionResponse,
@@ -39,6 +43,8 @@ from ..models import (
     later_of,
     no_moment,
 )
+from ..queries.facts import SUMMARY_COLUMNS as LEARNER_COLUMNS
+from ..queries.facts import learner_summaries
 
 FULL_CREDIT = 1.0 - 1e-9
 RETIRED_QUIZ_UNIT = ""
@@ -165,7 +171,8 @@ def question_tallies(catalogue: Catalogue | None = None) -> sa.Select:
 
 
 def learner_changed(*user_ids: int) -> None:
-    """Recompute these learners' ``learner_unit`` rows from their records, in the current
+    """Recompute these learners' ``learner_unit`` and ``learner_summary`` rows from their
+    records, in the current
     write transaction. Each learner's row is locked first (PostgreSQL), so two transactions
     writing for the same learner at once recompute one after the other, the second seeing
     the first's records; SQLite's writers are one at a time already."""
@@ -179,6 +186,8 @@ def learner_changed(*user_ids: int) -> None:
     connection.execute(sa.delete(LearnerUnit).where(LearnerUnit.user_id.in_(ids)))
     if rows:
         connection.execute(sa.insert(LearnerUnit), rows)
+    connection.execute(sa.delete(LearnerSummary).where(LearnerSummary.user_id.in_(ids)))
+    connection.execute(sa.insert(LearnerSummary).from_select(LEARNER_COLUMNS, learner_summaries(_course(), ids)))
 
 
 def answers_recorded(user_id: int, quiz_id: str, answers: Iterable[dict[str, Any]]) -> None:
@@ -215,8 +224,8 @@ def answers_recorded(user_id: int, quiz_id: str, answers: Iterable[dict[str, Any
 
 
 def rebuild_on(connection: Connection, catalogue: Catalogue) -> tuple[int, int]:
-    """Replace both summaries with what the record tables say; (learner-unit rows, tally
-    rows). On PostgreSQL the summary tables are locked for the rebuild, so writes made
+    """Replace the learner-unit and tally summaries with what the record tables say;
+    (learner-unit rows, tally rows). On PostgreSQL the summary tables are locked for the rebuild, so writes made
     meanwhile wait and then recompute their learner over the rebuilt rows."""
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text("LOCK TABLE learner_unit, question_tally IN EXCLUSIVE MODE"))
@@ -235,7 +244,20 @@ def rebuild_on(connection: Connection, catalogue: Catalogue) -> tuple[int, int]:
     return counted[0], counted[1]
 
 
+def rebuild_learners_on(connection: Connection, catalogue: Catalogue) -> int:
+    """Replace ``learner_summary`` with what ``learner_unit`` says (after :func:`rebuild_on`,
+    or alone); the number of rows."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("LOCK TABLE learner_summary IN EXCLUSIVE MODE"))
+    connection.execute(sa.delete(LearnerSummary))
+    connection.execute(sa.insert(LearnerSummary).from_select(LEARNER_COLUMNS, learner_summaries(catalogue)))
+    return connection.execute(sa.select(sa.func.count()).select_from(LearnerSummary)).scalar_one()
+
+
 @transactional
-def rebuild(catalogue: Catalogue) -> tuple[int, int]:
-    """:func:`rebuild_on` as one write transaction of the app."""
-    return rebuild_on(db.session.connection(), catalogue)
+def rebuild(catalogue: Catalogue) -> tuple[int, int, int]:
+    """All three summaries rebuilt in one write transaction of the app: (learner-unit rows,
+    tally rows, learner rows)."""
+    connection = db.session.connection()
+    units, tallies = rebuild_on(connection, catalogue)
+    return units, tallies, rebuild_learners_on(connection, catalogue)
