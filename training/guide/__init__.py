@@ -30,17 +30,19 @@ from .fonts import MissingGlyph, missing_glyphs
 from .guide_html import build_guide
 from .pdfs import (
     Busy,
+    Document,
     PdfKey,
     PdfStore,
     cached_pdf,
     default_documents,
-    guide_key,
+    document,
+    guide_variant,
     guide_pdf,
     handout_pdf,
     participant_handouts_pdf,
     pdf_key,
     quiz_pdf,
-    unit_key,
+    unit_variant,
 )
 from .plan import Agenda, PlanError, WorkshopOptions, plan_workshop
 from .terms import glossary, references
@@ -50,6 +52,7 @@ from .workshop import UnknownUnit, default_options, select_units
 __all__ = [
     "Agenda",
     "Busy",
+    "Document",
     "MissingGlyph",
     "PdfKey",
     "PdfStore",
@@ -59,10 +62,11 @@ __all__ = [
     "build_guide",
     "cached_pdf",
     "default_documents",
+    "document",
     "default_options",
     "describe_step",
     "glossary",
-    "guide_key",
+    "guide_variant",
     "guide_pdf",
     "handout_pdf",
     "missing_glyphs",
@@ -74,5 +78,5 @@ __all__ = [
     "references",
     "select_units",
     "source_files",
-    "unit_key",
+    "unit_variant",
 ]
