@@ -1,5 +1,6 @@
-"""The deployment in miniature: nginx in front of two ``training serve`` app servers on one
-PostgreSQL, all on loopback, started from the Debian packages and stopped on exit.
+"""The deployment in miniature: nginx in front of two ``training serve`` app servers and a
+guide worker (``training guide work``) on one PostgreSQL, all on loopback, started from the
+Debian packages and stopped on exit.
 
 nginx runs the site file operators install, ``deploy/nginx/training.conf``, with only what
 marks it EDIT replaced (ports, the app servers' addresses, a self-signed certificate, folders)
@@ -36,6 +37,7 @@ class Topology:
     servers: list[LiveSite]
     access_log: Path
     static: Path
+    worker_log: Path  # the guide worker's output: a line per PDF it typeset
 
     def client(self, address: str) -> requests.Session:
         """A browser connecting from ``address`` (any 127.x.y.z is this machine)."""
@@ -124,6 +126,7 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
             "TRAINING_TRUSTED_PROXIES": "1",
             "TRAINING_FORWARDED_ALLOW_IPS": "127.0.0.1",
             "TRAINING_ACCESS_LOG": "true",
+            "TRAINING_GUIDE_WORKER": "true",
             # cheap password hashing: the throttling, not argon2, is what these tests exercise
             "TRAINING_ARGON2_TIME_COST": "1",
             "TRAINING_ARGON2_MEMORY_COST": "1024",
@@ -134,6 +137,16 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
         subprocess.run(
             [TRAINING, "assets", "collect", str(folder / "static")], env=env, check=True, capture_output=True
         )
+        worker_log = tmp_path / "guide-worker.log"
+        with worker_log.open("w") as log:
+            worker = subprocess.Popen(
+                [TRAINING, "guide", "work", "--poll", "0.5"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        stack.callback(stop, worker)
         servers = [
             # each with its operators' metrics address, as deploy/ gives them
             stack.enter_context(
@@ -161,6 +174,7 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
             servers,
             folder / "training.access.log",
             folder / "static",
+            worker_log,
         )
         probe = front.client("127.0.0.1")
 

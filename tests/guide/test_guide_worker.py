@@ -51,7 +51,7 @@ def test_a_new_variant_is_queued_then_typeset_by_the_worker_and_served_at_the_sa
     assert first.status_code == 202 and first.mimetype == "text/html"
     page = first.get_data(as_text=True)
     assert "Your PDF is being prepared" in page and "waiting its turn" in page
-    assert '<meta http-equiv="refresh" content="5">' in page
+    assert first.headers["Refresh"] == "5" and "checks again every 5 seconds" in page  # no JavaScript needed
     assert f'href="{VARIANT.replace("&", "&amp;")}"' in page and "Check again" in page
     assert client.get(VARIANT).status_code == 202  # asked again (the page refreshing): still one job
     assert jobs() == [("waiting", 0)]
@@ -64,6 +64,18 @@ def test_a_new_variant_is_queued_then_typeset_by_the_worker_and_served_at_the_sa
     (tmp_path / "guide.pdf").write_bytes(pdf.data)
     text = pdf_text(tmp_path / "guide.pdf")
     assert "Trainer" in text and "Alpha" in text
+
+
+def test_the_reader_can_stop_the_page_reloading_itself(client, login_as):
+    login_as("trainer")
+    page = client.get(VARIANT).get_data(as_text=True)
+    stop = f"{VARIANT}&refresh=off"
+    assert f'href="{stop.replace("&", "&amp;")}"' in page and "Stop checking automatically" in page
+    manual = client.get(stop)
+    assert manual.status_code == 202 and "Refresh" not in manual.headers
+    text = manual.get_data(as_text=True)
+    assert "checks again every" not in text and f'href="{stop.replace("&", "&amp;")}">Check again' in text
+    assert jobs() == [("waiting", 0)]
 
 
 def test_two_people_asking_for_one_variant_make_one_job(app, client, login_as, auth):

@@ -184,12 +184,26 @@ def _send_pdf(document: guide.Document, name: str):
 
 
 def _preparing(status: str):
+    """The page that waits for the guide worker. It reloads itself through the ``Refresh``
+    header, which browsers honour without JavaScript, and offers to stop doing so: a page
+    that changes under a screen reader every few seconds must let its reader turn that off
+    (WCAG 2.2.1; for the same reason axe-core rejects a ``<meta>`` refresh outright)."""
     if status == "failed":
         return render_error(500, gettext("This PDF could not be typeset. Try again later or tell the site's operators."))
     refresh = current_app.config["GUIDE_WAIT_REFRESH"]
-    url = request.script_root + request.full_path.rstrip("?")
-    page = render_template("guide/preparing.html", status=status, refresh=refresh, url=url)
-    return page, 202, {"Retry-After": str(refresh), "Cache-Control": "no-store"}
+    automatic = request.args.get("refresh") != "off"
+    here = request.script_root + request.full_path  # ends in "?" when there is no query
+    page = render_template(
+        "guide/preparing.html",
+        status=status,
+        refresh=refresh if automatic else None,
+        url=here.rstrip("?"),
+        stop_url=here + ("&" if request.query_string else "") + "refresh=off",
+    )
+    headers = {"Retry-After": str(refresh), "Cache-Control": "no-store"}
+    if automatic:
+        headers["Refresh"] = str(refresh)
+    return page, 202, headers
 
 
 @bp.route("/guide")
