@@ -18,8 +18,8 @@ from flask.cli import AppGroup
 
 from .. import guide as guide_docs
 from ..course import get_catalogue
-from ..guide import plan as planner
 from ..extensions import db
+from ..guide import plan as planner
 from ..i18n import force_locale
 from ..services import guide_jobs
 from ..services.guide_pdfs import DatabaseStore
@@ -193,7 +193,7 @@ def _work_on(job: guide_jobs.Claimed) -> None:
             raise ValueError("this document is no longer current")
         with force_locale(job.language.replace("-", "_")):
             _typeset(document)
-    except Exception as exc:  # noqa: BLE001  (any failure is recorded on the job, the worker goes on)
+    except Exception as exc:  # any failure is recorded on the job, and the worker goes on
         db.session.rollback()
         guide_jobs.finish(job, f"{type(exc).__name__}: {exc}")
         click.echo(f"job {job.key[:12]} failed (try {job.tries}): {exc}", err=True)

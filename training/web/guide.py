@@ -157,6 +157,9 @@ BUSY = {
 }
 
 
+FAILED = N_("This PDF could not be typeset. Try again later or tell the site's operators.")
+
+
 def _send_pdf(document: guide.Document, name: str):
     """The PDF from the shared store, typeset first if no server has made it yet, with its
     labels in the language of its text; with the guide worker on, a page saying it is being
@@ -189,7 +192,9 @@ def _preparing(status: str):
     that changes under a screen reader every few seconds must let its reader turn that off
     (WCAG 2.2.1; for the same reason axe-core rejects a ``<meta>`` refresh outright)."""
     if status == "failed":
-        return render_error(500, gettext("This PDF could not be typeset. Try again later or tell the site's operators."))
+        return render_error(
+            500, gettext("This PDF could not be typeset. Try again later or tell the site's operators.")
+        )
     refresh = current_app.config["GUIDE_WAIT_REFRESH"]
     automatic = request.args.get("refresh") != "off"
     here = request.script_root + request.full_path  # ends in "?" when there is no query
