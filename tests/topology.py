@@ -38,6 +38,7 @@ class Topology:
     access_log: Path
     static: Path
     worker_log: Path  # the guide worker's output: a line per PDF it typeset
+    worker_metrics: str  # HOST:PORT of the guide worker's Prometheus metrics
 
     def client(self, address: str) -> requests.Session:
         """A browser connecting from ``address`` (any 127.x.y.z is this machine)."""
@@ -137,10 +138,10 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
         subprocess.run(
             [TRAINING, "assets", "collect", str(folder / "static")], env=env, check=True, capture_output=True
         )
-        worker_log = tmp_path / "guide-worker.log"
+        worker_log, worker_metrics = tmp_path / "guide-worker.log", f"127.0.0.1:{free_port()}"
         with worker_log.open("w") as log:
             worker = subprocess.Popen(
-                [TRAINING, "guide", "work", "--poll", "0.5"],
+                [TRAINING, "guide", "work", "--poll", "0.5", "--metrics-bind", worker_metrics],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -175,6 +176,7 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
             folder / "training.access.log",
             folder / "static",
             worker_log,
+            worker_metrics,
         )
         probe = front.client("127.0.0.1")
 
@@ -187,4 +189,14 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
                 return False
 
         wait_for(answering, "nginx to answer", timeout=30)
+
+        def worker_answering() -> bool:
+            if worker.poll() is not None:
+                raise RuntimeError(worker_log.read_text())
+            try:
+                return requests.get(f"http://{worker_metrics}/metrics", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        wait_for(worker_answering, "the guide worker's metrics", timeout=30)
         yield front

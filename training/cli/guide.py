@@ -17,12 +17,14 @@ import click
 from flask.cli import AppGroup
 
 from .. import guide as guide_docs
+from .. import metrics
 from ..course import get_catalogue
 from ..extensions import db
 from ..guide import plan as planner
 from ..i18n import force_locale
 from ..services import guide_jobs
 from ..services.guide_pdfs import DatabaseStore
+from .serve import check_bind
 
 guide = AppGroup("guide", help="The trainer's guide: plan a workshop, build the PDF.")
 
@@ -168,12 +170,21 @@ def _build_all() -> None:
     show_default=True,
     help="Seconds between looks at the queue when it is empty.",
 )
-def work(once: bool, poll: float) -> None:
+@click.option(
+    "--metrics-bind",
+    metavar="HOST:PORT",
+    help="Serve Prometheus metrics (builds, jobs waiting) on this address, for operators only.",
+)
+def work(once: bool, poll: float, metrics_bind: str | None) -> None:
     """The guide worker: typeset the PDFs the app servers queued (with TRAINING_GUIDE_WORKER on)."""
+    if metrics_bind:
+        check_bind(metrics_bind)
+        metrics.serve_metrics(metrics_bind)
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):  # finish the PDF in hand, then stop
         signal.signal(signum, lambda *_: stopping.set())
     while not stopping.is_set():
+        metrics.GUIDE_JOBS_WAITING.set(guide_jobs.waiting())
         job = guide_jobs.claim()
         if job is not None:
             _work_on(job)
