@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from training.extensions import db
-from training.models import GuideJob, GuidePdf
+from training.models import GuideJob, GuidePdf, utcnow
 
 from ..livesite import TRAINING
 from .conftest import needs_poppler, pdf_text
@@ -25,15 +26,23 @@ def app_overrides():
     return {"GUIDE_WORKER": True}
 
 
-def work(app) -> subprocess.CompletedProcess:
-    env = {
+def same_site(app) -> dict[str, str]:
+    """The environment of a command run against the test app's database and content."""
+    return {
         **os.environ,
         "TRAINING_DATABASE_URL": app.config["DATABASE_URL"],
         "TRAINING_CONTENT_DIR": str(app.config["CONTENT_DIR"]),
-        "TRAINING_SECRET_KEY": app.config["SECRET_KEY"],
     }
+
+
+def work(app) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [TRAINING, "guide", "work", "--once"], env=env, capture_output=True, text=True, check=True, timeout=180
+        [TRAINING, "guide", "work", "--once"],
+        env=same_site(app),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=180,
     )
 
 
@@ -140,3 +149,30 @@ def test_a_document_that_cannot_be_typeset_is_marked_failed_after_its_tries(app,
     failed = client.get(VARIANT)
     assert failed.status_code == 500 and "could not be typeset" in failed.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GuidePdf)) == 0
+
+
+def test_two_workers_share_the_queue_and_typeset_each_pdf_once(app, client, login_as):
+    login_as("trainer")
+    for days in (1, 2):
+        assert client.get(f"/guide.pdf?units=alpha&days={days}").status_code == 202
+    workers = [
+        subprocess.Popen([TRAINING, "guide", "work", "--once"], env=same_site(app), stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    logs = [worker.communicate(timeout=180)[1] for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0]
+    assert sum(log.count("guide typeset") for log in logs) == 2, logs
+    assert sorted(jobs()) == [("done", 1), ("done", 1)]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GuidePdf)) == 2
+
+
+def test_a_job_left_by_a_worker_that_died_is_taken_again(app, client, login_as):
+    login_as("trainer")
+    client.get(VARIANT)
+    db.session.rollback()
+    long_ago = utcnow() - timedelta(seconds=app.config["GUIDE_BUILD_TIMEOUT"] + 1)
+    db.session.execute(sa.update(GuideJob).values(status="building", tries=1, started_at=long_ago))
+    db.session.commit()
+    work(app)
+    assert jobs() == [("done", 2)]
+    assert client.get(VARIANT).mimetype == "application/pdf"
