@@ -1,8 +1,10 @@
-"""``training guide build`` and ``training guide agenda``: the trainer's guide from the command line.
+"""``training guide build``, ``agenda`` and ``work``: the trainer's guide from the command line.
 
 The same planner options as the form on ``/guide``, the same functions, and the same PDF
 store: a PDF built here is served by every app server, and ``training guide build --all``
-typesets every default document once at deploy time.
+typesets every default document once at deploy time. ``training guide work`` is the guide
+worker: it typesets the PDFs the app servers queue when ``GUIDE_WORKER`` is on
+(:mod:`training.services.guide_jobs`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ The public API, used by the web views and the ``training guide`` commands (no Fl
 * the PDFs: :func:`guide_pdf`, :func:`handout_pdf`, :func:`participant_handouts_pdf`,
   :func:`quiz_pdf`, each typeset from the data of :mod:`.documents` by the one PDF layer
   :func:`render_pdf` (:mod:`.pdf`, Typst), and kept in a shared store with
-  :func:`cached_pdf` (:mod:`.pdfs`);
+  :func:`cached_pdf` (:mod:`.pdfs`); a :class:`Document` (from :func:`document`,
+  :func:`guide_variant` or :func:`unit_variant`) carries a PDF's key, the plain values that
+  describe it (for the guide worker to make it again) and its build;
 * the fonts' reach: :func:`missing_glyphs` (:mod:`.fonts`).
 
 Module by module: ``plan`` (the workshop planner, pure), ``views`` (units, lessons, quizzes
