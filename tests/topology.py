@@ -1,5 +1,6 @@
-"""The deployment in miniature: nginx in front of two ``training serve`` app servers on one
-PostgreSQL, all on loopback, started from the Debian packages and stopped on exit.
+"""The deployment in miniature: nginx in front of two ``training serve`` app servers and a
+guide worker (``training guide work``) on one PostgreSQL, all on loopback, started from the
+Debian packages and stopped on exit.
 
 nginx runs the site file operators install, ``deploy/nginx/training.conf``, with only what
 marks it EDIT replaced (ports, the app servers' addresses, a self-signed certificate, folders)
@@ -36,6 +37,8 @@ class Topology:
     servers: list[LiveSite]
     access_log: Path
     static: Path
+    worker_log: Path  # the guide worker's output: a line per PDF it typeset
+    worker_metrics: str  # HOST:PORT of the guide worker's Prometheus metrics
 
     def client(self, address: str) -> requests.Session:
         """A browser connecting from ``address`` (any 127.x.y.z is this machine)."""
@@ -124,6 +127,7 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
             "TRAINING_TRUSTED_PROXIES": "1",
             "TRAINING_FORWARDED_ALLOW_IPS": "127.0.0.1",
             "TRAINING_ACCESS_LOG": "true",
+            "TRAINING_GUIDE_WORKER": "true",
             # cheap password hashing: the throttling, not argon2, is what these tests exercise
             "TRAINING_ARGON2_TIME_COST": "1",
             "TRAINING_ARGON2_MEMORY_COST": "1024",
@@ -134,6 +138,16 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
         subprocess.run(
             [TRAINING, "assets", "collect", str(folder / "static")], env=env, check=True, capture_output=True
         )
+        worker_log, worker_metrics = tmp_path / "guide-worker.log", f"127.0.0.1:{free_port()}"
+        with worker_log.open("w") as log:
+            worker = subprocess.Popen(
+                [TRAINING, "guide", "work", "--poll", "0.5", "--metrics-bind", worker_metrics],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        stack.callback(stop, worker)
         servers = [
             # each with its operators' metrics address, as deploy/ gives them
             stack.enter_context(
@@ -161,6 +175,8 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
             servers,
             folder / "training.access.log",
             folder / "static",
+            worker_log,
+            worker_metrics,
         )
         probe = front.client("127.0.0.1")
 
@@ -173,4 +189,14 @@ def topology(tmp_path: Path, content: Path = MINIMAL) -> Iterator[Topology]:
                 return False
 
         wait_for(answering, "nginx to answer", timeout=30)
+
+        def worker_answering() -> bool:
+            if worker.poll() is not None:
+                raise RuntimeError(worker_log.read_text())
+            try:
+                return requests.get(f"http://{worker_metrics}/metrics", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        wait_for(worker_answering, "the guide worker's metrics", timeout=30)
         yield front

@@ -83,6 +83,13 @@ class Config:
     GUIDE_BUILDS_IN_FLIGHT = 2  # PDFs typeset at once across all app servers
     GUIDE_BUILDS_PER_USER = 1  # PDFs one person may have typeset at once
     GUIDE_BUILD_TIMEOUT = 120  # seconds after which a place held by a crashed server is freed
+    # Typeset missing PDFs in a separate process, `training guide work`, instead of inside the
+    # request (training.services.guide_jobs). Off by default: one machine needs no extra
+    # process, and the shared limits above already bound the builds in requests.
+    GUIDE_WORKER = False
+    GUIDE_JOBS_PER_USER = 3  # PDFs one person may have waiting for the worker
+    GUIDE_JOB_TRIES = 3  # attempts before a job is marked failed
+    GUIDE_WAIT_REFRESH = 5  # seconds between reloads of the page that waits for a PDF
     SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static files have fingerprinted URLs
     # Languages the interface answers in (each needs a catalogue in training/translations),
     # and the one used when neither the person nor their browser names one of them.

@@ -16,8 +16,10 @@ What is measured:
 * ``training_sign_in_failures_total{reason}``: ``password`` (or code) refused, ``locked``;
 * ``training_guide_builds_total{kind}`` and ``training_guide_build_seconds{kind}``: PDFs
   typeset (a PDF served from the shared store is not a build);
-* ``training_guide_builds_in_flight``: PDFs this server is typesetting now (there is no queue:
-  a PDF is typeset while its request waits, within the limits of ``GUIDE_BUILDS_IN_FLIGHT``).
+* ``training_guide_builds_in_flight``: PDFs this server is typesetting now (within the limits
+  of ``GUIDE_BUILDS_IN_FLIGHT``);
+* ``training_guide_jobs_waiting``: with the guide worker on, the PDFs queued for it, as the
+  worker last saw (``training guide work --metrics-bind``, which also counts its builds above).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ GUIDE_BUILD_SECONDS = Histogram(
 )
 GUIDE_BUILDS_IN_FLIGHT = Gauge(
     "training_guide_builds_in_flight", "PDFs being typeset by this server now.", multiprocess_mode="livesum"
+)
+GUIDE_JOBS_WAITING = Gauge(
+    "training_guide_jobs_waiting", "PDFs waiting for the guide worker.", multiprocess_mode="mostrecent"
 )
 
 

@@ -608,6 +608,30 @@ class GuideBuild(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class GuideJob(Base):
+    """A PDF asked for and not stored yet, for the guide worker (``training guide work``):
+    one row per document cluster-wide (the key is the PDF's), carrying in ``parts`` the
+    plain values that describe the document so the worker can typeset it again.
+
+    ``status``: ``waiting``, ``building`` (since ``started_at``), ``done`` or ``failed``
+    (``error`` says why, after ``tries`` attempts).
+    """
+
+    __tablename__ = "guide_job"
+    __table_args__ = (sa.Index("ix_guide_job_status_created_at", "status", "created_at"),)
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(sa.String(12))
+    parts: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(12), default="waiting")
+    tries: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENT = "sent"

@@ -152,9 +152,9 @@ def test_a_quiz_submitted_twice_across_both_servers_is_graded_once(site):
     assert len(answered) == 2  # both servers took submits
 
 
-def guide_builds(server) -> float:
-    """PDFs of the whole guide this app server has typeset, from its operators' metrics."""
-    text = requests.get(f"http://{server.env['TRAINING_METRICS_BIND']}/metrics", timeout=10).text
+def guide_builds(bind: str) -> float:
+    """PDFs of the whole guide typeset by the process with these operators' metrics."""
+    text = requests.get(f"http://{bind}/metrics", timeout=10).text
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)
@@ -166,21 +166,35 @@ def guide_builds(server) -> float:
 def test_a_new_guide_variant_is_typeset_once_for_both_servers(site):
     browser = site.client("127.0.0.8")
     sign_in_staff(site, browser, site.servers[0].create_user("planner@example.org", role="trainer"))
-    before = [guide_builds(server) for server in site.servers]
+    binds = [server.env["TRAINING_METRICS_BIND"] for server in site.servers] + [site.worker_metrics]
+    before = [guide_builds(bind) for bind in binds]
     variant = "/guide.pdf?days=2&hours=5.5"  # a planner variant nobody asked for yet
     tabs = []
     for _ in range(6):  # tabs with connections of their own, spread by nginx over both servers
         tab = site.client("127.0.0.8")
         tab.cookies.update(browser.cookies)
         tabs.append(tab)
-    responses = race(6, lambda i: get(site, tabs[i], variant, timeout=120))
+    waiting = race(6, lambda i: get(site, tabs[i], variant))
+    assert [r.status_code for r in waiting] == [202] * 6, [r.text[:200] for r in waiting]
+    assert all("Your PDF is being prepared" in r.text for r in waiting)
+    jobs = rows(site.servers[0], "SELECT status FROM guide_job")
+    assert len(jobs) == 1  # one job for the whole site, whichever server was asked
+
+    wait_for(lambda: get(site, browser, variant).status_code == 200, "the guide worker to store the PDF", timeout=120)
+    first = len(access_lines(site))
+    responses = race(6, lambda i: get(site, tabs[i], variant))
     assert [r.status_code for r in responses] == [200] * 6, [r.text[:200] for r in responses]
     assert all(r.headers["Content-Type"] == "application/pdf" for r in responses)
     assert len({r.content for r in responses}) == 1, "the servers sent different PDFs"
-    answered = {line["upstream"] for line in access_lines(site) if line["uri"] == variant}
+    answered = {line["upstream"] for line in access_lines(site)[first:] if line["uri"] == variant}
     assert answered == {server.url.removeprefix("http://") for server in site.servers}, answered
-    built = [guide_builds(server) - earlier for server, earlier in zip(site.servers, before, strict=True)]
-    assert sum(built) == 1, f"typeset {built} times by the two servers for one variant"
+
+    built = [guide_builds(bind) - earlier for bind, earlier in zip(binds, before, strict=True)]
+    assert built == [0, 0, 1], f"typeset {built} times by the two servers and the worker"
+    assert [(job.status, job.tries) for job in rows(site.servers[0], "SELECT status, tries FROM guide_job")] == [
+        ("done", 1)
+    ]
+    assert site.worker_log.read_text().count(": guide typeset in") == 1
     stored = rows(site.servers[0], "SELECT count(*) AS n FROM guide_pdf WHERE kind = 'guide'")
     assert stored[0].n == 1
 

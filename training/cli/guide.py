@@ -1,13 +1,17 @@
-"""``training guide build`` and ``training guide agenda``: the trainer's guide from the command line.
+"""``training guide build``, ``agenda`` and ``work``: the trainer's guide from the command line.
 
 The same planner options as the form on ``/guide``, the same functions, and the same PDF
 store: a PDF built here is served by every app server, and ``training guide build --all``
-typesets every default document once at deploy time.
+typesets every default document once at deploy time. ``training guide work`` is the guide
+worker: it typesets the PDFs the app servers queue when ``GUIDE_WORKER`` is on
+(:mod:`training.services.guide_jobs`).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,10 +19,14 @@ import click
 from flask.cli import AppGroup
 
 from .. import guide as guide_docs
+from .. import metrics
 from ..course import get_catalogue
+from ..extensions import db
 from ..guide import plan as planner
 from ..i18n import force_locale
+from ..services import guide_jobs
 from ..services.guide_pdfs import DatabaseStore
+from .serve import check_bind
 
 guide = AppGroup("guide", help="The trainer's guide: plan a workshop, build the PDF.")
 
@@ -134,11 +142,8 @@ def build(
     _warn_missing_glyphs(catalogue, chosen)
     began = time.monotonic()
     with force_locale(catalogue.language.replace("-", "_")):
-        data = guide_docs.cached_pdf(
-            DatabaseStore(),
-            guide_docs.guide_key(catalogue, chosen, options),
-            lambda: guide_docs.guide_pdf(catalogue, chosen, options),
-        )
+        document = guide_docs.guide_variant(catalogue, chosen, options)
+        data = guide_docs.cached_pdf(DatabaseStore(), document.key, document.build)
     out.write_bytes(data)
     click.echo(f"Wrote {out} ({len(data) // 1024} KiB, {time.monotonic() - began:.1f} s).", err=True)
 
@@ -152,10 +157,73 @@ def _build_all() -> None:
     for language in source.languages:
         catalogue = source.in_language(language)
         with force_locale(language.replace("-", "_")):
-            for key, make in guide_docs.default_documents(catalogue):
-                guide_docs.cached_pdf(store, key, make, wait=300)
+            for document in guide_docs.default_documents(catalogue):
+                guide_docs.cached_pdf(store, document.key, document.build, wait=300)
                 count += 1
     click.echo(f"{count} PDFs ready in the shared store ({time.monotonic() - began:.1f} s).", err=True)
+
+
+@guide.command("work")
+@click.option("--once", is_flag=True, help="Typeset what is waiting now, then exit.")
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.1, 600),
+    default=2.0,
+    show_default=True,
+    help="Seconds between looks at the queue when it is empty.",
+)
+@click.option(
+    "--metrics-bind",
+    metavar="HOST:PORT",
+    help="Serve Prometheus metrics (builds, jobs waiting) on this address, for operators only.",
+)
+def work(once: bool, poll: float, metrics_bind: str | None) -> None:
+    """The guide worker: typeset the PDFs the app servers queued (with TRAINING_GUIDE_WORKER on)."""
+    if metrics_bind:
+        check_bind(metrics_bind)
+        metrics.serve_metrics(metrics_bind)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # finish the PDF in hand, then stop
+        signal.signal(signum, lambda *_: stopping.set())
+    while not stopping.is_set():
+        metrics.GUIDE_JOBS_WAITING.set(guide_jobs.waiting())
+        job = guide_jobs.claim()
+        if job is not None:
+            _work_on(job)
+        elif once:
+            return
+        else:
+            stopping.wait(poll)
+        db.session.remove()
+
+
+def _work_on(job: guide_jobs.Claimed) -> None:
+    began = time.monotonic()
+    try:
+        catalogue = get_catalogue().in_language(job.language)
+        document = guide_docs.document(catalogue, **job.parts)
+        if document.key.digest != job.key:  # content or release changed since it was asked for
+            raise ValueError("this document is no longer current")
+        with force_locale(job.language.replace("-", "_")):
+            _typeset(document)
+    except Exception as exc:  # any failure is recorded on the job, and the worker goes on
+        db.session.rollback()
+        guide_jobs.finish(job, f"{type(exc).__name__}: {exc}")
+        click.echo(f"job {job.key[:12]} failed (try {job.tries}): {exc}", err=True)
+        return
+    guide_jobs.finish(job)
+    click.echo(f"job {job.key[:12]}: {job.parts['kind']} typeset in {time.monotonic() - began:.1f} s", err=True)
+
+
+def _typeset(document: guide_docs.Document) -> None:
+    while True:
+        try:
+            guide_docs.cached_pdf(DatabaseStore(), document.key, document.build, wait=300)
+            return
+        except guide_docs.Busy as exc:  # the cluster's builds in flight are all taken: wait for one
+            if exc.scope != "all":
+                raise
+            time.sleep(exc.retry_after)
 
 
 @guide.command("agenda")

@@ -25,7 +25,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, metric
     from ..server import run_development, run_gunicorn
 
     if metrics_bind:
-        _check_bind(metrics_bind)
+        check_bind(metrics_bind)
     try:
         if dev:
             run_development(host, port, metrics_bind)
@@ -36,7 +36,7 @@ def serve(host: str, port: int, workers: int | None, threads: int | None, metric
         sys.exit(1)
 
 
-def _check_bind(bind: str) -> None:
+def check_bind(bind: str) -> None:
     host, sep, port = bind.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise click.BadParameter(f"expected HOST:PORT, got {bind!r}", param_hint="--metrics-bind")

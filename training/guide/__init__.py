@@ -8,7 +8,9 @@ The public API, used by the web views and the ``training guide`` commands (no Fl
 * the PDFs: :func:`guide_pdf`, :func:`handout_pdf`, :func:`participant_handouts_pdf`,
   :func:`quiz_pdf`, each typeset from the data of :mod:`.documents` by the one PDF layer
   :func:`render_pdf` (:mod:`.pdf`, Typst), and kept in a shared store with
-  :func:`cached_pdf` (:mod:`.pdfs`);
+  :func:`cached_pdf` (:mod:`.pdfs`); a :class:`Document` (from :func:`document`,
+  :func:`guide_variant` or :func:`unit_variant`) carries a PDF's key, the plain values that
+  describe it (for the guide worker to make it again) and its build;
 * the fonts' reach: :func:`missing_glyphs` (:mod:`.fonts`).
 
 Module by module: ``plan`` (the workshop planner, pure), ``views`` (units, lessons, quizzes
@@ -30,17 +32,19 @@ from .fonts import MissingGlyph, missing_glyphs
 from .guide_html import build_guide
 from .pdfs import (
     Busy,
+    Document,
     PdfKey,
     PdfStore,
     cached_pdf,
     default_documents,
-    guide_key,
+    document,
     guide_pdf,
+    guide_variant,
     handout_pdf,
     participant_handouts_pdf,
     pdf_key,
     quiz_pdf,
-    unit_key,
+    unit_variant,
 )
 from .plan import Agenda, PlanError, WorkshopOptions, plan_workshop
 from .terms import glossary, references
@@ -50,6 +54,7 @@ from .workshop import UnknownUnit, default_options, select_units
 __all__ = [
     "Agenda",
     "Busy",
+    "Document",
     "MissingGlyph",
     "PdfKey",
     "PdfStore",
@@ -59,10 +64,11 @@ __all__ = [
     "build_guide",
     "cached_pdf",
     "default_documents",
+    "document",
     "default_options",
     "describe_step",
     "glossary",
-    "guide_key",
+    "guide_variant",
     "guide_pdf",
     "handout_pdf",
     "missing_glyphs",
@@ -74,5 +80,5 @@ __all__ = [
     "references",
     "select_units",
     "source_files",
-    "unit_key",
+    "unit_variant",
 ]

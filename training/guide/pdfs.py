@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from functools import cache, partial
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..content.model import Catalogue, Unit
 from .documents import guide_document, handout_document, participant_handouts_document, quiz_document
 from .plan import WorkshopOptions, plan_workshop
 from .render import TEMPLATES_DIR
-from .workshop import default_options
+from .workshop import default_options, select_units
 
 TYPST_TEMPLATES = TEMPLATES_DIR / "typst"
 
@@ -154,22 +154,53 @@ def quiz_pdf(catalogue: Catalogue, unit: Unit, *, answer_key: bool) -> bytes:
     return _typeset("quiz", quiz_document(catalogue, unit, answer_key=answer_key), catalogue.language)
 
 
-def guide_key(catalogue: Catalogue, units: Sequence[Unit], options: WorkshopOptions) -> PdfKey:
-    return pdf_key(catalogue, "guide", units=[u.id for u in units], options=options.key())
+@dataclass(frozen=True)
+class Document:
+    """A PDF to make: its key, the plain values that describe it (``kind`` and the other
+    parts of its key, JSON-serialisable, so another process can make it again with
+    :func:`document`), and the function that typesets it."""
+
+    key: PdfKey
+    parts: Mapping[str, object]
+    build: Callable[[], bytes]
 
 
-def unit_key(catalogue: Catalogue, kind: str, unit: Unit) -> PdfKey:
-    return pdf_key(catalogue, kind, unit=unit.id)
+UNIT_DOCUMENTS: Mapping[str, Callable[[Catalogue, Unit], bytes]] = {
+    "handout": handout_pdf,
+    "participant-handouts": participant_handouts_pdf,
+    "quiz-sheet": partial(quiz_pdf, answer_key=False),
+    "quiz-key": partial(quiz_pdf, answer_key=True),
+}
 
 
-def default_documents(catalogue: Catalogue) -> Iterator[tuple[PdfKey, Callable[[], bytes]]]:
+def document(catalogue: Catalogue, kind: str, **parts: Any) -> Document:
+    """The document of ``kind`` described by ``parts``: ``units`` (ids) and ``options``
+    (:meth:`WorkshopOptions.key`) for the guide, ``unit`` (an id) for the others. Raises
+    KeyError for an unknown kind or unit, PlanError for options that make no day."""
+    build: Callable[[], bytes]
+    if kind == "guide":
+        units = select_units(catalogue, parts["units"])
+        build = partial(guide_pdf, catalogue, units, WorkshopOptions(**parts["options"]))
+    else:
+        build = partial(UNIT_DOCUMENTS[kind], catalogue, catalogue.unit(parts["unit"]))
+    return Document(pdf_key(catalogue, kind, **parts), {"kind": kind, **parts}, build)
+
+
+def guide_variant(catalogue: Catalogue, units: Sequence[Unit], options: WorkshopOptions) -> Document:
+    return document(catalogue, "guide", units=[u.id for u in units], options=options.key())
+
+
+def unit_variant(catalogue: Catalogue, kind: str, unit: Unit) -> Document:
+    return document(catalogue, kind, unit=unit.id)
+
+
+def default_documents(catalogue: Catalogue) -> Iterator[Document]:
     """Every document a deploy should have ready: the whole guide with the course's
     workshop defaults, and each unit's handouts and paper quizzes."""
-    options = default_options(catalogue)
-    yield guide_key(catalogue, catalogue.units, options), partial(guide_pdf, catalogue, catalogue.units, options)
+    yield guide_variant(catalogue, catalogue.units, default_options(catalogue))
     for unit in catalogue.units:
-        yield unit_key(catalogue, "handout", unit), partial(handout_pdf, catalogue, unit)
-        yield unit_key(catalogue, "participant-handouts", unit), partial(participant_handouts_pdf, catalogue, unit)
+        yield unit_variant(catalogue, "handout", unit)
+        yield unit_variant(catalogue, "participant-handouts", unit)
         if catalogue.quiz_for_unit(unit.id) is not None:
-            yield unit_key(catalogue, "quiz-sheet", unit), partial(quiz_pdf, catalogue, unit, answer_key=False)
-            yield unit_key(catalogue, "quiz-key", unit), partial(quiz_pdf, catalogue, unit, answer_key=True)
+            yield unit_variant(catalogue, "quiz-sheet", unit)
+            yield unit_variant(catalogue, "quiz-key", unit)

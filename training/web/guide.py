@@ -10,7 +10,6 @@ only leak through logs and the Referer header).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     render_template,
     request,
     send_file,
@@ -42,6 +42,7 @@ from ..guide import plan as planner
 from ..guide.render import STYLESHEETS, TEMPLATES_DIR, stylesheet
 from ..i18n import N_, force_locale, gettext
 from ..i18n import lazy_gettext as _l
+from ..services import guide_jobs
 from ..services.guide_pdfs import DatabaseStore
 from .access import SIGNED_IN, STAFF, access
 from .errors import render_error
@@ -156,12 +157,23 @@ BUSY = {
 }
 
 
-def _send_pdf(key: guide.PdfKey, build: Callable[[], bytes], name: str) -> Response:
+FAILED = N_("This PDF could not be typeset. Try again later or tell the site's operators.")
+
+
+def _send_pdf(document: guide.Document, name: str):
     """The PDF from the shared store, typeset first if no server has made it yet, with its
-    labels in the language of its text."""
+    labels in the language of its text; with the guide worker on, a page saying it is being
+    prepared until the worker has stored it."""
+    user = str(current_user.id)
+    store = DatabaseStore()
     try:
-        with force_locale(key.language.replace("-", "_")):
-            data = guide.cached_pdf(DatabaseStore(), key, build, user=str(current_user.id))
+        if current_app.config["GUIDE_WORKER"]:
+            data = store.get(document.key)
+            if data is None:
+                return _preparing(guide_jobs.ask(document, user))
+        else:
+            with force_locale(document.key.language.replace("-", "_")):
+                data = guide.cached_pdf(store, document.key, document.build, user=user)
     except guide.Busy as exc:
         code, message = BUSY[exc.scope]
         response, _ = render_error(code, gettext(message))
@@ -172,6 +184,31 @@ def _send_pdf(key: guide.PdfKey, build: Callable[[], bytes], name: str) -> Respo
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     response.headers["Cache-Control"] = "private, max-age=0"
     return response
+
+
+def _preparing(status: str):
+    """The page that waits for the guide worker. It reloads itself through the ``Refresh``
+    header, which browsers honour without JavaScript, and offers to stop doing so: a page
+    that changes under a screen reader every few seconds must let its reader turn that off
+    (WCAG 2.2.1; for the same reason axe-core rejects a ``<meta>`` refresh outright)."""
+    if status == "failed":
+        return render_error(
+            500, gettext("This PDF could not be typeset. Try again later or tell the site's operators.")
+        )
+    refresh = current_app.config["GUIDE_WAIT_REFRESH"]
+    automatic = request.args.get("refresh") != "off"
+    here = request.script_root + request.full_path  # ends in "?" when there is no query
+    page = render_template(
+        "guide/preparing.html",
+        status=status,
+        refresh=refresh if automatic else None,
+        url=here.rstrip("?"),
+        stop_url=here + ("&" if request.query_string else "") + "refresh=off",
+    )
+    headers = {"Retry-After": str(refresh), "Cache-Control": "no-store"}
+    if automatic:
+        headers["Refresh"] = str(refresh)
+    return page, 202, headers
 
 
 @bp.route("/guide")
@@ -208,8 +245,7 @@ def pdf():
         return render_error(400, _problems(form))
     scope = "" if len(units) == len(catalogue.units) else "-units-" + "-".join(str(u.order) for u in units)
     return _send_pdf(
-        guide.guide_key(catalogue, units, options),
-        lambda: guide.guide_pdf(catalogue, units, options),
+        guide.guide_variant(catalogue, units, options),
         f"trainers-guide{scope}-{catalogue.version}.pdf",
     )
 
@@ -237,8 +273,7 @@ def _paper_quiz(unit_id: str, answer_key: bool):
     if unit.quiz_id is None:
         abort(404)
     return _send_pdf(
-        guide.unit_key(catalogue, "quiz-key" if answer_key else "quiz-sheet", unit),
-        lambda: guide.quiz_pdf(catalogue, unit, answer_key=answer_key),
+        guide.unit_variant(catalogue, "quiz-key" if answer_key else "quiz-sheet", unit),
         f"quiz-unit-{unit.order}-{unit.id}{'-answer-key' if answer_key else ''}.pdf",
     )
 
@@ -263,8 +298,7 @@ def participant_handouts(unit_id: str):
     catalogue = get_course()
     unit = unit_or_404(unit_id)
     return _send_pdf(
-        guide.unit_key(catalogue, "participant-handouts", unit),
-        lambda: guide.participant_handouts_pdf(catalogue, unit),
+        guide.unit_variant(catalogue, "participant-handouts", unit),
         f"handouts-unit-{unit.order}-{unit.id}.pdf",
     )
 
@@ -275,7 +309,6 @@ def handout(unit_id: str):
     catalogue = get_course()
     unit = unit_or_404(unit_id)
     return _send_pdf(
-        guide.unit_key(catalogue, "handout", unit),
-        lambda: guide.handout_pdf(catalogue, unit),
+        guide.unit_variant(catalogue, "handout", unit),
         f"unit-{unit.order}-{unit.id}.pdf",
     )
