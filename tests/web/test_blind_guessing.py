@@ -139,7 +139,10 @@ class Guesser:
                 r'<input type="(radio|checkbox)" name="([^"]+)" value="([^"]+)"[^>]*>\s*<span>(.*?)</span>', block, re.S
             )
             selects = re.findall(
-                r'<label for="([^"]+)">(.*?)</label>\s*<select[^>]*name="[^"]+"[^>]*>(.*?)</select>', block, re.S
+                r'<label for="([^"]+)"[^>]*>(.*?)</label>\s*(?:<div[^>]*>\s*)?'  # the answer may sit in a wrapper
+                r'<select[^>]*name="[^"]+"[^>]*>(.*?)</select>',
+                block,
+                re.S,
             )
             texts = re.findall(r'<input class="input[^"]*" type="text"[^>]*name="([^"]+)"', block)
             if choices:
@@ -165,6 +168,8 @@ class Guesser:
                 word = "".join(self.rng.choice(string.ascii_lowercase) for _ in range(7))
                 form[texts[0]] = [word]
                 self.given[texts[0]] = word
+            else:  # a change of markup must not quietly leave questions unanswered (and the test weaker)
+                raise AssertionError(f"the guesser cannot read this question: {_text(block)[:200]}")
         return form
 
     def _choose(self, qid: str, kind: str, labels: list[str]) -> tuple[str, ...]:
