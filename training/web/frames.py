@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable, Hashable
+from functools import partial
 from typing import Any
 
 from flask import get_template_attribute, render_template, session
@@ -47,7 +48,9 @@ class Pieces:
 
     def __getattr__(self, name: str) -> Callable[..., Markup]:
         macro = get_template_attribute(self.template, name)
-        return lambda *args: macro(self.data, *args)
+        piece: Callable[..., Markup] = partial(macro, self.data)
+        setattr(self, name, piece)  # found directly by the page's next call
+        return piece
 
 
 class _Calls:
