@@ -10,23 +10,27 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import AttemptGrant, AttemptState, LessonProgress, QuizAttempt, UnitCompletion, UTCDateTime
+from ..models import AttemptGrant, AttemptState, LessonProgress, QuizAttempt, UnitCompletion
 from ..progress import LearnerRecords, LessonRecord, QuizRecord
 
 _USER: sa.BindParameter[int] = sa.bindparam("user_id")
 _SUBMITTED = QuizAttempt.state == AttemptState.SUBMITTED
-_LESSON, _QUIZ, _COMPLETED, _EXTRA = (sa.literal_column(str(kind)) for kind in range(4))
+_LESSON, _QUIZ, _COMPLETED, _EXTRA = range(4)
+
+
+def _kind(kind: int) -> sa.ColumnElement[int]:
+    return sa.literal_column(str(kind), sa.Integer())
 
 
 def _none(type_: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
     return sa.type_coerce(sa.null(), type_)
 
 
-_MOMENT, _NUMBER, _SCORE = UTCDateTime(), sa.Integer(), sa.Float()
-_RECORDS = sa.union_all(
+_NUMBER, _SCORE = sa.Integer(), sa.Float()
+_RECORDS: sa.CompoundSelect = sa.union_all(
     # kind, unit or quiz, lesson, moment, moment, number, score, number, number
     sa.select(
-        _LESSON,
+        _kind(_LESSON),
         LessonProgress.unit_id,
         LessonProgress.lesson_id,
         LessonProgress.last_opened_at,
@@ -37,7 +41,7 @@ _RECORDS = sa.union_all(
         _none(_NUMBER),
     ).where(LessonProgress.user_id == _USER),
     sa.select(
-        _QUIZ,
+        _kind(_QUIZ),
         QuizAttempt.quiz_id,
         sa.null(),
         sa.func.max(QuizAttempt.submitted_at),
@@ -49,11 +53,17 @@ _RECORDS = sa.union_all(
     )
     .where(QuizAttempt.user_id == _USER)
     .group_by(QuizAttempt.quiz_id),
-    sa.select(_COMPLETED, UnitCompletion.unit_id, sa.null(), UnitCompletion.completed_at, *[sa.null()] * 5).where(
-        UnitCompletion.user_id == _USER
-    ),
     sa.select(
-        _EXTRA, AttemptGrant.quiz_id, sa.null(), sa.null(), sa.null(), sa.func.sum(AttemptGrant.extra), *[sa.null()] * 3
+        _kind(_COMPLETED), UnitCompletion.unit_id, sa.null(), UnitCompletion.completed_at, *[sa.null()] * 5
+    ).where(UnitCompletion.user_id == _USER),
+    sa.select(
+        _kind(_EXTRA),
+        AttemptGrant.quiz_id,
+        sa.null(),
+        sa.null(),
+        sa.null(),
+        sa.func.sum(AttemptGrant.extra),
+        *[sa.null()] * 3,
     )
     .where(AttemptGrant.user_id == _USER)
     .group_by(AttemptGrant.quiz_id),
@@ -73,11 +83,11 @@ def load_records(user_id: int) -> LearnerRecords:
     extra: dict[str, int] = {}
     rows = db.session.connection().execute(_RECORDS, {"user_id": user_id})
     for kind, key, lesson_id, moment, completed_at, count, best, passed, open_count in rows:
-        if kind == 0:
+        if kind == _LESSON:
             lessons[key, lesson_id] = LessonRecord(moment, completed_at)
-        elif kind == 1:
+        elif kind == _QUIZ:
             quizzes[key] = QuizRecord(count, best, bool(passed), moment, bool(open_count))
-        elif kind == 2:
+        elif kind == _COMPLETED:
             completed[key] = moment
         else:
             extra[key] = int(count)
