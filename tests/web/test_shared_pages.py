@@ -158,3 +158,15 @@ def test_a_flashed_message_on_the_course_map_is_shown_once_and_never_shared(app,
     assert "You have read every lesson" not in client.get("/").get_data(as_text=True)
     for other in clients.values():
         assert "You have read every lesson" not in other.get("/").get_data(as_text=True)
+
+
+def test_staff_and_learners_never_share_a_course_map_or_dashboard(app):
+    """The menu differs by role: a learner's shared page is never a trainer's, either way round."""
+    frames._frames.clear()
+    pages = {}
+    for role in ("learner", "trainer", "learner"):
+        client = app.test_client()
+        assert Auth(client).login(make_user(role=role).email).status_code == 302
+        pages[role] = [client.get(path).get_data(as_text=True) for path in ("/", "/dashboard")]
+    assert all("Trainer&#39;s guide" in page or "Trainer's guide" in page for page in pages["trainer"])
+    assert not any("Trainer&#39;s guide" in page or "Trainer's guide" in page for page in pages["learner"])
