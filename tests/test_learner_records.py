@@ -54,3 +54,12 @@ def test_every_kind_of_record_is_read_for_its_learner_only(app):
     assert records.trainer_completed == {"beta": at(3, 6)}
     assert records.extra_attempts == {"alpha-quiz": 3}
     assert load_records(make_user().id) == type(records)({}, {}, {}, {})
+
+
+def test_records_added_in_the_same_transaction_are_read(app):
+    """Services read a learner's records after writing some (a certificate after the last
+    lesson), before committing: the statement sees them, as the session's own queries do."""
+    learner = make_user()
+    db.session.add(LessonProgress(user_id=learner.id, unit_id="alpha", lesson_id="first-steps", completed_at=at(3, 1)))
+    assert load_records(learner.id).lessons["alpha", "first-steps"].completed_at == at(3, 1)
+    db.session.rollback()

@@ -81,7 +81,10 @@ def load_records(user_id: int) -> LearnerRecords:
     quizzes: dict[str, QuizRecord] = {}
     completed: dict[str, datetime] = {}
     extra: dict[str, int] = {}
-    rows = db.session.connection().execute(_RECORDS, {"user_id": user_id})
+    session = db.session()
+    if session.autoflush:  # as Session.execute would: records written in this transaction count
+        session.flush()
+    rows = session.connection().execute(_RECORDS, {"user_id": user_id})
     for kind, key, lesson_id, moment, completed_at, count, best, passed, open_count in rows:
         if kind == _LESSON:
             lessons[key, lesson_id] = LessonRecord(moment, completed_at)
