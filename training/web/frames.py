@@ -80,7 +80,7 @@ class _Frame:
         self.calls = [calls[int(index)] for index in cut[1::2]]
 
     def fill(self, mine: Pieces | None) -> str:
-        if mine is None:
+        if not self.calls:
             return self.texts[0]
         out = [self.texts[0]]
         for (name, args), text in zip(self.calls, self.texts[1:], strict=True):
