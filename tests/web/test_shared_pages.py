@@ -1,6 +1,7 @@
-"""The lesson page is rendered once for everyone who sees it alike (``training/web/frames.py``):
-each learner still gets exactly the bytes and headers a full render gives them, with their
-own name, form token and idempotency key, and nobody else's."""
+"""The lesson page, the course map and the dashboard are rendered once for everyone who sees
+them alike (``training/web/frames.py``): each learner still gets exactly the bytes and headers
+a full render gives them, with their own name, progress, form token and idempotency key, and
+nobody else's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import render_template
 
 from training.web import frames, learn
 
-from ..factories import make_user
+from ..factories import alpha_answers, at, beta_answers, make_user, read_lesson, take_quiz
 from ..helpers import Auth, csrf_from
 
 LESSON = "/units/alpha/first-steps"
@@ -74,3 +75,98 @@ def test_read_state_and_flashed_messages_are_not_shared(client, login_as):
     flashed = client.get("/units/alpha/second-steps").get_data(as_text=True)
     assert "You have read every lesson" in flashed
     assert "You have read every lesson" not in client.get("/units/alpha/second-steps").get_data(as_text=True)
+
+
+def _full_render(key, template, mine=None, **context):
+    return render_template(template, mine=mine, **context)
+
+
+def _learners_at_every_stage(app):
+    """Signed-in clients of learners who have done nothing, read a lesson, failed a quiz,
+    passed a unit, and finished the course; names and organisations holding HTML."""
+    clients = {}
+    for stage in ("new", "reading", "failed", "unit done", "course done"):
+        user = make_user(role="learner", name=f'<b>"{stage}"</b> & Co\'s', organisation=f"<i>{stage}</i> & Org")
+        moment = at(3, 2)
+        if stage != "new":
+            read_lesson(user, "alpha", "first-steps", moment)
+        if stage in ("failed", "unit done", "course done"):
+            take_quiz(user, "alpha-quiz", alpha_answers(right=False), moment)
+        if stage in ("unit done", "course done"):
+            read_lesson(user, "alpha", "second-steps", moment)
+            take_quiz(user, "alpha-quiz", alpha_answers(right=True), moment)
+        if stage == "course done":
+            read_lesson(user, "beta", "only-lesson", at(3, 5))
+            read_lesson(user, "beta", "beta-two", at(3, 5))
+            take_quiz(user, "beta-quiz", beta_answers(right=True), at(3, 5))
+        client = app.test_client()
+        assert Auth(client).login(user.email).status_code == 302
+        client.get("/")  # the first page after sign-in settles the session
+        clients[stage] = client
+    return clients
+
+
+def test_shared_course_maps_and_dashboards_are_byte_for_byte_full_renders(app, monkeypatch):
+    """One learner's visit makes the shared page; every other learner, whatever their
+    progress, gets from it exactly what a full render of their page gives, in two languages."""
+    clients = _learners_at_every_stage(app)
+    for path in ("/", "/dashboard", "/?lang=fr", "/dashboard?lang=fr"):
+        with monkeypatch.context() as patch:
+            patch.setattr(learn, "shared_page", _full_render)
+            for client in clients.values():
+                client.get(path)  # ?lang= sets its cookie on the first visit only
+            full = {stage: client.get(path) for stage, client in clients.items()}
+        frames._frames.clear()
+        shared = {stage: client.get(path) for stage, client in reversed(clients.items())}  # the last made it
+        pages = set()
+        for stage, answer in shared.items():
+            assert answer.status_code == full[stage].status_code == 200, (path, stage)
+            page = answer.get_data(as_text=True)
+            assert _without_form_values(page) == _without_form_values(full[stage].get_data(as_text=True)), (path, stage)
+            assert _headers(answer) == _headers(full[stage]), (path, stage)
+            assert f"&lt;b&gt;&#34;{stage}&#34;&lt;/b&gt; &amp; Co&#39;s" in page
+            assert frames.NAME not in page and "piece" not in page
+            pages.add(_without_form_values(page))
+        assert len(pages) == len(clients), path  # each learner's own progress, not the first one's
+        if "dashboard" in path:
+            assert "&lt;i&gt;reading&lt;/i&gt; &amp; Org" in shared["reading"].get_data(as_text=True)
+    french = clients["reading"].get("/?lang=fr").get_data(as_text=True)
+    assert 'lang="fr"' in french and "Plan du cours" in french
+
+
+def test_the_course_map_shows_each_learner_their_own_progress(app):
+    clients = _learners_at_every_stage(app)
+    frames._frames.clear()
+    pages = {stage: client.get("/").get_data(as_text=True) for stage, client in clients.items()}
+    assert "Start the course" in pages["new"] and "read</span>" not in pages["new"]
+    assert "Continue where you left off" in pages["reading"] and pages["reading"].count('class="done">read<') == 1
+    assert "1 attempt" in pages["failed"]
+    assert "passed</span>" in pages["unit done"] and "You have completed the course." not in pages["unit done"]
+    assert "You have completed the course." in pages["course done"]
+    dashboard = clients["course done"].get("/dashboard").get_data(as_text=True)
+    assert "You have completed the course" in dashboard and "Your course was complete on" in dashboard
+
+
+def test_a_flashed_message_on_the_course_map_is_shown_once_and_never_shared(app, client, login_as):
+    clients = _learners_at_every_stage(app)
+    login_as("learner")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    client.post("/units/alpha/first-steps/complete", data={"csrf_token": token})
+    client.post("/units/alpha/second-steps/complete", data={"csrf_token": token})  # flashes "read every lesson"
+    flashed = client.get("/").get_data(as_text=True)
+    assert "You have read every lesson" in flashed
+    assert "You have read every lesson" not in client.get("/").get_data(as_text=True)
+    for other in clients.values():
+        assert "You have read every lesson" not in other.get("/").get_data(as_text=True)
+
+
+def test_staff_and_learners_never_share_a_course_map_or_dashboard(app):
+    """The menu differs by role: a learner's shared page is never a trainer's, either way round."""
+    frames._frames.clear()
+    pages = {}
+    for role in ("learner", "trainer", "learner"):
+        client = app.test_client()
+        assert Auth(client).login(make_user(role=role).email).status_code == 302
+        pages[role] = [client.get(path).get_data(as_text=True) for path in ("/", "/dashboard")]
+    assert all("Trainer&#39;s guide" in page or "Trainer's guide" in page for page in pages["trainer"])
+    assert not any("Trainer&#39;s guide" in page or "Trainer's guide" in page for page in pages["learner"])

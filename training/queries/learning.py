@@ -4,6 +4,9 @@ numbers."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 
 from ..extensions import db
@@ -12,45 +15,85 @@ from ..progress import LearnerRecords, LessonRecord, QuizRecord
 
 _USER: sa.BindParameter[int] = sa.bindparam("user_id")
 _SUBMITTED = QuizAttempt.state == AttemptState.SUBMITTED
-_LESSONS = sa.select(
-    LessonProgress.unit_id, LessonProgress.lesson_id, LessonProgress.last_opened_at, LessonProgress.completed_at
-).where(LessonProgress.user_id == _USER)
-_QUIZZES = (
+_LESSON, _QUIZ, _COMPLETED, _EXTRA = range(4)
+
+
+def _kind(kind: int) -> sa.ColumnElement[int]:
+    return sa.literal_column(str(kind), sa.Integer())
+
+
+def _none(type_: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
+    return sa.type_coerce(sa.null(), type_)
+
+
+_NUMBER, _SCORE = sa.Integer(), sa.Float()
+_RECORDS: sa.CompoundSelect = sa.union_all(
+    # kind, unit or quiz, lesson, moment, moment, number, score, number, number
     sa.select(
+        _kind(_LESSON),
+        LessonProgress.unit_id,
+        LessonProgress.lesson_id,
+        LessonProgress.last_opened_at,
+        LessonProgress.completed_at,
+        _none(_NUMBER),
+        _none(_SCORE),
+        _none(_NUMBER),
+        _none(_NUMBER),
+    ).where(LessonProgress.user_id == _USER),
+    sa.select(
+        _kind(_QUIZ),
         QuizAttempt.quiz_id,
+        sa.null(),
+        sa.func.max(QuizAttempt.submitted_at),
+        sa.null(),
         sa.func.count().filter(_SUBMITTED),
         sa.func.max(QuizAttempt.score).filter(_SUBMITTED),
         sa.func.max(sa.case((QuizAttempt.passed.is_(True), 1), else_=0)),
-        sa.func.max(QuizAttempt.submitted_at),
         sa.func.count().filter(QuizAttempt.state == AttemptState.IN_PROGRESS),
     )
     .where(QuizAttempt.user_id == _USER)
-    .group_by(QuizAttempt.quiz_id)
-)
-_COMPLETED = sa.select(UnitCompletion.unit_id, UnitCompletion.completed_at).where(UnitCompletion.user_id == _USER)
-_EXTRA = (
-    sa.select(AttemptGrant.quiz_id, sa.func.sum(AttemptGrant.extra))
+    .group_by(QuizAttempt.quiz_id),
+    sa.select(
+        _kind(_COMPLETED), UnitCompletion.unit_id, sa.null(), UnitCompletion.completed_at, *[sa.null()] * 5
+    ).where(UnitCompletion.user_id == _USER),
+    sa.select(
+        _kind(_EXTRA),
+        AttemptGrant.quiz_id,
+        sa.null(),
+        sa.null(),
+        sa.null(),
+        sa.func.sum(AttemptGrant.extra),
+        *[sa.null()] * 3,
+    )
     .where(AttemptGrant.user_id == _USER)
-    .group_by(AttemptGrant.quiz_id)
+    .group_by(AttemptGrant.quiz_id),
 )
-"""Built once, with the learner as a parameter: the course map and the dashboard run them on
-every view, and building a statement costs more than running it (the compiled form is then
-found in SQLAlchemy's cache by the statement's key)."""
+"""One statement for the four kinds of record, built once with the learner as a parameter:
+the course map and the dashboard run it on every view, and building a statement costs more
+than running it. Its columns take their types from the first part (the moments are read
+back as aware UTC datetimes on both databases)."""
 
 
 def load_records(user_id: int) -> LearnerRecords:
-    """Everything :mod:`training.progress` needs about one learner, in four queries."""
-    params = {"user_id": user_id}
-    lessons = {
-        (row.unit_id, row.lesson_id): LessonRecord(row.last_opened_at, row.completed_at)
-        for row in db.session.execute(_LESSONS, params)
-    }
-    quizzes = {
-        quiz_id: QuizRecord(attempts, best, bool(passed), last, bool(open_count))
-        for quiz_id, attempts, best, passed, last, open_count in db.session.execute(_QUIZZES, params)
-    }
-    completed = {unit_id: moment for unit_id, moment in db.session.execute(_COMPLETED, params)}
-    extra = {quiz_id: int(total) for quiz_id, total in db.session.execute(_EXTRA, params)}
+    """Everything :mod:`training.progress` needs about one learner, in one statement, read as
+    plain rows on the session's connection (no ORM objects)."""
+    lessons: dict[tuple[str, str], LessonRecord] = {}
+    quizzes: dict[str, QuizRecord] = {}
+    completed: dict[str, datetime] = {}
+    extra: dict[str, int] = {}
+    session = db.session()
+    if session.autoflush:  # as Session.execute would: records written in this transaction count
+        session.flush()
+    rows = session.connection().execute(_RECORDS, {"user_id": user_id})
+    for kind, key, lesson_id, moment, completed_at, count, best, passed, open_count in rows:
+        if kind == _LESSON:
+            lessons[key, lesson_id] = LessonRecord(moment, completed_at)
+        elif kind == _QUIZ:
+            quizzes[key] = QuizRecord(count, best, bool(passed), moment, bool(open_count))
+        elif kind == _COMPLETED:
+            completed[key] = moment
+        else:
+            extra[key] = int(count)
     return LearnerRecords(lessons, quizzes, completed, extra)
 
 

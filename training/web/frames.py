@@ -6,27 +6,90 @@ token, a fresh idempotency key and their offline storage name go. Each request f
 marks with its own values, escaped as the template would have escaped them, so the bytes are
 the ones a full render gives. The caller's key names everything else the page depends on.
 
+A page that shows more of the person (the course map and the dashboard show their progress)
+names those parts as *pieces*: macros of one template, each called with the person's data
+(``Pieces``). The template calls ``mine.NAME(args)``; a full render calls the macro there and
+then, a frame keeps a mark in its place and each request calls the same macro with the same
+arguments, so the bytes are again the ones a full render gives. A piece sees its arguments and
+the templates' globals only; everything around the pieces is rendered once per key.
+
 A request with flashed messages waiting is rendered in full (they are shown once, to one
 person), and so is every request when the page's key is not known yet.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from functools import partial
 from typing import Any
 
-from flask import render_template, session
+from flask import get_template_attribute, render_template, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 _MARK = secrets.token_hex(8)
 NAME, TOKEN, KEY, ACCOUNT = (f"m{_MARK}{what}" for what in ("name", "token", "key", "account"))
 """Letters and digits only: escaping leaves them as they are, and no page text contains them."""
 
+_PIECE = re.compile(f"m{_MARK}piece([0-9]+)e")
+
 MAX_FRAMES = 2048
-_frames: dict[Hashable, str] = {}
+
+
+class Pieces:
+    """The parts of a page made for the person: ``mine.NAME(*args)`` in the page's template
+    is the macro ``NAME`` of ``template`` called as ``NAME(data, *args)``."""
+
+    def __init__(self, template: str, data: Any) -> None:
+        self.template, self.data = template, data
+
+    def __getattr__(self, name: str) -> Callable[..., Markup]:
+        macro = get_template_attribute(self.template, name)
+        piece: Callable[..., Markup] = partial(macro, self.data)
+        setattr(self, name, piece)  # found directly by the page's next call
+        return piece
+
+
+class _Calls:
+    """``mine`` while a frame renders: each call leaves a mark and is noted, to be made for
+    each request."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, name: str) -> Callable[..., str]:
+        def call(*args: Any) -> str:  # letters and digits: autoescaping leaves the mark as it is
+            self.calls.append((name, args))
+            return f"m{_MARK}piece{len(self.calls) - 1}e"
+
+        return call
+
+
+class _Frame:
+    """A rendered page cut at its pieces: ``texts`` around them, ``calls[i]`` the piece
+    after ``texts[i]``."""
+
+    __slots__ = ("calls", "texts")
+
+    def __init__(self, page: str, calls: list[tuple[str, tuple[Any, ...]]]) -> None:
+        cut = _PIECE.split(page)
+        self.texts = cut[::2]
+        self.calls = [calls[int(index)] for index in cut[1::2]]
+
+    def fill(self, mine: Pieces | None) -> str:
+        if not self.calls:
+            return self.texts[0]
+        out = [self.texts[0]]
+        for (name, args), text in zip(self.calls, self.texts[1:], strict=True):
+            out.append(getattr(mine, name)(*args))
+            out.append(text)
+        return "".join(out)
+
+
+_frames: dict[Hashable, _Frame] = {}
 
 
 class _Person:
@@ -41,27 +104,31 @@ class _Person:
         raise RuntimeError(f"a shared page asked for the signed-in person's {attribute!r}: add it to the key")
 
 
-def shared_page(key: Hashable, template: str, **context: Any) -> str:
-    """``render_template(template, **context)`` for the signed-in person, rendered once per
-    ``key`` (which must name every value the page depends on besides the marked ones)."""
+def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **context: Any) -> str:
+    """``render_template(template, mine=mine, **context)`` for the signed-in person, rendered
+    once per ``key`` (which must name every value the page depends on besides the marked ones
+    and the pieces)."""
     from .offline import idempotency_key, offline_account  # that blueprint imports the lesson view
 
     if "_flashes" in session:
-        return render_template(template, **context)
+        return render_template(template, mine=mine, **context)
     frame = _frames.get(key)
     if frame is None:
-        frame = render_template(
+        calls = _Calls()
+        rendered = render_template(
             template,
             **context,
+            mine=calls,
             current_user=_Person(),
             csrf_token=lambda: TOKEN,
             idempotency_key=lambda: KEY,
             offline_account=lambda: ACCOUNT,
         )
+        frame = _Frame(rendered, calls.calls)
         if len(_frames) >= MAX_FRAMES:
             _frames.clear()
         _frames[key] = frame
-    page = frame.replace(NAME, str(escape(current_user.name)))
+    page = frame.fill(mine).replace(NAME, str(escape(current_user.name)))
     page = page.replace(TOKEN, str(escape(generate_csrf())))
     page = page.replace(ACCOUNT, str(escape(offline_account())))
     while KEY in page:  # each form gets its own key, as each call in a full render does

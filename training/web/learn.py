@@ -18,15 +18,17 @@ from flask import (
 from flask_login import current_user
 
 from .. import offline
-from ..certificates import course_mode, hours, study_minutes
+from ..certificates import Mode, course_mode, hours, study_minutes
+from ..content import Catalogue
 from ..course import get_course, lesson_or_404, unit_or_404
 from ..i18n import N_, course_language, current_language, gettext
-from ..progress import course_progress, lesson_status
+from ..progress import CourseProgress, LearnerRecords, course_progress, lesson_status
+from ..queries.accounts import SignedIn
 from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
 from .errors import render_error
-from .frames import shared_page
+from .frames import Pieces, shared_page
 from .wire import conditional_page
 
 bp = Blueprint("learn", __name__)
@@ -39,14 +41,36 @@ def home() -> str:
     return render_template("learn/home.html", catalogue=catalogue, hours=hours(study_minutes(catalogue)))
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """What the course map and the dashboard show of one learner: the pieces of those pages
+    made for them (``learn/_progress.html``); the rest of each page is shared by everyone who
+    sees it alike (``frames.py``)."""
+
+    catalogue: Catalogue
+    person: SignedIn
+    records: LearnerRecords
+    progress: CourseProgress
+    completion_mode: Mode
+
+
+def progress_page(template: str) -> str:
+    """The course map or the dashboard of the signed-in learner. The shared part depends on
+    the course's version, both languages, the address and the role (the menu)."""
+    catalogue = get_course()
+    records = load_records(current_user.id)
+    progress = course_progress(catalogue, records)
+    standing = Standing(catalogue, current_user, records, progress, course_mode(progress))
+    key = (template, catalogue.version, current_language(), course_language(), request.script_root, request.full_path)
+    return shared_page(
+        (*key, current_user.role), template, mine=Pieces("learn/_progress.html", standing), catalogue=catalogue
+    )
+
+
 @bp.route("/")
 @access(SIGNED_IN.signed_out_sees(home))
 def course_map():
-    catalogue = get_course()
-    records = load_records(current_user.id)
-    return render_template(
-        "learn/course_map.html", catalogue=catalogue, progress=course_progress(catalogue, records), records=records
-    )
+    return progress_page("learn/course_map.html")
 
 
 @bp.route("/units/<unit_id>")
@@ -151,9 +175,4 @@ def complete(unit_id: str, lesson_id: str):
 @bp.route("/dashboard")
 @access(SIGNED_IN)
 def dashboard():
-    catalogue = get_course()
-    records = load_records(current_user.id)
-    progress = course_progress(catalogue, records)
-    return render_template(
-        "learn/dashboard.html", catalogue=catalogue, progress=progress, completion_mode=course_mode(progress)
-    )
+    return progress_page("learn/dashboard.html")
