@@ -254,10 +254,23 @@ def rebuild_learners_on(connection: Connection, catalogue: Catalogue) -> int:
     return connection.execute(sa.select(sa.func.count()).select_from(LearnerSummary)).scalar_one()
 
 
+def refresh_statistics(connection: Connection) -> None:
+    """The planner's statistics brought up to date (``ANALYZE``), so the report queries get
+    the plans they were measured with: on SQLite, which keeps none until asked, a report that
+    reads every learner would otherwise go through a partial index row by row, and the filter
+    menus could not skip through theirs. SQLite reads a sample of each index (a thousand rows)
+    rather than all of it; PostgreSQL samples anyway, and its autovacuum keeps them fresh."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+    connection.exec_driver_sql("ANALYZE")
+
+
 @transactional
 def rebuild(catalogue: Catalogue) -> tuple[int, int, int]:
-    """All three summaries rebuilt in one write transaction of the app: (learner-unit rows,
-    tally rows, learner rows)."""
+    """All three summaries rebuilt in one write transaction of the app, and the planner's
+    statistics refreshed: (learner-unit rows, tally rows, learner rows)."""
     connection = db.session.connection()
     units, tallies = rebuild_on(connection, catalogue)
-    return units, tallies, rebuild_learners_on(connection, catalogue)
+    learners = rebuild_learners_on(connection, catalogue)
+    refresh_statistics(connection)
+    return units, tallies, learners
