@@ -252,7 +252,7 @@ def completion_batches(
     search: str = "",
     sort: str = "name",
     status: Status | None = None,
-    batch_rows: int = 2000,
+    batch_rows: int = 5000,
 ) -> Iterator[list[tuple[str | int, ...]]]:
     """``completion.csv``'s records (:func:`completion_record` of :func:`learner_rows`, as
     CSV cells), a few thousand at a time from one streamed query: the database writes the
@@ -260,12 +260,20 @@ def completion_batches(
     percent, so 100,000 learners stream in well under a second of CPU."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
-    query = learners.query.add_columns(
+    if db.session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL joins every learner's groups, aggregated once, by hash; SQLite is faster
+        # looking each learner's up by index as it goes.
+        groups = _groups_subquery(scope)
+        query = learners.query.outerjoin(groups, groups.c.user_id == User.id)
+        names: sa.ColumnElement = groups.c.names
+    else:
+        query, names = learners.query, _groups_of_each(scope)
+    query = query.add_columns(
         User.name,
         User.email,
         User.organisation,
         User.country,
-        _groups_of_each(scope),
+        names,
         learners.units_complete,
         learners.status,
         learners.done,
