@@ -1,6 +1,7 @@
 """Reports at the scale of a national programme: 10,000, 50,000 and 100,000 learners, progress
 on every lesson, five quiz attempts per learner with their answers (500,000 at 100,000),
-bulk-inserted, then the report summaries rebuilt from them; every report page and CSV export
+handed to the driver as they are made (``COPY`` on PostgreSQL, ``executemany`` on SQLite),
+then the report summaries rebuilt from them and the planner's statistics refreshed; every report page and CSV export
 is timed through the real app (Flask test client, real database), signed in as an
 administrator and as a trainer, and the growth from the smallest to the largest printed.
 
