@@ -254,15 +254,19 @@ def rebuild_learners_on(connection: Connection, catalogue: Catalogue) -> int:
     return connection.execute(sa.select(sa.func.count()).select_from(LearnerSummary)).scalar_one()
 
 
+REPORT_TABLES = ("user", "group", "membership", "learner_summary", "learner_unit", "question_tally")
+
+
 def refresh_statistics(connection: Connection) -> None:
-    """The planner's statistics brought up to date (``ANALYZE``), so the report queries get
-    the plans they were measured with: on SQLite, which keeps none until asked, a report that
-    reads every learner would otherwise go through a partial index row by row, and the filter
-    menus could not skip through theirs. SQLite reads a sample of each index (a thousand rows)
-    rather than all of it; PostgreSQL samples anyway, and its autovacuum keeps them fresh."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
-    connection.exec_driver_sql("ANALYZE")
+    """The planner's statistics on the tables the reports read brought up to date
+    (``ANALYZE``), so the report queries get the plans they were measured with. SQLite keeps
+    none until asked: without them, or with ones from a sample, it takes the partial indexes
+    on the learners for small and reads every learner through them row by row (the overview's
+    grouped query 0.14 s -> 0.5 s at 100,000 learners), and the filter menus cannot skip
+    through them. Whole tables, not a sample: about 0.5 s at 100,000 learners."""
+    quote = connection.dialect.identifier_preparer.quote
+    for table in REPORT_TABLES:
+        connection.exec_driver_sql(f"ANALYZE {quote(table)}")
 
 
 @transactional
