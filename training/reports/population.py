@@ -133,11 +133,13 @@ def quiz_stats(catalogue: Catalogue, scope: Scope, filters: Filters = NO_FILTERS
         sums = (lu.unit_id, sa.func.count(), sa.func.sum(lu.passed), sa.func.sum(lu.best), sa.func.count(lu.best))
         everyone = sa.select(*sums).where(*taken).group_by(lu.unit_id)
         staff = everyone.where(lu.user_id.in_(sa.select(User.id).where(User.role != Role.LEARNER)))
-        counted = {unit_id: list(rest) for unit_id, *rest in db.session.execute(everyone)}
+        counted: dict[str, list[float]] = {
+            unit_id: [float(v or 0) for v in rest] for unit_id, *rest in db.session.execute(everyone)
+        }
         for unit_id, *rest in db.session.execute(staff):
-            counted[unit_id] = [a - (b or 0) for a, b in zip(counted[unit_id], rest, strict=True)]
+            counted[unit_id] = [a - float(b or 0) for a, b in zip(counted[unit_id], rest, strict=True)]
         return {
-            quiz_of[unit_id]: QuizStats(int(n), int(passed or 0), float(best) / scored if scored else None)
+            quiz_of[unit_id]: QuizStats(int(n), int(passed), best / scored if scored else None)
             for unit_id, (n, passed, best, scored) in counted.items()
             if n
         }
