@@ -257,7 +257,7 @@ def completion_batches(
     """``completion.csv``'s records (:func:`completion_record` of :func:`learner_rows`, as
     CSV cells), a few thousand at a time from one streamed query: the database writes the
     moments and the groups' names, Python only guards the text cells and works out the
-    percent, so 100,000 learners stream in well under a second of CPU."""
+    percent (100,000 learners: about 1 s of CPU on SQLite, against 2.1 s row by row)."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
     if db.session.get_bind().dialect.name == "postgresql":
