@@ -1,6 +1,7 @@
 """Reports at the scale of a national programme: 10,000, 50,000 and 100,000 learners, progress
 on every lesson, five quiz attempts per learner with their answers (500,000 at 100,000),
-bulk-inserted, then the report summaries rebuilt from them; every report page and CSV export
+handed to the driver as they are made (``COPY`` on PostgreSQL, ``executemany`` on SQLite),
+then the report summaries rebuilt from them and the planner's statistics refreshed; every report page and CSV export
 is timed through the real app (Flask test client, real database), signed in as an
 administrator and as a trainer, and the growth from the smallest to the largest printed.
 
@@ -25,8 +26,10 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pyotp
 import sqlalchemy as sa
@@ -97,13 +100,59 @@ ORGANISATIONS = [
     )
 ]
 ORGANISATIONS += [f"Immigration Service {i}" for i in range(1, 23)]
-BATCH = 20_000
+BATCH = 50_000
 GROUP_SIZE = 250
 
 
+def bulk(model: type, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Rows handed straight to the driver: ``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3),
+    one ``executemany`` on SQLite; the number of rows. Each value goes through its column's
+    own SQLAlchemy type (what an ORM insert would store), and the columns left out get their
+    Python-side default, worked out once for all rows. Hand-written because an ORM or Core
+    insert of millions of rows spends most of its time in SQLAlchemy, not in the database."""
+    table = cast(sa.Table, model.__table__)
+    connection = db.session.connection()
+    dialect = connection.dialect
+    defaults = {
+        column.name: column.default.arg(None) if column.default.is_callable else column.default.arg  # type: ignore[attr-defined]
+        for column in table.columns
+        if column.name not in columns and not column.primary_key and column.default is not None
+    }
+    names = [*columns, *defaults]
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    tail = [
+        process(value) if process else value
+        for process, value in zip(processors[len(columns) :], defaults.values(), strict=True)
+    ]
+    convert = [(i, process) for i, process in enumerate(processors[: len(columns)]) if process is not None]
+    count = 0
+
+    def values() -> Iterator[list[Any]]:
+        nonlocal count
+        for row in rows:
+            out = [*row, *tail]
+            for i, process in convert:
+                out[i] = process(out[i])
+            count += 1
+            yield out
+
+    quote = dialect.identifier_preparer.quote
+    driver: Any = connection.connection.driver_connection
+    target = f"{quote(table.name)} ({', '.join(quote(name) for name in names)})"
+    if dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            for row in values():
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(names))
+        driver.executemany(f"INSERT INTO {target} VALUES ({marks})", values())  # nosec B608: names from the models
+    return count
+
+
 def seed(learners: int, attempts: int, seed_value: int = 7) -> dict[str, str]:
-    """Fill an empty database quickly with bulk inserts; returns the staff logins. Learners
-    are in groups of 250 (a group page grows with its group, not with the population)."""
+    """Fill an empty database quickly, the rows made as they are written (memory stays flat);
+    returns the staff logins. Learners are in groups of 250 (a group page grows with its
+    group, not with the population)."""
     groups = max(1, learners // GROUP_SIZE)
     rng = random.Random(seed_value)
     catalogue = get_catalogue()
@@ -112,193 +161,192 @@ def seed(learners: int, attempts: int, seed_value: int = 7) -> dict[str, str]:
     admin_secret, trainer_secret = pyotp.random_base32(), pyotp.random_base32()
     started = time.perf_counter()
 
-    def bulk(model: type, rows: list[dict]) -> None:
-        for i in range(0, len(rows), BATCH):
-            db.session.execute(sa.insert(model), rows[i : i + BATCH])
-
-    staff = [
-        {
-            "id": 1,
-            "email": "admin@bench.example",
-            "name": "Bench Admin",
-            "organisation": "Secretariat",
-            "country": "CH",
-            "role": Role.ADMIN,
-            "password_hash": password_hash,
-            "totp_secret": admin_secret,
-            "created_at": now - timedelta(days=400),
-        },
-        {
-            "id": 2,
-            "email": "trainer@bench.example",
-            "name": "Bench Trainer",
-            "organisation": "Secretariat",
-            "country": "CH",
-            "role": Role.TRAINER,
-            "password_hash": password_hash,
-            "totp_secret": trainer_secret,
-            "created_at": now - timedelta(days=400),
-        },
+    user_columns = [
+        "id",
+        "email",
+        "name",
+        "organisation",
+        "country",
+        "role",
+        "password_hash",
+        "totp_secret",
+        "created_at",
+        "email_verified_at",
+        "active",
+        "must_change_password",
+        "session_version",
     ]
-    common = {"active": True, "must_change_password": False, "session_version": 1, "totp_last_step": None}
-    users = [{**common, **s} for s in staff]
-    for i in range(learners):
-        users.append(
-            {
-                **common,
-                "id": 3 + i,
-                "email": f"learner{i}@bench.example",
-                "name": f"Learner {i:05d}",
-                "organisation": rng.choice(ORGANISATIONS),
-                "country": rng.choice(COUNTRIES),
-                "role": Role.LEARNER,
-                "password_hash": password_hash,
-                "totp_secret": None,
-                "created_at": now - timedelta(days=rng.uniform(30, 365)),
-            }
+    staff_since = now - timedelta(days=400)
+    created = [now - timedelta(days=rng.uniform(30, 365)) for _ in range(learners)]
+    users: list[tuple[Any, ...]] = [
+        (1, "admin@bench.example", "Bench Admin", "Secretariat", "CH", Role.ADMIN),
+        (2, "trainer@bench.example", "Bench Trainer", "Secretariat", "CH", Role.TRAINER),
+    ]
+    users = [
+        (*u, password_hash, s, staff_since, staff_since, True, False, 1)
+        for u, s in zip(users, (admin_secret, trainer_secret), strict=True)
+    ]
+    users += [
+        (
+            3 + i,
+            f"learner{i}@bench.example",
+            f"Learner {i:05d}",
+            rng.choice(ORGANISATIONS),
+            rng.choice(COUNTRIES),
+            Role.LEARNER,
+            password_hash,
+            None,
+            created[i],
+            created[i],
+            True,
+            False,
+            1,
         )
-    bulk(User, users)
-    bulk(
-        Group,
-        [
-            {
-                "id": g + 1,
-                "name": f"Cohort {g + 1:02d}",
-                "description": "",
-                "starts_on": None,
-                "created_at": now - timedelta(days=200),
-            }
-            for g in range(groups)
-        ],
-    )
-    memberships = [{"group_id": 1, "user_id": 2, "role": GroupRole.TRAINER}]
-    memberships += [{"group_id": i % groups + 1, "user_id": 3 + i, "role": GroupRole.LEARNER} for i in range(learners)]
-    bulk(Membership, memberships)
+        for i in range(learners)
+    ]
+    bulk(User, user_columns, users)
+    cohorts = [(g + 1, f"Cohort {g + 1:02d}", "", now - timedelta(days=200)) for g in range(groups)]
+    bulk(Group, ["id", "name", "description", "created_at"], cohorts)
+    memberships = [(1, 2, GroupRole.TRAINER)] + [(i % groups + 1, 3 + i, GroupRole.LEARNER) for i in range(learners)]
+    bulk(Membership, ["group_id", "user_id", "role"], memberships)
 
-    lessons = [(u.id, le) for u in catalogue.units for le in u.lessons]
-    progress_rows = []
+    lessons = [(u.id, le.id, timedelta(minutes=le.duration), le.version) for u in catalogue.units for le in u.lessons]
     reach_of = [min(1.0, rng.random() * 1.4) for _ in range(learners)]
-    for i in range(learners):
-        uid, start = 3 + i, users[2 + i]["created_at"]
-        reach = reach_of[i]
-        for index, (unit_id, lesson) in enumerate(lessons):
-            opened = start + timedelta(days=index * rng.uniform(0.2, 1.5))
-            opened = min(opened, now)
-            read = reach > index / len(lessons)
-            progress_rows.append(
-                {
-                    "user_id": uid,
-                    "unit_id": unit_id,
-                    "lesson_id": lesson.id,
-                    "first_opened_at": opened,
-                    "last_opened_at": opened,
-                    "completed_at": opened + timedelta(minutes=lesson.duration) if read else None,
-                    "content_version": lesson.version,
-                }
-            )
-    bulk(LessonProgress, progress_rows)
-    del progress_rows
+    day = timedelta(days=1)
+
+    def progress() -> Iterator[tuple[Any, ...]]:
+        for i in range(learners):
+            uid, start, reach = 3 + i, created[i], reach_of[i]
+            for index, (unit_id, lesson_id, duration, version) in enumerate(lessons):
+                opened = min(start + day * (index * rng.uniform(0.2, 1.5)), now)
+                read = reach > index / len(lessons)
+                yield (uid, unit_id, lesson_id, opened, opened, opened + duration if read else None, version)
+
+    lesson_rows = bulk(
+        LessonProgress,
+        ["user_id", "unit_id", "lesson_id", "first_opened_at", "last_opened_at", "completed_at", "content_version"],
+        progress(),
+    )
 
     # Attempts follow reading: a learner takes the quiz of each unit they read through,
-    # failing the first try now and then, until the 50,000 attempts are used up.
+    # failing the first try now and then, until the attempts are used up. Attempts are
+    # written before their answers, a slice at a time.
     lessons_up_to = list(itertools.accumulate(len(u.lessons) for u in catalogue.units))
     units_read: dict[int, int] = {}
     for i in range(learners):
         read_lessons = sum(1 for index in range(len(lessons)) if reach_of[i] > index / len(lessons))
         units_read[3 + i] = sum(1 for total in lessons_up_to if total <= read_lessons)
-    attempt_rows, response_rows = [], []
+    quizzes = {u.id: catalogue.quiz_for_unit(u.id) for u in catalogue.units}
+    answer_pools = {
+        (q.id, right): _answer_pool(q, right)
+        for quiz in quizzes.values()
+        if quiz
+        for q in quiz.questions
+        for right in (True, False)
+    }
+    attempt_columns = [
+        "id",
+        "user_id",
+        "quiz_id",
+        "unit_id",
+        "attempt_no",
+        "state",
+        "score",
+        "passed",
+        "pass_mark",
+        "content_version",
+        "seed",
+        "draft",
+        "draft_seq",
+        "started_at",
+        "submitted_at",
+    ]
+    response_columns = ["attempt_id", "question_id", "position", "answer", "simple_answer", "correct"]
+    attempt_rows: list[tuple[Any, ...]] = []
+    response_rows: list[tuple[Any, ...]] = []
+    attempt_count = response_count = 0
     order = list(units_read)
     rng.shuffle(order)
     for uid in order:
-        if len(attempt_rows) >= attempts:
+        if attempt_count >= attempts:
             break
-        moment = users[uid - 1]["created_at"]
+        moment = created[uid - 3]
         for unit in catalogue.units[: units_read[uid]]:
-            quiz = catalogue.quiz_for_unit(unit.id)
+            quiz = quizzes[unit.id]
             if quiz is None:
                 continue
             for number in (1, 2, 3):
-                if len(attempt_rows) >= attempts:
+                if attempt_count >= attempts:
                     break
+                attempt_count += 1
                 passed = number > 1 or rng.random() < 0.7
                 moment = min(now, moment + timedelta(days=rng.uniform(0.5, 4)))
-                credits = []
+                credits = 0.0
                 for position, question in enumerate(quiz.questions):
                     right = rng.random() < (0.9 if passed else 0.4)
-                    credits.append(1.0 if right else 0.0)
-                    response_rows.append(
-                        {
-                            "attempt_id": len(attempt_rows) + 1,
-                            "question_id": question.id,
-                            "position": position,
-                            "answer": {},
-                            "simple_answer": _answer_text(question, right, rng),
-                            "correct": credits[-1],
-                        }
-                    )
-                score = sum(credits) / len(credits)
+                    credits += right
+                    pool = answer_pools[(question.id, right)]
+                    text = pool(rng) if callable(pool) else rng.choice(pool)
+                    response_rows.append((attempt_count, question.id, position, {}, text, float(right)))
+                score = credits / len(quiz.questions)
+                mark = quiz.pass_mark / 100
                 attempt_rows.append(
-                    {
-                        "id": len(attempt_rows) + 1,
-                        "user_id": uid,
-                        "quiz_id": quiz.id,
-                        "unit_id": quiz.unit_id,
-                        "attempt_no": number,
-                        "state": AttemptState.SUBMITTED,
-                        "score": score,
-                        "passed": score >= quiz.pass_mark / 100,
-                        "pass_mark": quiz.pass_mark / 100,
-                        "content_version": quiz.version,
-                        "seed": 0,
-                        "draft": {},
-                        "draft_seq": 0,
-                        "started_at": moment - timedelta(minutes=12),
-                        "submitted_at": moment,
-                    }
+                    (
+                        attempt_count,
+                        uid,
+                        quiz.id,
+                        quiz.unit_id,
+                        number,
+                        AttemptState.SUBMITTED,
+                        score,
+                        score >= mark,
+                        mark,
+                        quiz.version,
+                        0,
+                        {},
+                        0,
+                        moment - timedelta(minutes=12),
+                        moment,
+                    )
                 )
-                if score >= quiz.pass_mark / 100:
+                if score >= mark:
                     break
-    bulk(QuizAttempt, attempt_rows)
-    bulk(QuestionResponse, response_rows)
+        if len(response_rows) >= BATCH:
+            bulk(QuizAttempt, attempt_columns, attempt_rows)
+            response_count += bulk(QuestionResponse, response_columns, response_rows)
+            attempt_rows, response_rows = [], []
+    bulk(QuizAttempt, attempt_columns, attempt_rows)
+    response_count += bulk(QuestionResponse, response_columns, response_rows)
     marks = [
-        {
-            "user_id": 3 + i,
-            "unit_id": catalogue.units[0].id,
-            "group_id": 1,
-            "marked_by_id": 2,
-            "completed_at": now - timedelta(days=rng.uniform(1, 90)),
-        }
-        for i in range(0, learners, 40)
+        (3 + i, catalogue.units[0].id, 1, 2, now - timedelta(days=rng.uniform(1, 90))) for i in range(0, learners, 40)
     ]
-    bulk(UnitCompletion, marks)
+    bulk(UnitCompletion, ["user_id", "unit_id", "group_id", "marked_by_id", "completed_at"], marks)
     db.session.commit()
     print(
-        f"seeded {learners} learners, {len(lessons) * learners} lesson rows, {len(attempt_rows)} attempts, "
-        f"{len(response_rows)} answers in {time.perf_counter() - started:.1f} s"
+        f"seeded {learners} learners, {lesson_rows} lesson rows, {attempt_count} attempts, "
+        f"{response_count} answers in {time.perf_counter() - started:.1f} s"
     )
     started = time.perf_counter()
     units, tallies, summed = summaries.rebuild(catalogue)
     print(
         f"summaries rebuilt from the records ({units} learner-unit rows, {summed} learner rows, "
-        f"{tallies} answer tallies) "
+        f"{tallies} answer tallies) and the planner's statistics refreshed "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as conn:
-            conn.execute(sa.text("ANALYZE"))
-            conn.commit()
     return {"admin@bench.example": admin_secret, "trainer@bench.example": trainer_secret}
 
 
-def _answer_text(question, right: bool, rng: random.Random) -> str:
+def _answer_pool(question, right: bool) -> list[str] | Callable[[random.Random], str]:
+    """The answer texts a right or wrong answer to this question picks from, or how to make one."""
     options = question.options
     if question.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.SHORT):
-        pool = [o.text for o in options if o.correct == right and o.text != "*"] or [o.text for o in options]
-        return rng.choice(pool)
+        return [o.text for o in options if o.correct == right and o.text != "*"] or [o.text for o in options]
     if question.type == QuestionType.MULTIPLE:
-        chosen = [o.text for o in options if o.correct] if right else rng.sample([o.text for o in options], 2)
-        return "; ".join(chosen)
-    return "; ".join(o.text for o in options) if right else "; ".join(reversed([o.text for o in options]))
+        if right:
+            return ["; ".join(o.text for o in options if o.correct)]
+        texts = [o.text for o in options]
+        return lambda rng: "; ".join(rng.sample(texts, 2))
+    return ["; ".join(o.text for o in options) if right else "; ".join(reversed([o.text for o in options]))]
 
 
 def sign_in(client, email: str, secret: str) -> None:

@@ -337,3 +337,19 @@ def same_figures(people: list) -> None:
     courses = [course_progress(catalogue, load_records(u.id)) for u in users]
     assert overview.completed == sum(1 for c in courses if c.status == Status.COMPLETE)
     assert overview.started == sum(1 for c in courses if c.status != Status.NOT_STARTED)
+
+
+def test_quiz_results_of_every_learner_leave_out_staff_attempts(cohort):
+    """For every learner at once the quiz figures are counted from the unit summary alone,
+    less the staff's rows: staff taking quizzes change nothing, and the figures are those of
+    the per-learner count (a filter that keeps everyone takes that path)."""
+    from .factories import alpha_answers, beta_answers, take_quiz
+
+    catalogue = get_catalogue()
+    before = reports.quiz_stats(catalogue, Scope())
+    take_quiz(cohort.trainer_north, "alpha-quiz", alpha_answers(True), at(3, 2))
+    take_quiz(cohort.admin, "beta-quiz", beta_answers(False), at(3, 3))
+    everyone = reports.quiz_stats(catalogue, Scope())
+    counted_by_learner = reports.quiz_stats(catalogue, Scope(), Filters(registered_from=date(2000, 1, 1)))
+    assert everyone == before == counted_by_learner
+    assert everyone["alpha-quiz"].takers == 2 and everyone["beta-quiz"].takers == 3  # ana, bo; ana, dina, eli

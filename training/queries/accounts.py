@@ -133,9 +133,12 @@ def list_accounts(
     return paginate(query.order_by(sa.func.lower(User.name), User.id), page, per_page)
 
 
-def organisations(learner_ids: sa.Select | None = None) -> list[str]:
-    """The organisations people belong to, for filter menus (only these people's, if given)."""
+def organisations(learner_ids: sa.Select | None = None, role: Role | None = None) -> list[str]:
+    """The organisations people belong to, for filter menus (only these people's, and only
+    people with this role, if given: by role alone, the answer comes from an index)."""
     query = sa.select(User.organisation).where(User.organisation != "").distinct().order_by(User.organisation)
+    if role is not None:
+        query = query.where(User.role == role)
     if learner_ids is not None:
         query = query.where(User.id.in_(learner_ids))
     return list(db.session.scalars(query))
@@ -149,9 +152,11 @@ def languages(learner_ids: sa.Select | None = None) -> list[str]:
     return [code for code in db.session.scalars(query) if code]
 
 
-def countries(learner_ids: sa.Select | None = None) -> list[str]:
-    """The countries people come from, for filter menus (only these people's, if given)."""
+def countries(learner_ids: sa.Select | None = None, role: Role | None = None) -> list[str]:
+    """The countries people come from, for filter menus (as :func:`organisations`)."""
     query = sa.select(User.country).where(User.country != "").distinct().order_by(User.country)
+    if role is not None:
+        query = query.where(User.role == role)
     if learner_ids is not None:
         query = query.where(User.id.in_(learner_ids))
     return list(db.session.scalars(query))

@@ -37,7 +37,14 @@ from .follow import (
     matrix_header,
     matrix_record,
 )
-from .learners import COMPLETION_COLUMNS, LearnerRow, completion_record, learner_page, learner_rows
+from .learners import (
+    COMPLETION_COLUMNS,
+    LearnerRow,
+    completion_batches,
+    completion_record,
+    learner_page,
+    learner_rows,
+)
 from .population import (
     ACTIVE_DAYS,
     MonthRow,
@@ -86,6 +93,7 @@ __all__ = [
     "TIMELINE_COLUMNS",
     "UNIT_COLUMNS",
     "UnitRow",
+    "completion_batches",
     "completion_record",
     "group_matrix",
     "learner_detail",

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
 from ..content.model import Catalogue
+from ..csvio import safe_text
 from ..extensions import db
 from ..models import Group, GroupRole, Membership, User
 from ..progress import Status, percent_of
@@ -171,7 +172,7 @@ def _row(learners: Learners, values: Sequence, groups: str | None) -> LearnerRow
         int(units_complete),
         len(learners.shape.units),
         Status(status_value),
-        percent_of(int(done) / total_items) if total_items else 0,
+        _percent(int(done), total_items),
         completed_at,
         last_activity,
         created_at,
@@ -200,6 +201,111 @@ def learner_rows(
     # per learner, which is what a 100,000-row export is made of.
     for values in db.session.connection().execute(query.execution_options(yield_per=2000)):
         yield _row(learners, values, values[-1])
+
+
+def _iso_text(column: sa.ColumnElement) -> sa.ColumnElement:
+    """A moment as :func:`training.csvio.iso_datetime` writes it (``2026-03-01T09:30:00Z``,
+    UTC, to the second), made by the database. SQLite keeps UTC moments as text
+    (``2026-03-01 09:30:00.000000``): the date and the time are cut out of it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    return sa.func.substr(column, 1, 10).concat("T").concat(sa.func.substr(column, 12, 8)).concat("Z")
+
+
+def _groups_of_each(scope: Scope) -> sa.ColumnElement:
+    """For each learner of the outer query, the names of their groups in alphabetical order
+    in one text value (as :func:`_groups_subquery`): one index lookup per learner, cheaper
+    than joining every learner's groups when the rows are read in another order."""
+    in_scope = [Membership.user_id == User.id, Membership.role == GroupRole.LEARNER]
+    if scope.trainer_id is not None:
+        in_scope.append(Membership.group_id.in_(trainer_group_ids(scope.trainer_id)))
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        names = sa.func.string_agg(Group.name, aggregate_order_by(sa.literal(GROUP_SEPARATOR), Group.name))
+        return (
+            sa.select(names)
+            .join_from(Membership, Group, Group.id == Membership.group_id)
+            .where(*in_scope)
+            .scalar_subquery()
+        )
+    ordered = (
+        sa.select(Group.name)
+        .join_from(Membership, Group, Group.id == Membership.group_id)
+        .where(*in_scope)
+        .order_by(Group.name)
+        .correlate(User)
+        .subquery("ordered_groups")
+    )
+    return sa.select(sa.func.group_concat(ordered.c.name, GROUP_SEPARATOR)).scalar_subquery()
+
+
+def _percent(done: int, total_items: int) -> int:
+    return percent_of(done / total_items) if total_items else 0
+
+
+def completion_batches(
+    catalogue: Catalogue,
+    scope: Scope,
+    filters: Filters = NO_FILTERS,
+    *,
+    search: str = "",
+    sort: str = "name",
+    status: Status | None = None,
+    batch_rows: int = 5000,
+) -> Iterator[list[tuple[str | int, ...]]]:
+    """``completion.csv``'s records (:func:`completion_record` of :func:`learner_rows`, as
+    CSV cells), a few thousand at a time from one streamed query: the database writes the
+    moments and the groups' names, Python only guards the text cells and works out the
+    percent (100,000 learners: about 1 s of CPU on SQLite, against 2.1 s row by row)."""
+    prepare_session()
+    learners = learners_select(catalogue, scope, filters)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL joins every learner's groups, aggregated once, by hash; SQLite is faster
+        # looking each learner's up by index as it goes.
+        groups = _groups_subquery(scope)
+        query = learners.query.outerjoin(groups, groups.c.user_id == User.id)
+        names: sa.ColumnElement = groups.c.names
+    else:
+        query, names = learners.query, _groups_of_each(scope)
+    query = query.add_columns(
+        User.name,
+        User.email,
+        User.organisation,
+        User.country,
+        names,
+        learners.units_complete,
+        learners.status,
+        learners.done,
+        _iso_text(learners.completed_at),
+        _iso_text(learners.last_activity),
+        User.language,
+    )
+    query = _search(query, search)
+    if status is not None:
+        query = query.where(learners.status == status.value)
+    query = query.order_by(*SORTS.get(sort, SORTS["name"]))
+    total_items = learners.shape.total_items
+    percents = [_percent(done, total_items) for done in range(total_items + 1)]
+    safe = safe_text
+    result = db.session.connection().execute(query.execution_options(yield_per=batch_rows))
+    for rows in result.partitions():
+        yield [
+            (
+                safe(name),
+                safe(email),
+                safe(organisation),
+                safe(country),
+                safe(groups) if groups else "",
+                int(units),
+                state,
+                percents[done] if 0 <= done < len(percents) else _percent(done, total_items),
+                completed or "",
+                activity or "",
+                safe(language) if language else "",
+            )
+            for name, email, organisation, country, groups, units, state, done, completed, activity, language in rows
+        ]
 
 
 def learner_page(

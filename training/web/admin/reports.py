@@ -19,6 +19,7 @@ from ...charts import bar_chart, line_chart
 from ...course import get_course
 from ...i18n import N_, format_moment, format_month, gettext, language_name, sorted_for_reading
 from ...models import utcnow
+from ...permissions import Role
 from ...progress import Status
 from ...queries.accounts import countries, organisations
 from ...queries.groups import GroupSummary, list_groups
@@ -49,19 +50,20 @@ def _context() -> Context:
     """Who sees what (scope) and what they asked for (filters). A group the person may not
     see answers 404, like a group that does not exist."""
     scope = reports.Scope.for_user(current_user)
-    everyone = reports.scoped_learner_ids(scope)
+    # An administrator's menus list every learner's: by role alone, read from an index.
+    everyone = reports.scoped_learner_ids(scope) if scope.trainer_id is not None else None
     groups = list_groups(actor())
     form = ReportFilterForm(request.args)
     form.group.choices = [*form.group.choices, *(SelectChoice(str(g.group.id), g.group.name) for g in groups)]
     form.organisation.choices = [
         *form.organisation.choices,
-        *(SelectChoice(o, o) for o in organisations(everyone)),
+        *(SelectChoice(o, o) for o in organisations(everyone, Role.LEARNER)),
     ]
     form.country.choices = [
         *form.country.choices,
         *(
             SelectChoice(c, name)
-            for c, name in sorted_for_reading((c, country_name(c) or c) for c in countries(everyone))
+            for c, name in sorted_for_reading((c, country_name(c) or c) for c in countries(everyone, Role.LEARNER))
         ),
     ]
     if not form.validate():
@@ -257,6 +259,6 @@ def completion_csv():
     context = _context()
     list_form, query = _learner_query()
     _refuse_bad_filters(context.form, list_form)
-    rows = reports.learner_rows(get_course(), context.scope, context.filters, **query)
+    batches = reports.completion_batches(get_course(), context.scope, context.filters, **query)
     record_export(actor(), "completion", {**context.filters.query_args(), **{k: str(v) for k, v in query.items() if v}})
-    return csv_response("completion", reports.COMPLETION_COLUMNS, (reports.completion_record(r) for r in rows))
+    return csv_response("completion", reports.COMPLETION_COLUMNS, batches=batches)
