@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from ..database import DriverRead
 from ..extensions import db
 from ..fields import normalise_email
 from ..models import ERASED_DOMAIN, LessonProgress, User
@@ -103,8 +104,11 @@ _SIGNED_IN_READING = (
     )
     .where(User.id == sa.bindparam("user_id"))
 )
+_READ_SIGNED_IN = DriverRead(_SIGNED_IN)
+_READ_SIGNED_IN_READING = DriverRead(_SIGNED_IN_READING)
 """The person and the lesson page's progress row (at most one: unique per learner and
-lesson) in one statement, so one snapshot and one round trip."""
+lesson) in one statement, so one snapshot and one round trip; both statements compiled once
+and run on the driver's cursor without a transaction (:class:`training.database.DriverRead`)."""
 
 
 def signed_in(user_id: int, lesson: tuple[str, str] | None = None) -> SignedIn | None:
@@ -112,12 +116,10 @@ def signed_in(user_id: int, lesson: tuple[str, str] | None = None) -> SignedIn |
     most requested pages only read it (see docs/performance.md). With ``lesson`` (unit and
     lesson id), the person's progress row for it comes with them, as ``SignedIn.lesson``."""
     if lesson is None:
-        row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).first()
-        return SignedIn(**row._asdict()) if row is not None else None
+        row = _READ_SIGNED_IN.first({"user_id": user_id})
+        return SignedIn(*row) if row is not None else None
     unit_id, lesson_id = lesson
-    row = db.session.execute(
-        _SIGNED_IN_READING, {"user_id": user_id, "unit_id": unit_id, "lesson_id": lesson_id}
-    ).first()
+    row = _READ_SIGNED_IN_READING.first({"user_id": user_id, "unit_id": unit_id, "lesson_id": lesson_id})
     if row is None:
         return None
     *person, opened_at, completed_at = row
