@@ -306,7 +306,7 @@ class DriverRead:
     dropped from the pool.
     """
 
-    def __init__(self, statement: sa.Select[Any]):
+    def __init__(self, statement: sa.Select[*tuple[Any, ...]]):
         self.statement = statement
         self._compiled: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, list[Any]]] = {}
 

@@ -122,9 +122,9 @@ def signed_in(user_id: int, lesson: tuple[str, str] | None = None) -> SignedIn |
     row = _READ_SIGNED_IN_READING.first({"user_id": user_id, "unit_id": unit_id, "lesson_id": lesson_id})
     if row is None:
         return None
-    *person, opened_at, completed_at = row
+    opened_at, completed_at = row[-2:]  # None without a row: a read lesson was opened
     record = LessonRecord(opened_at, completed_at) if opened_at is not None else None
-    return SignedIn(*person, lesson=LessonRead(unit_id, lesson_id, record))
+    return SignedIn(*(*row[:-2], LessonRead(unit_id, lesson_id, record)))
 
 
 def get_account(user_id: int) -> User:
