@@ -13,8 +13,11 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, flash, request, session
+from flask import Flask, Response, current_app, flash, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 
 from .extensions import csrf, login_manager
 from .i18n import gettext, lazy_gettext
@@ -41,8 +44,59 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # the session version and timeouts do this job
     login_manager.user_loader(load_user)
     csrf.init_app(app)
+    app.session_interface = SessionInterface()
     app.before_request(enforce_session_limits)
     app.after_request(harden_response)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its serializer built once per set of keys instead of
+    on every request (Flask builds one to open the session and one to save it); the keys,
+    salt and signing are Flask's own, so cookies are the same."""
+
+    _built: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
+CSRF_FIELD = "csrf_token"
+MAX_SIGNED_TOKENS = 10_000
+_signed_tokens: dict[tuple[object, str], str] = {}
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf``, signed once per session token instead of on every page.
+
+    The form token is the session's raw token signed with the secret key; Flask-WTF signs it
+    again on every request (the signature carries a time stamp, which only a time limit
+    reads). With no time limit (``WTF_CSRF_TIME_LIMIT = None``, config.py) the first
+    signature stays valid as long as the session, so it is kept, keyed by the secret and the
+    raw token, and checked by Flask-WTF exactly as before. With a time limit, every call signs.
+    """
+    config = current_app.config
+    raw = session.get(CSRF_FIELD)
+    if (
+        config["WTF_CSRF_TIME_LIMIT"] is not None
+        or config["WTF_CSRF_FIELD_NAME"] != CSRF_FIELD
+        or not isinstance(raw, str)
+        or CSRF_FIELD in g
+    ):
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    token = _signed_tokens.get(key)
+    if token is None:
+        token = generate_csrf()
+        if len(_signed_tokens) >= MAX_SIGNED_TOKENS:
+            _signed_tokens.clear()
+        _signed_tokens[key] = token
+    else:
+        setattr(g, CSRF_FIELD, token)  # where generate_csrf keeps it for the rest of the request
+    return token
 
 
 def load_user(session_id: str) -> SignedIn | None:

@@ -6,6 +6,7 @@ nobody else's."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -223,3 +224,19 @@ def test_a_lesson_view_reads_the_database_once_and_opens_no_transaction(app, cli
     sql = [s for s in statements if not s.startswith("PRAGMA")]
     assert len(sql) == 1 and sql[0].lstrip().upper().startswith("SELECT"), sql
     assert "FROM user LEFT OUTER JOIN lesson_progress" in " ".join(sql[0].split()), sql
+
+
+def test_the_form_token_is_signed_once_per_session_and_still_checked(app, client, login_as):
+    login_as("learner")
+    client.get(LESSON)
+    first = csrf_from(client.get(LESSON).get_data(as_text=True))
+    time.sleep(1.1)  # a fresh signature would carry a later time stamp
+    assert csrf_from(client.get(LESSON).get_data(as_text=True)) == first  # signed once for this session
+    forged = first[:-2] + ("AA" if not first.endswith("AA") else "BB")
+    assert client.post(f"{LESSON}/complete", data={"csrf_token": forged}).status_code == 400
+    assert client.post(f"{LESSON}/complete", data={"csrf_token": first}).status_code == 303
+    other = app.test_client()  # another session: its own token; this one's is refused there
+    assert Auth(other).login(make_user(role="learner").email).status_code == 302
+    theirs = csrf_from(other.get(LESSON).get_data(as_text=True))
+    assert theirs != first
+    assert other.post(f"{LESSON}/complete", data={"csrf_token": first}).status_code == 400
