@@ -330,7 +330,12 @@ class DriverRead:
         sql, names, processors = self._compile(dialect)
         arguments: Any = tuple(params[name] for name in names) if names is not None else dict(params)
         autocommit = dialect.name == "postgresql"
-        raw = engine.raw_connection()
+        error = dialect.loaded_dbapi.Error
+        try:
+            raw = engine.raw_connection()  # the pool raises the driver's own errors
+        except error as exc:
+            broken = dialect.is_disconnect(exc, None, None)
+            raise DBAPIError.instance(None, None, exc, error, connection_invalidated=broken, dialect=dialect) from exc
         try:
             driver: Any = raw.driver_connection
             if autocommit:
@@ -343,11 +348,11 @@ class DriverRead:
                 cursor.close()
             if autocommit:
                 driver.autocommit = False
-        except dialect.loaded_dbapi.Error as exc:
+        except error as exc:
             broken = dialect.is_disconnect(exc, raw.dbapi_connection, None)
             raw.invalidate(exc)  # its state is unknown: never hand it to another request
             raise DBAPIError.instance(
-                sql, arguments, exc, dialect.loaded_dbapi.Error, connection_invalidated=broken, dialect=dialect
+                sql, arguments, exc, error, connection_invalidated=broken, dialect=dialect
             ) from exc
         finally:
             raw.close()
