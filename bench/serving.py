@@ -358,14 +358,16 @@ class CookieJar:
         self.serializer = app.session_interface.get_signing_serializer(app)
         self.csrf = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
         self.name = app.config["SESSION_COOKIE_NAME"]
+        self.raw_tokens: dict[int, str] = {}
 
     def session(self, user_id: int) -> str:
         return self.session_with_token(user_id)[0]
 
     def session_with_token(self, user_id: int) -> tuple[str, str]:
-        """A fresh session cookie (its idle clock starts now) and a form token for it."""
+        """A fresh session cookie (its idle clock starts now) and a form token for it. Each
+        learner keeps one session token, as a browser keeps its session between pages."""
         now = int(time.time())
-        raw = secrets.token_hex(20)
+        raw = self.raw_tokens.setdefault(user_id, secrets.token_hex(20))
         value = self.serializer.dumps(
             {
                 "_user_id": f"{user_id}.1",

@@ -285,3 +285,79 @@ def rollback_quietly() -> None:
         db.session.rollback()
     except OperationalError:
         pass
+
+
+class DriverRead:
+    """A read-only Core ``SELECT`` compiled once per database dialect and run as a single
+    statement on the driver's cursor, outside any transaction: no ``BEGIN``, no
+    ``ROLLBACK``, no ORM session. For the one statement every signed-in page runs
+    (:func:`training.queries.accounts.signed_in`), where SQLAlchemy's execution layer cost
+    more than the query (docs/performance.md).
+
+    Isolation: one statement sees one snapshot on both databases. SQLite's connections run
+    in the driver's autocommit mode (``isolation_level = None``: SQLAlchemy's ``begin``
+    event, not pysqlite, starts transactions), so the statement runs in its own read
+    transaction and sees every commit made before it; PostgreSQL's connection is put in
+    autocommit for the statement, which then runs in its own READ COMMITTED snapshot, as the
+    first statement of a transaction would. Nothing is written, so there is nothing to roll
+    back; the pool's reset on return finds no transaction open. Values come back converted
+    by the columns' own types, as ``Session.execute`` gives them; driver errors are raised
+    as SQLAlchemy's (an unreachable database is still a 503), and a broken connection is
+    dropped from the pool.
+    """
+
+    def __init__(self, statement: sa.Select[*tuple[Any, ...]]):
+        self.statement = statement
+        self._compiled: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, list[Any]]] = {}
+
+    def _compile(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None, list[Any]]:
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            form = self.statement.compile(dialect=dialect)
+            names = tuple(form.positiontup or ()) if form.positional else None
+            processors = [
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.statement.selected_columns
+            ]
+            compiled = self._compiled[key] = (form.string, names, processors)
+        return compiled
+
+    def first(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row for these parameters, its values converted, or None."""
+        engine = db.engine
+        dialect = engine.dialect
+        sql, names, processors = self._compile(dialect)
+        arguments: Any = tuple(params[name] for name in names) if names is not None else dict(params)
+        autocommit = dialect.name == "postgresql"
+        error = dialect.loaded_dbapi.Error
+        try:
+            raw = engine.raw_connection()  # the pool raises the driver's own errors
+        except error as exc:
+            broken = dialect.is_disconnect(exc, None, None)
+            raise DBAPIError.instance(None, None, exc, error, connection_invalidated=broken, dialect=dialect) from exc
+        try:
+            driver: Any = raw.driver_connection
+            if autocommit:
+                driver.autocommit = True
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, arguments)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+            if autocommit:
+                driver.autocommit = False
+        except error as exc:
+            broken = dialect.is_disconnect(exc, raw.dbapi_connection, None)
+            raw.invalidate(exc)  # its state is unknown: never hand it to another request
+            raise DBAPIError.instance(
+                sql, arguments, exc, error, connection_invalidated=broken, dialect=dialect
+            ) from exc
+        finally:
+            raw.close()
+        if row is None:
+            return None
+        return tuple(
+            value if convert is None else convert(value) for convert, value in zip(processors, row, strict=True)
+        )

@@ -25,6 +25,7 @@ What is measured:
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from flask import Flask, Response, request
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, start_http_server
@@ -60,8 +61,17 @@ def init_app(app: Flask) -> None:
     app.after_request(_observe)
 
 
+_timers: dict[tuple[str, str, int], Any] = {}
+"""``REQUEST_SECONDS`` for each route, method and status, looked up once: ``labels()``
+checks and locks on every call, and routes x methods x statuses are few."""
+
+
 def _observe(response: Response) -> Response:
-    REQUEST_SECONDS.labels(request.endpoint or "none", request.method, str(response.status_code)).observe(elapsed())
+    key = (request.endpoint or "none", request.method, response.status_code)
+    timer = _timers.get(key)
+    if timer is None:
+        timer = _timers[key] = REQUEST_SECONDS.labels(key[0], key[1], str(key[2]))
+    timer.observe(elapsed())
     return response
 
 

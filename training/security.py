@@ -13,8 +13,11 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, flash, request, session
+from flask import Flask, Response, current_app, flash, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import URLSafeTimedSerializer
 
 from .extensions import csrf, login_manager
 from .i18n import gettext, lazy_gettext
@@ -41,8 +44,59 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = None  # the session version and timeouts do this job
     login_manager.user_loader(load_user)
     csrf.init_app(app)
+    app.session_interface = SessionInterface()
     app.before_request(enforce_session_limits)
     app.after_request(harden_response)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its serializer built once per set of keys instead of
+    on every request (Flask builds one to open the session and one to save it); the keys,
+    salt and signing are Flask's own, so cookies are the same."""
+
+    _built: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
+CSRF_FIELD = "csrf_token"
+MAX_SIGNED_TOKENS = 10_000
+_signed_tokens: dict[tuple[object, str], str] = {}
+
+
+def csrf_token() -> str:
+    """Flask-WTF's ``generate_csrf``, signed once per session token instead of on every page.
+
+    The form token is the session's raw token signed with the secret key; Flask-WTF signs it
+    again on every request (the signature carries a time stamp, which only a time limit
+    reads). With no time limit (``WTF_CSRF_TIME_LIMIT = None``, config.py) the first
+    signature stays valid as long as the session, so it is kept, keyed by the secret and the
+    raw token, and checked by Flask-WTF exactly as before. With a time limit, every call signs.
+    """
+    config = current_app.config
+    raw = session.get(CSRF_FIELD)
+    if (
+        config["WTF_CSRF_TIME_LIMIT"] is not None
+        or config["WTF_CSRF_FIELD_NAME"] != CSRF_FIELD
+        or not isinstance(raw, str)
+        or CSRF_FIELD in g
+    ):
+        return generate_csrf()
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    token = _signed_tokens.get(key)
+    if token is None:
+        token = generate_csrf()
+        if len(_signed_tokens) >= MAX_SIGNED_TOKENS:
+            _signed_tokens.clear()
+        _signed_tokens[key] = token
+    else:
+        setattr(g, CSRF_FIELD, token)  # where generate_csrf keeps it for the rest of the request
+    return token
 
 
 def load_user(session_id: str) -> SignedIn | None:
@@ -51,10 +105,23 @@ def load_user(session_id: str) -> SignedIn | None:
     user_id, _, version = session_id.partition(".")
     if not user_id.isdigit():
         return None
-    user = signed_in(int(user_id))  # read from the database on every request: never trusted from the cookie
+    # Read from the database on every request: never trusted from the cookie.
+    user = signed_in(int(user_id), _lesson_shown())
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user
+
+
+READ_WITH_PERSON = "learn.lesson"
+"""The page whose progress row is read in the same statement as the signed-in person: the
+most requested page, which needs nothing else from the database (docs/performance.md)."""
+
+
+def _lesson_shown() -> tuple[str, str] | None:
+    args = request.view_args
+    if request.endpoint != READ_WITH_PERSON or not args:
+        return None
+    return args["unit_id"], args["lesson_id"]
 
 
 def start_session(user: User) -> None:
@@ -107,16 +174,26 @@ CACHEABLE_ENDPOINTS = frozenset({"static", "course_image"})
 """Fingerprinted files, the same for everyone: cached for a year even for a signed-in reader."""
 
 
+HARDENING = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 def harden_response(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config["ENV_NAME"] == "production":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # What ``headers.setdefault`` for each would do (a view's own value wins, the rest are
+    # added in this order), with one pass over the headers instead of one per header.
+    present = {name.lower() for name, _ in headers.items()}
+    wanted = HARDENING + (HSTS,) if current_app.config["ENV_NAME"] == "production" else HARDENING
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     if request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session:
         headers["Cache-Control"] = "no-store"
         headers.add("Vary", "Cookie")

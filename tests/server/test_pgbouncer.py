@@ -164,6 +164,12 @@ def test_prepared_statements_break_behind_pgbouncer_in_transaction_mode(tmp_path
     """The control: why the setting exists (PgBouncer 1.18 does not keep track of prepared
     statements, so psycopg's collide or go missing on a shared server connection)."""
     with app_behind_pgbouncer(tmp_path, prepared=True) as site:
-        statuses = drive(site)
+        try:
+            statuses = drive(site)
+        except AssertionError:
+            # A page broke before the end: the signed-in person's statement runs outside a
+            # transaction on every request, so PgBouncer moves it between server connections
+            # soon enough to break a learner's quiz page (an error page, without its form).
+            statuses = [500]
         assert any(status >= 500 for status in statuses), statuses
         assert "prepared statement" in site.log()

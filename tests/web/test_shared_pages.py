@@ -6,9 +6,14 @@ nobody else's."""
 from __future__ import annotations
 
 import re
+import time
 
+import pytest
+import sqlalchemy as sa
 from flask import render_template
 
+from training.extensions import db
+from training.models import LessonProgress, User, utcnow
 from training.web import frames, learn
 
 from ..factories import alpha_answers, at, beta_answers, make_user, read_lesson, take_quiz
@@ -170,3 +175,68 @@ def test_staff_and_learners_never_share_a_course_map_or_dashboard(app):
         pages[role] = [client.get(path).get_data(as_text=True) for path in ("/", "/dashboard")]
     assert all("Trainer&#39;s guide" in page or "Trainer's guide" in page for page in pages["trainer"])
     assert not any("Trainer&#39;s guide" in page or "Trainer's guide" in page for page in pages["learner"])
+
+
+def test_the_lesson_page_checks_the_person_in_the_database_on_every_request(app, client, login_as):
+    learner = login_as("learner")
+    assert client.get(LESSON).status_code == 200
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == learner.id).values(active=False))
+        db.session.commit()
+    assert client.get(LESSON).status_code == 302  # deactivated: signed out at once
+    client.get("/")
+    login_as("learner", email="second@example.org")
+    assert client.get(LESSON).status_code == 200
+    with app.app_context():
+        db.session.execute(
+            sa.update(User).where(User.email == "second@example.org").values(session_version=User.session_version + 1)
+        )
+        db.session.commit()
+    assert client.get(LESSON).status_code == 302  # signed out elsewhere: this cookie is dead
+
+
+def test_the_lesson_page_shows_progress_read_in_the_same_statement(app, client, login_as):
+    learner = login_as("learner")
+    client.get(LESSON)
+    with app.app_context():  # another device marks it read
+        db.session.execute(
+            sa.update(LessonProgress)
+            .where(LessonProgress.user_id == learner.id, LessonProgress.lesson_id == "first-steps")
+            .values(completed_at=utcnow())
+        )
+        db.session.commit()
+    assert "You have read this lesson" in client.get(LESSON).get_data(as_text=True)
+    assert "You have read this lesson" not in client.get("/units/alpha/second-steps").get_data(as_text=True)
+
+
+def test_a_lesson_view_reads_the_database_once_and_opens_no_transaction(app, client, login_as):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's trace callback shows every statement the driver runs; PostgreSQL has none to hook")
+    login_as("learner")
+    client.get(LESSON)  # the first view writes the reading
+    statements: list[str] = []
+    with app.app_context():
+        db.engine.dispose()
+        sa.event.listen(
+            db.engine, "connect", lambda connection, _record: connection.set_trace_callback(statements.append)
+        )
+    assert client.get(LESSON).status_code == 200
+    sql = [s for s in statements if not s.startswith("PRAGMA")]
+    assert len(sql) == 1 and sql[0].lstrip().upper().startswith("SELECT"), sql
+    assert "FROM user LEFT OUTER JOIN lesson_progress" in " ".join(sql[0].split()), sql
+
+
+def test_the_form_token_is_signed_once_per_session_and_still_checked(app, client, login_as):
+    login_as("learner")
+    client.get(LESSON)
+    first = csrf_from(client.get(LESSON).get_data(as_text=True))
+    time.sleep(1.1)  # a fresh signature would carry a later time stamp
+    assert csrf_from(client.get(LESSON).get_data(as_text=True)) == first  # signed once for this session
+    forged = first[:-2] + ("AA" if not first.endswith("AA") else "BB")
+    assert client.post(f"{LESSON}/complete", data={"csrf_token": forged}).status_code == 400
+    assert client.post(f"{LESSON}/complete", data={"csrf_token": first}).status_code == 303
+    other = app.test_client()  # another session: its own token; this one's is refused there
+    assert Auth(other).login(make_user(role="learner").email).status_code == 302
+    theirs = csrf_from(other.get(LESSON).get_data(as_text=True))
+    assert theirs != first
+    assert other.post(f"{LESSON}/complete", data={"csrf_token": first}).status_code == 400

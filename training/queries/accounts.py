@@ -7,10 +7,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from ..database import DriverRead
 from ..extensions import db
 from ..fields import normalise_email
-from ..models import ERASED_DOMAIN, User
+from ..models import ERASED_DOMAIN, LessonProgress, User
 from ..permissions import NotFound, Role
+from ..progress import LessonRecord
 from ..translatable import NO_LANGUAGE
 from .paging import Page, paginate, text_search
 
@@ -42,6 +44,9 @@ class SignedIn:
     session_version: int
     email_verified_at: datetime | None
     mfa_enabled: bool
+    lesson: LessonRead | None = None
+    """The progress row of the lesson this request shows, when it was read with the person
+    (:func:`signed_in` with ``lesson``)."""
 
     # Flask-Login's protocol, as on User.
     is_authenticated = True
@@ -77,11 +82,49 @@ _SIGNED_IN = sa.select(
 """Built once: it runs on every request."""
 
 
-def signed_in(user_id: int) -> SignedIn | None:
+@dataclass(frozen=True, slots=True)
+class LessonRead:
+    """One lesson's progress row for the signed-in person, read in the same statement."""
+
+    unit_id: str
+    lesson_id: str
+    record: LessonRecord | None
+
+
+_SIGNED_IN_READING = (
+    sa.select(*_SIGNED_IN.selected_columns, LessonProgress.last_opened_at, LessonProgress.completed_at)
+    .select_from(User)
+    .outerjoin(
+        LessonProgress,
+        sa.and_(
+            LessonProgress.user_id == User.id,
+            LessonProgress.unit_id == sa.bindparam("unit_id"),
+            LessonProgress.lesson_id == sa.bindparam("lesson_id"),
+        ),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+_READ_SIGNED_IN = DriverRead(_SIGNED_IN)
+_READ_SIGNED_IN_READING = DriverRead(_SIGNED_IN_READING)
+"""The person and the lesson page's progress row (at most one: unique per learner and
+lesson) in one statement, so one snapshot and one round trip; both statements compiled once
+and run on the driver's cursor without a transaction (:class:`training.database.DriverRead`)."""
+
+
+def signed_in(user_id: int, lesson: tuple[str, str] | None = None) -> SignedIn | None:
     """The person a session names, as :class:`SignedIn`, or None. One row, no ORM object: the
-    most requested pages only read it (see docs/performance.md)."""
-    row = db.session.execute(_SIGNED_IN, {"user_id": user_id}).first()
-    return SignedIn(**row._asdict()) if row is not None else None
+    most requested pages only read it (see docs/performance.md). With ``lesson`` (unit and
+    lesson id), the person's progress row for it comes with them, as ``SignedIn.lesson``."""
+    if lesson is None:
+        row = _READ_SIGNED_IN.first({"user_id": user_id})
+        return SignedIn(*row) if row is not None else None
+    unit_id, lesson_id = lesson
+    row = _READ_SIGNED_IN_READING.first({"user_id": user_id, "unit_id": unit_id, "lesson_id": lesson_id})
+    if row is None:
+        return None
+    opened_at, completed_at = row[-2:]  # None without a row: a read lesson was opened
+    record = LessonRecord(opened_at, completed_at) if opened_at is not None else None
+    return SignedIn(*(*row[:-2], LessonRead(unit_id, lesson_id, record)))
 
 
 def get_account(user_id: int) -> User:

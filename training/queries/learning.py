@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import AttemptGrant, AttemptState, LessonProgress, QuizAttempt, UnitCompletion
 from ..progress import LearnerRecords, LessonRecord, QuizRecord
+from .accounts import LessonRead
 
 _USER: sa.BindParameter[int] = sa.bindparam("user_id")
 _SUBMITTED = QuizAttempt.state == AttemptState.SUBMITTED
@@ -106,7 +107,10 @@ _LESSON_RECORD = sa.select(LessonProgress.last_opened_at, LessonProgress.complet
 than running it."""
 
 
-def lesson_record(user_id: int, unit_id: str, lesson_id: str) -> LessonRecord | None:
-    """One lesson's record for one learner (the lesson page needs nothing more)."""
+def lesson_record(user_id: int, unit_id: str, lesson_id: str, read: LessonRead | None = None) -> LessonRecord | None:
+    """One lesson's record for one learner (the lesson page needs nothing more): ``read``
+    if it is this lesson's, read with the signed-in person (``SignedIn.lesson``)."""
+    if read is not None and (read.unit_id, read.lesson_id) == (unit_id, lesson_id):
+        return read.record
     row = db.session.execute(_LESSON_RECORD, {"user_id": user_id, "unit_id": unit_id, "lesson_id": lesson_id}).first()
     return LessonRecord(row.last_opened_at, row.completed_at) if row else None

@@ -116,7 +116,10 @@ def queue(
 
 
 def queued_here() -> bool:
-    """Whether this app context queued a message (and forget it): the web layer's cue."""
+    """Whether this app context queued a message (and forget it): the web layer's cue. A
+    request that never opened a database session queued nothing (and opens none here)."""
+    if not db.session.registry.has():
+        return False
     return bool(db.session.info.pop(QUEUED, False))
 
 

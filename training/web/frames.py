@@ -27,8 +27,9 @@ from typing import Any
 
 from flask import get_template_attribute, render_template, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+
+from ..security import csrf_token
 
 _MARK = secrets.token_hex(8)
 NAME, TOKEN, KEY, ACCOUNT = (f"m{_MARK}{what}" for what in ("name", "token", "key", "account"))
@@ -129,7 +130,7 @@ def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **cont
             _frames.clear()
         _frames[key] = frame
     page = frame.fill(mine).replace(NAME, str(escape(current_user.name)))
-    page = page.replace(TOKEN, str(escape(generate_csrf())))
+    page = page.replace(TOKEN, str(escape(csrf_token())))
     page = page.replace(ACCOUNT, str(escape(offline_account())))
     while KEY in page:  # each form gets its own key, as each call in a full render does
         page = page.replace(KEY, idempotency_key(), 1)

@@ -95,7 +95,7 @@ def unit(unit_id: str):
 def lesson(unit_id: str, lesson_id: str):
     catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id)
-    record = lesson_record(current_user.id, unit.id, lesson.id)
+    record = lesson_record(current_user.id, unit.id, lesson.id, current_user.lesson)
     if request.headers.get(offline.SAVE_HEADER) != "1":  # a device saving the page is no reading
         learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
     language, status = current_language(), lesson_status(record)

@@ -34,7 +34,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from .. import offline
@@ -43,6 +42,7 @@ from ..content.colours import PAGE_BACKGROUND, palette
 from ..course import get_catalogue, get_course
 from ..i18n import TRANSLATIONS_DIR, current_language, gettext, offered
 from ..progress import Status
+from ..security import csrf_token
 from ..services import learning
 from . import learn
 from .access import PUBLIC, SIGNED_IN, access
@@ -292,7 +292,7 @@ def _lesson_page_bytes(unit: Unit, lesson: Lesson) -> int:
 def sync_session():
     """Who is signed in here (as the device names the account) and a form token: the device
     sends queued requests only for the account they were made in."""
-    response = jsonify({"account": account_key(current_user.id), "csrf_token": generate_csrf()})
+    response = jsonify({"account": account_key(current_user.id), "csrf_token": csrf_token()})
     return response
 
 
