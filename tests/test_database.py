@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from training.database import transactional, write_transaction
 from training.extensions import db
 from training.models import User
+from training.queries.accounts import signed_in
 
 from .factories import make_user
 from .helpers import POSTGRES_URL
@@ -111,3 +112,22 @@ def test_a_failed_unit_of_work_leaves_nothing_behind(app):
     with pytest.raises(RuntimeError):
         half_done()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+@pytest.mark.parametrize("app_overrides", [{"DB_POOL_SIZE": 1, "DB_POOL_TIMEOUT": 2}])
+def test_the_signed_in_person_is_read_on_the_connection_a_request_already_holds(app):
+    """A page that reads the database before it asks who is signed in must not wait for a
+    second connection: a worker's pool holds one (on SQLite the pool is SQLAlchemy's own)."""
+    user = make_user()
+    db.session.remove()
+    checkouts: list[object] = []
+    sa.event.listen(db.engine, "checkout", lambda *_: checkouts.append(1))
+    assert signed_in(user.id).email == user.email  # nothing open yet: a connection of its own
+    assert len(checkouts) == 1
+    db.session.execute(sa.select(1))  # the view's own read holds a connection now
+    assert len(checkouts) == 2
+    started = time.monotonic()
+    person = signed_in(user.id, ("u1", "nowhere"))
+    assert person is not None and person.id == user.id and person.lesson.record is None
+    assert len(checkouts) == 2  # read on the same connection, not a second one
+    assert time.monotonic() - started < 1

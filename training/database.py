@@ -325,6 +325,12 @@ class DriverRead:
 
     def first(self, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row for these parameters, its values converted, or None."""
+        if db.session.registry.has() and db.session().in_transaction():
+            # The request already holds a connection (a view read something before the page
+            # asked who is signed in): read on it. Taking a second one would wait for the
+            # first to come back when a worker's pool holds one connection (DB_POOL_SIZE).
+            row = db.session.execute(self.statement, dict(params)).first()
+            return tuple(row) if row is not None else None
         engine = db.engine
         dialect = engine.dialect
         sql, names, processors = self._compile(dialect)
