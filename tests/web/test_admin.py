@@ -517,18 +517,43 @@ def test_completion_export_equals_the_row_by_row_export_for_every_kind_of_learne
     from training.csvio import csv_lines
     from training.services import learning, summaries
 
-    extra = Group(name="Alpha team", description="")
-    db.session.add(extra)
+    extra = Group(name='Alpha team, "A"', description="")
+    formula = Group(name="+Team =1", description="")
+    db.session.add_all([extra, formula])
     db.session.commit()
-    names = ["=SUM(A1)", "  +33 1 23", "'quoted", "@handle", "\u2003=hidden", 'Zoë "Z" O\'Neil, Jr.', "-minus", "\tTab"]
+    names = [
+        "=SUM(A1)",
+        "  +33 1 23",
+        "'quoted",
+        "@handle",
+        "\u2003=hidden",
+        'Zoë "Z" O\'Neil, Jr.',
+        "-minus",
+        "\tTab",
+        'Ana "Quote',
+        "Line\nbreak",
+        "Carriage\rreturn",
+        "Both\r\nends,",
+        "Émile",
+        "9 lives",
+        "+plus",
+        "\u00a0@nbsp",
+        "\u3000-ideographic",
+        "\u2028=separator",
+        'Ünal, "Ü"',
+        '"quoted first',
+        ",comma first",
+        "Ω",
+    ]
     moment = datetime(2026, 3, 1, 9, 30, 59, 999_999, tzinfo=UTC)
     for i in range(60):
         user = db.session.get(User, make_user("learner", email=f"many{i}@example.org").id)
         user.country = ("KE", "NG", "=1")[i % 3]  # written before the checks, or imported
-        user.name = names[i % len(names)] + f" {i:02d}" if i < 24 else f"Learner {59 - i:02d}"
-        user.organisation = ("Ministry A", "-Ministry", "", "Ministère")[i % 4]
+        user.name = names[i % len(names)] + f" {i:02d}" if i < 44 else f"Learner {59 - i:02d}"
+        user.organisation = ("Ministry A", "-Ministry", "", "Ministère", 'Office, "North"\r\n', "Ökonomie")[i % 6]
         user.language = (None, "fr", "es")[i % 3]
         groups = [cohort.north.id, extra.id] if i % 4 == 0 else [extra.id] if i % 4 == 1 else []
+        groups += [formula.id] if i % 8 in (1, 2) else []
         db.session.add_all(Membership(group_id=g, user_id=user.id, role=GroupRole.LEARNER) for g in groups)
         db.session.commit()
         if i % 3 == 0:
@@ -572,6 +597,20 @@ def test_completion_export_equals_the_row_by_row_export_for_every_kind_of_learne
     everyone = exports[cohort.admin.email, ""]
     for cell in (
         "'=SUM(A1) 00,",
+        '"Ana ""Quote 08",',
+        '"Line\nbreak 09",',
+        '"Both\r\nends, 11",',
+        "'+plus 14,",
+        "'\u00a0@nbsp 15,",
+        "'\u3000-ideographic 16,",
+        "'\u2028=separator 17,",
+        '"""quoted first 19",',
+        '",comma first 20",',
+        '"Office, ""North""\r\n"',
+        "Émile 12,",
+        "9 lives 13,",
+        ",'+Team =1,",
+        ',"\'+Team =1; Alpha team, ""A""",',
         "'  +33 1 23 01,",
         "'\u2003=hidden 04,",
         "'-Ministry,",
