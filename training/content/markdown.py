@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -264,18 +265,32 @@ def _flatten_toc(tokens: list[dict]) -> list[Heading]:
 
 
 _WRAPPING_P = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
+_inline = threading.local()
+
+
+def _inline_converter() -> tuple[md.Markdown, _ImageRewriter]:
+    """One converter per thread for :func:`render_inline`, reset before each text: building a
+    Markdown instance costs more than converting a line, and a course has thousands of them
+    in each language (docs/performance.md)."""
+    made = getattr(_inline, "converter", None)
+    if made is None:
+        converter = md.Markdown(extensions=["sane_lists"], output_format="html")
+        converter.preprocessors.deregister("html_block")  # raw HTML is text, as in :func:`render`
+        converter.inlinePatterns.deregister("html")
+        made = _inline.converter = (converter, _ImageRewriter(converter, Path(), _no_images))
+    return made
 
 
 def render_inline(text: str, *, source: Path | None = None, images: ImageResolver | None = None) -> str:
     """Render a one-line string (an option, a source, a definition) without the ``<p>``.
     With ``images`` (and the ``source`` file the text is from), its images are shown as in
     :func:`render`; without, an image shows as its alt text."""
-    converter = md.Markdown(extensions=["sane_lists"], output_format="html")
-    converter.preprocessors.deregister("html_block")  # raw HTML is text, as in :func:`render`
-    converter.inlinePatterns.deregister("html")
+    converter, rewriter = _inline_converter()
+    converter.treeprocessors.deregister("course_images", strict=False)
     if source is not None:
-        converter.treeprocessors.register(_ImageRewriter(converter, source, images or _no_images), "course_images", 1)
-    raw = converter.convert(text).strip()
+        rewriter.source, rewriter.resolve = source, images or _no_images
+        converter.treeprocessors.register(rewriter, "course_images", 1)
+    raw = converter.reset().convert(text).strip()
     wrapped = _WRAPPING_P.match(raw)
     return sanitize(wrapped.group(1) if wrapped else raw)
 
