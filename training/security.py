@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, flash, g, request, session
+from flask import Flask, Response, current_app, flash, g, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
@@ -118,6 +118,8 @@ most requested page, which needs nothing else from the database (docs/performanc
 
 
 def _lesson_shown() -> tuple[str, str] | None:
+    if not has_request_context():  # the loader is also called outside requests (commands, tests)
+        return None
     args = request.view_args
     if request.endpoint != READ_WITH_PERSON or not args:
         return None
