@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pycountry
@@ -181,7 +182,14 @@ def readable() -> tuple[str, ...]:
     course is written in (read with the interface in another language)."""
     from .course import get_catalogue
 
-    return tuple(dict.fromkeys((*offered(), *get_catalogue().languages)))
+    offered_now, written = offered(), get_catalogue().languages
+    known = _readable.get((offered_now, written))
+    if known is None:  # asked several times per request: worked out once per app's settings
+        known = _readable[(offered_now, written)] = tuple(dict.fromkeys((*offered_now, *written)))
+    return known
+
+
+_readable: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
 
 def _match(value: str | None, languages: tuple[str, ...]) -> str | None:
@@ -237,20 +245,21 @@ def choose_language() -> str:
     # for the request and the person it was worked out for (signing in changes it).
     person = current_user._get_current_object()
     preference = getattr(person, "language", None)
-    remembered = request.environ.get(_CHOSEN)
+    environ = request.environ
+    remembered = environ.get(_CHOSEN)
     if remembered is not None and remembered[0] is person and remembered[1] == preference:
         return str(remembered[2])
-    chosen = _chosen_by_person()
-    request.environ[_CHOSEN] = (person, preference, chosen)
+    chosen = _chosen_by(person)
+    environ[_CHOSEN] = (person, preference, chosen)
     return chosen
 
 
 _CHOSEN = "training.chosen_language"
 
 
-def _chosen_by_person() -> str:
-    if current_user.is_authenticated:
-        preferred = readable_language(current_user.language)
+def _chosen_by(person: Any) -> str:
+    if person.is_authenticated:
+        preferred = readable_language(person.language)
         if preferred:
             return preferred
     return language_without_account()
@@ -318,7 +327,10 @@ def remember_language(response: Response) -> Response:
             samesite="Lax",
         )
     if request.endpoint != "static":
-        response.vary.update(("Accept-Language", "Cookie"))
+        if "Vary" in response.headers:
+            response.vary.update(("Accept-Language", "Cookie"))
+        else:  # what the line above gives, without parsing and writing back a header set
+            response.headers["Vary"] = "Accept-Language, Cookie"
     return response
 
 

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .content import Catalogue, Unit
 
@@ -29,6 +30,7 @@ def valid_idempotency_key(key: str | None) -> bool:
     return bool(key) and IDEMPOTENCY_KEY.match(key) is not None  # type: ignore[arg-type]
 
 
+@lru_cache(maxsize=4096)  # one HMAC per account and key, not one per page
 def account_key(secret: str, user_id: int) -> str:
     """An opaque, stable name for one account's storage on a device.
 

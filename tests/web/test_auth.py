@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import flask
 import pyotp
 import pytest
 import sqlalchemy as sa
@@ -218,6 +219,33 @@ def test_next_parameter_keeps_same_site_paths(client):
         "/login?next=/units/alpha", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
     )
     assert response.headers["Location"] == "/units/alpha"
+
+
+def test_a_session_cookie_read_before_is_still_checked_for_age_and_signature(app, client, auth):
+    """The server remembers cookies it has verified (a reader's browser sends the same one
+    with every page): a remembered cookie still expires with the session's lifetime, one
+    altered character is still refused, and each request gets its own copy of its contents."""
+    user = make_user()
+    interface = app.session_interface
+
+    def opened(cookie: str) -> dict:
+        with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+            return interface.open_session(app, flask.request)
+
+    with freeze_time("2026-03-01 09:00:00") as clock:
+        auth.login(user.email)
+        cookie = client.get_cookie("session").value
+        first = opened(cookie)
+        assert first["_user_id"].startswith(f"{user.id}.")
+        first["_user_id"], first["planted"] = "0.0", True  # a request changing its session...
+        second = opened(cookie)
+        assert second["_user_id"].startswith(f"{user.id}.") and "planted" not in second  # ...changes no other
+        altered = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+        assert dict(opened(altered)) == {}
+        clock.tick(app.permanent_session_lifetime - timedelta(seconds=1))
+        assert opened(cookie)["_user_id"].startswith(f"{user.id}.")
+        clock.tick(timedelta(seconds=2))
+        assert dict(opened(cookie)) == {}  # past its lifetime, as itsdangerous would say
 
 
 def test_idle_and_absolute_session_limits(app, client, auth):

@@ -35,7 +35,7 @@ _MARK = secrets.token_hex(8)
 NAME, TOKEN, KEY, ACCOUNT = (f"m{_MARK}{what}" for what in ("name", "token", "key", "account"))
 """Letters and digits only: escaping leaves them as they are, and no page text contains them."""
 
-_PIECE = re.compile(f"m{_MARK}piece([0-9]+)e")
+_MARKS = re.compile(f"m{_MARK}(?:(name|token|key|account)|piece([0-9]+)e)")
 
 MAX_FRAMES = 2048
 
@@ -69,23 +69,34 @@ class _Calls:
         return call
 
 
-class _Frame:
-    """A rendered page cut at its pieces: ``texts`` around them, ``calls[i]`` the piece
-    after ``texts[i]``."""
+def idempotency_key() -> str:
+    from .offline import idempotency_key  # that blueprint imports the lesson view
 
-    __slots__ = ("calls", "texts")
+    return idempotency_key()
+
+
+class _Frame:
+    """A rendered page cut at its marks: ``texts`` around them, ``fills[i]`` what goes after
+    ``texts[i]``: the name of a personal value (``name``, ``token``, ``key``, ``account``) or
+    a piece's call. Each request joins the texts with its own values in one pass."""
+
+    __slots__ = ("fills", "texts")
 
     def __init__(self, page: str, calls: list[tuple[str, tuple[Any, ...]]]) -> None:
-        cut = _PIECE.split(page)
-        self.texts = cut[::2]
-        self.calls = [calls[int(index)] for index in cut[1::2]]
+        cut = _MARKS.split(page)  # text, value name or None, piece index or None, text, ...
+        self.texts = cut[::3]
+        self.fills: list[str | tuple[str, tuple[Any, ...]]] = [
+            value if value is not None else calls[int(piece)] for value, piece in zip(cut[1::3], cut[2::3], strict=True)
+        ]
 
-    def fill(self, mine: Pieces | None) -> str:
-        if not self.calls:
-            return self.texts[0]
-        out = [self.texts[0]]
-        for (name, args), text in zip(self.calls, self.texts[1:], strict=True):
-            out.append(getattr(mine, name)(*args))
+    def fill(self, values: dict[str, str], mine: Pieces | None) -> str:
+        texts = self.texts
+        out = [texts[0]]
+        for fill, text in zip(self.fills, texts[1:], strict=True):
+            if isinstance(fill, str):  # each form gets a fresh key, as each call in a full render does
+                out.append(idempotency_key() if fill == "key" else values[fill])
+            else:
+                out.append(getattr(mine, fill[0])(*fill[1]))
             out.append(text)
         return "".join(out)
 
@@ -109,7 +120,7 @@ def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **cont
     """``render_template(template, mine=mine, **context)`` for the signed-in person, rendered
     once per ``key`` (which must name every value the page depends on besides the marked ones
     and the pieces)."""
-    from .offline import idempotency_key, offline_account  # that blueprint imports the lesson view
+    from .offline import offline_account  # that blueprint imports the lesson view
 
     if "_flashes" in session:
         return render_template(template, mine=mine, **context)
@@ -129,9 +140,9 @@ def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **cont
         if len(_frames) >= MAX_FRAMES:
             _frames.clear()
         _frames[key] = frame
-    page = frame.fill(mine).replace(NAME, str(escape(current_user.name)))
-    page = page.replace(TOKEN, str(escape(csrf_token())))
-    page = page.replace(ACCOUNT, str(escape(offline_account())))
-    while KEY in page:  # each form gets its own key, as each call in a full render does
-        page = page.replace(KEY, idempotency_key(), 1)
-    return page
+    values = {
+        "name": str(escape(current_user.name)),
+        "token": str(escape(csrf_token())),
+        "account": str(escape(offline_account())),
+    }
+    return frame.fill(values, mine)

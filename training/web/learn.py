@@ -93,11 +93,12 @@ def unit(unit_id: str):
 @bp.route("/units/<unit_id>/<lesson_id>")
 @access(SIGNED_IN)
 def lesson(unit_id: str, lesson_id: str):
+    person = current_user._get_current_object()  # once: each use of the proxy looks it up again
     catalogue = get_course()
-    unit, lesson = lesson_or_404(unit_id, lesson_id)
-    record = lesson_record(current_user.id, unit.id, lesson.id, current_user.lesson)
+    unit, lesson = lesson_or_404(unit_id, lesson_id, catalogue)
+    record = lesson_record(person.id, unit.id, lesson.id, person.lesson)
     if request.headers.get(offline.SAVE_HEADER) != "1":  # a device saving the page is no reading
-        learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
+        learning.note_lesson_opened(person.id, unit.id, lesson.id, record)
     language, status = current_language(), lesson_status(record)
     parts = lesson_parts(catalogue.version, unit.id, lesson.id, language)
     # Everything the page shows besides the person's name and form tokens (frames.py):
@@ -105,7 +106,7 @@ def lesson(unit_id: str, lesson_id: str):
     # query), the role (the menu) and whether the lesson is read.
     key = (catalogue.version, language, course_language(), request.script_root, request.full_path)
     page = shared_page(
-        (*key, unit.id, lesson.id, current_user.role, status),
+        (*key, unit.id, lesson.id, person.role, status),
         "learn/lesson.html",
         unit=unit,
         lesson=lesson,
