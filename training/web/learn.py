@@ -97,7 +97,7 @@ def lesson(unit_id: str, lesson_id: str):
     catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id, catalogue)
     record = lesson_record(person.id, unit.id, lesson.id, person.lesson)
-    if request.headers.get(offline.SAVE_HEADER) != "1":  # a device saving the page is no reading
+    if not offline.saving(request.environ):  # a device saving the page is no reading
         learning.note_lesson_opened(person.id, unit.id, lesson.id, record)
     language, status = current_language(), lesson_status(record)
     parts = lesson_parts(catalogue.version, unit.id, lesson.id, language)

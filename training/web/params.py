@@ -90,8 +90,8 @@ def _control(text: str) -> bool:
 
 def _texts() -> Iterable[tuple[str, str]]:
     yield from request.args.items(multi=True)
-    if request.mimetype not in FORM_TYPES:
-        return
+    if not request.environ.get("CONTENT_TYPE") or request.mimetype not in FORM_TYPES:
+        return  # (the environ first: a missing header costs an exception in ``request.headers``)
     for name, value in request.form.items(multi=True):
         yield name, value.replace("\t", "").replace("\r", "").replace("\n", "")  # text areas may break lines
     for name, upload in request.files.items(multi=True):
