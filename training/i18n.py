@@ -213,10 +213,11 @@ def readable_language(value: str | None) -> str | None:
     return _match(value, readable())
 
 
-def select_language() -> str:
+def select_language() -> Locale:
     """Flask-Babel's locale selector: the interface language of this request (see the module's
-    docstring), as Babel spells it (``pt_BR`` for ``pt-BR``)."""
-    return interface_language(choose_language()).replace("-", "_")
+    docstring), as Babel's locale (``pt_BR`` for ``pt-BR``), parsed once: Flask-Babel takes a
+    locale as it is, where it would parse a name on every request."""
+    return _locale(interface_language(choose_language()))
 
 
 def interface_language(chosen: str) -> str:
@@ -285,17 +286,23 @@ _FROM_REQUEST = "training.language_from_request"
 
 
 def _language_from_request() -> str:
-    requested = readable_language(request.args.get(LANGUAGE_PARAM))
+    # The environ is looked at first: most requests have no query and many no
+    # Accept-Language, and parsing an absent one still costs.
+    environ = request.environ
+    requested = readable_language(request.args.get(LANGUAGE_PARAM)) if environ.get("QUERY_STRING") else None
     if requested:
         return requested
     remembered = readable_language(request.cookies.get(LANGUAGE_COOKIE))
     if remembered:
         return remembered
-    return request.accept_languages.best_match(readable()) or current_app.config["DEFAULT_LANGUAGE"]
+    best = request.accept_languages.best_match(readable()) if environ.get("HTTP_ACCEPT_LANGUAGE") else None
+    return best or current_app.config["DEFAULT_LANGUAGE"]
 
 
 def take_requested_language() -> None:
     """``?lang=`` on any page: answer in it; a signed-in person keeps it as their preference."""
+    if not request.environ.get("QUERY_STRING"):
+        return
     requested = readable_language(request.args.get(LANGUAGE_PARAM))
     if requested is None:
         return
@@ -327,11 +334,23 @@ def remember_language(response: Response) -> Response:
             samesite="Lax",
         )
     if request.endpoint != "static":
-        if "Vary" in response.headers:
-            response.vary.update(("Accept-Language", "Cookie"))
-        else:  # what the line above gives, without parsing and writing back a header set
-            response.headers["Vary"] = "Accept-Language, Cookie"
+        _vary(response, "Accept-Language", "Cookie")
     return response
+
+
+def _vary(response: Response, *names: str) -> None:
+    """``response.vary.update(names)``, written directly in the usual case (no header yet, or
+    a plain list of names) instead of parsing the header into a set and writing it back."""
+    headers = response.headers
+    present = headers.get("Vary", "") if "Vary" in headers else ""
+    if '"' in present:
+        response.vary.update(names)
+        return
+    listed = [name.strip() for name in present.split(",") if name.strip()]
+    known = {name.lower() for name in listed}
+    added = [name for name in names if name.lower() not in known]
+    if added:
+        headers["Vary"] = ", ".join([*listed, *added])
 
 
 def import_language(raw: str) -> str | None:

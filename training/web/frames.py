@@ -19,11 +19,12 @@ person), and so is every request when the page's key is not known yet.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable, Hashable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import get_template_attribute, render_template, session
 from flask_login import current_user
@@ -78,9 +79,13 @@ def idempotency_key() -> str:
 class _Frame:
     """A rendered page cut at its marks: ``texts`` around them, ``fills[i]`` what goes after
     ``texts[i]``: the name of a personal value (``name``, ``token``, ``key``, ``account``) or
-    a piece's call. Each request joins the texts with its own values in one pass."""
+    a piece's call. Each request joins the texts with its own values in one pass.
 
-    __slots__ = ("fills", "texts")
+    ``digest`` names the frame's own bytes (its texts and what goes where), the same in every
+    process that renders the same page, so that a page's identity (:class:`SharedPage`) can
+    be worked out without hashing the whole page again."""
+
+    __slots__ = ("digest", "fills", "texts")
 
     def __init__(self, page: str, calls: list[tuple[str, tuple[Any, ...]]]) -> None:
         cut = _MARKS.split(page)  # text, value name or None, piece index or None, text, ...
@@ -88,17 +93,41 @@ class _Frame:
         self.fills: list[str | tuple[str, tuple[Any, ...]]] = [
             value if value is not None else calls[int(piece)] for value, piece in zip(cut[1::3], cut[2::3], strict=True)
         ]
+        outline = (fill if isinstance(fill, str) else f"piece:{fill[0]}" for fill in self.fills)
+        self.digest = hashlib.sha256("\0".join((*self.texts, *outline)).encode()).hexdigest()
 
-    def fill(self, values: dict[str, str], mine: Pieces | None) -> str:
+    def fill(self, values: dict[str, str], mine: Pieces | None) -> SharedPage:
         texts = self.texts
         out = [texts[0]]
+        shown = [self.digest]  # what identifies the page: all but its form tokens and keys
         for fill, text in zip(self.fills, texts[1:], strict=True):
-            if isinstance(fill, str):  # each form gets a fresh key, as each call in a full render does
-                out.append(idempotency_key() if fill == "key" else values[fill])
+            if isinstance(fill, str):
+                if fill == "key":  # each form gets a fresh key, as each call in a full render does
+                    out.append(idempotency_key())
+                else:
+                    out.append(values[fill])
+                    if fill != "token":
+                        shown.append(values[fill])
             else:
-                out.append(getattr(mine, fill[0])(*fill[1]))
+                piece = getattr(mine, fill[0])(*fill[1])
+                out.append(piece)
+                shown.append(piece)
             out.append(text)
-        return "".join(out)
+        return SharedPage("".join(out), shown)
+
+
+class SharedPage(NamedTuple):
+    """A page for the signed-in person, and what identifies it (for its ``ETag``)."""
+
+    text: str
+    shown: list[str] | None
+    """The frame's digest and the person's values in it, without form tokens and keys; None
+    for a page rendered in full (with flashed messages), which only its bytes identify."""
+
+    def identity(self) -> bytes | None:
+        if self.shown is None:
+            return None
+        return hashlib.sha256("\0".join(self.shown).encode()).digest()
 
 
 _frames: dict[Hashable, _Frame] = {}
@@ -120,10 +149,15 @@ def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **cont
     """``render_template(template, mine=mine, **context)`` for the signed-in person, rendered
     once per ``key`` (which must name every value the page depends on besides the marked ones
     and the pieces)."""
+    return render_shared(key, template, mine, **context).text
+
+
+def render_shared(key: Hashable, template: str, mine: Pieces | None = None, **context: Any) -> SharedPage:
+    """:func:`shared_page`, with what identifies the page."""
     from .offline import offline_account  # that blueprint imports the lesson view
 
     if "_flashes" in session:
-        return render_template(template, mine=mine, **context)
+        return SharedPage(render_template(template, mine=mine, **context), None)
     frame = _frames.get(key)
     if frame is None:
         calls = _Calls()

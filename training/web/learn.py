@@ -28,7 +28,7 @@ from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
 from .errors import render_error
-from .frames import Pieces, shared_page
+from .frames import Pieces, render_shared, shared_page
 from .wire import conditional_page
 
 bp = Blueprint("learn", __name__)
@@ -105,7 +105,7 @@ def lesson(unit_id: str, lesson_id: str):
     # the text's and the interface's languages, the address (the language links keep its
     # query), the role (the menu) and whether the lesson is read.
     key = (catalogue.version, language, course_language(), request.script_root, request.full_path)
-    page = shared_page(
+    page = render_shared(
         (*key, unit.id, lesson.id, person.role, status),
         "learn/lesson.html",
         unit=unit,
@@ -113,7 +113,7 @@ def lesson(unit_id: str, lesson_id: str):
         parts=parts,
         status=status,
     )
-    return conditional_page(make_response(page))
+    return conditional_page(make_response(page.text), page.identity())
 
 
 @dataclass(frozen=True, slots=True)
