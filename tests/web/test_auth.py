@@ -394,3 +394,18 @@ def test_no_secret_reaches_the_logs(app, client, auth, login_as, caplog):
     logged = caplog.text
     assert "audit account.create" in logged  # the logs were captured
     assert [secret for secret in secrets if secret in logged] == []
+
+
+@pytest.mark.parametrize(("app_overrides", "protected"), [({}, False), ({"SESSION_PROTECTION": "basic"}, True)])
+def test_flask_logins_session_protection_is_off_unless_turned_on(app, client, auth, protected):
+    """The session version and time limits protect sessions; Flask-Login's own protection
+    (tying a session to the browser's address and User-Agent) is off and costs nothing, and
+    still works for a deployment that turns it on."""
+    from flask_login import session_protected
+
+    auth.login(make_user().email)
+    assert client.get("/dashboard").status_code == 200
+    seen: list[object] = []
+    with session_protected.connected_to(lambda sender, **_: seen.append(sender), app):
+        assert client.get("/dashboard", headers={"User-Agent": "another browser"}).status_code == 200
+    assert bool(seen) is protected
