@@ -3,7 +3,7 @@ machine: no sockets, no gunicorn, just the app answering a signed-in learner.
 
     .venv/bin/python bench/cpu.py [--requests 300] [--rounds 5] [--tree /tmp/base]
                                       [--only lesson,map,dashboard] [--encoding browser]
-                                      [--cprofile lesson]
+                                      [--cprofile lesson [--sort tottime] [--profile-out FILE]]
 
 ``--tree`` measures another checkout (for example ``main``) with this interpreter, so two
 trees can be compared side by side. Prints, per page, the median over the rounds of the CPU
@@ -35,6 +35,8 @@ def main() -> None:
     parser.add_argument("--only", default="lesson,map,dashboard")
     parser.add_argument("--encoding", choices=("identity", "browser"), default="identity")
     parser.add_argument("--cprofile", default="", help="a page to profile with cProfile instead of timing")
+    parser.add_argument("--sort", default="cumulative", help="pstats order for --cprofile (tottime: own time)")
+    parser.add_argument("--profile-out", type=Path, default=None, help="also write --cprofile's stats here")
     parser.add_argument("--dump", type=Path, default=None, help="write each page here first (to compare two trees)")
     args = parser.parse_args()
 
@@ -95,7 +97,9 @@ def main() -> None:
         profiler.enable()
         serve(PAGES[args.cprofile], args.requests)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)  # for pstats' callers and callees
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
         return
     print(f"{tree}  ({args.encoding}, {args.requests} requests x {args.rounds} rounds, load {os.getloadavg()[0]:.1f})")
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:

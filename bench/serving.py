@@ -10,7 +10,8 @@ the course map, the dashboard, quiz submissions and, when there is one, the admi
 at 10,000 learners. With the same gunicorn settings it then serves the same lesson bytes from
 a minimal Flask app and from a bare WSGI callable. Each scenario runs --runs times; the
 medians and the ratios to both baselines are printed, with errors, p50 and p99 latency, each
-worker's resident memory and the time to load the whole course. See docs/performance.md.
+worker's resident memory, the CPU time the server spent per request (steadier than req/s when
+the machine is shared) and the time to load the whole course. See docs/performance.md.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
+    server_cpu_ms: float = 0.0
+    """CPU time the server's processes spent per request during the run (user and system,
+    workers replaced meanwhile included): steadier than req/s on a shared machine."""
 
 
 # --- the load generator -----------------------------------------------------------------
@@ -191,6 +195,23 @@ class Server:
                     raise RuntimeError(log.read_text()) from None
                 time.sleep(0.2)
         raise RuntimeError("server did not start")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user and system) of the server's master, its live workers and the workers
+        it has already replaced (the kernel adds a reaped child's time to its parent's)."""
+
+        def times(pid: str) -> list[int]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return [int(value) for value in fields[11:15]]  # utime stime cutime cstime
+
+        ticks = sum(times(str(self.process.pid)))
+        workers = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout
+        for pid in workers.split():
+            try:
+                ticks += sum(times(pid))
+            except FileNotFoundError:  # replaced while we looked: counted in the master's
+                pass
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def worker_rss_mb(self) -> list[float]:
         pids = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout.split()
@@ -537,6 +558,7 @@ def measure(servers: dict[str, Server], data: dict, seeder: Seeder, args: argpar
                     lines = write_lines(work / "people.txt", [seeder.cookies.session(uid) for uid in people])
                     # A report is an administrator's occasional request: one at a time, for its latency.
                     connections, threads = (1, 1) if path.startswith("/admin") else (args.connections, 2)
+                    before = servers[target].cpu_seconds()
                     result = wrk(
                         servers[target].url,
                         path,
@@ -546,6 +568,7 @@ def measure(servers: dict[str, Server], data: dict, seeder: Seeder, args: argpar
                         threads=threads,
                         encoding=ENCODINGS[encoding],
                     )
+                    result.server_cpu_ms = (servers[target].cpu_seconds() - before) / max(result.requests, 1) * 1000
                     results.setdefault((name, encoding, target), []).append(result)
     return results
 
@@ -566,6 +589,7 @@ def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> lis
         for uid, attempt in chunk:
             cookie, token = seeder.cookies.session_with_token(uid)
             lines.append(f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}")
+        before = app.cpu_seconds()
         result = wrk(
             app.url,
             f"/quizzes/{QUIZ_ID}",
@@ -575,6 +599,7 @@ def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> lis
             "POST",
             303,
         )
+        result.server_cpu_ms = (app.cpu_seconds() - before) / max(result.requests, 1) * 1000
         if result.requests > len(chunk):
             print(f"warning: {result.requests} submissions but only {len(chunk)} open attempts were prepared")
         runs.append(result)
@@ -652,6 +677,7 @@ def report(
     )
     columns = (
         f"{'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'vs Flask':>8} {'vs WSGI':>7} {'vs compared':>11}"
+        f" {'CPU ms/req':>10}"
     )
     print(f"{'scenario':34} {'encoding':9} {'server':19} {columns}")
     for key in results:
@@ -664,7 +690,7 @@ def report(
         errors = sum(r.errors for r in results[key])
         print(
             f"{name:34} {encoding:9} {server:19} {rps:8.0f} {median(key, 'p50_ms'):7.1f} {median(key, 'p99_ms'):7.1f} "
-            f"{errors:6d} {ratios[0]:>8} {ratios[1]:>7} {ratios[2]:>11}"
+            f"{errors:6d} {ratios[0]:>8} {ratios[1]:>7} {ratios[2]:>11} {median(key, 'server_cpu_ms'):10.3f}"
         )
     rss = loads["worker RSS MB"] or [0.0]
     content = statistics.median(loads["content load s"])

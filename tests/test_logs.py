@@ -111,3 +111,29 @@ def test_a_malformed_log_setting_stops_the_start():
         logging_config("LOUD", "json")
     with pytest.raises(RuntimeError, match="TRAINING_LOG_FORMAT"):
         logging_config("INFO", "xml")
+
+
+def test_gunicorn_builds_no_access_line_its_logger_would_drop(logging_restored, monkeypatch):
+    """gunicorn counts its access lines as wanted whenever it is given a logging configuration,
+    and builds each one before its logger drops it; ours asks the logger first."""
+    from gunicorn.config import Config
+
+    from training.server import Logger
+
+    config = Config()
+    config.set("logconfig_dict", logging_config("INFO", "json"))
+    logger = Logger(config)
+    built: list[tuple] = []
+    monkeypatch.setattr(logger, "atoms", lambda *args: built.append(args) or {"h": "203.0.113.9"})
+    lines = io.StringIO()
+    capture = logging.StreamHandler(lines)
+    access = logging.getLogger("gunicorn.access")
+    access.addHandler(capture)
+    try:
+        logger.access(None, None, {}, None)
+        assert built == [] and lines.getvalue() == ""  # off, as configured: nothing built
+        access.setLevel(logging.INFO)  # an operator who turns gunicorn's lines on gets them
+        logger.access(None, None, {}, None)
+        assert len(built) == 1 and "203.0.113.9" in lines.getvalue()
+    finally:
+        access.removeHandler(capture)

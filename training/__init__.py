@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -22,7 +22,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, catalogue: Catalog
     from . import cli, config, course, database, i18n, logs, metrics, proxies, security
     from .web import access, assets, errors, mail, params, register_blueprints, templating
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = Platform(__name__, instance_relative_config=True)
     config.load_config(app, overrides)
     logs.init_app(app)
     proxies.init_app(app)
@@ -40,3 +40,23 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, catalogue: Catalog
     mail.init_app(app)
     cli.init_app(app)
     return app
+
+
+class Platform(Flask):
+    """Flask, asking once per function whether it is a coroutine function: Flask asks again
+    for every hook and view on every request (some twenty per page)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        synced = self._synced.get(func)
+        if synced is None:
+            if len(self._synced) >= MAX_SYNCED:  # per-request callbacks (after_this_request) are new each time
+                self._synced.clear()
+            synced = self._synced[func] = super().ensure_sync(func)
+        return synced
+
+
+MAX_SYNCED = 1024

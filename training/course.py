@@ -77,17 +77,17 @@ def _not_found() -> NoReturn:
     abort(404)
 
 
-def unit_or_404(unit_id: str) -> Unit:
-    """The unit a URL names, in the request's language; an unknown id answers 404 like any
-    missing page."""
+def unit_or_404(unit_id: str, course: Catalogue | None = None) -> Unit:
+    """The unit a URL names, in the request's language (``course``, when the view has it
+    already); an unknown id answers 404 like any missing page."""
     try:
-        return get_course().unit(unit_id)
+        return (course or get_course()).unit(unit_id)
     except KeyError:
         _not_found()
 
 
-def lesson_or_404(unit_id: str, lesson_id: str) -> tuple[Unit, Lesson]:
-    unit = unit_or_404(unit_id)
+def lesson_or_404(unit_id: str, lesson_id: str, course: Catalogue | None = None) -> tuple[Unit, Lesson]:
+    unit = unit_or_404(unit_id, course)
     try:
         return unit, unit.lesson(lesson_id)
     except KeyError:

@@ -308,18 +308,19 @@ class DriverRead:
 
     def __init__(self, statement: sa.Select[*tuple[Any, ...]]):
         self.statement = statement
-        self._compiled: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, list[Any]]] = {}
+        self._compiled: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, list[tuple[int, Any]]]] = {}
 
-    def _compile(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None, list[Any]]:
+    def _compile(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None, list[tuple[int, Any]]]:
         key = (dialect.name, dialect.driver, dialect.paramstyle)
         compiled = self._compiled.get(key)
         if compiled is None:
             form = self.statement.compile(dialect=dialect)
             names = tuple(form.positiontup or ()) if form.positional else None
-            processors = [
+            every = [
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self.statement.selected_columns
             ]
+            processors = [(index, convert) for index, convert in enumerate(every) if convert is not None]
             compiled = self._compiled[key] = (form.string, names, processors)
         return compiled
 
@@ -364,6 +365,7 @@ class DriverRead:
             raw.close()
         if row is None:
             return None
-        return tuple(
-            value if convert is None else convert(value) for convert, value in zip(processors, row, strict=True)
-        )
+        values = list(row)
+        for index, convert in processors:  # only the columns whose type converts a value
+            values[index] = convert(values[index])
+        return tuple(values)

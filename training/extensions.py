@@ -1,6 +1,7 @@
 """Extensions, created unbound; ``create_app`` binds them with ``init_app``."""
 
-from flask_login import LoginManager
+import flask_login
+from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -9,5 +10,17 @@ from .models import Base
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
+
+
+class LoginManager(flask_login.LoginManager):
+    """Flask-Login, which hashes the client's address and browser on every request before it
+    looks whether session protection is on; here it is off (``security.init_app``: the
+    session version and time limits do that job), so the hash is skipped when it is."""
+
+    def _session_protection_failed(self) -> bool:
+        mode = current_app.config.get("SESSION_PROTECTION", self.session_protection)
+        return mode in ("basic", "strong") and bool(super()._session_protection_failed())
+
+
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pycountry
@@ -181,7 +182,14 @@ def readable() -> tuple[str, ...]:
     course is written in (read with the interface in another language)."""
     from .course import get_catalogue
 
-    return tuple(dict.fromkeys((*offered(), *get_catalogue().languages)))
+    offered_now, written = offered(), get_catalogue().languages
+    known = _readable.get((offered_now, written))
+    if known is None:  # asked several times per request: worked out once per app's settings
+        known = _readable[(offered_now, written)] = tuple(dict.fromkeys((*offered_now, *written)))
+    return known
+
+
+_readable: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}
 
 
 def _match(value: str | None, languages: tuple[str, ...]) -> str | None:
@@ -205,10 +213,11 @@ def readable_language(value: str | None) -> str | None:
     return _match(value, readable())
 
 
-def select_language() -> str:
+def select_language() -> Locale:
     """Flask-Babel's locale selector: the interface language of this request (see the module's
-    docstring), as Babel spells it (``pt_BR`` for ``pt-BR``)."""
-    return interface_language(choose_language()).replace("-", "_")
+    docstring), as Babel's locale (``pt_BR`` for ``pt-BR``), parsed once: Flask-Babel takes a
+    locale as it is, where it would parse a name on every request."""
+    return _locale(interface_language(choose_language()))
 
 
 def interface_language(chosen: str) -> str:
@@ -237,20 +246,21 @@ def choose_language() -> str:
     # for the request and the person it was worked out for (signing in changes it).
     person = current_user._get_current_object()
     preference = getattr(person, "language", None)
-    remembered = request.environ.get(_CHOSEN)
+    environ = request.environ
+    remembered = environ.get(_CHOSEN)
     if remembered is not None and remembered[0] is person and remembered[1] == preference:
         return str(remembered[2])
-    chosen = _chosen_by_person()
-    request.environ[_CHOSEN] = (person, preference, chosen)
+    chosen = _chosen_by(person)
+    environ[_CHOSEN] = (person, preference, chosen)
     return chosen
 
 
 _CHOSEN = "training.chosen_language"
 
 
-def _chosen_by_person() -> str:
-    if current_user.is_authenticated:
-        preferred = readable_language(current_user.language)
+def _chosen_by(person: Any) -> str:
+    if person.is_authenticated:
+        preferred = readable_language(person.language)
         if preferred:
             return preferred
     return language_without_account()
@@ -276,17 +286,23 @@ _FROM_REQUEST = "training.language_from_request"
 
 
 def _language_from_request() -> str:
-    requested = readable_language(request.args.get(LANGUAGE_PARAM))
+    # The environ is looked at first: most requests have no query and many no
+    # Accept-Language, and parsing an absent one still costs.
+    environ = request.environ
+    requested = readable_language(request.args.get(LANGUAGE_PARAM)) if environ.get("QUERY_STRING") else None
     if requested:
         return requested
     remembered = readable_language(request.cookies.get(LANGUAGE_COOKIE))
     if remembered:
         return remembered
-    return request.accept_languages.best_match(readable()) or current_app.config["DEFAULT_LANGUAGE"]
+    best = request.accept_languages.best_match(readable()) if environ.get("HTTP_ACCEPT_LANGUAGE") else None
+    return best or current_app.config["DEFAULT_LANGUAGE"]
 
 
 def take_requested_language() -> None:
     """``?lang=`` on any page: answer in it; a signed-in person keeps it as their preference."""
+    if not request.environ.get("QUERY_STRING"):
+        return
     requested = readable_language(request.args.get(LANGUAGE_PARAM))
     if requested is None:
         return
@@ -318,8 +334,23 @@ def remember_language(response: Response) -> Response:
             samesite="Lax",
         )
     if request.endpoint != "static":
-        response.vary.update(("Accept-Language", "Cookie"))
+        _vary(response, "Accept-Language", "Cookie")
     return response
+
+
+def _vary(response: Response, *names: str) -> None:
+    """``response.vary.update(names)``, written directly in the usual case (no header yet, or
+    a plain list of names) instead of parsing the header into a set and writing it back."""
+    headers = response.headers
+    present = headers.get("Vary", "") if "Vary" in headers else ""
+    if '"' in present:
+        response.vary.update(names)
+        return
+    listed = [name.strip() for name in present.split(",") if name.strip()]
+    known = {name.lower() for name in listed}
+    added = [name for name in names if name.lower() not in known]
+    if added:
+        headers["Vary"] = ", ".join([*listed, *added])
 
 
 def import_language(raw: str) -> str | None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import logging.config
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 from flask import Flask, Response, has_request_context, request
@@ -40,7 +40,7 @@ def request_id() -> str | None:
     found = environ.get(_ID_KEY)
     if found is None:
         given = environ.get("HTTP_X_REQUEST_ID", "")
-        found = given if _ACCEPTED_ID.fullmatch(given) else uuid.uuid4().hex
+        found = given if _ACCEPTED_ID.fullmatch(given) else secrets.token_hex(16)  # 32 hex digits, as uuid4().hex
         environ[_ID_KEY] = found
     return found
 

@@ -12,13 +12,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from .content import Catalogue, Unit
 
 SAVE_HEADER = "Offline-Save"
 """Sent by a device when it saves a page for offline use: saving a unit is not reading it,
 so a lesson fetched this way is not counted as opened."""
+SAVE_ENVIRON = "HTTP_" + SAVE_HEADER.upper().replace("-", "_")
+"""The same header as the WSGI server hands it over."""
+
+
+def saving(environ: Mapping[str, Any]) -> bool:
+    """Whether a request (its WSGI environ) comes from a device saving the page. Read from
+    the environ: a header missing from ``request.headers`` costs an exception, and this one
+    is missing from nearly every request."""
+    return environ.get(SAVE_ENVIRON) == "1"
+
 
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 """What a client may send as an idempotency key: 16 to 64 URL-safe characters (a random
@@ -29,6 +42,7 @@ def valid_idempotency_key(key: str | None) -> bool:
     return bool(key) and IDEMPOTENCY_KEY.match(key) is not None  # type: ignore[arg-type]
 
 
+@lru_cache(maxsize=4096)  # one HMAC per account and key, not one per page
 def account_key(secret: str, user_id: int) -> str:
     """An opaque, stable name for one account's storage on a device.
 

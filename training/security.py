@@ -13,11 +13,11 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, flash, g, has_request_context, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, current_app, flash, g, has_request_context, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .extensions import csrf, login_manager
 from .i18n import gettext, lazy_gettext
@@ -52,16 +52,51 @@ def init_app(app: Flask) -> None:
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, its serializer built once per set of keys instead of
     on every request (Flask builds one to open the session and one to save it); the keys,
-    salt and signing are Flask's own, so cookies are the same."""
+    salt and signing are Flask's own, so cookies are the same.
 
-    _built: tuple[tuple[object, ...], URLSafeTimedSerializer | None] | None = None
+    A cookie whose signature was checked is remembered with its contents, so the same cookie
+    sent again (a reader's browser sends it with every page) is not checked and decoded
+    again: the signature of a given text under given keys cannot change. Its age is still
+    checked on every request, as itsdangerous checks it, and each request gets its own copy
+    of the contents (only contents made of plain values are remembered)."""
 
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+    _built: tuple[tuple[object, ...], URLSafeTimedSerializer | None, dict[str, tuple[int, dict]]] | None = None
+
+    def _serializer(self, app: Flask) -> tuple[URLSafeTimedSerializer | None, dict[str, tuple[int, dict]]]:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
         built = self._built
         if built is None or built[0] != keys:
-            built = self._built = (keys, super().get_signing_serializer(app))
-        return built[1]
+            built = self._built = (keys, super().get_signing_serializer(app), {})
+        return built[1], built[2]
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        return self._serializer(app)[0]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer, opened = self._serializer(app)
+        if serializer is None:
+            return None
+        text = request.cookies.get(self.get_cookie_name(app))
+        if not text:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        known = opened.get(text)
+        if known is not None and 0 <= int(time.time()) - known[0] <= max_age:
+            return self.session_class(known[1])
+        try:
+            data, signed = serializer.loads(text, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(type(value) in PLAIN for value in data.values()):
+            if len(opened) >= MAX_OPENED_SESSIONS:
+                opened.clear()
+            opened[text] = (int(signed.timestamp()), data)
+        return self.session_class(data)
+
+
+PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Values a copy of the session's dictionary cannot share with the remembered one."""
+MAX_OPENED_SESSIONS = 10_000
 
 
 CSRF_FIELD = "csrf_token"

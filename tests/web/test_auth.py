@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import flask
 import pyotp
 import pytest
 import sqlalchemy as sa
@@ -220,6 +221,33 @@ def test_next_parameter_keeps_same_site_paths(client):
     assert response.headers["Location"] == "/units/alpha"
 
 
+def test_a_session_cookie_read_before_is_still_checked_for_age_and_signature(app, client, auth):
+    """The server remembers cookies it has verified (a reader's browser sends the same one
+    with every page): a remembered cookie still expires with the session's lifetime, one
+    altered character is still refused, and each request gets its own copy of its contents."""
+    user = make_user()
+    interface = app.session_interface
+
+    def opened(cookie: str) -> dict:
+        with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+            return interface.open_session(app, flask.request)
+
+    with freeze_time("2026-03-01 09:00:00") as clock:
+        auth.login(user.email)
+        cookie = client.get_cookie("session").value
+        first = opened(cookie)
+        assert first["_user_id"].startswith(f"{user.id}.")
+        first["_user_id"], first["planted"] = "0.0", True  # a request changing its session...
+        second = opened(cookie)
+        assert second["_user_id"].startswith(f"{user.id}.") and "planted" not in second  # ...changes no other
+        altered = cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+        assert dict(opened(altered)) == {}
+        clock.tick(app.permanent_session_lifetime - timedelta(seconds=1))
+        assert opened(cookie)["_user_id"].startswith(f"{user.id}.")
+        clock.tick(timedelta(seconds=2))
+        assert dict(opened(cookie)) == {}  # past its lifetime, as itsdangerous would say
+
+
 def test_idle_and_absolute_session_limits(app, client, auth):
     user = make_user()
     with freeze_time("2026-03-01 09:00:00", tick=True) as clock:
@@ -366,3 +394,18 @@ def test_no_secret_reaches_the_logs(app, client, auth, login_as, caplog):
     logged = caplog.text
     assert "audit account.create" in logged  # the logs were captured
     assert [secret for secret in secrets if secret in logged] == []
+
+
+@pytest.mark.parametrize(("app_overrides", "protected"), [({}, False), ({"SESSION_PROTECTION": "basic"}, True)])
+def test_flask_logins_session_protection_is_off_unless_turned_on(app, client, auth, protected):
+    """The session version and time limits protect sessions; Flask-Login's own protection
+    (tying a session to the browser's address and User-Agent) is off and costs nothing, and
+    still works for a deployment that turns it on."""
+    from flask_login import session_protected
+
+    auth.login(make_user().email)
+    assert client.get("/dashboard").status_code == 200
+    seen: list[object] = []
+    with session_protected.connected_to(lambda sender, **_: seen.append(sender), app):
+        assert client.get("/dashboard", headers={"User-Agent": "another browser"}).status_code == 200
+    assert bool(seen) is protected

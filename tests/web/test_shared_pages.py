@@ -27,22 +27,25 @@ def _without_form_values(page: str) -> str:
     return FORM_VALUES.sub(r'name="\1" value=""', page)
 
 
-def _headers(response) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "Date")}
+def _headers(response, *left_out: str) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "Date", *left_out)}
 
 
 def test_a_shared_lesson_page_is_byte_for_byte_a_full_render(client, login_as, monkeypatch):
     login_as("learner", name='Ana <b>"Bo" & Co\'s</b>')
     client.get(LESSON)  # the first view after sign-in writes the reading and settles the session
     with monkeypatch.context() as patch:
-        patch.setattr(learn, "shared_page", lambda key, template, **context: render_template(template, **context))
+        patch.setattr(learn, "render_shared", _full_render)
         full = client.get(LESSON)
     frames._frames.clear()
     first, again = client.get(LESSON), client.get(LESSON)  # a frame made, then a frame reused
     assert full.status_code == first.status_code == again.status_code == 200
     for shared in (first, again):
         assert _without_form_values(shared.get_data(as_text=True)) == _without_form_values(full.get_data(as_text=True))
-        assert _headers(shared) == _headers(full)
+        # The tag of a shared page names its frame and the person's values in it; a page
+        # rendered in full is named by its bytes: both change whenever the page does.
+        assert _headers(shared, "ETag") == _headers(full, "ETag")
+    assert first.headers["ETag"] == again.headers["ETag"]  # the frame made anew (another worker) gives the same tag
     page = again.get_data(as_text=True)
     assert "Ana &lt;b&gt;&#34;Bo&#34; &amp; Co&#39;s&lt;/b&gt;" in page
     assert frames.NAME not in page and frames.TOKEN not in page and frames.KEY not in page
@@ -83,7 +86,7 @@ def test_read_state_and_flashed_messages_are_not_shared(client, login_as):
 
 
 def _full_render(key, template, mine=None, **context):
-    return render_template(template, mine=mine, **context)
+    return frames.SharedPage(render_template(template, mine=mine, **context), None)
 
 
 def _learners_at_every_stage(app):
@@ -117,7 +120,7 @@ def test_shared_course_maps_and_dashboards_are_byte_for_byte_full_renders(app, m
     clients = _learners_at_every_stage(app)
     for path in ("/", "/dashboard", "/?lang=fr", "/dashboard?lang=fr"):
         with monkeypatch.context() as patch:
-            patch.setattr(learn, "shared_page", _full_render)
+            patch.setattr(learn, "shared_page", lambda *args, **kwargs: _full_render(*args, **kwargs).text)
             for client in clients.values():
                 client.get(path)  # ?lang= sets its cookie on the first visit only
             full = {stage: client.get(path) for stage, client in clients.items()}
@@ -240,3 +243,18 @@ def test_the_form_token_is_signed_once_per_session_and_still_checked(app, client
     theirs = csrf_from(other.get(LESSON).get_data(as_text=True))
     assert theirs != first
     assert other.post(f"{LESSON}/complete", data={"csrf_token": first}).status_code == 400
+
+
+def test_a_shared_lesson_pages_tag_changes_with_the_name_on_it(app, client, login_as):
+    """The tag of a shared page is worked out from its frame and the person's values in it,
+    not from its bytes: a copy saved before the learner's name changed is not "not modified"."""
+    learner = login_as("learner", name="Amina Diallo")
+    client.get(LESSON)
+    before = client.get(LESSON)
+    assert client.get(LESSON, headers={"If-None-Match": before.headers["ETag"]}).status_code == 304
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id == learner.id).values(name="Amina Diallo-Sy"))
+        db.session.commit()
+    after = client.get(LESSON, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and "Amina Diallo-Sy" in after.get_data(as_text=True)
+    assert after.headers["ETag"] != before.headers["ETag"]

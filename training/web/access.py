@@ -86,14 +86,16 @@ def init_app(app: Flask) -> None:
 
 def check_access() -> Response | None:
     """The before-request hook: None to let the view run, or the answer instead of it."""
-    if request.endpoint is None:
+    endpoint = request.endpoint
+    if endpoint is None:
         return None  # no such route: the 404 handler answers
-    rule = rule_for(request.endpoint)
+    rule = rule_for(endpoint)
     if rule is None:
         abort(403)
     if rule.roles is None:
         return None
-    if not current_user.is_authenticated:
+    person = current_user._get_current_object()  # once: each use of the proxy looks it up again
+    if not person.is_authenticated:
         if request.blueprint == "api":
             abort(401)
         if rule.signed_out_page is not None:
@@ -101,22 +103,23 @@ def check_access() -> Response | None:
         if rule.on_signed_out is not None:
             rule.on_signed_out()
         return login_manager.unauthorized()
-    if request.endpoint not in ACCOUNT_STEPS:
-        if current_user.must_change_password:
+    if endpoint not in ACCOUNT_STEPS:
+        if person.must_change_password:
             return redirect(url_for("auth.change_password"))
+        config = current_app.config
         if (
-            current_user.role.value in current_app.config["MFA_REQUIRED_ROLES"]
-            and not current_user.mfa_enabled
+            person.role.value in config["MFA_REQUIRED_ROLES"]
+            and not person.mfa_enabled
             and session.get("auth_via") != "lti"  # the LMS signed the person in (docs/interop.md)
         ):
             return redirect(url_for("auth.mfa_setup"))
         if (
-            current_app.config["REGISTRATION"] == "verified"
-            and current_user.email_verified_at is None
+            config["REGISTRATION"] == "verified"
+            and person.email_verified_at is None
             and session.get("auth_via") != "lti"  # the LMS vouches for them; their address is made up
         ):
             return redirect(url_for("account.verify_pending"))
-    if current_user.role not in rule.roles:
+    if person.role not in rule.roles:
         abort(403)
     if rule.fresh and not recently_authenticated():
         return redirect(url_for("auth.reauthenticate", next=request.full_path.rstrip("?")))

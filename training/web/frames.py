@@ -19,11 +19,12 @@ person), and so is every request when the page's key is not known yet.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable, Hashable
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import get_template_attribute, render_template, session
 from flask_login import current_user
@@ -35,7 +36,7 @@ _MARK = secrets.token_hex(8)
 NAME, TOKEN, KEY, ACCOUNT = (f"m{_MARK}{what}" for what in ("name", "token", "key", "account"))
 """Letters and digits only: escaping leaves them as they are, and no page text contains them."""
 
-_PIECE = re.compile(f"m{_MARK}piece([0-9]+)e")
+_MARKS = re.compile(f"m{_MARK}(?:(name|token|key|account)|piece([0-9]+)e)")
 
 MAX_FRAMES = 2048
 
@@ -69,25 +70,64 @@ class _Calls:
         return call
 
 
-class _Frame:
-    """A rendered page cut at its pieces: ``texts`` around them, ``calls[i]`` the piece
-    after ``texts[i]``."""
+def idempotency_key() -> str:
+    from .offline import idempotency_key  # that blueprint imports the lesson view
 
-    __slots__ = ("calls", "texts")
+    return idempotency_key()
+
+
+class _Frame:
+    """A rendered page cut at its marks: ``texts`` around them, ``fills[i]`` what goes after
+    ``texts[i]``: the name of a personal value (``name``, ``token``, ``key``, ``account``) or
+    a piece's call. Each request joins the texts with its own values in one pass.
+
+    ``digest`` names the frame's own bytes (its texts and what goes where), the same in every
+    process that renders the same page, so that a page's identity (:class:`SharedPage`) can
+    be worked out without hashing the whole page again."""
+
+    __slots__ = ("digest", "fills", "texts")
 
     def __init__(self, page: str, calls: list[tuple[str, tuple[Any, ...]]]) -> None:
-        cut = _PIECE.split(page)
-        self.texts = cut[::2]
-        self.calls = [calls[int(index)] for index in cut[1::2]]
+        cut = _MARKS.split(page)  # text, value name or None, piece index or None, text, ...
+        self.texts = cut[::3]
+        self.fills: list[str | tuple[str, tuple[Any, ...]]] = [
+            value if value is not None else calls[int(piece)] for value, piece in zip(cut[1::3], cut[2::3], strict=True)
+        ]
+        outline = (fill if isinstance(fill, str) else f"piece:{fill[0]}" for fill in self.fills)
+        self.digest = hashlib.sha256("\0".join((*self.texts, *outline)).encode()).hexdigest()
 
-    def fill(self, mine: Pieces | None) -> str:
-        if not self.calls:
-            return self.texts[0]
-        out = [self.texts[0]]
-        for (name, args), text in zip(self.calls, self.texts[1:], strict=True):
-            out.append(getattr(mine, name)(*args))
+    def fill(self, values: dict[str, str], mine: Pieces | None) -> SharedPage:
+        texts = self.texts
+        out = [texts[0]]
+        shown = [self.digest]  # what identifies the page: all but its form tokens and keys
+        for fill, text in zip(self.fills, texts[1:], strict=True):
+            if isinstance(fill, str):
+                if fill == "key":  # each form gets a fresh key, as each call in a full render does
+                    out.append(idempotency_key())
+                else:
+                    out.append(values[fill])
+                    if fill != "token":
+                        shown.append(values[fill])
+            else:
+                piece = getattr(mine, fill[0])(*fill[1])
+                out.append(piece)
+                shown.append(piece)
             out.append(text)
-        return "".join(out)
+        return SharedPage("".join(out), shown)
+
+
+class SharedPage(NamedTuple):
+    """A page for the signed-in person, and what identifies it (for its ``ETag``)."""
+
+    text: str
+    shown: list[str] | None
+    """The frame's digest and the person's values in it, without form tokens and keys; None
+    for a page rendered in full (with flashed messages), which only its bytes identify."""
+
+    def identity(self) -> bytes | None:
+        if self.shown is None:
+            return None
+        return hashlib.sha256("\0".join(self.shown).encode()).digest()
 
 
 _frames: dict[Hashable, _Frame] = {}
@@ -109,10 +149,15 @@ def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **cont
     """``render_template(template, mine=mine, **context)`` for the signed-in person, rendered
     once per ``key`` (which must name every value the page depends on besides the marked ones
     and the pieces)."""
-    from .offline import idempotency_key, offline_account  # that blueprint imports the lesson view
+    return render_shared(key, template, mine, **context).text
+
+
+def render_shared(key: Hashable, template: str, mine: Pieces | None = None, **context: Any) -> SharedPage:
+    """:func:`shared_page`, with what identifies the page."""
+    from .offline import offline_account  # that blueprint imports the lesson view
 
     if "_flashes" in session:
-        return render_template(template, mine=mine, **context)
+        return SharedPage(render_template(template, mine=mine, **context), None)
     frame = _frames.get(key)
     if frame is None:
         calls = _Calls()
@@ -129,9 +174,9 @@ def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **cont
         if len(_frames) >= MAX_FRAMES:
             _frames.clear()
         _frames[key] = frame
-    page = frame.fill(mine).replace(NAME, str(escape(current_user.name)))
-    page = page.replace(TOKEN, str(escape(csrf_token())))
-    page = page.replace(ACCOUNT, str(escape(offline_account())))
-    while KEY in page:  # each form gets its own key, as each call in a full render does
-        page = page.replace(KEY, idempotency_key(), 1)
-    return page
+    values = {
+        "name": str(escape(current_user.name)),
+        "token": str(escape(csrf_token())),
+        "account": str(escape(offline_account())),
+    }
+    return frame.fill(values, mine)

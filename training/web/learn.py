@@ -28,7 +28,7 @@ from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
 from .errors import render_error
-from .frames import Pieces, shared_page
+from .frames import Pieces, render_shared, shared_page
 from .wire import conditional_page
 
 bp = Blueprint("learn", __name__)
@@ -93,26 +93,27 @@ def unit(unit_id: str):
 @bp.route("/units/<unit_id>/<lesson_id>")
 @access(SIGNED_IN)
 def lesson(unit_id: str, lesson_id: str):
+    person = current_user._get_current_object()  # once: each use of the proxy looks it up again
     catalogue = get_course()
-    unit, lesson = lesson_or_404(unit_id, lesson_id)
-    record = lesson_record(current_user.id, unit.id, lesson.id, current_user.lesson)
-    if request.headers.get(offline.SAVE_HEADER) != "1":  # a device saving the page is no reading
-        learning.note_lesson_opened(current_user.id, unit.id, lesson.id, record)
+    unit, lesson = lesson_or_404(unit_id, lesson_id, catalogue)
+    record = lesson_record(person.id, unit.id, lesson.id, person.lesson)
+    if not offline.saving(request.environ):  # a device saving the page is no reading
+        learning.note_lesson_opened(person.id, unit.id, lesson.id, record)
     language, status = current_language(), lesson_status(record)
     parts = lesson_parts(catalogue.version, unit.id, lesson.id, language)
     # Everything the page shows besides the person's name and form tokens (frames.py):
     # the text's and the interface's languages, the address (the language links keep its
     # query), the role (the menu) and whether the lesson is read.
     key = (catalogue.version, language, course_language(), request.script_root, request.full_path)
-    page = shared_page(
-        (*key, unit.id, lesson.id, current_user.role, status),
+    page = render_shared(
+        (*key, unit.id, lesson.id, person.role, status),
         "learn/lesson.html",
         unit=unit,
         lesson=lesson,
         parts=parts,
         status=status,
     )
-    return conditional_page(make_response(page))
+    return conditional_page(make_response(page.text), page.identity())
 
 
 @dataclass(frozen=True, slots=True)

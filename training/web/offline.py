@@ -63,7 +63,7 @@ def account_key(user_id: int) -> str:
 
 
 def saving_request() -> bool:
-    return request.headers.get(offline.SAVE_HEADER) == "1"
+    return offline.saving(request.environ)
 
 
 @bp.app_context_processor

@@ -14,7 +14,7 @@ Bad input is answered 400 with a sentence saying what was wrong (docs/security.m
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -78,12 +78,20 @@ def carried_args(*forms: Form) -> dict[str, Any]:
     return {name: values for name, values in carried.items() if values}
 
 
-def _control(text: str, allowed: str = "") -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""Unicode's category Cc ("control"), which is exactly these two ranges (C0, DEL and C1)."""
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+"""The bodies Werkzeug reads fields and files from: any other request has neither."""
+
+
+def _control(text: str) -> bool:
+    return CONTROL.search(text) is not None
 
 
 def _texts() -> Iterable[tuple[str, str]]:
     yield from request.args.items(multi=True)
+    if not request.environ.get("CONTENT_TYPE") or request.mimetype not in FORM_TYPES:
+        return  # (the environ first: a missing header costs an exception in ``request.headers``)
     for name, value in request.form.items(multi=True):
         yield name, value.replace("\t", "").replace("\r", "").replace("\n", "")  # text areas may break lines
     for name, upload in request.files.items(multi=True):

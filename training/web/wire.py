@@ -11,11 +11,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-from functools import cache
+import time
+from functools import cache, lru_cache
 from pathlib import Path
 
 import brotli
 from flask import Response, request, session
+from werkzeug.http import http_date
 
 COMPRESSIBLE = {".css", ".js", ".svg", ".json", ".txt", ".html", ".webmanifest"}
 """What is worth compressing, here and in ``training assets collect``."""
@@ -24,7 +26,7 @@ ENCODINGS = ("br", "gzip")
 TOKENS = re.compile(rb'name="(?:csrf_token|idempotency_key)" value="[^"]*"')
 
 
-def conditional_page(response: Response) -> Response:
+def conditional_page(response: Response, identity: bytes | None = None) -> Response:
     """A weak ETag, and ``304 Not Modified`` when the client already holds this page.
 
     Safe because the page is compared without its form tokens (new at every render) but
@@ -32,12 +34,26 @@ def conditional_page(response: Response) -> Response:
     form token that is still valid, and any other change (the text, the learner's progress,
     the page frame) changes the tag. Signed-in pages stay ``no-store``, so browsers keep no
     copy of their own; the copies that profit are the ones a device saved for offline use.
+
+    ``identity`` is what identifies the page without its form tokens when the caller knows
+    it already (a shared page: :meth:`frames.SharedPage.identity`); otherwise the page's
+    bytes, less the tokens, are hashed.
     """
-    body = TOKENS.sub(b"", response.get_data())
+    if identity is None:
+        identity = TOKENS.sub(b"", response.get_data())
     session_token = str(session.get("csrf_token", "")).encode()
-    response.set_etag(hashlib.sha256(body + b"\0" + session_token).hexdigest()[:32], weak=True)
+    response.set_etag(hashlib.sha256(identity + b"\0" + session_token).hexdigest()[:32], weak=True)
+    if "Date" not in response.headers:
+        response.headers["Date"] = _http_date(int(time.time()))  # what make_conditional would set
     response.make_conditional(request)  # changes the response in place
     return response
+
+
+@lru_cache(maxsize=2)
+def _http_date(second: int) -> str:
+    """``Date`` for this second, formatted once (the formatting costs more than the rest of
+    the conditional answer)."""
+    return http_date(second)
 
 
 @cache
