@@ -12,6 +12,7 @@ from sqlalchemy.sql import Select
 
 from ..content.model import Catalogue
 from ..csvio import safe_text
+from ..database import driver_batches
 from ..extensions import db
 from ..models import Group, GroupRole, Membership, User
 from ..progress import Status, percent_of
@@ -286,26 +287,55 @@ def completion_batches(
         query = query.where(learners.status == status.value)
     query = query.order_by(*SORTS.get(sort, SORTS["name"]))
     total_items = learners.shape.total_items
-    percents = [_percent(done, total_items) for done in range(total_items + 1)]
+    percents = _Percents(total_items)
+    organisations, countries, groups_of, languages = _Guarded(), _Guarded(), _Guarded(), _Guarded()
     safe = safe_text
-    result = db.session.connection().execute(query.execution_options(yield_per=batch_rows))
-    for rows in result.partitions():
+    for rows in driver_batches(query, batch_rows):
         yield [
             (
-                safe(name),
-                safe(email),
-                safe(organisation),
-                safe(country),
-                safe(groups) if groups else "",
-                int(units),
+                name if name[:1].isalnum() else safe(name),
+                email if email[:1].isalnum() else safe(email),
+                organisations[organisation],
+                countries[country],
+                groups_of[groups],
+                units,
                 state,
-                percents[done] if 0 <= done < len(percents) else _percent(done, total_items),
+                percents[done],
                 completed or "",
                 activity or "",
-                safe(language) if language else "",
+                languages[language],
             )
             for name, email, organisation, country, groups, units, state, done, completed, activity, language in rows
         ]
+
+
+REMEMBERED_TEXTS = 10_000
+"""How many distinct texts of a column :class:`_Guarded` remembers: memory stays bounded
+whatever the learners typed."""
+
+
+class _Guarded(dict[str | None, str]):
+    """A column's cells as :func:`safe_text` makes them ("" for no value), each distinct text
+    guarded once per export: organisations, countries, languages and groups repeat, and a
+    dictionary look-up costs less than the guard (docs/performance.md)."""
+
+    def __missing__(self, text: str | None) -> str:
+        cell = safe_text(text) if text else ""
+        if len(self) < REMEMBERED_TEXTS:
+            self[text] = cell
+        return cell
+
+
+class _Percents(dict[int, int]):
+    """The course percent for a number of items done, worked out once per number."""
+
+    def __init__(self, total_items: int):
+        super().__init__()
+        self.total_items = total_items
+
+    def __missing__(self, done: int) -> int:
+        percent = self[done] = _percent(done, self.total_items)
+        return percent
 
 
 def learner_page(
