@@ -213,32 +213,21 @@ def _iso_text(column: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.substr(column, 1, 10).concat("T").concat(sa.func.substr(column, 12, 8)).concat("Z")
 
 
-def _groups_of_each(scope: Scope) -> sa.ColumnElement:
-    """For each learner of the outer query, the names of their groups in alphabetical order
-    in one text value (as :func:`_groups_subquery`): one index lookup per learner, cheaper
-    than joining every learner's groups when the rows are read in another order."""
-    in_scope = [Membership.user_id == User.id, Membership.role == GroupRole.LEARNER]
+def _group_ids(scope: Scope) -> sa.Subquery:
+    """Per learner, the ids of their groups (for a trainer, only the groups they run) in one
+    text value, in no particular order: aggregated once and joined, which costs the database
+    less than naming and ordering every learner's groups (docs/performance.md);
+    :class:`_GroupNames` names and orders them."""
+    in_scope = [Membership.role == GroupRole.LEARNER]
     if scope.trainer_id is not None:
         in_scope.append(Membership.group_id.in_(trainer_group_ids(scope.trainer_id)))
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-        names = sa.func.string_agg(Group.name, aggregate_order_by(sa.literal(GROUP_SEPARATOR), Group.name))
-        return (
-            sa.select(names)
-            .join_from(Membership, Group, Group.id == Membership.group_id)
-            .where(*in_scope)
-            .scalar_subquery()
-        )
-    ordered = (
-        sa.select(Group.name)
-        .join_from(Membership, Group, Group.id == Membership.group_id)
+    ids = sa.func.aggregate_strings(sa.cast(Membership.group_id, sa.String), ",")
+    return (
+        sa.select(Membership.user_id, ids.label("ids"))
         .where(*in_scope)
-        .order_by(Group.name)
-        .correlate(User)
-        .subquery("ordered_groups")
+        .group_by(Membership.user_id)
+        .subquery("learner_group_ids")
     )
-    return sa.select(sa.func.group_concat(ordered.c.name, GROUP_SEPARATOR)).scalar_subquery()
 
 
 def _percent(done: int, total_items: int) -> int:
@@ -261,20 +250,14 @@ def completion_batches(
     percent (100,000 learners: about 1 s of CPU on SQLite, against 2.1 s row by row)."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL joins every learner's groups, aggregated once, by hash; SQLite is faster
-        # looking each learner's up by index as it goes.
-        groups = _groups_subquery(scope)
-        query = learners.query.outerjoin(groups, groups.c.user_id == User.id)
-        names: sa.ColumnElement = groups.c.names
-    else:
-        query, names = learners.query, _groups_of_each(scope)
+    groups = _group_ids(scope)
+    query = learners.query.outerjoin(groups, groups.c.user_id == User.id)
     query = query.add_columns(
         User.name,
         User.email,
         User.organisation,
         User.country,
-        names,
+        groups.c.ids,
         learners.units_complete,
         learners.status,
         learners.done,
@@ -288,7 +271,8 @@ def completion_batches(
     query = query.order_by(*SORTS.get(sort, SORTS["name"]))
     total_items = learners.shape.total_items
     percents = _Percents(total_items)
-    organisations, countries, groups_of, languages = _Guarded(), _Guarded(), _Guarded(), _Guarded()
+    organisations, countries, languages = _Guarded(), _Guarded(), _Guarded()
+    groups_of = _GroupNames()
     safe = safe_text
     for rows in driver_batches(query, batch_rows):
         yield [
@@ -323,6 +307,30 @@ class _Guarded(dict[str | None, str]):
         cell = safe_text(text) if text else ""
         if len(self) < REMEMBERED_TEXTS:
             self[text] = cell
+        return cell
+
+
+class _GroupNames(dict[str | None, str]):
+    """A learner's group ids (as :func:`_group_ids` gives them) as their groups' names in
+    alphabetical order, joined and guarded as :func:`_groups_subquery` and :func:`safe_text`
+    make them, worked out once per set of groups. The alphabetical order is the database's
+    (its collation), read once, after the export's query has begun: every group that query
+    names is there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: dict[int, tuple[int, str]] | None = None
+
+    def __missing__(self, ids: str | None) -> str:
+        if not ids:
+            return ""
+        if self.groups is None:
+            ordered = db.session.execute(sa.select(Group.id, Group.name).order_by(Group.name))
+            self.groups = {group_id: (rank, name) for rank, (group_id, name) in enumerate(ordered)}
+        named = sorted(self.groups[int(i)] for i in ids.split(",") if int(i) in self.groups)
+        cell = safe_text(GROUP_SEPARATOR.join(name for _, name in named))
+        if len(self) < REMEMBERED_TEXTS:
+            self[ids] = cell
         return cell
 
 
