@@ -369,7 +369,7 @@ def test_completion_batches_do_not_depend_on_what_is_remembered_or_on_the_batch_
     db.session.commit()
     catalogue = get_catalogue()
     row_by_row = [
-        tuple(csv_cell(value) for value in reports.completion_record(row))
+        tuple(str(csv_cell(value)) for value in reports.completion_record(row))
         for row in reports.learner_rows(catalogue, Scope())
     ]
     remembered = [row for batch in reports.completion_batches(catalogue, Scope()) for row in batch]

@@ -243,7 +243,7 @@ def completion_batches(
     sort: str = "name",
     status: Status | None = None,
     batch_rows: int = 5000,
-) -> Iterator[list[tuple[str | int, ...]]]:
+) -> Iterator[list[tuple[str, ...]]]:
     """``completion.csv``'s records (:func:`completion_record` of :func:`learner_rows`, as
     CSV cells), a few thousand at a time from one streamed query: the database writes the
     moments and the groups' names, Python only guards the text cells and works out the
@@ -270,7 +270,7 @@ def completion_batches(
         query = query.where(learners.status == status.value)
     query = query.order_by(*SORTS.get(sort, SORTS["name"]))
     total_items = learners.shape.total_items
-    percents = _Percents(total_items)
+    percents, numbers = _Percents(total_items), _Numbers()
     organisations, countries, languages = _Guarded(), _Guarded(), _Guarded()
     groups_of = _GroupNames()
     safe = safe_text
@@ -282,7 +282,7 @@ def completion_batches(
                 organisations[organisation],
                 countries[country],
                 groups_of[groups],
-                units,
+                numbers[units],
                 state,
                 percents[done],
                 completed or "",
@@ -334,15 +334,26 @@ class _GroupNames(dict[str | None, str]):
         return cell
 
 
-class _Percents(dict[int, int]):
-    """The course percent for a number of items done, worked out once per number."""
+class _Numbers(dict[int, str]):
+    """A whole number as its cell's text (as the csv module writes it), made once per number:
+    every cell of completion.csv's rows is text, which :func:`training.csvio.csv_batches`
+    writes fastest."""
+
+    def __missing__(self, number: int) -> str:
+        text = self[number] = str(number)
+        return text
+
+
+class _Percents(dict[int, str]):
+    """The course percent for a number of items done, as its cell's text, worked out once
+    per number."""
 
     def __init__(self, total_items: int):
         super().__init__()
         self.total_items = total_items
 
-    def __missing__(self, done: int) -> int:
-        percent = self[done] = _percent(done, self.total_items)
+    def __missing__(self, done: int) -> str:
+        percent = self[done] = str(_percent(done, self.total_items))
         return percent
 
 
