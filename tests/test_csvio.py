@@ -8,12 +8,13 @@ import io
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from training.csvio import (
     BOM,
     CsvInvalid,
+    csv_batches,
     csv_cell,
     csv_lines,
     decode_upload,
@@ -118,6 +119,40 @@ def test_export_streams_in_chunks():
     chunks = list(csv_lines(["n"], ([i] for i in range(1200)), chunk_rows=500))
     assert len(chunks) == 3
     assert parse("".join(chunks))[1:] == [[str(i)] for i in range(1200)]
+
+
+TEXT = st.text(alphabet=st.sampled_from('ab ,"\r\n\x00\u2028é'), max_size=3)
+BATCHES = st.lists(
+    st.one_of(
+        st.lists(st.lists(st.one_of(TEXT, st.integers(-5, 5)), max_size=4), max_size=6),  # any rows
+        st.lists(st.lists(TEXT, min_size=2, max_size=4), max_size=6),  # text rows, some to quote
+        st.lists(st.lists(st.text(alphabet="ab é-", max_size=3), min_size=2, max_size=4), max_size=6),  # plain
+    )
+)
+
+
+@settings(max_examples=300)
+@given(BATCHES)
+def test_batches_are_written_as_the_csv_module_writes_them(batches):
+    """csv_batches joins rows of text cells that need no quotes itself: byte for byte what the
+    csv module writes, for any cells (commas, quotes, line breaks, NUL, numbers, empty rows,
+    rows of one empty cell), plain batches and mixed ones."""
+    expected = io.StringIO()
+    writer = csv.writer(expected, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(["h", "i"])
+    for batch in batches:
+        writer.writerows(batch)
+    assert "".join(csv_batches(["h", "i"], batches, bom=False)) == expected.getvalue()
+
+
+def test_a_batch_of_plain_text_is_joined_and_one_that_needs_quotes_is_quoted():
+    plain = [("Ana", "ana@example.org", "3"), ("Bo", "", "0")]
+    quoted = [("Ana", "Office, North", "3"), ("Bo", 'Say "hi"', "0"), ("Chen", "two\r\nlines", "1"), ("", "x", "2")]
+    text = "".join(csv_batches(["name", "organisation", "units"], [plain, quoted], bom=False))
+    assert text == (
+        "name,organisation,units\r\nAna,ana@example.org,3\r\nBo,,0\r\n"
+        'Ana,"Office, North",3\r\nBo,"Say ""hi""",0\r\nChen,"two\r\nlines",1\r\n,x,2\r\n'
+    )
 
 
 # --- the import parser ------------------------------------------------------------------------

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
-from training.database import transactional, write_transaction
+from training.database import driver_batches, transactional, write_transaction
 from training.extensions import db
-from training.models import User
+from training.models import Role, User
 from training.queries.accounts import signed_in
 
 from .factories import make_user
@@ -131,3 +131,22 @@ def test_the_signed_in_person_is_read_on_the_connection_a_request_already_holds(
     assert person is not None and person.id == user.id and person.lesson.record is None
     assert len(checkouts) == 2  # read on the same connection, not a second one
     assert time.monotonic() - started < 1
+
+
+def test_driver_batches_give_what_the_session_gives_in_batches_of_the_size_asked(app):
+    """The rows read on the driver's cursor are the values ``Session.execute`` gives: the
+    parameters through their types (an enum), the values through their columns' (an enum and
+    a moment, which SQLite keeps as text), in order, and never more rows at once than asked."""
+    for i in range(7):
+        make_user("learner", name=f"Learner {i}")
+    make_user("trainer", name="Not a learner")
+    statement = (
+        sa.select(User.id, User.name, User.role, User.created_at)
+        .where(User.role == Role.LEARNER, User.name.like("Learner %"))
+        .order_by(User.name.desc())
+    )
+    expected = [tuple(row) for row in db.session.execute(statement)]
+    batches = list(driver_batches(statement, 3))
+    assert [len(batch) for batch in batches] == [3, 3, 1]
+    assert [row for batch in batches for row in batch] == expected
+    assert {row[2] for row in expected} == {Role.LEARNER} and all(row[3].year > 2000 for row in expected)

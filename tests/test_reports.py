@@ -353,3 +353,29 @@ def test_quiz_results_of_every_learner_leave_out_staff_attempts(cohort):
     counted_by_learner = reports.quiz_stats(catalogue, Scope(), Filters(registered_from=date(2000, 1, 1)))
     assert everyone == before == counted_by_learner
     assert everyone["alpha-quiz"].takers == 2 and everyone["beta-quiz"].takers == 3  # ana, bo; ana, dina, eli
+
+
+def test_completion_batches_do_not_depend_on_what_is_remembered_or_on_the_batch_size(cohort, monkeypatch):
+    """completion.csv's cells are the row-by-row path's (the command line's), whether the
+    guarded texts and groups' names are remembered or worked out every time, and in batches
+    of any size; a learner in several groups has them in alphabetical order."""
+    from training.csvio import csv_cell
+    from training.reports import learners
+
+    extra = Group(name="=Aardvarks", description="")
+    db.session.add(extra)
+    db.session.flush()
+    db.session.add(Membership(group_id=extra.id, user_id=cohort.learners[0].id, role=GroupRole.LEARNER))
+    db.session.commit()
+    catalogue = get_catalogue()
+    row_by_row = [
+        tuple(str(csv_cell(value)) for value in reports.completion_record(row))
+        for row in reports.learner_rows(catalogue, Scope())
+    ]
+    remembered = [row for batch in reports.completion_batches(catalogue, Scope()) for row in batch]
+    monkeypatch.setattr(learners, "REMEMBERED_TEXTS", 0)
+    one_by_one = list(reports.completion_batches(catalogue, Scope(), batch_rows=1))
+    assert [len(batch) for batch in one_by_one] == [1] * len(row_by_row)
+    assert remembered == [row for batch in one_by_one for row in batch] == row_by_row
+    ana = next(row for row in remembered if row[0] == cohort.learners[0].name)
+    assert ana[4].startswith("'=Aardvarks; ")

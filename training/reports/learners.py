@@ -12,6 +12,7 @@ from sqlalchemy.sql import Select
 
 from ..content.model import Catalogue
 from ..csvio import safe_text
+from ..database import driver_batches
 from ..extensions import db
 from ..models import Group, GroupRole, Membership, User
 from ..progress import Status, percent_of
@@ -212,32 +213,21 @@ def _iso_text(column: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.substr(column, 1, 10).concat("T").concat(sa.func.substr(column, 12, 8)).concat("Z")
 
 
-def _groups_of_each(scope: Scope) -> sa.ColumnElement:
-    """For each learner of the outer query, the names of their groups in alphabetical order
-    in one text value (as :func:`_groups_subquery`): one index lookup per learner, cheaper
-    than joining every learner's groups when the rows are read in another order."""
-    in_scope = [Membership.user_id == User.id, Membership.role == GroupRole.LEARNER]
+def _group_ids(scope: Scope) -> sa.Subquery:
+    """Per learner, the ids of their groups (for a trainer, only the groups they run) in one
+    text value, in no particular order: aggregated once and joined, which costs the database
+    less than naming and ordering every learner's groups (docs/performance.md);
+    :class:`_GroupNames` names and orders them."""
+    in_scope = [Membership.role == GroupRole.LEARNER]
     if scope.trainer_id is not None:
         in_scope.append(Membership.group_id.in_(trainer_group_ids(scope.trainer_id)))
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import aggregate_order_by
-
-        names = sa.func.string_agg(Group.name, aggregate_order_by(sa.literal(GROUP_SEPARATOR), Group.name))
-        return (
-            sa.select(names)
-            .join_from(Membership, Group, Group.id == Membership.group_id)
-            .where(*in_scope)
-            .scalar_subquery()
-        )
-    ordered = (
-        sa.select(Group.name)
-        .join_from(Membership, Group, Group.id == Membership.group_id)
+    ids = sa.func.aggregate_strings(sa.cast(Membership.group_id, sa.String), ",")
+    return (
+        sa.select(Membership.user_id, ids.label("ids"))
         .where(*in_scope)
-        .order_by(Group.name)
-        .correlate(User)
-        .subquery("ordered_groups")
+        .group_by(Membership.user_id)
+        .subquery("learner_group_ids")
     )
-    return sa.select(sa.func.group_concat(ordered.c.name, GROUP_SEPARATOR)).scalar_subquery()
 
 
 def _percent(done: int, total_items: int) -> int:
@@ -253,27 +243,23 @@ def completion_batches(
     sort: str = "name",
     status: Status | None = None,
     batch_rows: int = 5000,
-) -> Iterator[list[tuple[str | int, ...]]]:
+) -> Iterator[list[tuple[str, ...]]]:
     """``completion.csv``'s records (:func:`completion_record` of :func:`learner_rows`, as
-    CSV cells), a few thousand at a time from one streamed query: the database writes the
-    moments and the groups' names, Python only guards the text cells and works out the
-    percent (100,000 learners: about 1 s of CPU on SQLite, against 2.1 s row by row)."""
+    CSV cells, every one of them text), a few thousand at a time from one streamed query read
+    on the driver's cursor: the database writes the moments and gives each learner's group
+    ids; Python guards the names and emails and looks every other cell up in a table filled
+    once per distinct value (100,000 learners: about 0.45 s of CPU on SQLite, against 2.1 s
+    row by row; docs/performance.md)."""
     prepare_session()
     learners = learners_select(catalogue, scope, filters)
-    if db.session.get_bind().dialect.name == "postgresql":
-        # PostgreSQL joins every learner's groups, aggregated once, by hash; SQLite is faster
-        # looking each learner's up by index as it goes.
-        groups = _groups_subquery(scope)
-        query = learners.query.outerjoin(groups, groups.c.user_id == User.id)
-        names: sa.ColumnElement = groups.c.names
-    else:
-        query, names = learners.query, _groups_of_each(scope)
+    groups = _group_ids(scope)
+    query = learners.query.outerjoin(groups, groups.c.user_id == User.id)
     query = query.add_columns(
         User.name,
         User.email,
         User.organisation,
         User.country,
-        names,
+        groups.c.ids,
         learners.units_complete,
         learners.status,
         learners.done,
@@ -286,26 +272,91 @@ def completion_batches(
         query = query.where(learners.status == status.value)
     query = query.order_by(*SORTS.get(sort, SORTS["name"]))
     total_items = learners.shape.total_items
-    percents = [_percent(done, total_items) for done in range(total_items + 1)]
+    percents, numbers = _Percents(total_items), _Numbers()
+    organisations, countries, languages = _Guarded(), _Guarded(), _Guarded()
+    groups_of = _GroupNames()
     safe = safe_text
-    result = db.session.connection().execute(query.execution_options(yield_per=batch_rows))
-    for rows in result.partitions():
+    for rows in driver_batches(query, batch_rows):
         yield [
             (
-                safe(name),
-                safe(email),
-                safe(organisation),
-                safe(country),
-                safe(groups) if groups else "",
-                int(units),
+                name if name[:1].isalnum() else safe(name),
+                email if email[:1].isalnum() else safe(email),
+                organisations[organisation],
+                countries[country],
+                groups_of[groups],
+                numbers[units],
                 state,
-                percents[done] if 0 <= done < len(percents) else _percent(done, total_items),
+                percents[done],
                 completed or "",
                 activity or "",
-                safe(language) if language else "",
+                languages[language],
             )
             for name, email, organisation, country, groups, units, state, done, completed, activity, language in rows
         ]
+
+
+REMEMBERED_TEXTS = 10_000
+"""How many distinct texts of a column :class:`_Guarded` remembers: memory stays bounded
+whatever the learners typed."""
+
+
+class _Guarded(dict[str | None, str]):
+    """A column's cells as :func:`safe_text` makes them ("" for no value), each distinct text
+    guarded once per export: organisations, countries, languages and groups repeat, and a
+    dictionary look-up costs less than the guard (docs/performance.md)."""
+
+    def __missing__(self, text: str | None) -> str:
+        cell = safe_text(text) if text else ""
+        if len(self) < REMEMBERED_TEXTS:
+            self[text] = cell
+        return cell
+
+
+class _GroupNames(dict[str | None, str]):
+    """A learner's group ids (as :func:`_group_ids` gives them) as their groups' names in
+    alphabetical order, joined and guarded as :func:`_groups_subquery` and :func:`safe_text`
+    make them, worked out once per set of groups. The alphabetical order is the database's
+    (its collation), read once, after the export's query has begun: every group that query
+    names is there."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.groups: dict[int, tuple[int, str]] | None = None
+
+    def __missing__(self, ids: str | None) -> str:
+        if not ids:
+            return ""
+        if self.groups is None:
+            ordered = db.session.execute(sa.select(Group.id, Group.name).order_by(Group.name))
+            self.groups = {group_id: (rank, name) for rank, (group_id, name) in enumerate(ordered)}
+        named = sorted(self.groups[int(i)] for i in ids.split(",") if int(i) in self.groups)
+        cell = safe_text(GROUP_SEPARATOR.join(name for _, name in named))
+        if len(self) < REMEMBERED_TEXTS:
+            self[ids] = cell
+        return cell
+
+
+class _Numbers(dict[int, str]):
+    """A whole number as its cell's text (as the csv module writes it), made once per number:
+    every cell of completion.csv's rows is text, which :func:`training.csvio.csv_batches`
+    writes fastest."""
+
+    def __missing__(self, number: int) -> str:
+        text = self[number] = str(number)
+        return text
+
+
+class _Percents(dict[int, str]):
+    """The course percent for a number of items done, as its cell's text, worked out once
+    per number."""
+
+    def __init__(self, total_items: int):
+        super().__init__()
+        self.total_items = total_items
+
+    def __missing__(self, done: int) -> str:
+        percent = self[done] = str(_percent(done, self.total_items))
+        return percent
 
 
 def learner_page(
