@@ -279,8 +279,8 @@ def completion_batches(
     for rows in driver_batches(query, batch_rows):
         yield [
             (
-                name if name[:1].isalnum() else safe(name),
-                email if email[:1].isalnum() else safe(email),
+                safe(name),
+                safe(email),
                 organisations[organisation],
                 countries[country],
                 groups_of[groups],
