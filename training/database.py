@@ -306,7 +306,9 @@ class DriverRead:
     transaction and sees every commit made before it; PostgreSQL's connection is put in
     autocommit for the statement, which then runs in its own READ COMMITTED snapshot, as the
     first statement of a transaction would. Nothing is written, so there is nothing to roll
-    back; the pool's reset on return finds no transaction open. Values come back converted
+    back; the pool's reset on return finds no transaction open. On SQLite the statement runs
+    on the thread's own connection rather than one from the pool (:func:`_thread_reader`).
+    Values come back converted
     by the columns' own types, as ``Session.execute`` gives them; driver errors are raised
     as SQLAlchemy's (an unreachable database is still a 503), and a broken connection is
     dropped from the pool.

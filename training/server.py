@@ -131,10 +131,10 @@ def compile_templates(app: Flask) -> None:
 
 YOUNG_COLLECTION_THRESHOLD = 10_000
 """Allocations between two collections of the youngest generation (Python's default: 700).
-A lesson page allocates a few thousand short-lived objects, nearly all freed by reference
-counting; collecting every 700 walked them again and again: 5 % of a worker's CPU under load
-(docs/performance.md, "The request path, third pass"). The older generations keep their
-defaults."""
+A lesson page allocates a few thousand objects; collecting every 700 ran several young
+collections per page, each walking whatever was alive at that moment: 5 % of a worker's CPU
+under load (docs/performance.md, "The request path, third pass"). The older generations
+keep their defaults."""
 
 
 def prepare_to_fork(app: Flask) -> None:
