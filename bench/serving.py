@@ -1,4 +1,4 @@
-"""Serving benchmark: the real server under load, beside two baselines measured in the same run.
+"""Serving benchmark: the real server under load, beside baselines measured in the same run.
 
     .venv/bin/python bench/serving.py [--runs 3] [--duration 10] [--connections 32]
                                       [--workers N] [--threads T] [--database-url URL]
@@ -8,10 +8,12 @@ key), starts `training serve` (gunicorn, production settings) and drives it with
 Debian (`apt-get install wrk`) on the same machine: the lesson page of a signed-in learner,
 the course map, the dashboard, quiz submissions and, when there is one, the admin report page
 at 10,000 learners. With the same gunicorn settings it then serves the same lesson bytes from
-a minimal Flask app and from a bare WSGI callable. Each scenario runs --runs times; the
-medians and the ratios to both baselines are printed, with errors, p50 and p99 latency, each
-worker's resident memory, the CPU time the server spent per request (steadier than req/s when
-the machine is shared) and the time to load the whole course. See docs/performance.md.
+a minimal Flask app and from a bare WSGI callable, and (on SQLite) answers it from
+`bench/floor.py`, the platform's guarantees without a framework. Each scenario runs --runs
+times; the medians and the ratios to the baselines are printed, with errors, p50 and p99
+latency, each worker's resident memory, the CPU time the server spent per request (steadier
+than req/s when the machine is shared) and the time to load the whole course. See
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -432,6 +434,7 @@ BROWSER_ENCODING = "gzip, deflate, br, zstd"
 """What Chromium and Firefox send; wrk sends no Accept-Encoding unless told to."""
 ENCODINGS = {"identity": "", "browser": BROWSER_ENCODING}
 PLATFORM, MAIN, FLASK, WSGI = "platform", "compared", "minimal Flask app", "bare WSGI callable"
+FLOOR = "floor, no framework"
 
 
 def main() -> None:
@@ -486,7 +489,10 @@ def main() -> None:
         body = fetch_lesson(servers[PLATFORM], seeder, data["readers"][0])
         (work / "lesson.html").write_bytes(body)
         baseline_env = {**env, "BENCH_BODY": str(work / "lesson.html")}
-        for name, target in ((FLASK, "bench.baselines:flask_app"), (WSGI, "bench.baselines:wsgi_app")):
+        baselines = [(FLASK, "bench.baselines:flask_app"), (WSGI, "bench.baselines:wsgi_app")]
+        if env["TRAINING_DATABASE_URL"].startswith("sqlite:"):
+            baselines.append((FLOOR, "bench.floor:app"))  # the guarantees' own cost, without a framework
+        for name, target in baselines:
             servers[name] = Server(gunicorn_command(target, workers, threads), baseline_env, work / f"{name}.log")
         results = measure(servers, data, seeder, args, work)
         quiz_runs = submit_quizzes(servers[PLATFORM], seeder, args) if chosen(args, "quiz submissions") else []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from training import database
 from training.database import driver_batches, transactional, write_transaction
 from training.extensions import db
 from training.models import Role, User
@@ -131,6 +133,76 @@ def test_the_signed_in_person_is_read_on_the_connection_a_request_already_holds(
     assert person is not None and person.id == user.id and person.lesson.record is None
     assert len(checkouts) == 2  # read on the same connection, not a second one
     assert time.monotonic() - started < 1
+
+
+@sqlite_only
+def test_on_sqlite_the_signed_in_person_is_read_on_the_threads_own_connection_and_sees_every_commit(app):
+    """The read every signed-in page makes keeps one connection per thread outside the pool
+    (checking one out cost as much as the statement), yet each read is a transaction of its
+    own: a change committed elsewhere (another worker signing the person out everywhere) is
+    seen by the next read, and no snapshot is held between reads (the WAL can be emptied)."""
+    user = make_user()
+    db.session.remove()
+    checkouts: list[object] = []
+    sa.event.listen(db.engine, "checkout", lambda *_: checkouts.append(1))
+    before = signed_in(user.id)
+    assert before is not None and before.active
+    opened = len(checkouts)
+    assert opened == 1  # the thread's reader, opened by the pool (its PRAGMAs) and detached
+    other = other_connection(app)
+    other.execute("UPDATE user SET session_version = session_version + 1, active = 0 WHERE id = ?", (user.id,))
+    after = signed_in(user.id)
+    assert after is not None and after.session_version == before.session_version + 1 and not after.active
+    for _ in range(3):
+        signed_in(user.id)
+    assert len(checkouts) == opened and db.engine.pool.checkedout() == 0
+    busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0  # no reader left a transaction open
+    other.close()
+
+
+@sqlite_only
+def test_a_threads_sqlite_reader_is_closed_by_dispose_and_replaced_when_it_fails(app):
+    """``dispose`` (a restore replacing the file) closes the readers with the pool's
+    connections; a reader whose statement failed is dropped, and the next read opens another."""
+    user = make_user()
+    db.session.remove()
+    signed_in(user.id)
+    reader = database._thread.connection
+    db.engine.dispose()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        reader.execute("SELECT 1")
+    assert signed_in(user.id).id == user.id
+    broken = database._thread.connection
+    assert broken is not reader
+    broken.close()  # its state unknown, as after an I/O error
+    with pytest.raises(DBAPIError):
+        signed_in(user.id)
+    assert signed_in(user.id).id == user.id and database._thread.connection is not broken
+
+
+@sqlite_only
+def test_a_forked_process_reads_on_a_sqlite_connection_of_its_own(app):
+    """A worker forked from a process that had read (SQLite connections must not cross a
+    fork) opens its own reader instead of using the one it inherited, and the parent's
+    reader keeps working after the worker is gone."""
+    user = make_user()
+    db.session.remove()
+    signed_in(user.id)
+    reader = database._thread.connection
+    child = os.fork()
+    if child == 0:  # the worker
+        status = 1
+        try:
+            person = signed_in(user.id)
+            status = 0 if person is not None and database._thread.connection is not reader else 2
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert database._thread.connection is reader
+    assert reader.execute("SELECT count(*) FROM user").fetchone() == (1,)
+    assert signed_in(user.id).id == user.id
 
 
 def test_driver_batches_give_what_the_session_gives_in_batches_of_the_size_asked(app):

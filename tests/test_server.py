@@ -3,7 +3,10 @@ workers fork."""
 
 from __future__ import annotations
 
-from training.server import compile_templates
+import gc
+
+from training.course import get_catalogue
+from training.server import YOUNG_COLLECTION_THRESHOLD, compile_templates, prepare_to_fork
 
 
 def test_the_server_compiles_every_page_template_before_its_workers_fork(app):
@@ -15,3 +18,22 @@ def test_the_server_compiles_every_page_template_before_its_workers_fork(app):
     compile_templates(app)
     loaded = {name for (_loader, name) in app.jinja_env.cache.keys()}
     assert loaded == set(names)
+
+
+def test_what_the_master_loaded_is_out_of_the_workers_garbage_collections(app):
+    """The course, the templates and the modules, loaded once before the fork, are never
+    walked again by a worker's collections (the slowest answers under load came from them),
+    and the youngest generation is collected less often than Python's default."""
+    threshold = gc.get_threshold()
+    with app.app_context():
+        catalogue = get_catalogue()
+    assert any(found is catalogue for found in gc.get_objects())
+    try:
+        prepare_to_fork(app)
+        assert not any(found is catalogue for found in gc.get_objects())
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
+        assert "learn/lesson.html" in {name for (_loader, name) in app.jinja_env.cache.keys()}
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -20,6 +20,7 @@ import select
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any, ParamSpec, TypeVar, cast
@@ -165,6 +166,10 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    @sa.event.listens_for(engine, "engine_disposed")
+    def _on_dispose(disposed: sa.Engine) -> None:
+        _close_readers(disposed)
+
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION)
@@ -301,7 +306,9 @@ class DriverRead:
     transaction and sees every commit made before it; PostgreSQL's connection is put in
     autocommit for the statement, which then runs in its own READ COMMITTED snapshot, as the
     first statement of a transaction would. Nothing is written, so there is nothing to roll
-    back; the pool's reset on return finds no transaction open. Values come back converted
+    back; the pool's reset on return finds no transaction open. On SQLite the statement runs
+    on the thread's own connection rather than one from the pool (:func:`_thread_reader`).
+    Values come back converted
     by the columns' own types, as ``Session.execute`` gives them; driver errors are raised
     as SQLAlchemy's (an unreachable database is still a 503), and a broken connection is
     dropped from the pool.
@@ -332,8 +339,21 @@ class DriverRead:
         dialect = engine.dialect
         sql, names, processors = self._compile(dialect)
         arguments: Any = tuple(params[name] for name in names) if names is not None else dict(params)
-        autocommit = dialect.name == "postgresql"
         error = dialect.loaded_dbapi.Error
+        if dialect.name == "sqlite":
+            reader = _thread_reader(engine)
+            try:
+                cursor = reader.cursor()
+                try:
+                    cursor.execute(sql, arguments)
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+            except error as exc:
+                _close_readers(engine, only=reader)  # its state is unknown: the next read opens another
+                raise DBAPIError.instance(sql, arguments, exc, error, dialect=dialect) from exc
+            return None if row is None else _converted(row, processors)
+        autocommit = dialect.name == "postgresql"
         try:
             raw = engine.raw_connection()  # the pool raises the driver's own errors
         except error as exc:
@@ -362,6 +382,64 @@ class DriverRead:
         if row is None:
             return None
         return _converted(row, processors)
+
+
+_readers: weakref.WeakKeyDictionary[sa.Engine, dict[Any, int]] = weakref.WeakKeyDictionary()
+"""Every thread's reading connection to each SQLite database, with the process that opened
+it, so that ``dispose`` (a restore, a test replacing the file) closes them with the pool's."""
+_inherited: list[Any] = []
+"""Readers a forked process found open: never closed here (closing is a use, and an SQLite
+connection must not be used across ``fork``), only kept from being closed by the collector."""
+_readers_lock = threading.Lock()
+
+
+class _ThreadReader(threading.local):
+    key: tuple[sa.Engine, int] | None = None
+    connection: Any = None
+
+
+_thread = _ThreadReader()
+
+
+def _thread_reader(engine: sa.Engine) -> Any:
+    """This thread's own SQLite connection for :class:`DriverRead`, kept outside the pool.
+
+    Checking a connection out of SQLAlchemy's pool and back in cost about as much as the
+    statement itself (6 % of a lesson page's CPU under load, docs/performance.md). On SQLite
+    a connection is a file handle and a page cache: one more per thread costs the database
+    nothing, whereas on PostgreSQL it is a server process counted against
+    ``max_connections``, so there :class:`DriverRead` keeps using the pool. The connection is
+    opened by the pool (its PRAGMAs set by the same ``connect`` hook) and then detached from
+    it; it runs in the driver's autocommit mode like the pool's, so each statement is its own
+    read transaction and sees every commit made before it. A process made by ``fork`` opens
+    its own; ``dispose`` closes them."""
+    key = (engine, os.getpid())
+    connection = _thread.connection
+    if _thread.key == key and connection in _readers.get(engine, ()):
+        return connection
+    fairy = engine.raw_connection()
+    connection = fairy.dbapi_connection
+    fairy.detach()  # ours now: the pool opens another in its place when it needs one
+    with _readers_lock:
+        _readers.setdefault(engine, {})[connection] = os.getpid()
+    _thread.key, _thread.connection = key, connection
+    return connection
+
+
+def _close_readers(engine: sa.Engine, only: Any = None) -> None:
+    """Close the readers of ``engine`` (or ``only`` that one) that this process opened."""
+    closing = []
+    with _readers_lock:
+        found = _readers.get(engine, {})
+        for connection in [only] if only is not None else list(found):
+            pid = found.pop(connection, None)
+            if pid == os.getpid():
+                closing.append(connection)
+            elif pid is not None:
+                _inherited.append(connection)
+    for connection in closing:
+        with contextlib.suppress(Exception):
+            connection.close()
 
 
 def driver_batches(statement: sa.Select[Any], batch_rows: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -233,5 +233,7 @@ def harden_response(response: Response) -> Response:
             headers.add(name, value)
     if request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session:
         headers["Cache-Control"] = "no-store"
-        headers.add("Vary", "Cookie")
+        listed = {name.strip().lower() for name in headers.get("Vary", "").split(",")}
+        if "cookie" not in listed:  # most pages list it already, with the language
+            headers.add("Vary", "Cookie")
     return response

@@ -47,6 +47,25 @@ def test_ten_simultaneous_submits_grade_once(site):
     assert "database is locked" not in site.log() and "Traceback" not in site.log()
 
 
+def test_a_signed_in_page_names_each_thing_it_varies_on_once(site):
+    """Served by gunicorn, a signed-in page says once that it varies with the cookie (the
+    language's ``Vary`` lists it already), as do a 304 and a redirect."""
+    email = site.create_user("varied@example.org")
+    browser = Browser(site)
+    assert browser.login(email).status_code == 302
+    lesson = browser.get("/units/alpha/first-steps")
+    answers = [
+        lesson,
+        browser.get("/units/alpha/first-steps", headers={"If-None-Match": lesson.headers["ETag"]}),
+        browser.get("/login"),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 304, 302]
+    for answer in answers:
+        names = [name.strip() for value in answer.raw.headers.getlist("Vary") for name in value.split(",")]
+        assert "Cookie" in names and len(names) == len(set(names)), (answer.url, names)
+        assert answer.headers["Cache-Control"] == "no-store"
+
+
 def attempts_of(site, email: str) -> list:
     return rows(
         site,

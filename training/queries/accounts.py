@@ -105,7 +105,7 @@ _SIGNED_IN_READING = (
     .where(User.id == sa.bindparam("user_id"))
 )
 _READ_SIGNED_IN = DriverRead(_SIGNED_IN)
-_READ_SIGNED_IN_READING = DriverRead(_SIGNED_IN_READING)
+READ_SIGNED_IN_READING = DriverRead(_SIGNED_IN_READING)
 """The person and the lesson page's progress row (at most one: unique per learner and
 lesson) in one statement, so one snapshot and one round trip; both statements compiled once
 and run on the driver's cursor without a transaction (:class:`training.database.DriverRead`)."""
@@ -119,7 +119,7 @@ def signed_in(user_id: int, lesson: tuple[str, str] | None = None) -> SignedIn |
         row = _READ_SIGNED_IN.first({"user_id": user_id})
         return SignedIn(*row) if row is not None else None
     unit_id, lesson_id = lesson
-    row = _READ_SIGNED_IN_READING.first({"user_id": user_id, "unit_id": unit_id, "lesson_id": lesson_id})
+    row = READ_SIGNED_IN_READING.first({"user_id": user_id, "unit_id": unit_id, "lesson_id": lesson_id})
     if row is None:
         return None
     opened_at, completed_at = row[-2:]  # None without a row: a read lesson was opened

@@ -89,8 +89,10 @@ def _control(text: str) -> bool:
 
 
 def _texts() -> Iterable[tuple[str, str]]:
-    yield from request.args.items(multi=True)
-    if not request.environ.get("CONTENT_TYPE") or request.mimetype not in FORM_TYPES:
+    environ = request.environ
+    if environ.get("QUERY_STRING"):  # the arguments' only source (most pages are asked without)
+        yield from request.args.items(multi=True)
+    if not environ.get("CONTENT_TYPE") or request.mimetype not in FORM_TYPES:
         return  # (the environ first: a missing header costs an exception in ``request.headers``)
     for name, value in request.form.items(multi=True):
         yield name, value.replace("\t", "").replace("\r", "").replace("\n", "")  # text areas may break lines
