@@ -343,12 +343,7 @@ class DriverRead:
         if dialect.name == "sqlite":
             reader = _thread_reader(engine)
             try:
-                cursor = reader.cursor()
-                try:
-                    cursor.execute(sql, arguments)
-                    row = cursor.fetchone()
-                finally:
-                    cursor.close()
+                row = _fetch_one(reader, sql, arguments)
             except error as exc:
                 _close_readers(engine, only=reader)  # its state is unknown: the next read opens another
                 raise DBAPIError.instance(sql, arguments, exc, error, dialect=dialect) from exc
@@ -363,12 +358,7 @@ class DriverRead:
             driver: Any = raw.driver_connection
             if autocommit:
                 driver.autocommit = True
-            cursor = raw.cursor()
-            try:
-                cursor.execute(sql, arguments)
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
+            row = _fetch_one(raw, sql, arguments)
             if autocommit:
                 driver.autocommit = False
         except error as exc:
@@ -382,6 +372,15 @@ class DriverRead:
         if row is None:
             return None
         return _converted(row, processors)
+
+
+def _fetch_one(connection: Any, sql: str, arguments: Any) -> Any:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, arguments)
+        return cursor.fetchone()
+    finally:
+        cursor.close()
 
 
 _readers: weakref.WeakKeyDictionary[sa.Engine, dict[Any, int]] = weakref.WeakKeyDictionary()
