@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response
-from werkzeug.datastructures import Headers
+from flask import Flask
 
 if TYPE_CHECKING:
     from .content import Catalogue
@@ -43,33 +42,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, catalogue: Catalog
     return app
 
 
-class PlainResponse(Response):
-    """Flask's response, handing a plain answer's headers to the server as they are.
-
-    Werkzeug copies every response's headers (checking each again) to adjust the few that
-    depend on the request or the status: ``Location`` and ``Content-Location`` made absolute,
-    ``Content-Length`` removed or worked out. A ``200`` with neither location header and its
-    length known (every page) has nothing to adjust; any other answer is adjusted as before.
-    """
-
-    def get_wsgi_headers(self, environ: Any) -> Headers:
-        headers = self.headers
-        if (
-            self.status_code == 200
-            and "Content-Length" in headers
-            and "Location" not in headers
-            and "Content-Location" not in headers
-        ):
-            return headers
-        return super().get_wsgi_headers(environ)
-
-
 class Platform(Flask):
     """Flask, asking once per function whether it is a coroutine function: Flask asks again
-    for every hook and view on every request (17 times per lesson page); its responses are
-    :class:`PlainResponse`."""
-
-    response_class = PlainResponse
+    for every hook and view on every request (17 times per lesson page)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
