@@ -308,10 +308,9 @@ class DriverRead:
     first statement of a transaction would. Nothing is written, so there is nothing to roll
     back; the pool's reset on return finds no transaction open. On SQLite the statement runs
     on the thread's own connection rather than one from the pool (:func:`_thread_reader`).
-    Values come back converted
-    by the columns' own types, as ``Session.execute`` gives them; driver errors are raised
-    as SQLAlchemy's (an unreachable database is still a 503), and a broken connection is
-    dropped from the pool.
+    Values come back converted by the columns' own types, as ``Session.execute`` gives them;
+    driver errors are raised as SQLAlchemy's (an unreachable database is still a 503), and a
+    broken connection is dropped (from the pool, or as the thread's reader).
     """
 
     def __init__(self, statement: sa.Select[*tuple[Any, ...]]):
