@@ -334,11 +334,11 @@ def remember_language(response: Response) -> Response:
             samesite="Lax",
         )
     if request.endpoint != "static":
-        _vary(response, "Accept-Language", "Cookie")
+        vary(response, "Accept-Language", "Cookie")
     return response
 
 
-def _vary(response: Response, *names: str) -> None:
+def vary(response: Response, *names: str) -> None:
     """``response.vary.update(names)``, written directly in the usual case (no header yet, or
     a plain list of names) instead of parsing the header into a set and writing it back."""
     headers = response.headers

@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from .extensions import csrf, login_manager
-from .i18n import gettext, lazy_gettext
+from .i18n import gettext, lazy_gettext, vary
 from .models import User
 from .queries.accounts import SignedIn, signed_in
 
@@ -233,7 +233,5 @@ def harden_response(response: Response) -> Response:
             headers.add(name, value)
     if request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session:
         headers["Cache-Control"] = "no-store"
-        listed = {name.strip().lower() for name in headers.get("Vary", "").split(",")}
-        if "cookie" not in listed:  # most pages list it already, with the language
-            headers.add("Vary", "Cookie")
+        vary(response, "Cookie")  # most pages list it already, with the language
     return response

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql import Select
@@ -217,7 +218,7 @@ def _group_ids(scope: Scope) -> sa.Subquery:
     """Per learner, the ids of their groups (for a trainer, only the groups they run) in one
     text value, in no particular order: aggregated once and joined, which costs the database
     less than naming and ordering every learner's groups (docs/performance.md);
-    :class:`_GroupNames` names and orders them."""
+    :func:`_group_names` names and orders them."""
     in_scope = [Membership.role == GroupRole.LEARNER]
     if scope.trainer_id is not None:
         in_scope.append(Membership.group_id.in_(trainer_group_ids(scope.trainer_id)))
@@ -272,9 +273,9 @@ def completion_batches(
         query = query.where(learners.status == status.value)
     query = query.order_by(*SORTS.get(sort, SORTS["name"]))
     total_items = learners.shape.total_items
-    percents, numbers = _Percents(total_items), _Numbers()
-    organisations, countries, languages = _Guarded(), _Guarded(), _Guarded()
-    groups_of = _GroupNames()
+    percents, numbers = _Cells(lambda done: str(_percent(done, total_items))), _Cells(str)
+    organisations, countries, languages = _Cells(_guarded), _Cells(_guarded), _Cells(_guarded)
+    groups_of = _Cells(_group_names())
     safe = safe_text
     for rows in driver_batches(query, batch_rows):
         yield [
@@ -296,67 +297,48 @@ def completion_batches(
 
 
 REMEMBERED_TEXTS = 10_000
-"""How many distinct texts of a column :class:`_Guarded` remembers: memory stays bounded
+"""How many distinct values of a column :class:`_Cells` remembers: memory stays bounded
 whatever the learners typed."""
 
 
-class _Guarded(dict[str | None, str]):
-    """A column's cells as :func:`safe_text` makes them ("" for no value), each distinct text
-    guarded once per export: organisations, countries, languages and groups repeat, and a
-    dictionary look-up costs less than the guard (docs/performance.md)."""
+class _Cells(dict[Any, str]):
+    """A column's cells, each made by ``make`` once per distinct value: organisations,
+    countries, languages, groups, counts and percents repeat, and a dictionary look-up costs
+    less than guarding or formatting the value again (docs/performance.md)."""
 
-    def __missing__(self, text: str | None) -> str:
-        cell = safe_text(text) if text else ""
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: Any) -> str:
+        cell = self.make(value)
         if len(self) < REMEMBERED_TEXTS:
-            self[text] = cell
+            self[value] = cell
         return cell
 
 
-class _GroupNames(dict[str | None, str]):
+def _guarded(text: str | None) -> str:
+    """A text cell as :func:`safe_text` makes it, "" for no value."""
+    return safe_text(text) if text else ""
+
+
+def _group_names() -> Callable[[str | None], str]:
     """A learner's group ids (as :func:`_group_ids` gives them) as their groups' names in
     alphabetical order, joined and guarded as :func:`_groups_subquery` and :func:`safe_text`
-    make them, worked out once per set of groups. The alphabetical order is the database's
-    (its collation), read once, after the export's query has begun: every group that query
-    names is there."""
+    make them. The alphabetical order is the database's (its collation), read once, after the
+    export's query has begun: every group that query names is there."""
+    groups: dict[int, tuple[int, str]] = {}
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.groups: dict[int, tuple[int, str]] | None = None
-
-    def __missing__(self, ids: str | None) -> str:
+    def names(ids: str | None) -> str:
         if not ids:
             return ""
-        if self.groups is None:
+        if not groups:
             ordered = db.session.execute(sa.select(Group.id, Group.name).order_by(Group.name))
-            self.groups = {group_id: (rank, name) for rank, (group_id, name) in enumerate(ordered)}
-        named = sorted(self.groups[int(i)] for i in ids.split(",") if int(i) in self.groups)
-        cell = safe_text(GROUP_SEPARATOR.join(name for _, name in named))
-        if len(self) < REMEMBERED_TEXTS:
-            self[ids] = cell
-        return cell
+            groups.update({group_id: (rank, name) for rank, (group_id, name) in enumerate(ordered)})
+        named = sorted(groups[int(i)] for i in ids.split(",") if int(i) in groups)
+        return safe_text(GROUP_SEPARATOR.join(name for _, name in named))
 
-
-class _Numbers(dict[int, str]):
-    """A whole number as its cell's text (as the csv module writes it), made once per number:
-    every cell of completion.csv's rows is text, which :func:`training.csvio.csv_batches`
-    writes fastest."""
-
-    def __missing__(self, number: int) -> str:
-        text = self[number] = str(number)
-        return text
-
-
-class _Percents(dict[int, str]):
-    """The course percent for a number of items done, as its cell's text, worked out once
-    per number."""
-
-    def __init__(self, total_items: int):
-        super().__init__()
-        self.total_items = total_items
-
-    def __missing__(self, done: int) -> str:
-        percent = self[done] = str(_percent(done, self.total_items))
-        return percent
+    return names
 
 
 def learner_page(
