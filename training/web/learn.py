@@ -54,7 +54,7 @@ class Standing:
     completion_mode: Mode
 
 
-def progress_page(template: str) -> str:
+def progress_page(template: str) -> bytes:
     """The course map or the dashboard of the signed-in learner. The shared part depends on
     the course's version, both languages, the address and the role (the menu)."""
     catalogue = get_course()
@@ -113,7 +113,7 @@ def lesson(unit_id: str, lesson_id: str):
         parts=parts,
         status=status,
     )
-    return conditional_page(make_response(page.text), page.identity())
+    return conditional_page(make_response(page.body), page.identity())
 
 
 @dataclass(frozen=True, slots=True)

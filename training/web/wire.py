@@ -43,10 +43,24 @@ def conditional_page(response: Response, identity: bytes | None = None) -> Respo
         identity = TOKENS.sub(b"", response.get_data())
     session_token = str(session.get("csrf_token", "")).encode()
     response.set_etag(hashlib.sha256(identity + b"\0" + session_token).hexdigest()[:32], weak=True)
+    environ = request.environ
+    if not any(name in environ for name in CONDITIONS):
+        return response  # nothing to compare: make_conditional would leave the answer as it is
     if "Date" not in response.headers:
         response.headers["Date"] = _http_date(int(time.time()))  # what make_conditional would set
     response.make_conditional(request)  # changes the response in place
     return response
+
+
+CONDITIONS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_RANGE",
+    "HTTP_IF_RANGE",
+)
+"""The request headers ``make_conditional`` reads; without any of them it changes nothing."""
 
 
 @lru_cache(maxsize=2)
