@@ -373,7 +373,12 @@ def import_language(raw: str) -> str | None:
 
 def current_language() -> str:
     """The language of what is being rendered now (``fr``), in a request or under ``force_locale``."""
-    locale = get_locale()
+    if has_request_context():
+        # Flask-Babel's choice (or the one ``force_locale`` imposes), else the one it would
+        # make (:func:`select_language`), without its several look-ups on the way.
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None) or select_language()
+    else:
+        locale = get_locale()
     if locale is None:
         return str(current_app.config["DEFAULT_LANGUAGE"])
     name = _names.get(locale)

@@ -157,7 +157,7 @@ def shared_page(key: Hashable, template: str, mine: Pieces | None = None, **cont
 
 def render_shared(key: Hashable, template: str, mine: Pieces | None = None, **context: Any) -> SharedPage:
     """:func:`shared_page`, with what identifies the page."""
-    from .offline import offline_account  # that blueprint imports the lesson view
+    from .offline import account_key  # that blueprint imports the lesson view
 
     if "_flashes" in session:
         return SharedPage(render_template(template, mine=mine, **context).encode(), None)
@@ -177,9 +177,10 @@ def render_shared(key: Hashable, template: str, mine: Pieces | None = None, **co
         if len(_frames) >= MAX_FRAMES:
             _frames.clear()
         _frames[key] = frame
+    person = current_user._get_current_object()  # once: each use of the proxy looks it up again
     values = {
-        "name": str(escape(current_user.name)),
+        "name": str(escape(person.name)),
         "token": str(escape(csrf_token())),
-        "account": str(escape(offline_account())),
+        "account": str(escape(account_key(person.id))),
     }
     return frame.fill(values, mine)
