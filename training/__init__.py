@@ -54,11 +54,11 @@ class Headers(datastructures.Headers):
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):
-            return super().__contains__(key)
+            return super().__contains__(key)  # type: ignore[operator]  # Werkzeug's answer for the rest
         wanted = key.lower()
         return any(name.lower() == wanted for name, _ in self._list)
 
-    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002  # Werkzeug's names
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]  # Werkzeug's names
         if type is not None or not isinstance(key, str):
             return super().get(key, default, type)
         wanted = key.lower()
@@ -78,7 +78,9 @@ class Response(wrappers.Response):
     length known (every page) has nothing to adjust; any other answer is adjusted as before.
     """
 
-    def __init__(self, response: Any = None, status: Any = None, headers: Any = None, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, response: Any = None, status: Any = None, headers: Any = None, *args: Any, **kwargs: Any
+    ) -> None:
         if not isinstance(headers, datastructures.Headers):
             headers = Headers(headers)
         super().__init__(response, status, headers, *args, **kwargs)

@@ -114,7 +114,7 @@ def csrf_token() -> str:
     raw token, and checked by Flask-WTF exactly as before. With a time limit, every call signs.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # each use of a proxy looks it up again
-    config, state = app.config, g._get_current_object()  # type: ignore[attr-defined]
+    config, state = app.config, g._get_current_object()
     raw = session.get(CSRF_FIELD)
     if (
         config["WTF_CSRF_TIME_LIMIT"] is not None

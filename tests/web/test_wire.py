@@ -65,3 +65,20 @@ def test_a_conditional_page_answers_as_werkzeugs_make_conditional_does(app, head
         assert ours.get_data() == theirs.get_data()
         without_date = [(k, v) for k, v in theirs.get_wsgi_headers(request.environ) if k != "Date"]
         assert [(k, v) for k, v in ours.get_wsgi_headers(request.environ) if k != "Date"] == without_date
+
+
+def test_response_headers_answer_as_werkzeugs_do():
+    """The platform's headers answer "is it there?" and "what is it?" without an exception for
+    an absent header; the answers are Werkzeug's."""
+    from werkzeug.datastructures import Headers as Werkzeugs
+
+    from training import Headers
+
+    pairs = [("Content-Type", "text/html"), ("Vary", "Cookie"), ("vary", "Accept-Language"), ("X-Count", "3")]
+    ours, theirs = Headers(pairs), Werkzeugs(pairs)
+    for name in ("Vary", "VARY", "vary", "content-type", "X-Count", "ETag", "", "Date"):
+        assert (name in ours) == (name in theirs), name
+        assert ours.get(name) == theirs.get(name), name
+        assert ours.get(name, "none") == theirs.get(name, "none"), name
+    assert ours.get("X-Count", type=int) == theirs.get("X-Count", type=int) == 3
+    assert ours.get("ETag", type=int) is theirs.get("ETag", type=int) is None
