@@ -27,6 +27,7 @@ from ..queries.accounts import SignedIn
 from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
+from .assets import zstd_page
 from .errors import render_error
 from .frames import Pieces, render_shared, shared_page
 from .wire import conditional_page
@@ -113,7 +114,7 @@ def lesson(unit_id: str, lesson_id: str):
         parts=parts,
         status=status,
     )
-    return conditional_page(make_response(page.body), page.identity())
+    return zstd_page(conditional_page(make_response(page.body), page.identity()), page.zstd)
 
 
 @dataclass(frozen=True, slots=True)
