@@ -1,5 +1,6 @@
 """In-process CPU per request for the most requested pages, steadier than wrk on a shared
-machine: no sockets, no gunicorn, just the app answering a signed-in learner.
+machine: no sockets, no gunicorn, just the app answering a signed-in learner, called as a WSGI
+server calls it, after the preparation `training serve` makes before its workers start.
 
     .venv/bin/python bench/cpu.py [--requests 300] [--rounds 5] [--tree /tmp/base]
                                       [--only lesson,map,dashboard] [--encoding browser]
@@ -13,6 +14,7 @@ time per request (``time.process_time``), and checks every answer is a 200.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import secrets
 import statistics
@@ -21,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from werkzeug.test import EnvironBuilder
 
 HERE = Path(__file__).resolve().parent.parent
 PAGES = {"lesson": "/units/concepts/who-is-a-migrant", "map": "/", "dashboard": "/dashboard"}
@@ -61,6 +65,7 @@ def main() -> None:
     )
     import training
     from bench.serving import Seeder, mark_lesson_opened
+    from training.server import prepare_to_fork
 
     assert Path(training.__file__).resolve().is_relative_to(tree), training.__file__
     seeder = Seeder(env)
@@ -69,16 +74,29 @@ def main() -> None:
     client = seeder.app.test_client(use_cookies=False)  # the Cookie header is ours
     headers = {"Accept-Encoding": BROWSER} if args.encoding == "browser" else {}
 
+    prepare_to_fork(seeder.app)  # what `training serve` does before its workers start
+    statuses: list[str] = []
+
+    def start_response(status: str, _headers: list, _exc_info: object = None) -> None:
+        statuses.append(status)
+
     def serve(path: str, count: int) -> float:
+        """The app called as a WSGI server calls it, each request with its own copy of one
+        environ (Werkzeug's test client would add its own work to every request)."""
         cookies = [seeder.cookies.session(uid) for uid in readers]
+        environ = EnvironBuilder(path=path, base_url="https://localhost", headers=headers).get_environ()
         start = time.process_time()
         for i in range(count):
-            answer = client.get(
-                path, base_url="https://localhost", headers={**headers, "Cookie": cookies[i % len(cookies)]}
-            )
-            if answer.status_code != 200:
-                raise SystemExit(f"{path}: {answer.status_code} {answer.headers.get('Location')}")
-        return (time.process_time() - start) / count * 1000
+            request = {**environ, "HTTP_COOKIE": cookies[i % len(cookies)], "wsgi.input": io.BytesIO()}
+            body = seeder.app(request, start_response)
+            b"".join(body)
+            getattr(body, "close", lambda: None)()
+        spent = (time.process_time() - start) / count * 1000
+        refused = [status for status in statuses if not status.startswith("200")]
+        if refused:
+            raise SystemExit(f"{path}: {refused[0]}")
+        statuses.clear()
+        return spent
 
     if args.dump:
         args.dump.mkdir(parents=True, exist_ok=True)

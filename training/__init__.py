@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, wrappers
+from werkzeug import datastructures
 
 if TYPE_CHECKING:
     from .content import Catalogue
@@ -42,9 +43,66 @@ def create_app(overrides: Mapping[str, Any] | None = None, *, catalogue: Catalog
     return app
 
 
+class Headers(datastructures.Headers):
+    """Werkzeug's response headers, answering "is it there?" and "what is it, if anything?"
+    without raising and catching an exception for an absent header, as Werkzeug does (about
+    a microsecond each, and a page asks a dozen times: the hooks add ``Vary``, ``ETag``,
+    ``Date`` only when absent). The same answers: names compared case-insensitively, the
+    first match wins."""
+
+    __slots__ = ()
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return super().__contains__(key)  # type: ignore[operator]  # Werkzeug's answer for the rest
+        wanted = key.lower()
+        return any(name.lower() == wanted for name, _ in self._list)
+
+    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # type: ignore[override]  # Werkzeug's names
+        if type is not None or not isinstance(key, str):
+            return super().get(key, default, type)
+        wanted = key.lower()
+        for name, value in self._list:
+            if name.lower() == wanted:
+                return value
+        return default
+
+
+class Response(wrappers.Response):
+    """Flask's response, with :class:`Headers`, handing a plain answer's headers to the
+    server as they are.
+
+    Werkzeug copies every response's headers (checking each again) to adjust the few that
+    depend on the request or the status: ``Location`` and ``Content-Location`` made absolute,
+    ``Content-Length`` removed or worked out. A ``200`` with neither location header and its
+    length known (every page) has nothing to adjust; any other answer is adjusted as before.
+    """
+
+    def __init__(
+        self, response: Any = None, status: Any = None, headers: Any = None, *args: Any, **kwargs: Any
+    ) -> None:
+        if not isinstance(headers, datastructures.Headers):
+            headers = Headers(headers)
+        super().__init__(response, status, headers, *args, **kwargs)
+
+    def get_wsgi_headers(self, environ: Any) -> datastructures.Headers:
+        headers = self.headers
+        if (
+            self.status_code == 200
+            and "Content-Length" in headers
+            and "Location" not in headers
+            and "Content-Location" not in headers
+        ):
+            return headers
+        return super().get_wsgi_headers(environ)
+
+
 class Platform(Flask):
     """Flask, asking once per function whether it is a coroutine function: Flask asks again
-    for every hook and view on every request (17 times per lesson page)."""
+    for every hook and view on every request (17 times per lesson page); its responses
+    carry :class:`Headers`."""
+
+    response_class = Response
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -205,12 +205,12 @@ def _match(value: str | None, languages: tuple[str, ...]) -> str | None:
 
 def offered_language(value: str | None) -> str | None:
     """``value`` if it names an interface language, else None."""
-    return _match(value, offered())
+    return _match(value, offered()) if value else None
 
 
 def readable_language(value: str | None) -> str | None:
     """``value`` if it names a language a person may choose (:func:`readable`), else None."""
-    return _match(value, readable())
+    return _match(value, readable()) if value else None  # most values looked at are absent
 
 
 def select_language() -> Locale:
@@ -373,8 +373,21 @@ def import_language(raw: str) -> str | None:
 
 def current_language() -> str:
     """The language of what is being rendered now (``fr``), in a request or under ``force_locale``."""
-    locale = get_locale()
-    return str(locale).replace("_", "-") if locale is not None else current_app.config["DEFAULT_LANGUAGE"]
+    if has_request_context():
+        # Flask-Babel's choice (or the one ``force_locale`` imposes), else the one it would
+        # make (:func:`select_language`), without its several look-ups on the way.
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None) or select_language()
+    else:
+        locale = get_locale()
+    if locale is None:
+        return str(current_app.config["DEFAULT_LANGUAGE"])
+    name = _names.get(locale)
+    if name is None:  # Babel works the name out again on every ``str()``
+        name = _names[locale] = str(locale).replace("_", "-")
+    return name
+
+
+_names: dict[Locale, str] = {}
 
 
 def language_for_cli() -> str:
@@ -395,6 +408,7 @@ def cli_language() -> Iterator[str]:
 
 
 @cache
+@lru_cache(maxsize=256)  # the languages a site knows: parsed once, not on every request
 def _locale(code: str) -> Locale:
     try:
         return Locale.parse(code, sep="-") if "-" in code else Locale.parse(code)

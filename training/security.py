@@ -113,16 +113,17 @@ def csrf_token() -> str:
     signature stays valid as long as the session, so it is kept, keyed by the secret and the
     raw token, and checked by Flask-WTF exactly as before. With a time limit, every call signs.
     """
-    config = current_app.config
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # each use of a proxy looks it up again
+    config, state = app.config, g._get_current_object()
     raw = session.get(CSRF_FIELD)
     if (
         config["WTF_CSRF_TIME_LIMIT"] is not None
         or config["WTF_CSRF_FIELD_NAME"] != CSRF_FIELD
         or not isinstance(raw, str)
-        or CSRF_FIELD in g
+        or CSRF_FIELD in state
     ):
         return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    key = (config.get("WTF_CSRF_SECRET_KEY") or app.secret_key, raw)
     token = _signed_tokens.get(key)
     if token is None:
         token = generate_csrf()
@@ -130,7 +131,7 @@ def csrf_token() -> str:
             _signed_tokens.clear()
         _signed_tokens[key] = token
     else:
-        setattr(g, CSRF_FIELD, token)  # where generate_csrf keeps it for the rest of the request
+        setattr(state, CSRF_FIELD, token)  # where generate_csrf keeps it for the rest of the request
     return token
 
 

@@ -128,3 +128,20 @@ def test_no_csp_violations_or_script_errors(chromium, site):
     page.wait_for_selector("text=Answers saved")
     assert problems == []
     context.close()
+
+
+def test_a_lesson_page_sent_as_zstandard_frames_reads_and_works_in_the_browser(page, site):
+    """The lesson page reaches Chromium as a stream of Zstandard frames (the page's texts
+    compressed once, the person's name and form tokens each in a frame of its own): the
+    browser shows all of it and the form's token, from its own frame, is accepted."""
+    email = site.create_user("frames@example.org", name="Frame Reader")
+    sign_in_page(page, email)
+    answer = page.goto("/units/alpha/first-steps")
+    assert answer.headers.get("content-encoding") == "zstd"
+    assert page.get_by_role("heading", level=1).inner_text() == "First steps"
+    assert "Frame Reader" in page.get_by_role("banner").inner_text()
+    assert page.get_by_role("contentinfo").count() == 1  # in the last text, after the last value
+    page.get_by_role("button", name="Mark as read and continue").click()
+    page.wait_for_url("**/units/alpha/second-steps")
+    page.goto("/units/alpha/first-steps")
+    assert "You have read this lesson" in page.content()

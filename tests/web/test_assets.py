@@ -70,3 +70,60 @@ def test_collect_writes_the_files_pages_link_for_nginx_and_only_adds(client, run
     again = runner.invoke(args=["assets", "collect", str(target)])
     assert again.exit_code == 0 and "0 file(s) written" in again.output
     assert old_release.exists() and collected.exists()
+
+
+ENCODINGS_ASKED = [
+    "gzip, deflate, br, zstd",
+    "zstd",
+    "ZSTD",
+    "zstd;q=0.5, br",
+    "br;q=0.5, zstd;q=0.9",
+    "gzip;q=1.0, zstd;q=1.0",
+    "zstd;q=0",
+    "*",
+    "identity",
+    "zstd, identity;q=0",
+    "gzip",
+    "",
+]
+
+
+def test_a_lesson_page_is_in_zstandard_exactly_when_flask_compress_would_choose_it(client, login_as):
+    """The lesson page's Zstandard is made from parts compressed ahead of time; the choice of
+    encoding is Flask-Compress's own (the dashboard, which it compresses, is the witness),
+    and every Zstandard answer reads back, by the reference ``zstd`` tool, as the page."""
+    login_as("learner")
+    plain = _without_form_values(client.get("/units/alpha/first-steps").get_data(as_text=True))
+    for asked in ENCODINGS_ASKED:
+        headers = {"Accept-Encoding": asked}
+        lesson = client.get("/units/alpha/first-steps", headers=headers)
+        witness = client.get("/dashboard", headers=headers)
+        assert lesson.headers.get("Content-Encoding") == witness.headers.get("Content-Encoding"), asked
+        assert "Accept-Encoding" in lesson.headers["Vary"], asked
+        assert int(lesson.headers["Content-Length"]) == len(lesson.data), asked
+        if lesson.headers.get("Content-Encoding") == "zstd":
+            unpacked = subprocess.run(["zstd", "-d", "-c"], input=lesson.data, capture_output=True, check=True)
+            assert _without_form_values(unpacked.stdout.decode()) == plain, asked
+            assert len(lesson.data) < len(plain.encode()) * 0.6, asked  # this small page: 2.9 KB of 5.8
+
+
+def test_conditional_and_fully_rendered_lesson_pages_are_compressed_as_before(client, login_as):
+    """A request with conditions, and a page rendered in full (a message is waiting), are
+    compressed by Flask-Compress as any page; a matching ``If-None-Match`` still gets a 304."""
+    login_as("learner")
+    browser = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+    first = client.get("/units/alpha/first-steps", headers=browser)
+    etag = first.headers["ETag"]
+    assert client.get("/units/alpha/first-steps", headers={**browser, "If-None-Match": etag}).status_code == 304
+    other = client.get("/units/alpha/first-steps", headers={**browser, "If-None-Match": 'W/"another"'})
+    assert other.status_code == 200 and other.headers["Content-Encoding"] == "zstd"
+    unpacked = subprocess.run(["zstd", "-d", "-c"], input=other.data, capture_output=True, check=True).stdout
+    assert _without_form_values(unpacked.decode()) == _without_form_values(
+        subprocess.run(["zstd", "-d", "-c"], input=first.data, capture_output=True, check=True).stdout.decode()
+    )
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "A message waiting")]
+    flashed = client.get("/units/alpha/first-steps", headers=browser)
+    assert flashed.headers["Content-Encoding"] == "zstd"
+    unpacked = subprocess.run(["zstd", "-d", "-c"], input=flashed.data, capture_output=True, check=True).stdout
+    assert "A message waiting" in unpacked.decode()

@@ -213,3 +213,33 @@ def test_reports_and_exports_have_the_language_as_column_and_filter(client, coho
     assert "Por idioma" in page and "Français" in page and "(ningún idioma elegido)" in page
     accounts = client.get("/admin/users?language=es&lang=en").get_data(as_text=True)
     assert "1 account matches." in accounts and "bo@example.org" in accounts
+
+
+@pytest.mark.parametrize(
+    "headers, query",
+    [
+        ({}, ""),
+        ({"Accept-Language": "fr-CA,fr;q=0.9"}, ""),
+        ({"Accept-Language": "de-DE,es;q=0.8"}, ""),
+        ({"Cookie": "lang=es"}, ""),
+        ({"Cookie": "lang=es"}, "lang=fr"),
+        ({}, "lang=xx"),
+    ],
+)
+def test_the_language_a_page_is_written_in_is_flask_babels_choice(app, headers, query):
+    """``current_language`` works the interface language out without Flask-Babel's look-ups;
+    it is the one Flask-Babel chooses, before and after Flask-Babel has chosen, and the one
+    ``force_locale`` imposes."""
+    from flask_babel import force_locale, get_locale
+
+    from training.i18n import current_language, take_requested_language
+
+    with app.test_request_context(f"/login?{query}", headers=headers):
+        take_requested_language()
+        ours = current_language()
+        chosen = str(get_locale()).replace("_", "-")
+        assert ours == chosen and current_language() == chosen
+        other = "es" if chosen != "es" else "fr"
+        with force_locale(other):
+            assert current_language() == other
+        assert current_language() == chosen

@@ -86,7 +86,7 @@ def test_read_state_and_flashed_messages_are_not_shared(client, login_as):
 
 
 def _full_render(key, template, mine=None, **context):
-    return frames.SharedPage(render_template(template, mine=mine, **context), None)
+    return frames.SharedPage(render_template(template, mine=mine, **context).encode(), None)
 
 
 def _learners_at_every_stage(app):
@@ -120,7 +120,7 @@ def test_shared_course_maps_and_dashboards_are_byte_for_byte_full_renders(app, m
     clients = _learners_at_every_stage(app)
     for path in ("/", "/dashboard", "/?lang=fr", "/dashboard?lang=fr"):
         with monkeypatch.context() as patch:
-            patch.setattr(learn, "shared_page", lambda *args, **kwargs: _full_render(*args, **kwargs).text)
+            patch.setattr(learn, "shared_page", lambda *args, **kwargs: _full_render(*args, **kwargs).body)
             for client in clients.values():
                 client.get(path)  # ?lang= sets its cookie on the first visit only
             full = {stage: client.get(path) for stage, client in clients.items()}

@@ -27,6 +27,7 @@ from ..queries.accounts import SignedIn
 from ..queries.learning import lesson_record, load_records
 from ..services import learning
 from .access import SIGNED_IN, access
+from .assets import zstd_page
 from .errors import render_error
 from .frames import Pieces, render_shared, shared_page
 from .wire import conditional_page
@@ -54,7 +55,7 @@ class Standing:
     completion_mode: Mode
 
 
-def progress_page(template: str) -> str:
+def progress_page(template: str) -> bytes:
     """The course map or the dashboard of the signed-in learner. The shared part depends on
     the course's version, both languages, the address and the role (the menu)."""
     catalogue = get_course()
@@ -113,7 +114,7 @@ def lesson(unit_id: str, lesson_id: str):
         parts=parts,
         status=status,
     )
-    return conditional_page(make_response(page.text), page.identity())
+    return zstd_page(conditional_page(make_response(page.body), page.identity()), page.zstd)
 
 
 @dataclass(frozen=True, slots=True)

@@ -240,7 +240,7 @@ def units():
     }
     assets = {name: asset_url(name) for name in OFFLINE_ASSETS}
     # The pages every saved unit brings along, as this learner gets them (views render, no writes).
-    shared_pages = len(learn.course_map().encode()) + len(saved().encode())
+    shared_pages = len(learn.course_map()) + len(saved().encode())
     static_folder = current_app.static_folder or ""
     return jsonify(
         {
