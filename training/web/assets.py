@@ -134,9 +134,10 @@ def _static_folder_of(app: Flask) -> str:
 def zstd_page(response: Response, compressed: Callable[[], bytes | None]) -> Response:
     """``response`` with ``compressed()`` as its body in Zstandard, when Flask-Compress would
     send it in Zstandard: the same rule (its own choice of algorithm for the request's
-    ``Accept-Encoding``, its types and minimum size), made before it compresses the page
-    again. A request with conditions (``If-None-Match``, ``Range``...) is left to it, as is
-    everything else; it still adds ``Vary: Accept-Encoding``.
+    ``Accept-Encoding``, its types and minimum size), applied in the view; Flask-Compress then
+    finds the page encoded, leaves it as it is and still adds ``Vary: Accept-Encoding``. A
+    request with conditions (``If-None-Match``, ``Range``...) is left to it, as is every
+    other answer.
 
     For a page rendered from a frame (``frames.SharedPage.zstd``), which compresses the
     frame's texts once: the lesson page costs 0.06 ms to compress whole on every request."""
