@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -408,7 +408,6 @@ def cli_language() -> Iterator[str]:
 
 
 @cache
-@lru_cache(maxsize=256)  # the languages a site knows: parsed once, not on every request
 def _locale(code: str) -> Locale:
     try:
         return Locale.parse(code, sep="-") if "-" in code else Locale.parse(code)
