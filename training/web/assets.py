@@ -32,7 +32,7 @@ from ..content.colours import palette
 from ..content.images import URL_PREFIX
 from ..course import get_catalogue
 from .access import PUBLIC, access
-from .wire import COMPRESSIBLE, CONDITIONS, precompressed, warm
+from .wire import COMPRESSIBLE, asks_conditions, precompressed, warm
 
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
 ONE_YEAR = 365 * 24 * 3600
@@ -150,10 +150,10 @@ def zstd_page(response: Response, compressed: Callable[[], bytes | None]) -> Res
         or "Content-Encoding" in response.headers
     ):
         return response
-    environ = request.environ
-    if any(name in environ for name in CONDITIONS):
+    if asks_conditions():
         return response
-    if _choose_algorithm(tuple(compress.enabled_algorithms), environ.get("HTTP_ACCEPT_ENCODING", "")) != "zstd":
+    accepted = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    if _choose_algorithm(tuple(compress.enabled_algorithms), accepted) != "zstd":
         return response
     body = compressed()
     if body is not None:

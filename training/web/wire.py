@@ -52,8 +52,7 @@ def conditional_page(response: Response, identity: bytes | None = None) -> Respo
     response.set_etag(hashlib.sha256(identity + b"\0" + session_token).hexdigest()[:32], weak=True)
     if "Date" not in response.headers:
         response.headers["Date"] = _http_date(int(time.time()))  # what make_conditional would set
-    environ = request.environ
-    if not any(name in environ for name in CONDITIONS):
+    if not asks_conditions():
         return response  # nothing to compare: make_conditional would leave the answer as it is
     response.make_conditional(request)  # changes the response in place
     return response
@@ -68,6 +67,12 @@ CONDITIONS = (
     "HTTP_IF_RANGE",
 )
 """The request headers ``make_conditional`` reads; without any of them it changes nothing."""
+
+
+def asks_conditions() -> bool:
+    """Whether this request carries any of :data:`CONDITIONS`."""
+    environ = request.environ
+    return any(name in environ for name in CONDITIONS)
 
 
 _compressors = threading.local()
