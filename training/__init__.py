@@ -67,6 +67,21 @@ class Headers(datastructures.Headers):
                 return value
         return default
 
+    def add_absent(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        """``setdefault`` for each pair in turn (a header already there keeps its value), in
+        one pass over the headers. The pairs are the platform's own constant headers, so they
+        are checked for line breaks as Werkzeug checks every value, once per set of pairs
+        rather than on every response."""
+        if pairs not in _CHECKED:
+            for name, value in pairs:
+                datastructures.Headers().add(name, value)  # raises as ``add`` would
+            _CHECKED.add(pairs)
+        present = {name.lower() for name, _ in self._list}
+        self._list.extend(pair for pair in pairs if pair[0].lower() not in present)
+
+
+_CHECKED: set[tuple[tuple[str, str], ...]] = set()
+
 
 class Response(wrappers.Response):
     """Flask's response, with :class:`Headers`, handing a plain answer's headers to the

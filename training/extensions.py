@@ -1,11 +1,11 @@
 """Extensions, created unbound; ``create_app`` binds them with ``init_app``."""
 
 import flask_login
-from flask import current_app, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from .context import the_app, the_request
 from .models import Base
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
@@ -18,7 +18,7 @@ class LoginManager(flask_login.LoginManager):
     session version and time limits do that job), so the hash is skipped when it is."""
 
     def _session_protection_failed(self) -> bool:
-        mode = current_app.config.get("SESSION_PROTECTION", self.session_protection)
+        mode = the_app().config.get("SESSION_PROTECTION", self.session_protection)
         return mode in ("basic", "strong") and bool(super()._session_protection_failed())
 
 
@@ -28,7 +28,7 @@ class CsrfProtect(CSRFProtect):
     lesson page's time). Unsafe methods are checked exactly as Flask-WTF checks them."""
 
     def protect(self, apply_exemptions: bool = False) -> None:
-        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+        if the_request().method in the_app().config["WTF_CSRF_METHODS"]:
             super().protect(apply_exemptions)
 
 

@@ -23,13 +23,14 @@ from functools import cache
 from pathlib import Path
 
 import click
-from flask import Flask, Response, abort, current_app, request, send_file, send_from_directory, url_for
+from flask import Flask, Response, abort, current_app, send_file, send_from_directory, url_for
 from flask.cli import AppGroup
 from flask_compress import Compress
 from flask_compress.flask_compress import _choose_algorithm  # its rule, so both choose alike
 
 from ..content.colours import palette
 from ..content.images import URL_PREFIX
+from ..context import the_app, the_request
 from ..course import get_catalogue
 from .access import PUBLIC, access
 from .wire import COMPRESSIBLE, asks_conditions, precompressed, warm
@@ -141,7 +142,7 @@ def zstd_page(response: Response, compressed: Callable[[], bytes | None]) -> Res
 
     For a page rendered from a frame (``frames.SharedPage.zstd``), which compresses the
     frame's texts once: the lesson page costs 0.06 ms to compress whole on every request."""
-    config = current_app.config
+    config = the_app().config
     if (
         response.status_code != 200
         or not config["COMPRESS_REGISTER"]
@@ -152,7 +153,7 @@ def zstd_page(response: Response, compressed: Callable[[], bytes | None]) -> Res
         return response
     if asks_conditions():
         return response
-    accepted = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    accepted = the_request().environ.get("HTTP_ACCEPT_ENCODING", "")
     if _choose_algorithm(tuple(compress.enabled_algorithms), accepted) != "zstd":
         return response
     body = compressed()
