@@ -24,26 +24,33 @@ from flask.sessions import SessionMixin
 from flask_login import current_user
 from werkzeug.local import LocalProxy
 
+# The proxies with the type of what they stand for, once (a ``cast`` per call costs too).
+_request = cast("LocalProxy[Request]", request)
+_session = cast("LocalProxy[SessionMixin]", session)
+_g = cast("LocalProxy[_AppCtxGlobals]", g)
+_app = cast("LocalProxy[Flask]", current_app)
+_user = cast("LocalProxy[Any]", current_user)
+
 
 def the_request() -> Request:
-    return cast(Request, cast(LocalProxy, request)._get_current_object())
+    return _request._get_current_object()
 
 
 def the_session() -> SessionMixin:
-    return cast(SessionMixin, cast(LocalProxy, session)._get_current_object())
+    return _session._get_current_object()
 
 
 def the_g() -> _AppCtxGlobals:
-    return cast(_AppCtxGlobals, cast(LocalProxy, g)._get_current_object())
+    return _g._get_current_object()
 
 
 def the_app() -> Flask:
-    return cast(Flask, cast(LocalProxy, current_app)._get_current_object())
+    return _app._get_current_object()
 
 
 def the_person(state: _AppCtxGlobals | None = None) -> Any:
     """Flask-Login's ``current_user`` (the anonymous user when nobody is signed in): the one
     Flask-Login loaded for this request (it keeps it in ``g._login_user``), else what
     ``current_user`` gives, which loads it. ``state`` is ``g`` when the caller has it."""
-    person = getattr(the_g() if state is None else state, "_login_user", None)
-    return cast(LocalProxy, current_user)._get_current_object() if person is None else person
+    person = (the_g() if state is None else state).get("_login_user")
+    return _user._get_current_object() if person is None else person

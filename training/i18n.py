@@ -136,13 +136,13 @@ def _translations() -> NullTranslations:
     Flask-Babel finds it again for every message (several context look-ups each time); the
     locale object changes under ``force_locale`` and ``refresh()``, and then it is found again."""
     if has_app_context():
-        state = getattr(the_g(), "_flask_babel", None)
+        state = the_g().get("_flask_babel")
         memo = getattr(state, _MEMO, None)
         if memo is not None and memo[0] is getattr(state, "babel_locale", None):
             return memo[1]
     translations = get_translations()
     if has_app_context():
-        state = getattr(the_g(), "_flask_babel", None)
+        state = the_g().get("_flask_babel")
         locale = getattr(state, "babel_locale", None)
         if locale is not None:
             setattr(state, _MEMO, (locale, translations))
@@ -241,7 +241,7 @@ def choose_language() -> str:
     if not has_request_context():
         return language_for_cli()
     state = the_g()
-    requested = getattr(state, "requested_language", None)
+    requested = state.get("requested_language")
     if requested:
         return str(requested)
     # Asked for every piece of course text on a page (some 70 on the course map): remembered
@@ -271,7 +271,7 @@ def _chosen_by(person: Any) -> str:
 def language_without_account() -> str:
     """The language from the request alone (``?lang=``, cookie, browser, default), without
     looking up the signed-in person: for answers that must not touch the database."""
-    requested = getattr(the_g(), "requested_language", None)
+    requested = the_g().get("requested_language")
     if requested:
         return str(requested)
     # Asked dozens of times per page (every piece of course text checks its language); the
@@ -327,7 +327,7 @@ def choose(language: str | None) -> None:
 
 def remember_language(response: Response) -> Response:
     current = the_request()
-    requested = getattr(the_g(), "requested_language", None)
+    requested = the_g().get("requested_language")
     if requested and current.cookies.get(LANGUAGE_COOKIE) != requested:
         config = the_app().config
         response.set_cookie(
@@ -381,7 +381,7 @@ def current_language() -> str:
     if has_request_context():
         # Flask-Babel's choice (or the one ``force_locale`` imposes), else the one it would
         # make (:func:`select_language`), without its several look-ups on the way.
-        locale = getattr(getattr(the_g(), "_flask_babel", None), "babel_locale", None) or select_language()
+        locale = getattr(the_g().get("_flask_babel"), "babel_locale", None) or select_language()
     else:
         locale = get_locale()
     if locale is None:
