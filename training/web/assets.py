@@ -38,7 +38,29 @@ from .wire import COMPRESSIBLE, asks_conditions, precompressed, warm
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
 ONE_YEAR = 365 * 24 * 3600
 
-compress = Compress()
+
+class PageCompress(Compress):
+    """Flask-Compress, which reads ``Accept-Encoding`` through Werkzeug's headers (raising and
+    catching an exception when it is absent) and works out its choice of encoding before it
+    looks whether the answer is encoded already. For a request that accepts no encoding, or an
+    answer already encoded (a lesson page in Zstandard, :func:`zstd_page`), Flask-Compress only
+    adds ``Accept-Encoding`` to ``Vary``, and that is all this does; every other answer goes
+    through Flask-Compress."""
+
+    def after_request(self, response: Response | None) -> Response:
+        if response and (
+            not the_request().environ.get("HTTP_ACCEPT_ENCODING") or "Content-Encoding" in response.headers
+        ):
+            vary = response.headers.get("Vary")  # as Flask-Compress writes it
+            if not vary:
+                response.headers["Vary"] = "Accept-Encoding"
+            elif "accept-encoding" not in vary.lower():
+                response.headers["Vary"] = f"{vary}, Accept-Encoding"
+            return response
+        return super().after_request(response)
+
+
+compress = PageCompress()
 
 
 @cache
