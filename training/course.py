@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
-from flask import Flask, abort, current_app, has_request_context
+from flask import Flask, abort, has_request_context
 
 from .content import Catalogue, ContentError, ContentInvalid, Lesson, Quiz, Unit, build_catalogue
+from .context import the_app
 from .i18n import course_language
 
 EXTENSION_KEY = "training.course"
@@ -61,7 +62,7 @@ def init_app(app: Flask, catalogue: Catalogue | None = None) -> None:
 def get_catalogue() -> Catalogue:
     """The course as loaded, in its source language: for the command line (which names its
     language), health checks, and anything that needs ids rather than words."""
-    return cast(Catalogue, current_app.extensions[EXTENSION_KEY])
+    return cast(Catalogue, the_app().extensions[EXTENSION_KEY])
 
 
 def get_course() -> Catalogue:

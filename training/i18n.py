@@ -44,7 +44,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import default_locale
 from babel.dates import format_skeleton
 from babel.support import NullTranslations, Translations
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, Request, current_app, g, has_app_context, has_request_context, request
 from flask_babel import (
     Babel,
     force_locale,
@@ -64,6 +64,7 @@ from pyuca import Collator
 from werkzeug import Response
 
 from . import translatable
+from .context import the_app, the_g, the_person, the_request
 from .translatable import N_, NO_LANGUAGE
 
 __all__ = [
@@ -135,13 +136,13 @@ def _translations() -> NullTranslations:
     Flask-Babel finds it again for every message (several context look-ups each time); the
     locale object changes under ``force_locale`` and ``refresh()``, and then it is found again."""
     if has_app_context():
-        state = g.get("_flask_babel")
+        state = the_g().get("_flask_babel")
         memo = getattr(state, _MEMO, None)
         if memo is not None and memo[0] is getattr(state, "babel_locale", None):
             return memo[1]
     translations = get_translations()
     if has_app_context():
-        state = g.get("_flask_babel")
+        state = the_g().get("_flask_babel")
         locale = getattr(state, "babel_locale", None)
         if locale is not None:
             setattr(state, _MEMO, (locale, translations))
@@ -174,7 +175,7 @@ def _translate_plural(singular: str, plural: str, n: int) -> str:
 
 def offered() -> tuple[str, ...]:
     """The languages the interface answers in (``LANGUAGES``), the default first among equals."""
-    return tuple(current_app.config["LANGUAGES"])
+    return tuple(the_app().config["LANGUAGES"])
 
 
 def readable() -> tuple[str, ...]:
@@ -239,14 +240,15 @@ def course_language() -> str:
 def choose_language() -> str:
     if not has_request_context():
         return language_for_cli()
-    requested = g.get("requested_language")
+    state = the_g()
+    requested = state.get("requested_language")
     if requested:
-        return requested
+        return str(requested)
     # Asked for every piece of course text on a page (some 70 on the course map): remembered
     # for the request and the person it was worked out for (signing in changes it).
-    person = current_user._get_current_object()
+    person = the_person(state)
     preference = getattr(person, "language", None)
-    environ = request.environ
+    environ = the_request().environ
     remembered = environ.get(_CHOSEN)
     if remembered is not None and remembered[0] is person and remembered[1] == preference:
         return str(remembered[2])
@@ -269,41 +271,43 @@ def _chosen_by(person: Any) -> str:
 def language_without_account() -> str:
     """The language from the request alone (``?lang=``, cookie, browser, default), without
     looking up the signed-in person: for answers that must not touch the database."""
-    requested = g.get("requested_language")
+    requested = the_g().get("requested_language")
     if requested:
-        return requested
+        return str(requested)
     # Asked dozens of times per page (every piece of course text checks its language); the
     # query, cookie and headers it reads cannot change during a request, so once is enough.
     # Kept in the request's environ, not in ``g``, which may outlive one request.
-    environ = request.environ
+    current = the_request()
+    environ = current.environ
     found = environ.get(_FROM_REQUEST)
     if found is None:
-        found = environ[_FROM_REQUEST] = _language_from_request()
-    return found
+        found = environ[_FROM_REQUEST] = _language_from_request(current)
+    return str(found)
 
 
 _FROM_REQUEST = "training.language_from_request"
 
 
-def _language_from_request() -> str:
+def _language_from_request(current: Request) -> str:
     # The environ is looked at first: most requests have no query and many no
     # Accept-Language, and parsing an absent one still costs.
-    environ = request.environ
-    requested = readable_language(request.args.get(LANGUAGE_PARAM)) if environ.get("QUERY_STRING") else None
+    environ = current.environ
+    requested = readable_language(current.args.get(LANGUAGE_PARAM)) if environ.get("QUERY_STRING") else None
     if requested:
         return requested
-    remembered = readable_language(request.cookies.get(LANGUAGE_COOKIE))
+    remembered = readable_language(current.cookies.get(LANGUAGE_COOKIE))
     if remembered:
         return remembered
-    best = request.accept_languages.best_match(readable()) if environ.get("HTTP_ACCEPT_LANGUAGE") else None
-    return best or current_app.config["DEFAULT_LANGUAGE"]
+    best = current.accept_languages.best_match(readable()) if environ.get("HTTP_ACCEPT_LANGUAGE") else None
+    return best or the_app().config["DEFAULT_LANGUAGE"]
 
 
 def take_requested_language() -> None:
     """``?lang=`` on any page: answer in it; a signed-in person keeps it as their preference."""
-    if not request.environ.get("QUERY_STRING"):
+    current = the_request()
+    if not current.environ.get("QUERY_STRING"):
         return
-    requested = readable_language(request.args.get(LANGUAGE_PARAM))
+    requested = readable_language(current.args.get(LANGUAGE_PARAM))
     if requested is None:
         return
     g.requested_language = requested
@@ -322,9 +326,10 @@ def choose(language: str | None) -> None:
 
 
 def remember_language(response: Response) -> Response:
-    requested = g.get("requested_language")
-    if requested and request.cookies.get(LANGUAGE_COOKIE) != requested:
-        config = current_app.config
+    current = the_request()
+    requested = the_g().get("requested_language")
+    if requested and current.cookies.get(LANGUAGE_COOKIE) != requested:
+        config = the_app().config
         response.set_cookie(
             LANGUAGE_COOKIE,
             requested,
@@ -333,7 +338,7 @@ def remember_language(response: Response) -> Response:
             httponly=True,
             samesite="Lax",
         )
-    if request.endpoint != "static":
+    if current.endpoint != "static":
         vary(response, "Accept-Language", "Cookie")
     return response
 
@@ -376,11 +381,11 @@ def current_language() -> str:
     if has_request_context():
         # Flask-Babel's choice (or the one ``force_locale`` imposes), else the one it would
         # make (:func:`select_language`), without its several look-ups on the way.
-        locale = getattr(g.get("_flask_babel"), "babel_locale", None) or select_language()
+        locale = getattr(the_g().get("_flask_babel"), "babel_locale", None) or select_language()
     else:
         locale = get_locale()
     if locale is None:
-        return str(current_app.config["DEFAULT_LANGUAGE"])
+        return str(the_app().config["DEFAULT_LANGUAGE"])
     name = _names.get(locale)
     if name is None:  # Babel works the name out again on every ``str()``
         name = _names[locale] = str(locale).replace("_", "-")

@@ -21,6 +21,8 @@ from typing import Any
 from flask import Flask, Response, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+from .context import the_request
+
 REQUEST_ID_HEADER = "X-Request-ID"
 AUDIT_LOGGER = "training.audit"
 ACCESS_LOGGER = "training.access"
@@ -36,7 +38,7 @@ def request_id() -> str | None:
     """The current request's id (made on first use), or None outside a request."""
     if not has_request_context():
         return None
-    environ = request.environ
+    environ = the_request().environ
     found = environ.get(_ID_KEY)
     if found is None:
         given = environ.get("HTTP_X_REQUEST_ID", "")
@@ -47,7 +49,7 @@ def request_id() -> str | None:
 
 def elapsed() -> float:
     """Seconds since the request began (as seen by the first hook)."""
-    return time.perf_counter() - request.environ.get(_STARTED_KEY, time.perf_counter())
+    return time.perf_counter() - the_request().environ.get(_STARTED_KEY, time.perf_counter())
 
 
 def init_app(app: Flask) -> None:
@@ -57,7 +59,7 @@ def init_app(app: Flask) -> None:
 
 
 def _start() -> None:
-    request.environ[_STARTED_KEY] = time.perf_counter()
+    the_request().environ[_STARTED_KEY] = time.perf_counter()
 
 
 SECRET_VIEW_ARGS = ("token",)

@@ -27,9 +27,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess, start_http_server
 
+from .context import the_request
 from .logs import elapsed
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # set by training.server before this module loads
@@ -67,7 +68,8 @@ checks and locks on every call, and routes x methods x statuses are few."""
 
 
 def _observe(response: Response) -> Response:
-    key = (request.endpoint or "none", request.method, response.status_code)
+    current = the_request()
+    key = (current.endpoint or "none", current.method, response.status_code)
     timer = _timers.get(key)
     if timer is None:
         timer = _timers[key] = REQUEST_SECONDS.labels(key[0], key[1], str(key[2]))

@@ -13,12 +13,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, Request, Response, current_app, flash, g, has_request_context, request, session
+from flask import Flask, Request, Response, current_app, flash, has_request_context, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_login import login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from . import Headers
+from .context import the_app, the_g, the_request, the_session
 from .extensions import csrf, login_manager
 from .i18n import gettext, lazy_gettext, vary
 from .models import User
@@ -113,9 +115,9 @@ def csrf_token() -> str:
     signature stays valid as long as the session, so it is kept, keyed by the secret and the
     raw token, and checked by Flask-WTF exactly as before. With a time limit, every call signs.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]  # each use of a proxy looks it up again
-    config, state = app.config, g._get_current_object()
-    raw = session.get(CSRF_FIELD)
+    app, state = the_app(), the_g()
+    config = app.config
+    raw = the_session().get(CSRF_FIELD)
     if (
         config["WTF_CSRF_TIME_LIMIT"] is not None
         or config["WTF_CSRF_FIELD_NAME"] != CSRF_FIELD
@@ -156,8 +158,9 @@ most requested page, which needs nothing else from the database (docs/performanc
 def _lesson_shown() -> tuple[str, str] | None:
     if not has_request_context():  # the loader is also called outside requests (commands, tests)
         return None
-    args = request.view_args
-    if request.endpoint != READ_WITH_PERSON or not args:
+    current = the_request()
+    args = current.view_args
+    if current.endpoint != READ_WITH_PERSON or not args:
         return None
     return args["unit_id"], args["lesson_id"]
 
@@ -180,22 +183,23 @@ def start_session(user: User) -> None:
 
 
 def enforce_session_limits() -> None:
-    if request.endpoint == "static" or "_user_id" not in session:
+    state = the_session()
+    if "_user_id" not in state or the_request().endpoint == "static":
         return
     now = int(time.time())
-    config = current_app.config
+    config = the_app().config
     idle: timedelta = config["SESSION_IDLE_TIMEOUT"]
     absolute: timedelta = config["SESSION_ABSOLUTE_TIMEOUT"]
-    auth_at, seen_at = session.get(AUTH_AT, 0), session.get(SEEN_AT, 0)
+    auth_at, seen_at = state.get(AUTH_AT, 0), state.get(SEEN_AT, 0)
     if now - auth_at > absolute.total_seconds() or now - seen_at > idle.total_seconds():
-        user_id = session["_user_id"].partition(".")[0]
+        user_id = state["_user_id"].partition(".")[0]
         logout_user()
-        session.clear()
-        session[EXPIRED_USER] = int(user_id) if user_id.isdigit() else None
+        state.clear()
+        state[EXPIRED_USER] = int(user_id) if user_id.isdigit() else None
         flash(gettext("Your session ended after a period without activity. Please sign in again."), "info")
         return
     if now - seen_at >= SEEN_RESOLUTION:
-        session[SEEN_AT] = now
+        state[SEEN_AT] = now
 
 
 def recently_authenticated() -> bool:
@@ -225,14 +229,14 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 def harden_response(response: Response) -> Response:
     headers = response.headers
-    # What ``headers.setdefault`` for each would do (a view's own value wins, the rest are
-    # added in this order), with one pass over the headers instead of one per header.
-    present = {name.lower() for name, _ in headers.items()}
-    wanted = HARDENING + (HSTS,) if current_app.config["ENV_NAME"] == "production" else HARDENING
-    for name, value in wanted:
-        if name.lower() not in present:
-            headers.add(name, value)
-    if request.endpoint not in CACHEABLE_ENDPOINTS and "_user_id" in session:
+    production = the_app().config["ENV_NAME"] == "production"
+    wanted = HARDENING + (HSTS,) if production else HARDENING
+    if isinstance(headers, Headers):
+        headers.add_absent(wanted)
+    else:  # a response made by other code: what ``setdefault`` for each does
+        for name, value in wanted:
+            headers.setdefault(name, value)
+    if "_user_id" in the_session() and the_request().endpoint not in CACHEABLE_ENDPOINTS:
         headers["Cache-Control"] = "no-store"
         vary(response, "Cookie")  # most pages list it already, with the language
     return response

@@ -127,3 +127,31 @@ def test_conditional_and_fully_rendered_lesson_pages_are_compressed_as_before(cl
     assert flashed.headers["Content-Encoding"] == "zstd"
     unpacked = subprocess.run(["zstd", "-d", "-c"], input=flashed.data, capture_output=True, check=True).stdout
     assert "A message waiting" in unpacked.decode()
+
+
+def test_answers_leave_the_compression_step_as_flask_compress_leaves_them(app):
+    """The shortcut for requests that accept no encoding and for answers already encoded
+    gives what Flask-Compress itself gives: the same body, the same headers."""
+    from flask_compress import Compress
+
+    from training.web.assets import compress
+
+    page = "<p>" + "leçon " * 400 + "</p>"
+    encodings = [None, "", "gzip", "gzip, deflate, br, zstd", "identity", "zstd;q=0, gzip"]
+    answers = [
+        {},
+        {"Vary": "Cookie"},
+        {"Vary": "accept-encoding, Cookie"},
+        {"Content-Encoding": "zstd"},
+        {"Content-Encoding": "zstd", "Vary": "Accept-Language"},
+    ]
+    for accepted in encodings:
+        environ = {} if accepted is None else {"HTTP_ACCEPT_ENCODING": accepted}
+        for headers in answers:
+            with app.test_request_context("/units/alpha/first-steps", environ_base=environ):
+                ours = compress.after_request(app.response_class(page, mimetype="text/html", headers=headers))
+                theirs = Compress.after_request(
+                    compress, app.response_class(page, mimetype="text/html", headers=headers)
+                )
+                assert ours.get_data() == theirs.get_data(), (accepted, headers)
+                assert ours.headers.to_wsgi_list() == theirs.headers.to_wsgi_list(), (accepted, headers)

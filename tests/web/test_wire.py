@@ -82,3 +82,101 @@ def test_response_headers_answer_as_werkzeugs_do():
         assert ours.get(name, "none") == theirs.get(name, "none"), name
     assert ours.get("X-Count", type=int) == theirs.get("X-Count", type=int) == 3
     assert ours.get("ETag", type=int) is theirs.get("ETag", type=int) is None
+
+
+def test_setting_headers_gives_werkzeugs_headers():
+    """Setting a header (present in any case, absent, repeated) and adding the platform's
+    constant headers leave the same list as Werkzeug's ``set`` and ``setdefault``; a value with
+    a line break is refused as Werkzeug refuses it."""
+    from werkzeug.datastructures import Headers as Werkzeugs
+
+    from training import Headers
+
+    pairs = [("Content-Type", "text/html"), ("Vary", "Cookie"), ("vary", "Accept-Language"), ("X-Count", "3")]
+    ours, theirs = Headers(pairs), Werkzeugs(pairs)
+    for name, value in [("VARY", "Accept-Encoding"), ("ETag", 'W/"1"'), ("x-count", 4), ("Date", "now"), ("ETag", "2")]:
+        ours[name] = value
+        theirs[name] = value
+        assert ours.to_wsgi_list() == theirs.to_wsgi_list(), name
+    ours.set("Content-Type", "text/plain", charset="utf-8")
+    theirs.set("Content-Type", "text/plain", charset="utf-8")
+    assert ours.to_wsgi_list() == theirs.to_wsgi_list()
+    with pytest.raises(ValueError):
+        ours["X-Injected"] = "a\r\nSet-Cookie: x=1"
+    assert "X-Injected" not in ours
+
+    constant = (("X-Frame-Options", "DENY"), ("X-Count", "5"), ("Referrer-Policy", "no-referrer"))
+    ours.add_absent(constant)
+    for name, value in constant:
+        theirs.setdefault(name, value)
+    assert ours.to_wsgi_list() == theirs.to_wsgi_list()
+    with pytest.raises(ValueError):
+        Headers().add_absent((("X-Bad", "a\nb"),))
+
+
+@pytest.mark.parametrize(
+    "vary",
+    [None, "", "Cookie", "Accept-Encoding, Accept-Language, Cookie", " cookie ,, Accept-Language\t", '"Cookie", X'],
+)
+def test_vary_reads_and_changes_as_werkzeugs(app, vary):
+    """Flask adds ``Cookie`` to ``Vary`` on every answer; the platform's reading of the header
+    gives Werkzeug's set, and a change writes the header Werkzeug would write."""
+    make = app.response_class
+    ours, theirs = make("x"), Response("x")
+    if vary is not None:
+        ours.headers["Vary"] = theirs.headers["Vary"] = vary
+    assert list(ours.vary) == list(theirs.vary)
+    for name in ("Cookie", "Accept-Encoding", "Origin"):
+        ours.vary.add(name)
+        theirs.vary.add(name)
+        assert ours.headers.get("Vary") == theirs.headers.get("Vary"), name
+    ours.vary = theirs.vary = ["Accept-Language"]
+    assert ours.headers.get("Vary") == theirs.headers.get("Vary") == "Accept-Language"
+
+
+def test_routes_match_as_werkzeugs_and_again_after_a_change():
+    """The remembering matcher finds what Werkzeug's finds (a route and its values, a 404, a
+    405, a redirect to the address with a slash), gives each caller its own values, and
+    forgets what it found when a rule is added."""
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+    from werkzeug.routing import Map, Rule
+    from werkzeug.routing.exceptions import RequestRedirect
+
+    from training import Routes
+
+    rules = [
+        Rule("/units/<unit_id>/<lesson_id>", endpoint="lesson"),
+        Rule("/admin/learners/<int:user_id>", endpoint="learner"),
+        Rule("/quiz/<unit_id>/", endpoint="quiz"),
+        Rule("/certificates", endpoint="issue", methods=["POST"]),
+    ]
+
+    def outcome(adapter, path, method="GET"):
+        try:
+            return adapter.match(path, method, return_rule=True)
+        except (NotFound, MethodNotAllowed, RequestRedirect) as refused:
+            return type(refused).__name__, getattr(refused, "new_url", None)
+
+    ours, theirs = Routes([Rule(r.rule, endpoint=r.endpoint, methods=r.methods) for r in rules]), Map(rules)
+    asked = [
+        ("/units/concepts/who-is-a-migrant", "GET"),
+        ("/units/concepts/who-is-a-migrant", "HEAD"),
+        ("/admin/learners/42", "GET"),
+        ("/admin/learners/forty-two", "GET"),
+        ("/quiz/concepts", "GET"),
+        ("/certificates", "GET"),
+        ("/nowhere", "GET"),
+    ]
+    for _ in range(2):  # the second time from what was remembered
+        for path, method in asked:
+            mine = outcome(ours.bind("training.example.org"), path, method)
+            werkzeugs = outcome(theirs.bind("training.example.org"), path, method)
+            assert str(mine) == str(werkzeugs), (path, method)
+
+    adapter = ours.bind("training.example.org")
+    first = adapter.match("/units/a/b", return_rule=True)[1]
+    first["unit_id"] = "changed by a caller"
+    assert adapter.match("/units/a/b", return_rule=True)[1] == {"unit_id": "a", "lesson_id": "b"}
+
+    ours.add(Rule("/units/<unit_id>/quiz", endpoint="unit_quiz"))
+    assert ours.bind("training.example.org").match("/units/a/quiz")[0] == "unit_quiz"

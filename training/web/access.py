@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, make_response, redirect, request, session, url_for
-from flask_login import current_user
+from flask import Flask, abort, make_response, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from ..context import the_app, the_person, the_request
 from ..extensions import login_manager
 from ..permissions import Role
 from ..security import recently_authenticated
@@ -76,7 +76,7 @@ def access(rule: Rule) -> Callable[[F], F]:
 
 
 def rule_for(endpoint: str) -> Rule | None:
-    view = current_app.view_functions.get(endpoint)
+    view = the_app().view_functions.get(endpoint)
     return getattr(view, "access_rule", None)
 
 
@@ -86,7 +86,8 @@ def init_app(app: Flask) -> None:
 
 def check_access() -> Response | None:
     """The before-request hook: None to let the view run, or the answer instead of it."""
-    endpoint = request.endpoint
+    current = the_request()
+    endpoint = current.endpoint
     if endpoint is None:
         return None  # no such route: the 404 handler answers
     rule = rule_for(endpoint)
@@ -94,9 +95,9 @@ def check_access() -> Response | None:
         abort(403)
     if rule.roles is None:
         return None
-    person = current_user._get_current_object()  # once: each use of the proxy looks it up again
+    person = the_person()
     if not person.is_authenticated:
-        if request.blueprint == "api":
+        if current.blueprint == "api":
             abort(401)
         if rule.signed_out_page is not None:
             return make_response(rule.signed_out_page())
@@ -106,7 +107,7 @@ def check_access() -> Response | None:
     if endpoint not in ACCOUNT_STEPS:
         if person.must_change_password:
             return redirect(url_for("auth.change_password"))
-        config = current_app.config
+        config = the_app().config
         if (
             person.role.value in config["MFA_REQUIRED_ROLES"]
             and not person.mfa_enabled

@@ -23,13 +23,14 @@ from functools import cache
 from pathlib import Path
 
 import click
-from flask import Flask, Response, abort, current_app, request, send_file, send_from_directory, url_for
+from flask import Flask, Response, abort, current_app, send_file, send_from_directory, url_for
 from flask.cli import AppGroup
 from flask_compress import Compress
 from flask_compress.flask_compress import _choose_algorithm  # its rule, so both choose alike
 
 from ..content.colours import palette
 from ..content.images import URL_PREFIX
+from ..context import the_app, the_request
 from ..course import get_catalogue
 from .access import PUBLIC, access
 from .wire import COMPRESSIBLE, asks_conditions, precompressed, warm
@@ -37,7 +38,29 @@ from .wire import COMPRESSIBLE, asks_conditions, precompressed, warm
 FINGERPRINT = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<suffix>\.[A-Za-z0-9]+)$")
 ONE_YEAR = 365 * 24 * 3600
 
-compress = Compress()
+
+class PageCompress(Compress):
+    """Flask-Compress, which reads ``Accept-Encoding`` through Werkzeug's headers (raising and
+    catching an exception when it is absent) and works out its choice of encoding before it
+    looks whether the answer is encoded already. For a request that accepts no encoding, or an
+    answer already encoded (a lesson page in Zstandard, :func:`zstd_page`), Flask-Compress only
+    adds ``Accept-Encoding`` to ``Vary``, and that is all this does; every other answer goes
+    through Flask-Compress."""
+
+    def after_request(self, response: Response | None) -> Response:
+        if response and (
+            not the_request().environ.get("HTTP_ACCEPT_ENCODING") or "Content-Encoding" in response.headers
+        ):
+            vary = response.headers.get("Vary")  # as Flask-Compress writes it
+            if not vary:
+                response.headers["Vary"] = "Accept-Encoding"
+            elif "accept-encoding" not in vary.lower():
+                response.headers["Vary"] = f"{vary}, Accept-Encoding"
+            return response
+        return super().after_request(response)
+
+
+compress = PageCompress()
 
 
 @cache
@@ -141,7 +164,7 @@ def zstd_page(response: Response, compressed: Callable[[], bytes | None]) -> Res
 
     For a page rendered from a frame (``frames.SharedPage.zstd``), which compresses the
     frame's texts once: the lesson page costs 0.06 ms to compress whole on every request."""
-    config = current_app.config
+    config = the_app().config
     if (
         response.status_code != 200
         or not config["COMPRESS_REGISTER"]
@@ -152,7 +175,7 @@ def zstd_page(response: Response, compressed: Callable[[], bytes | None]) -> Res
         return response
     if asks_conditions():
         return response
-    accepted = request.environ.get("HTTP_ACCEPT_ENCODING", "")
+    accepted = the_request().environ.get("HTTP_ACCEPT_ENCODING", "")
     if _choose_algorithm(tuple(compress.enabled_algorithms), accepted) != "zstd":
         return response
     body = compressed()

@@ -26,10 +26,10 @@ from collections.abc import Callable, Hashable
 from functools import partial
 from typing import Any, NamedTuple
 
-from flask import get_template_attribute, render_template, session
-from flask_login import current_user
+from flask import get_template_attribute, render_template
 from markupsafe import Markup, escape
 
+from ..context import the_person, the_session
 from ..security import csrf_token
 from .wire import zstd_frame
 
@@ -192,7 +192,7 @@ def render_shared(key: Hashable, template: str, mine: Pieces | None = None, **co
     """:func:`shared_page`, with what identifies the page."""
     from .offline import account_key  # that blueprint imports the lesson view
 
-    if "_flashes" in session:
+    if "_flashes" in the_session():
         return SharedPage(render_template(template, mine=mine, **context).encode(), None)
     frame = _frames.get(key)
     if frame is None:
@@ -210,7 +210,7 @@ def render_shared(key: Hashable, template: str, mine: Pieces | None = None, **co
         if len(_frames) >= MAX_FRAMES:
             _frames.clear()
         _frames[key] = frame
-    person = current_user._get_current_object()  # once: each use of the proxy looks it up again
+    person = the_person()
     values = {
         "name": str(escape(person.name)),
         "token": str(escape(csrf_token())),

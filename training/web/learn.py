@@ -20,6 +20,7 @@ from flask_login import current_user
 from .. import offline
 from ..certificates import Mode, course_mode, hours, study_minutes
 from ..content import Catalogue
+from ..context import the_person, the_request
 from ..course import get_course, lesson_or_404, unit_or_404
 from ..i18n import N_, course_language, current_language, gettext
 from ..progress import CourseProgress, LearnerRecords, course_progress, lesson_status
@@ -94,18 +95,18 @@ def unit(unit_id: str):
 @bp.route("/units/<unit_id>/<lesson_id>")
 @access(SIGNED_IN)
 def lesson(unit_id: str, lesson_id: str):
-    person = current_user._get_current_object()  # once: each use of the proxy looks it up again
+    person, current = the_person(), the_request()
     catalogue = get_course()
     unit, lesson = lesson_or_404(unit_id, lesson_id, catalogue)
     record = lesson_record(person.id, unit.id, lesson.id, person.lesson)
-    if not offline.saving(request.environ):  # a device saving the page is no reading
+    if not offline.saving(current.environ):  # a device saving the page is no reading
         learning.note_lesson_opened(person.id, unit.id, lesson.id, record)
     language, status = current_language(), lesson_status(record)
     parts = lesson_parts(catalogue.version, unit.id, lesson.id, language)
     # Everything the page shows besides the person's name and form tokens (frames.py):
     # the text's and the interface's languages, the address (the language links keep its
     # query), the role (the menu) and whether the lesson is read.
-    key = (catalogue.version, language, course_language(), request.script_root, request.full_path)
+    key = (catalogue.version, language, course_language(), current.script_root, current.full_path)
     page = render_shared(
         (*key, unit.id, lesson.id, person.role, status),
         "learn/lesson.html",

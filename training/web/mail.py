@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, Response, current_app
 
+from ..context import the_app
 from ..services import mail
 
 log = logging.getLogger("training.mail")
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
 def send_after_response(response: Response) -> Response:
     """If this request queued mail, send it once the response is closed (sent)."""
     if mail.queued_here() and current_app.config["MAIL_SEND_AFTER_REQUEST"]:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = the_app()
         sender: BackgroundSender = app.extensions[EXTENSION_KEY]
         response.call_on_close(lambda: sender.start(app))
     return response

@@ -39,6 +39,7 @@ from markupsafe import Markup
 from .. import offline
 from ..content import Lesson, Unit
 from ..content.colours import PAGE_BACKGROUND, palette
+from ..context import the_app, the_person, the_request
 from ..course import get_catalogue, get_course
 from ..i18n import TRANSLATIONS_DIR, current_language, gettext, offered
 from ..progress import Status
@@ -59,11 +60,11 @@ OFFLINE_ASSETS = ("site.css", "offline-store.js", "offline.js")
 
 
 def account_key(user_id: int) -> str:
-    return offline.account_key(current_app.config["SECRET_KEY"], user_id)
+    return offline.account_key(the_app().config["SECRET_KEY"], user_id)
 
 
 def saving_request() -> bool:
-    return offline.saving(request.environ)
+    return offline.saving(the_request().environ)
 
 
 @bp.app_context_processor
@@ -104,8 +105,10 @@ def idempotency_key() -> str:
 def name_the_account(response: Response) -> Response:
     """A saved page carries the account it was rendered for, so the device never files one
     learner's page under another's storage (two tabs, a sign-in in between)."""
-    if saving_request() and current_user.is_authenticated:
-        response.headers[ACCOUNT_HEADER] = account_key(current_user.id)
+    if saving_request():
+        person = the_person()
+        if person.is_authenticated:
+            response.headers[ACCOUNT_HEADER] = account_key(person.id)
     return response
 
 

@@ -18,11 +18,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, Map
 from wtforms import Form
 
+from ..context import the_request
 from ..fields import MAX_ID, whole_number
 from ..i18n import gettext
 
@@ -88,15 +89,15 @@ def _control(text: str) -> bool:
     return CONTROL.search(text) is not None
 
 
-def _texts() -> Iterable[tuple[str, str]]:
-    environ = request.environ
+def _texts(current: Request) -> Iterable[tuple[str, str]]:
+    environ = current.environ
     if environ.get("QUERY_STRING"):  # the arguments' only source (most pages are asked without)
-        yield from request.args.items(multi=True)
-    if not environ.get("CONTENT_TYPE") or request.mimetype not in FORM_TYPES:
+        yield from current.args.items(multi=True)
+    if not environ.get("CONTENT_TYPE") or current.mimetype not in FORM_TYPES:
         return  # (the environ first: a missing header costs an exception in ``request.headers``)
-    for name, value in request.form.items(multi=True):
+    for name, value in current.form.items(multi=True):
         yield name, value.replace("\t", "").replace("\r", "").replace("\n", "")  # text areas may break lines
-    for name, upload in request.files.items(multi=True):
+    for name, upload in current.files.items(multi=True):
         yield name, upload.filename or ""
 
 
@@ -105,7 +106,8 @@ def refuse_control_characters() -> None:
     a form field or an uploaded file's name is refused with 400. Fields that must be one line
     (names, organisations) also refuse line breaks and direction overrides, in their own rules
     (:func:`training.fields.text_problem`)."""
-    if _control(request.path) or any(_control(name) or _control(value) for name, value in _texts()):
+    current = the_request()
+    if _control(current.path) or any(_control(name) or _control(value) for name, value in _texts(current)):
         raise BadParameter(
             gettext(
                 "The request contains a control character (such as NUL) that no field accepts. Remove it and try again."

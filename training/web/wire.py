@@ -18,8 +18,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import brotli
-from flask import Response, request, session
+from flask import Response, request
 from werkzeug.http import http_date
+
+from ..context import the_request, the_session
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -48,13 +50,13 @@ def conditional_page(response: Response, identity: bytes | None = None) -> Respo
     """
     if identity is None:
         identity = TOKENS.sub(b"", response.get_data())
-    session_token = str(session.get("csrf_token", "")).encode()
+    session_token = str(the_session().get("csrf_token", "")).encode()
     response.set_etag(hashlib.sha256(identity + b"\0" + session_token).hexdigest()[:32], weak=True)
     if "Date" not in response.headers:
         response.headers["Date"] = _http_date(int(time.time()))  # what make_conditional would set
     if not asks_conditions():
         return response  # nothing to compare: make_conditional would leave the answer as it is
-    response.make_conditional(request)  # changes the response in place
+    response.make_conditional(the_request())  # changes the response in place
     return response
 
 
@@ -71,7 +73,7 @@ CONDITIONS = (
 
 def asks_conditions() -> bool:
     """Whether this request carries any of :data:`CONDITIONS`."""
-    environ = request.environ
+    environ = the_request().environ
     return any(name in environ for name in CONDITIONS)
 
 
