@@ -222,3 +222,40 @@ def test_driver_batches_give_what_the_session_gives_in_batches_of_the_size_asked
     assert [len(batch) for batch in batches] == [3, 3, 1]
     assert [row for batch in batches for row in batch] == expected
     assert {row[2] for row in expected} == {Role.LEARNER} and all(row[3].year > 2000 for row in expected)
+
+
+def test_the_signed_in_read_converts_values_as_the_orm_does_every_time(app):
+    """The read every signed-in page makes converts the driver's values (roles, flags, time
+    stamps stored as text) as the ORM does, and its remembered conversions never hand one
+    person's value to another or an old value after a change."""
+    from datetime import UTC, datetime, timedelta
+
+    from training.models import LessonProgress
+
+    verified = datetime(2026, 11, 30, 9, 15, 30, 123456, tzinfo=UTC)
+    first, second = make_user(role="trainer"), make_user()
+    for user, when in ((first, verified), (second, verified + timedelta(seconds=1))):
+        db.session.execute(sa.update(User).where(User.id == user.id).values(email_verified_at=when))
+    db.session.add(
+        LessonProgress(user_id=first.id, unit_id="u1", lesson_id="l1", last_opened_at=verified, completed_at=None)
+    )
+    db.session.commit()
+    db.session.remove()
+    for _ in range(3):  # the first read converts, the next ones may remember
+        for user in (first, second):
+            person = signed_in(user.id, ("u1", "l1"))
+            stored = db.session.get(User, user.id)
+            assert person is not None and stored is not None
+            assert person.role is stored.role and person.active is stored.active is True
+            assert person.email_verified_at == stored.email_verified_at
+            assert person.email_verified_at.tzinfo is not None
+            if user is first:
+                assert person.lesson.record is not None and person.lesson.record.opened_at == verified
+            else:
+                assert person.lesson.record is None
+            db.session.remove()
+    db.session.execute(sa.update(User).where(User.id == first.id).values(email_verified_at=None, role=Role.ADMIN))
+    db.session.commit()
+    db.session.remove()
+    changed = signed_in(first.id)
+    assert changed is not None and changed.email_verified_at is None and changed.role is Role.ADMIN

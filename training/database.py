@@ -12,6 +12,8 @@ deadlock or serialization failure is retried.
 from __future__ import annotations
 
 import contextlib
+import datetime
+import enum
 import fcntl
 import functools
 import os
@@ -488,10 +490,35 @@ def _converters(statement: sa.Select[Any], dialect: sa.Dialect) -> Converters:
     """Each selected column's result processor, with its position: only the columns whose type
     converts a driver's value (dates, enums), as ``Session.execute`` converts them."""
     return [
-        (i, process)
+        (i, _remembered(process) if _immutable(column.type) else process)
         for i, column in enumerate(statement.selected_columns)
         if (process := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
     ]
+
+
+IMMUTABLE = (datetime.datetime, datetime.date, datetime.time, bool, int, str, enum.Enum)
+"""Column types whose converted values a cache may hand to several callers."""
+CONVERTED_VALUES = 4096
+"""How many driver values each converter remembers: a time stamp read as text is parsed by a
+regular expression (1 µs; the lesson page reads three), and the same learners come back."""
+DRIVER_TEXT_AND_NUMBERS = frozenset({str, int, float})
+
+
+def _immutable(kind: sa.types.TypeEngine[Any]) -> bool:
+    try:
+        python_type = kind.python_type
+    except NotImplementedError:
+        return False
+    return issubclass(python_type, IMMUTABLE)
+
+
+def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    cached = functools.lru_cache(maxsize=CONVERTED_VALUES, typed=True)(process)
+
+    def convert(value: Any) -> Any:
+        return cached(value) if type(value) in DRIVER_TEXT_AND_NUMBERS else process(value)
+
+    return convert
 
 
 def _converted(row: tuple[Any, ...], converters: Sequence[tuple[int, Callable[[Any], Any]]]) -> tuple[Any, ...]:
