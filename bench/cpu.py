@@ -3,12 +3,18 @@ machine: no sockets, no gunicorn, just the app answering a signed-in learner, ca
 server calls it, after the preparation `training serve` makes before its workers start.
 
     .venv/bin/python bench/cpu.py [--requests 300] [--rounds 5] [--tree /tmp/base]
-                                      [--only lesson,map,dashboard] [--encoding browser]
+                                      [--only lesson,map,dashboard] [--encoding browser] [--cold]
                                       [--cprofile lesson [--sort tottime] [--profile-out FILE]]
 
 ``--tree`` measures another checkout (for example ``main``) with this interpreter, so two
 trees can be compared side by side. Prints, per page, the median over the rounds of the CPU
 time per request (``time.process_time``), and checks every answer is a 200.
+
+By default 200 learners take turns, so after the first round every learner's session cookie
+and form token are ones the process has checked and signed before (a reader turning pages).
+``--cold`` gives every request a learner the process has not seen: the first page after a
+sign-in, after the idle clock renewed the cookie, or on another worker, as most requests are
+in the serving benchmark (its cookies are made afresh for every run).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ def main() -> None:
     parser.add_argument("--tree", type=Path, default=HERE, help="the checkout to measure (default: this one)")
     parser.add_argument("--only", default="lesson,map,dashboard")
     parser.add_argument("--encoding", choices=("identity", "browser"), default="identity")
+    parser.add_argument("--cold", action="store_true", help="every request by a learner not seen before")
     parser.add_argument("--cprofile", default="", help="a page to profile with cProfile instead of timing")
     parser.add_argument("--sort", default="cumulative", help="pstats order for --cprofile (tottime: own time)")
     parser.add_argument("--profile-out", type=Path, default=None, help="also write --cprofile's stats here")
@@ -69,7 +76,10 @@ def main() -> None:
 
     assert Path(training.__file__).resolve().is_relative_to(tree), training.__file__
     seeder = Seeder(env)
-    readers = seeder.readers(200)["readers"]
+    pages = [n.strip() for n in args.only.split(",") if n.strip()] if not args.cprofile else [args.cprofile]
+    needed = len(pages) * (50 + args.requests * (1 if args.cprofile else args.rounds))
+    readers = seeder.readers(needed if args.cold else 200)["readers"]
+    unseen = iter(readers)
     mark_lesson_opened(env["TRAINING_DATABASE_URL"])
     client = seeder.app.test_client(use_cookies=False)  # the Cookie header is ours
     headers = {"Accept-Encoding": BROWSER} if args.encoding == "browser" else {}
@@ -83,7 +93,8 @@ def main() -> None:
     def serve(path: str, count: int) -> float:
         """The app called as a WSGI server calls it, each request with its own copy of one
         environ (Werkzeug's test client would add its own work to every request)."""
-        cookies = [seeder.cookies.session(uid) for uid in readers]
+        people = [next(unseen) for _ in range(count)] if args.cold else readers
+        cookies = [seeder.cookies.session(uid) for uid in people]
         environ = EnvironBuilder(path=path, base_url="https://localhost", headers=headers).get_environ()
         start = time.process_time()
         for i in range(count):
@@ -119,8 +130,9 @@ def main() -> None:
             profiler.dump_stats(args.profile_out)  # for pstats' callers and callees
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(40)
         return
-    print(f"{tree}  ({args.encoding}, {args.requests} requests x {args.rounds} rounds, load {os.getloadavg()[0]:.1f})")
-    for name in [n.strip() for n in args.only.split(",") if n.strip()]:
+    kind = f"{args.encoding}{', cold' if args.cold else ''}"
+    print(f"{tree}  ({kind}, {args.requests} requests x {args.rounds} rounds, load {os.getloadavg()[0]:.1f})")
+    for name in pages:
         serve(PAGES[name], 50)  # warm: caches filled, as in a worker that has served a while
         per_request = [serve(PAGES[name], args.requests) for _ in range(args.rounds)]
         print(f"  {name:<10} {statistics.median(per_request):6.3f} ms CPU per request (median)")

@@ -248,6 +248,64 @@ def test_a_session_cookie_read_before_is_still_checked_for_age_and_signature(app
         assert dict(opened(cookie)) == {}  # past its lifetime, as itsdangerous would say
 
 
+def test_session_cookies_are_signed_as_flask_signs_them_across_a_key_change(app):
+    """The session's signer is kept with its derived keys and signs with OpenSSL's SHA-1: a
+    cookie signed by Flask's own session interface opens here and one signed here opens there;
+    after a key change, a cookie signed with the old key opens only while the old key is
+    listed in SECRET_KEY_FALLBACKS, and an altered one never."""
+    interface = app.session_interface
+    contents = {"_user_id": "7.1", "auth_at": 1772355600, "csrf_token": "ab" * 20}
+
+    def flasks_own():
+        return flask.sessions.SecureCookieSessionInterface().get_signing_serializer(app)
+
+    def opened(cookie: str) -> dict:
+        with app.test_request_context("/", headers={"Cookie": f"session={cookie}"}):
+            return dict(interface.open_session(app, flask.request))
+
+    with freeze_time("2026-03-01 09:00:00"):
+        ours = interface.get_signing_serializer(app).dumps(contents)
+        theirs = flasks_own().dumps(contents)
+        assert ours == theirs
+        assert flasks_own().loads(ours) == contents and opened(theirs) == contents
+        old_key, old_cookie = app.secret_key, theirs
+        app.secret_key = "a new key of the same length as any other, for this test only"
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert opened(old_cookie) == contents
+        assert opened(old_cookie[:-1] + ("A" if old_cookie[-1] != "A" else "B")) == {}
+        new_cookie = interface.get_signing_serializer(app).dumps(contents)
+        assert new_cookie != old_cookie and flasks_own().loads(new_cookie) == contents
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        assert opened(old_cookie) == {} and opened(new_cookie) == contents
+
+
+def test_a_form_token_signed_here_is_the_one_flask_wtf_makes_and_checks(app):
+    """Form tokens are signed by a kept signer, not by ``generate_csrf`` (which builds one and
+    derives its key for every token): the same token at the same second, checked by Flask-WTF,
+    and refused under another key."""
+    from flask_wtf.csrf import generate_csrf, validate_csrf
+    from wtforms import ValidationError
+
+    from training.security import csrf_token
+
+    def in_a_request(make):  # each request has its own ``g``, where both keep the token
+        with app.app_context(), app.test_request_context("/"):
+            flask.session["csrf_token"] = "cd" * 20
+            return make()
+
+    with freeze_time("2026-03-01 09:00:00"):
+        ours = in_a_request(csrf_token)
+        assert in_a_request(generate_csrf) == ours
+        assert in_a_request(lambda: (csrf_token(), flask.g.csrf_token, csrf_token())) == (ours, ours, ours)
+        in_a_request(lambda: validate_csrf(ours))
+        app.secret_key = "a new key of the same length as any other, for this test only"
+        with pytest.raises(ValidationError):
+            in_a_request(lambda: validate_csrf(ours))
+        renewed = in_a_request(csrf_token)
+        assert renewed != ours and renewed == in_a_request(generate_csrf)
+        in_a_request(lambda: validate_csrf(renewed))
+
+
 def test_idle_and_absolute_session_limits(app, client, auth):
     user = make_user()
     with freeze_time("2026-03-01 09:00:00", tick=True) as clock:
