@@ -19,6 +19,7 @@ from training.models import MailMessage, utcnow
 from training.services import mail as outbox
 
 from .factories import make_user
+from .helpers import ROOT
 from .livesite import wait_for
 from .mailserver import html_of, smtp_server, text_of
 
@@ -175,6 +176,26 @@ def test_the_message_is_written_in_the_recipients_language(app, smtp, send_mail)
     assert "Bonjour Ana <Diallo>," in text_of(french)
     [default] = smtp.inbox.to("bob@example.org")
     assert default["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize("app_overrides", [{"CONTENT_DIR": str(ROOT)}])
+def test_the_message_names_the_course_as_its_translation_does(app, smtp, send_mail):
+    """An invitation in French or Spanish calls the course by its French or Spanish name, in
+    the subject and in the text, as the course's pages in that language do."""
+    for to, language in [("fr@example.org", "fr"), ("es@example.org", "es"), ("en@example.org", "en")]:
+        outbox.queue("invitation", to, language, None, name="Ana", email=to, link="http://localhost/x", days=7)
+    db.session.flush()
+    send_mail()
+    names = {
+        "fr": "Aperçu des migrations internationales",
+        "es": "Panorama de la migración internacional",
+        "en": "Overview of International Migration",
+    }
+    for language, name in names.items():
+        [message] = smtp.inbox.to(f"{language}@example.org")
+        assert name in message["Subject"] and name in text_of(message) and name in html_of(message)
+        others = [other for other in names.values() if other != name]
+        assert not any(other in message["Subject"] + text_of(message) for other in others)
 
 
 @pytest.mark.parametrize("app_overrides", [{"MAIL_SEND_AFTER_REQUEST": True}])

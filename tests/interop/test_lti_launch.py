@@ -29,7 +29,7 @@ from training.models import (
 from training.permissions import Actor
 from training.services import lti as service
 
-from ..helpers import correct_form, get_csrf, mark_read, start_quiz, submit_quiz
+from ..helpers import TRANSLATED, correct_form, get_csrf, mark_read, start_quiz, submit_quiz
 from .lti_platform import ADMIN, INSTRUCTOR, LEARNER, LTI, NextLaunch, Person, RunningPlatform, form_fields, login_query
 
 TOOL = "http://localhost"
@@ -180,6 +180,26 @@ def test_roles_map_to_learner_and_trainer_and_never_to_administrator(app, platfo
     learner = app.test_client()
     launch(learner, platform, NextLaunch(AMINA, target_link_uri=f"{TOOL}/"))
     assert learner.get("/admin/groups").status_code == 403, "the server checks the role on every page"
+
+
+@pytest.mark.parametrize("app_overrides", [{"CONTENT_DIR": str(TRANSLATED)}])
+def test_a_french_trainer_places_the_units_under_their_french_titles(app, platform):
+    """The choices on the page and the links and gradebook columns placed in the LMS name the
+    units as the course's French translation does, for a trainer reading in French."""
+    teacher = app.test_client()
+    teacher.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    launch(teacher, platform, NextLaunch(TEACHER, "LtiDeepLinkingRequest", f"{TOOL}/lti/launch"))
+    page = teacher.get("/lti/deep-link").get_data(as_text=True)
+    assert "Unité alpha" in page and "Alpha unit" not in page
+    token = get_csrf(teacher, "/lti/deep-link")
+    chosen = teacher.post("/lti/deep-link", data={"csrf_token": token, "items": ["alpha", "course"]})
+    action, fields = form_fields(chosen.get_data(as_text=True))
+    assert requests.post(f"{platform.url}{action}", data=fields, timeout=10).status_code == 200
+    items = platform.deep_link_responses[-1]["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
+    assert [(i["title"], i["lineItem"]["label"]) for i in items] == [
+        ("Unité alpha", "Unité alpha"),
+        ("Cours d'essai", "Cours d'essai"),
+    ]
 
 
 def test_a_learner_cannot_deep_link(app, client, platform):

@@ -75,8 +75,8 @@ def render(kind: str, language: str, **context: Any) -> tuple[str, str, str]:
     template environment without the page context processors: no request is needed (the
     command line sends invitations too), and nothing about the current visitor leaks in."""
     env = current_app.jinja_env
-    course_name = cast(Callable[[], str], env.globals["course_name"])  # set by the web layer's templating
-    context.setdefault("course_title", course_name())
+    course_name = cast(Callable[[str], str], env.globals["course_name"])  # set by the web layer's templating
+    context.setdefault("course_title", course_name(language))
     with force_locale(language.replace("-", "_")):
         subject = gettext(SUBJECTS[kind], course=context["course_title"], group=context.get("group", ""))
         text = env.get_template(f"mail/{kind}.txt").render(language=language, **context)

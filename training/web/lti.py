@@ -23,7 +23,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 
 from ..content.model import Catalogue
-from ..course import get_catalogue
+from ..course import get_catalogue, get_course
 from ..extensions import csrf
 from ..i18n import gettext
 from ..interop import lti
@@ -197,7 +197,7 @@ def deep_link():
     platform = queries.get_platform(pending["platform"]) if pending else None
     if not pending or platform is None or time.time() - pending.get("at", 0) > lti.LOGIN_TTL * 3:
         abort(404)
-    catalogue = get_catalogue()
+    catalogue = get_course()  # the units named in the trainer's language, on the page and in the LMS
     form = DeepLinkForm.for_catalogue(catalogue, multiple=pending["multiple"])
     if not form.validate_on_submit():
         return render_template("lti/deep_link.html", form=form), 400 if request.method == "POST" else 200

@@ -50,7 +50,8 @@ def init_app(app: Flask) -> None:
         fixed_url=fixed_url,
     )
     app.jinja_env.globals["theme_colour"] = lambda: palette(get_catalogue().course.colours)["main"]  # phones' bars
-    app.jinja_env.globals["course_name"] = lambda: get_catalogue().course.name  # emails: no request
+    # emails: no request, so the course's name in the message's language
+    app.jinja_env.globals["course_name"] = lambda language: get_catalogue().in_language(language).course.name
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
