@@ -143,6 +143,28 @@ def test_every_entry_point_on_invalid_content_prints_the_problems_and_exits_with
     assert "Traceback" not in ran.stderr + ran.stdout
 
 
+def test_a_course_broken_after_a_command_kept_it_is_still_refused(tmp_path: Path):
+    """A command keeps the course it built in the instance folder for the next one; after a
+    lesson breaks, the next command does not take it: it prints the problem and stops."""
+    from flask import Flask
+
+    from training.content.snapshot import SUFFIX, inputs_digest
+    from training.course import CONTENT_INVALID_EXIT
+
+    lesson, env = _broken_course_env(tmp_path)
+    broken = lesson.read_text()
+    lesson.write_text(broken.replace("order: [2", "order: 2"))
+    first = subprocess.run([TRAINING, "users", "--help"], env=env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    kept = Path(Flask("training").instance_path) / "catalogue" / f"{inputs_digest(lesson.parents[2])}{SUFFIX}"
+    assert kept.exists()
+
+    lesson.write_text(broken)
+    second = subprocess.run([TRAINING, "users", "--help"], env=env, capture_output=True, text=True, timeout=120)
+    assert second.returncode == CONTENT_INVALID_EXIT
+    assert "02-second-steps.md:4: YAML: a list '[...]' or mapping '{...}' is not closed" in second.stderr
+
+
 def test_users_create_reads_the_password_from_stdin(app, runner):
     result = runner.invoke(
         args=[

@@ -37,6 +37,7 @@ class Config:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None  # default: SQLite file in the instance folder
     CONTENT_DIR: str = str(PROJECT_ROOT)
+    CATALOGUE_DIR: str | None = None  # the course as last built (content.snapshot); default: instance/catalogue
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     SQLITE_BUSY_TIMEOUT = 15  # seconds a writer waits for the write lock
@@ -207,6 +208,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         )
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["SECRET_KEY"] = _secret_key(app)
+    if not app.config.get("CATALOGUE_DIR"):
+        app.config["CATALOGUE_DIR"] = str(Path(app.instance_path) / "catalogue")
     if not app.config.get("ISSUER_KEYS_DIR"):
         app.config["ISSUER_KEYS_DIR"] = str(Path(app.instance_path) / "keys")
     _check_xapi(app.config)

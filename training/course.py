@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn, cast
 
 from flask import Flask, abort, has_request_context
 
-from .content import Catalogue, ContentError, ContentInvalid, Lesson, Quiz, Unit, build_catalogue
+from .content import Catalogue, ContentError, ContentInvalid, Lesson, Quiz, Unit
+from .content.snapshot import load_or_build
 from .context import the_app
 from .i18n import course_language
 
@@ -41,14 +41,15 @@ def report_problems(errors: Sequence[ContentError]) -> None:
 
 
 def init_app(app: Flask, catalogue: Catalogue | None = None) -> None:
-    """Load the course from ``CONTENT_DIR``, or take a catalogue already built from it.
+    """Load the course from ``CONTENT_DIR`` (the snapshot in ``CATALOGUE_DIR`` when it was
+    built from the same files and code), or take a catalogue already built from it.
 
     On invalid content, every entry point (``training`` and ``flask --app training``
     commands, ``training serve``, gunicorn given the app factory) prints the problems as
     ``content check`` does and exits with :data:`CONTENT_INVALID_EXIT`: no traceback."""
     if catalogue is None:
         try:
-            catalogue = build_catalogue(Path(app.config["CONTENT_DIR"]))
+            catalogue = load_or_build(app.config["CONTENT_DIR"], app.config["CATALOGUE_DIR"], app.config["SECRET_KEY"])
         except ContentInvalid as exc:
             report_problems(exc.errors)
             print(
