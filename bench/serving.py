@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import secrets
 import signal
@@ -33,6 +34,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -229,10 +231,10 @@ class Server:
 
 
 def gunicorn_command(target: str, workers: int, threads: int) -> list[str]:
-    """The same settings `training serve` uses (see training/server.py), recycling included:
-    a worker replaced every few thousand requests starts with empty caches, and the baselines
-    must pay for that too."""
-    from training.server import MAX_REQUESTS, MAX_REQUESTS_JITTER
+    """The same settings `training serve` uses (see training/server.py), worker class and
+    recycling included: a worker replaced every few thousand requests starts with empty
+    caches, and the baselines must pay for that too."""
+    from training.server import MAX_REQUESTS, MAX_REQUESTS_JITTER, worker_class
 
     return [
         str(BIN / "gunicorn"),
@@ -243,7 +245,7 @@ def gunicorn_command(target: str, workers: int, threads: int) -> list[str]:
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        worker_class(threads),
         "--keep-alive",
         "5",
         "--timeout",
@@ -332,11 +334,15 @@ class Seeder:
             )
         return {"readers": ids, "admin": admin}
 
-    def submitters(self, count: int) -> dict:
-        """Learners, each with an open attempt at the quiz, ready to submit it."""
+    def submitters(self, count: int) -> list[tuple[int, int, str]]:
+        """Learners, each with an open attempt at the quiz, ready to submit it: (learner,
+        attempt, the form's answers as the quiz page would name them, encoded). Each attempt
+        has a secret of its own, so its form values are its own, as for a learner."""
         from training.course import get_catalogue
         from training.extensions import db
         from training.models import AttemptState, QuizAttempt
+        from training.queries.attempts import paper_of
+        from training.quiz import answers_to_form
 
         with self.app.app_context():
             quiz = get_catalogue().quiz(QUIZ_ID)
@@ -355,6 +361,7 @@ class Seeder:
                             "pass_mark": quiz.pass_mark / 100,
                             "content_version": quiz.version,
                             "seed": 1,
+                            "secret": f"bench-{uid}",
                             "draft": {},
                             "draft_seq": 0,
                             "started_at": now,
@@ -367,10 +374,13 @@ class Seeder:
                         sa.text("SELECT user_id, id FROM quiz_attempt WHERE quiz_id = :q"), {"q": quiz.id}
                     ).all()
                 )
-            return {
-                "submitters": [(uid, attempts[uid]) for uid in ids],
-                "answers": _correct_answers(quiz),
-            }
+            answers = _correct_answers(quiz)
+            submitters = []
+            for uid in ids:
+                paper = paper_of(QuizAttempt(id=attempts[uid], seed=1, secret=f"bench-{uid}", questions=None))
+                form = urlencode(answers_to_form(quiz, answers, paper), doseq=True)
+                submitters.append((uid, attempts[uid], form))
+            return submitters
 
 
 class CookieJar:
@@ -404,22 +414,12 @@ class CookieJar:
         return f"{self.name}={value}", str(self.csrf.dumps(raw))
 
 
-def _correct_answers(quiz) -> list[tuple[str, str]]:
-    from training.content.model import QuestionType
-    from training.quiz import FORM_PREFIX
+def _correct_answers(quiz) -> dict[str, dict]:
+    """Every answer right, as an attempt stores it: each question type's own key answer."""
+    from training.content.questions import QUESTION_TYPES
 
-    pairs = []
-    for q in quiz.questions:
-        name = FORM_PREFIX + q.id
-        if q.type in (QuestionType.SINGLE, QuestionType.TRUE_FALSE, QuestionType.MULTIPLE):
-            pairs += [(name, o.id) for o in q.options if o.correct]
-        elif q.type == QuestionType.SHORT:
-            pairs.append((name, next(o.text for o in q.options if o.correct)))
-        elif q.type == QuestionType.MATCHING:
-            pairs += [(f"{name}-{o.id}", o.match_id) for o in q.options]
-        else:
-            pairs += [(f"{name}-{o.id}", str(i)) for i, o in enumerate(q.options, start=1)]
-    return pairs
+    rng = random.Random(0)  # a right answer draws nothing; the argument is the types' interface
+    return {q.id: QUESTION_TYPES[q.type].demo_answer(q, True, rng) for q in quiz.questions}
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:
@@ -586,13 +586,12 @@ def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> lis
     needed = 2500 * args.duration * args.runs
     print(f"Seeding {needed:,} learners with an open quiz attempt each...")
     prepared = seeder.submitters(needed)
-    answers = "&".join(f"{quote(k)}={quote(v)}" for k, v in prepared["answers"])
-    per_run = len(prepared["submitters"]) // args.runs
+    per_run = len(prepared) // args.runs
     runs = []
     for run in range(args.runs):
-        chunk = prepared["submitters"][run * per_run : (run + 1) * per_run]
+        chunk = prepared[run * per_run : (run + 1) * per_run]
         lines = []
-        for uid, attempt in chunk:
+        for uid, attempt, answers in chunk:
             cookie, token = seeder.cookies.session_with_token(uid)
             lines.append(f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}")
         before = app.cpu_seconds()

@@ -32,6 +32,20 @@ DEFAULT_THREADS = 1
 the fewest slow answers (docs/performance.md). Put a buffering proxy such as nginx in front
 so that slow connections never hold a worker."""
 
+
+def worker_class(threads: int) -> str:
+    """gunicorn's sync worker for one request at a time, its threaded worker for several.
+
+    A sync worker takes a connection only when it is free and answers one request on it, so
+    waiting requests queue in the listening socket, first come first served, for whichever
+    worker frees first. The threaded worker keeps connections alive and takes every one it is
+    offered, busy or not: one worker ended up holding most of the clients, who waited behind
+    each other while the other workers idled (lesson page p99 44–82 ms against 24–38 ms with
+    the sync worker, for a few per cent of throughput; docs/performance.md, "Shared fairly").
+    Behind nginx the price is a new local connection per request."""
+    return "sync" if threads == 1 else "gthread"
+
+
 MAX_REQUESTS, MAX_REQUESTS_JITTER = 5000, 500
 """Workers are replaced after about this many requests, so memory stays bounded (the serving
 benchmark gives its baselines the same recycling)."""
@@ -75,8 +89,7 @@ def post_fork(_server, worker) -> None:
     """Workers must not share database connections inherited from the parent. With several
     request threads, they hand over the interpreter more often than Python's default 5 ms, so
     a thread that holds the database's write turn gets it back quickly; with one (the
-    default), the only other thread is gunicorn's connection loop, and handing over more
-    often only interrupts the request."""
+    default, a sync worker) there is no other thread to hand over to."""
     from .extensions import db
 
     default = "0.001" if worker.cfg.threads > 1 else str(sys.getswitchinterval())
@@ -178,10 +191,10 @@ def run_gunicorn(
         "bind": f"{host}:{port}",
         "workers": workers or default_workers(),
         "threads": threads,
-        "worker_class": "gthread",
+        "worker_class": worker_class(threads),
         "timeout": 60,
         "graceful_timeout": 20,
-        "keepalive": 5,
+        "keepalive": 5,  # threaded workers only: a sync worker closes each connection after its answer
         "accesslog": None,  # ACCESS_LOG writes a JSON line per request instead, with its id
         "errorlog": "-",
         "loglevel": str(config["LOG_LEVEL"]).lower(),
