@@ -630,9 +630,17 @@ def mark_lesson_opened(url: str) -> None:
             sa.text(
                 "INSERT INTO lesson_progress (user_id, unit_id, lesson_id, first_opened_at, last_opened_at, "
                 "content_version) SELECT id, :u, :l, :now, :now, '' FROM \"user\" WHERE role = 'learner' "
-                "AND id NOT IN (SELECT user_id FROM lesson_progress WHERE unit_id = :u AND lesson_id = :l)"
+                "AND id NOT IN (SELECT user_id FROM lesson_progress WHERE unit_id = :unit AND lesson_id = :lesson)"
             ),
-            {"u": unit_id, "l": lesson_id, "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")},
+            # The same values named twice: PostgreSQL types a parameter once, and these are
+            # text in the select list but varchar in the comparison.
+            {
+                "u": unit_id,
+                "l": lesson_id,
+                "unit": unit_id,
+                "lesson": lesson_id,
+                "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" "),
+            },
         )
         # Reading within five minutes of the last view writes nothing; later runs would
         # otherwise measure a write per view: keep the learners' last view recent.
