@@ -173,19 +173,19 @@ def question_tallies(catalogue: Catalogue | None = None) -> sa.Select:
     )
 
 
-LEARNERS: sa.BindParameter[int] = sa.bindparam("learners", expanding=True)
+_LEARNERS: sa.BindParameter[int] = sa.bindparam("learners", expanding=True)
 """The learners a statement built once is run for, given at each run."""
 
-_LOCK_LEARNERS = sa.select(User.id).where(User.id.in_(LEARNERS)).with_for_update(key_share=True)
-_DROP_UNITS = sa.delete(LearnerUnit).where(LearnerUnit.user_id.in_(LEARNERS))
-_DROP_LEARNERS = sa.delete(LearnerSummary).where(LearnerSummary.user_id.in_(LEARNERS))
+_LOCK_LEARNERS = sa.select(User.id).where(User.id.in_(_LEARNERS)).with_for_update(key_share=True)
+_DROP_UNITS = sa.delete(LearnerUnit).where(LearnerUnit.user_id.in_(_LEARNERS))
+_DROP_LEARNERS = sa.delete(LearnerSummary).where(LearnerSummary.user_id.in_(_LEARNERS))
 
 
 @dataclass(frozen=True, slots=True)
 class _Upkeep:
     """One course version's statements recomputing learners' summary rows, built once: each
     is large (a union of the record tables, a flag per unit), and building them took
-    SQLAlchemy 21 ms a call where running them takes the database about half a millisecond."""
+    SQLAlchemy 21 ms a call where running them takes the database about 0.6 ms."""
 
     units: sa.Insert
     learners: sa.Insert
@@ -193,8 +193,8 @@ class _Upkeep:
     @classmethod
     def of(cls, catalogue: Catalogue) -> _Upkeep:
         return cls(
-            units=sa.insert(LearnerUnit).from_select(SUMMARY_COLUMNS, learner_units(catalogue, LEARNERS)),
-            learners=sa.insert(LearnerSummary).from_select(LEARNER_COLUMNS, learner_summaries(catalogue, LEARNERS)),
+            units=sa.insert(LearnerUnit).from_select(SUMMARY_COLUMNS, learner_units(catalogue, _LEARNERS)),
+            learners=sa.insert(LearnerSummary).from_select(LEARNER_COLUMNS, learner_summaries(catalogue, _LEARNERS)),
         )
 
 
