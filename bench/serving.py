@@ -47,6 +47,9 @@ BIN = Path(sys.executable).parent
 LESSON = "/units/concepts/who-is-a-migrant"
 QUIZ_ID = "concepts-quiz"
 REPORT_LEARNERS = 10_000
+SUBMISSIONS_PREPARED_PER_SECOND = 1_000
+"""Open attempts seeded per second of a quiz run: twice the target rate (a server that runs out
+is told by a warning)."""
 
 
 @dataclass
@@ -495,14 +498,18 @@ def main() -> None:
         for name, target in baselines:
             servers[name] = Server(gunicorn_command(target, workers, threads), baseline_env, work / f"{name}.log")
         results = measure(servers, data, seeder, args, work)
-        quiz_runs = submit_quizzes(servers[PLATFORM], seeder, args) if chosen(args, "quiz submissions") else []
-        if quiz_runs:
-            results[("quiz submissions", "identity", PLATFORM)] = quiz_runs
+        if chosen(args, "quiz submissions"):
+            submitting = {name: servers[name] for name in (PLATFORM, MAIN) if name in servers}
+            for name, runs in submit_quizzes(submitting, seeder, args).items():
+                results[("quiz submissions", "identity", name)] = runs
         loads = {"worker RSS MB": servers[PLATFORM].worker_rss_mb()}
     finally:
         for server in servers.values():
             server.stop()
-    integrity = check_submissions(env["TRAINING_DATABASE_URL"], sum(r.requests - r.errors for r in quiz_runs))
+    acknowledged = sum(
+        r.requests - r.errors for key, runs in results.items() if key[0] == "quiz submissions" for r in runs
+    )
+    integrity = check_submissions(env["TRAINING_DATABASE_URL"], acknowledged)
     loads["content load s"] = content_load_seconds()
     report(results, loads, integrity, workers, threads, args)
 
@@ -579,35 +586,37 @@ def measure(servers: dict[str, Server], data: dict, seeder: Seeder, args: argpar
     return results
 
 
-def submit_quizzes(app: Server, seeder: Seeder, args: argparse.Namespace) -> list[Result]:
-    """Each request submits a different learner's open attempt, once: nothing is re-sent."""
+def submit_quizzes(apps: dict[str, Server], seeder: Seeder, args: argparse.Namespace) -> dict[str, list[Result]]:
+    """Each request submits a different learner's open attempt, once: nothing is re-sent.
+    With a compared checkout, its runs alternate with the platform's, on attempts of its own."""
     from urllib.parse import quote
 
-    needed = 2500 * args.duration * args.runs
+    per_run = SUBMISSIONS_PREPARED_PER_SECOND * args.duration
+    needed = per_run * args.runs * len(apps)
     print(f"Seeding {needed:,} learners with an open quiz attempt each...")
-    prepared = seeder.submitters(needed)
-    per_run = len(prepared) // args.runs
-    runs = []
+    prepared = iter(seeder.submitters(needed))
+    runs: dict[str, list[Result]] = {name: [] for name in apps}
     for run in range(args.runs):
-        chunk = prepared[run * per_run : (run + 1) * per_run]
-        lines = []
-        for uid, attempt, answers in chunk:
-            cookie, token = seeder.cookies.session_with_token(uid)
-            lines.append(f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}")
-        before = app.cpu_seconds()
-        result = wrk(
-            app.url,
-            f"/quizzes/{QUIZ_ID}",
-            write_lines(app.log.parent / f"submit{run}.txt", lines),
-            args.duration,
-            args.connections,
-            "POST",
-            303,
-        )
-        result.server_cpu_ms = (app.cpu_seconds() - before) / max(result.requests, 1) * 1000
-        if result.requests > len(chunk):
-            print(f"warning: {result.requests} submissions but only {len(chunk)} open attempts were prepared")
-        runs.append(result)
+        for name, app in apps.items():
+            lines = []
+            for _ in range(per_run):
+                uid, attempt, answers = next(prepared)
+                cookie, token = seeder.cookies.session_with_token(uid)
+                lines.append(f"{cookie}\tcsrf_token={quote(token)}&attempt={attempt}&seq=1&action=submit&{answers}")
+            before = app.cpu_seconds()
+            result = wrk(
+                app.url,
+                f"/quizzes/{QUIZ_ID}",
+                write_lines(app.log.parent / f"submit-{name}-{run}.txt", lines),
+                args.duration,
+                args.connections,
+                "POST",
+                303,
+            )
+            result.server_cpu_ms = (app.cpu_seconds() - before) / max(result.requests, 1) * 1000
+            if result.requests > per_run:
+                print(f"warning: {result.requests} submissions but only {per_run} open attempts were prepared")
+            runs[name].append(result)
     return runs
 
 
@@ -621,9 +630,17 @@ def mark_lesson_opened(url: str) -> None:
             sa.text(
                 "INSERT INTO lesson_progress (user_id, unit_id, lesson_id, first_opened_at, last_opened_at, "
                 "content_version) SELECT id, :u, :l, :now, :now, '' FROM \"user\" WHERE role = 'learner' "
-                "AND id NOT IN (SELECT user_id FROM lesson_progress WHERE unit_id = :u AND lesson_id = :l)"
+                "AND id NOT IN (SELECT user_id FROM lesson_progress WHERE unit_id = :unit AND lesson_id = :lesson)"
             ),
-            {"u": unit_id, "l": lesson_id, "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")},
+            # The same values named twice: PostgreSQL types a parameter once, and these are
+            # text in the select list but varchar in the comparison.
+            {
+                "u": unit_id,
+                "l": lesson_id,
+                "unit": unit_id,
+                "lesson": lesson_id,
+                "now": datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" "),
+            },
         )
         # Reading within five minutes of the last view writes nothing; later runs would
         # otherwise measure a write per view: keep the learners' last view recent.

@@ -4,8 +4,11 @@ workers fork."""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 
 from training.course import get_catalogue
+from training.i18n import collator
 from training.server import YOUNG_COLLECTION_THRESHOLD, compile_templates, prepare_to_fork
 
 
@@ -34,6 +37,27 @@ def test_what_the_master_loaded_is_out_of_the_workers_garbage_collections(app):
         assert gc.get_freeze_count() > 10_000
         assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
         assert "learn/lesson.html" in {name for (_loader, name) in app.jinja_env.cache.keys()}
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def test_commands_do_without_the_collation_table_and_servers_read_it_before_forking(app):
+    """Reading the table that sorts country names takes about a third of a second: a
+    ``training`` command that sorts none does not read it, a server reads it once for all its
+    workers."""
+    imported = subprocess.run(
+        [sys.executable, "-c", "import training.cli, training.i18n as i; print(i.collator.cache_info().currsize)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert imported.stdout.strip() == "0"
+    threshold = gc.get_threshold()
+    collator.cache_clear()
+    try:
+        prepare_to_fork(app)
+        assert collator.cache_info().currsize == 1
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)

@@ -162,3 +162,27 @@ def test_rebuild_command_restores_summaries_lost_or_wrong(app):
     assert "learner-unit rows" in result.output and "learner rows" in result.output
     db.session.expire_all()
     assert _summaries() == before
+
+
+def test_an_answer_text_counted_in_two_rows_keeps_adding_to_the_first(app):
+    """Two submissions that first gave the same answer at once may each have inserted a tally
+    row for it; later submissions add to the first of them, and the report counts both."""
+    catalogue = get_catalogue()
+    quiz = catalogue.quiz("alpha-quiz")
+    db.session.add_all(
+        QuestionTally(quiz_id=quiz.id, question_id="pick-one", answer="", responses=1, correct=1) for _ in range(2)
+    )
+    db.session.commit()
+    learner = make_user("learner", mfa=False)
+    attempt = attempts.start_attempt(learner.id, quiz, now=START)
+    attempts.submit_attempt(learner.id, attempt.id, quiz, alpha_answers(True), now=START)
+    db.session.commit()
+
+    rows = db.session.execute(
+        sa.select(QuestionTally.responses, QuestionTally.correct)
+        .where(QuestionTally.quiz_id == quiz.id, QuestionTally.question_id == "pick-one")
+        .order_by(QuestionTally.id)
+    ).all()
+    assert [tuple(row) for row in rows] == [(2, 2), (1, 1)]
+    pick_one = [r for r in reports.question_rows(catalogue, Scope()) if r.question_id == "pick-one"]
+    assert sum(r.responses for r in pick_one) == 3

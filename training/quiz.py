@@ -23,7 +23,6 @@ module only goes through that registry.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import random
 from collections.abc import Mapping
@@ -120,8 +119,7 @@ class Paper:
     def token(self, question_id: str, option_id: str) -> str:
         if not self.secret:
             return option_id
-        digest = hmac.new(self.secret.encode(), f"{question_id}\0{option_id}".encode(), hashlib.sha256)
-        return "v" + digest.hexdigest()[:15]
+        return "v" + hmac.digest(self.secret.encode(), f"{question_id}\0{option_id}".encode(), "sha256").hex()[:15]
 
     def questions(self, quiz: Quiz) -> tuple[Question, ...]:
         """The attempt's questions in the quiz's order (one removed since is left out)."""

@@ -157,8 +157,12 @@ def prepare_to_fork(app: Flask) -> None:
     ``gc.freeze``. Workers then never walk those objects in a full collection (which took
     longer, the more content was loaded: the slowest answers under load), and do not copy
     the pages holding them on their first collection (what ``gc.freeze`` is for, see its
-    documentation)."""
+    documentation). The collation table that sorts country names is read here too, rather
+    than on the first such page of every worker."""
+    from .i18n import collator
+
     compile_templates(app)
+    collator()
     gc.collect()
     gc.freeze()
     _, older, oldest = gc.get_threshold()

@@ -23,14 +23,22 @@ def open_attempt(user_id: int, quiz_id: str) -> QuizAttempt | None:
     )
 
 
+_OWN_ATTEMPT = (
+    sa.select(QuizAttempt)
+    .where(
+        QuizAttempt.id == sa.bindparam("attempt_id"),
+        QuizAttempt.user_id == sa.bindparam("user_id"),
+        QuizAttempt.quiz_id == sa.bindparam("quiz_id"),
+    )
+    .execution_options(populate_existing=True)
+)
+
+
 def own_attempt(user_id: int, quiz_id: str, attempt_id: int) -> QuizAttempt | None:
     """One of the learner's own attempts at this quiz, in whatever state, read afresh from the
-    database (a write a moment ago may have changed it); None for anyone else's."""
-    return db.session.scalar(
-        sa.select(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
-        .execution_options(populate_existing=True)
-    )
+    database (a write a moment ago may have changed it); None for anyone else's. The
+    statement is built once: every quiz form posted asks it."""
+    return db.session.scalar(_OWN_ATTEMPT, {"attempt_id": attempt_id, "user_id": user_id, "quiz_id": quiz_id})
 
 
 def submitted_attempts(user_id: int, quiz_id: str) -> list[QuizAttempt]:

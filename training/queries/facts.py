@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import BindParameter
 
 from ..content.model import Catalogue, Unit
 from ..models import LearnerUnit, as_moment, later_of, no_moment
@@ -60,7 +61,7 @@ class CourseShape:
         )
 
 
-def unit_facts(shape: CourseShape, learners: Select | Sequence[int] | None) -> sa.Subquery:
+def unit_facts(shape: CourseShape, learners: Select | BindParameter | Sequence[int] | None) -> sa.Subquery:
     """One row per learner and unit they have any record for, with the unit's status decided
     as :func:`training.progress.unit_progress` decides it."""
     table = sa.select(LearnerUnit)
@@ -116,7 +117,7 @@ def unit_facts(shape: CourseShape, learners: Select | Sequence[int] | None) -> s
 COMPLETE, NOT_COMPLETE = "1", "0"
 
 
-def learner_summaries(catalogue: Catalogue, learners: Select | Sequence[int] | None = None) -> Select:
+def learner_summaries(catalogue: Catalogue, learners: Select | BindParameter | Sequence[int] | None = None) -> Select:
     """The ``learner_summary`` rows worked out from ``learner_unit`` for these learners (all
     when None), one per learner with any unit row: units complete and started as one
     character per unit of the course, items done, status, completion moment (the last unit

@@ -23,38 +23,38 @@ from ..models import (
     User,
 )
 
+_LEARNER: sa.BindParameter[int] = sa.bindparam("user_id")
+_GRADE_LINKS = (
+    sa.select(
+        LtiResourceLink.id,
+        LtiResourceLink.unit_id,
+        LtiResourceLink.lineitems_url,
+        LtiResourceLink.lineitem_url,
+        LtiResourceLink.scopes,
+        LtiAccount.sub,
+    )
+    .join(LtiContext, LtiContext.id == LtiResourceLink.context_id)
+    .join(
+        Membership,
+        sa.and_(
+            Membership.group_id == LtiContext.group_id,
+            Membership.user_id == _LEARNER,
+            Membership.role == GroupRole.LEARNER,
+        ),
+    )
+    .join(LtiAccount, sa.and_(LtiAccount.platform_id == LtiResourceLink.platform_id, LtiAccount.user_id == _LEARNER))
+    .join(LtiPlatform, sa.and_(LtiPlatform.id == LtiResourceLink.platform_id, LtiPlatform.active.is_(True)))
+)
+"""Built once: every progress write asks it (see :func:`grade_links`)."""
+
 
 def grade_links(user_id: int) -> list[GradeLink]:
     """The LMS links whose gradebook this learner's results go to: links in LMS courses
     whose group has the learner, on active platforms that know the learner, with a score
     service."""
-    rows = db.session.execute(
-        sa.select(
-            LtiResourceLink.id,
-            LtiResourceLink.unit_id,
-            LtiResourceLink.lineitems_url,
-            LtiResourceLink.lineitem_url,
-            LtiResourceLink.scopes,
-            LtiAccount.sub,
-        )
-        .join(LtiContext, LtiContext.id == LtiResourceLink.context_id)
-        .join(
-            Membership,
-            sa.and_(
-                Membership.group_id == LtiContext.group_id,
-                Membership.user_id == user_id,
-                Membership.role == GroupRole.LEARNER,
-            ),
-        )
-        .join(
-            LtiAccount,
-            sa.and_(LtiAccount.platform_id == LtiResourceLink.platform_id, LtiAccount.user_id == user_id),
-        )
-        .join(LtiPlatform, sa.and_(LtiPlatform.id == LtiResourceLink.platform_id, LtiPlatform.active.is_(True)))
-    )
     return [
         GradeLink(row.id, row.unit_id, row.lineitems_url, row.lineitem_url, lti.SCOPE_LINEITEM in row.scopes, row.sub)
-        for row in rows
+        for row in db.session.execute(_GRADE_LINKS, {"user_id": user_id})
         if lti.SCOPE_SCORE in row.scopes
     ]
 

@@ -202,11 +202,12 @@ def _may_grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]) -> 
 
 
 def _grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]):
+    attempt_no = attempt.attempt_no  # read before the submission expires the object
     submission = attempts.submit_attempt(current_user.id, attempt.id, quiz, answers, catalogue=get_course())
     metrics.quiz_submitted(submission.result.passed if submission.result else None)
     if submission.completed_course:
         return _course_completed(quiz)
-    return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
+    return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt_no), code=303)
 
 
 def _course_completed(quiz: Quiz):
