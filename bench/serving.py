@@ -34,7 +34,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -589,8 +589,6 @@ def measure(servers: dict[str, Server], data: dict, seeder: Seeder, args: argpar
 def submit_quizzes(apps: dict[str, Server], seeder: Seeder, args: argparse.Namespace) -> dict[str, list[Result]]:
     """Each request submits a different learner's open attempt, once: nothing is re-sent.
     With a compared checkout, its runs alternate with the platform's, on attempts of its own."""
-    from urllib.parse import quote
-
     per_run = SUBMISSIONS_PREPARED_PER_SECOND * args.duration
     needed = per_run * args.runs * len(apps)
     print(f"Seeding {needed:,} learners with an open quiz attempt each...")

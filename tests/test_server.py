@@ -7,6 +7,8 @@ import gc
 import subprocess
 import sys
 
+import pytest
+
 from training.course import get_catalogue
 from training.i18n import collator
 from training.server import YOUNG_COLLECTION_THRESHOLD, compile_templates, prepare_to_fork
@@ -23,26 +25,31 @@ def test_the_server_compiles_every_page_template_before_its_workers_fork(app):
     assert loaded == set(names)
 
 
-def test_what_the_master_loaded_is_out_of_the_workers_garbage_collections(app):
+@pytest.fixture
+def garbage_collector():
+    """The collector's settings as they were before the test, restored after it: preparing to
+    fork freezes every object and changes the thresholds of this test process."""
+    threshold = gc.get_threshold()
+    yield threshold
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def test_what_the_master_loaded_is_out_of_the_workers_garbage_collections(app, garbage_collector):
     """The course, the templates and the modules, loaded once before the fork, are never
     walked again by a worker's collections (the slowest answers under load came from them),
     and the youngest generation is collected less often than Python's default."""
-    threshold = gc.get_threshold()
     with app.app_context():
         catalogue = get_catalogue()
     assert any(found is catalogue for found in gc.get_objects())
-    try:
-        prepare_to_fork(app)
-        assert not any(found is catalogue for found in gc.get_objects())
-        assert gc.get_freeze_count() > 10_000
-        assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *threshold[1:])
-        assert "learn/lesson.html" in {name for (_loader, name) in app.jinja_env.cache.keys()}
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
+    prepare_to_fork(app)
+    assert not any(found is catalogue for found in gc.get_objects())
+    assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *garbage_collector[1:])
+    assert "learn/lesson.html" in {name for (_loader, name) in app.jinja_env.cache.keys()}
 
 
-def test_commands_do_without_the_collation_table_and_servers_read_it_before_forking(app):
+def test_commands_do_without_the_collation_table_and_servers_read_it_before_forking(app, garbage_collector):
     """Reading the table that sorts country names takes about a third of a second: a
     ``training`` command that sorts none does not read it, a server reads it once for all its
     workers."""
@@ -53,11 +60,6 @@ def test_commands_do_without_the_collation_table_and_servers_read_it_before_fork
         check=True,
     )
     assert imported.stdout.strip() == "0"
-    threshold = gc.get_threshold()
     collator.cache_clear()
-    try:
-        prepare_to_fork(app)
-        assert collator.cache_info().currsize == 1
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
+    prepare_to_fork(app)
+    assert collator.cache_info().currsize == 1

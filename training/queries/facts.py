@@ -61,7 +61,12 @@ class CourseShape:
         )
 
 
-def unit_facts(shape: CourseShape, learners: Select | BindParameter | Sequence[int] | None) -> sa.Subquery:
+Learners = Select | BindParameter[int] | Sequence[int] | None
+"""Whose rows a statement covers: a select of their ids, a bound parameter given at each run
+(a statement built once), a list, or everyone (None)."""
+
+
+def unit_facts(shape: CourseShape, learners: Learners) -> sa.Subquery:
     """One row per learner and unit they have any record for, with the unit's status decided
     as :func:`training.progress.unit_progress` decides it."""
     table = sa.select(LearnerUnit)
@@ -117,7 +122,7 @@ def unit_facts(shape: CourseShape, learners: Select | BindParameter | Sequence[i
 COMPLETE, NOT_COMPLETE = "1", "0"
 
 
-def learner_summaries(catalogue: Catalogue, learners: Select | BindParameter | Sequence[int] | None = None) -> Select:
+def learner_summaries(catalogue: Catalogue, learners: Learners = None) -> Select:
     """The ``learner_summary`` rows worked out from ``learner_unit`` for these learners (all
     when None), one per learner with any unit row: units complete and started as one
     character per unit of the course, items done, status, completion moment (the last unit

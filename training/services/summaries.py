@@ -20,7 +20,7 @@ quizzes, since which unit a record counts in is decided by the course at write t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -45,7 +45,7 @@ from ..models import (
     no_moment,
 )
 from ..queries.facts import SUMMARY_COLUMNS as LEARNER_COLUMNS
-from ..queries.facts import learner_summaries
+from ..queries.facts import Learners, learner_summaries
 
 FULL_CREDIT = 1.0 - 1e-9
 RETIRED_QUIZ_UNIT = ""
@@ -58,9 +58,7 @@ def _course() -> Catalogue:
     return cast(Catalogue, current_app.extensions["training.course"])
 
 
-def learner_units(
-    catalogue: Catalogue, learners: sa.Select | sa.BindParameter | Sequence[int] | None = None
-) -> sa.Select:
+def learner_units(catalogue: Catalogue, learners: Learners = None) -> sa.Select:
     """The ``learner_unit`` rows computed from the record tables, for these learners (all when
     None): the one definition both the incremental upkeep and the rebuild use."""
     lp, qa, uc = LessonProgress, QuizAttempt, UnitCompletion
