@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import datetime
 from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..content.model import Catalogue, Quiz
 from ..database import changed_rows, transactional
@@ -149,10 +150,18 @@ def submit_attempt(
     now = now or utcnow()
     if attempt.deadline_at is not None and now > attempt.deadline_at + SUBMIT_GRACE:
         answers = dict(attempt.draft or {})
-    result = grade(quiz, answers, pass_mark=attempt.pass_mark, paper=paper_of(attempt))
-    submission = _record_submission(
-        user_id, attempt_id, quiz, answers, result, now, attempt.attempt_no, attempt.started_at, catalogue
-    )
+    try:
+        result = grade(quiz, answers, pass_mark=attempt.pass_mark, paper=paper_of(attempt))
+        submission = _record_submission(
+            user_id, attempt_id, quiz, answers, result, now, attempt.attempt_no, attempt.started_at, catalogue
+        )
+    except Exception:
+        # Whatever failed while grading or recording, the answers posted are kept as the
+        # attempt's draft (newer than any background save) and the error goes on; if the
+        # database is what failed, saving fails too, and the first error is the one to report.
+        with contextlib.suppress(SQLAlchemyError):
+            save_draft(user_id, attempt_id, answers, attempt.draft_seq + 1, now)
+        raise
     db.session.expire(attempt)  # the row changed underneath this object
     return submission
 
