@@ -588,14 +588,16 @@ def measure(servers: dict[str, Server], data: dict, seeder: Seeder, args: argpar
 
 def submit_quizzes(apps: dict[str, Server], seeder: Seeder, args: argparse.Namespace) -> dict[str, list[Result]]:
     """Each request submits a different learner's open attempt, once: nothing is re-sent.
-    With a compared checkout, its runs alternate with the platform's, on attempts of its own."""
+    With a compared checkout, its runs alternate with the platform's, on attempts of its own,
+    first one then the other going first: a run inherits what the one before it wrote (on
+    SQLite, a write-ahead log to fold back), which would otherwise always fall on one side."""
     per_run = SUBMISSIONS_PREPARED_PER_SECOND * args.duration
     needed = per_run * args.runs * len(apps)
     print(f"Seeding {needed:,} learners with an open quiz attempt each...")
     prepared = iter(seeder.submitters(needed))
     runs: dict[str, list[Result]] = {name: [] for name in apps}
     for run in range(args.runs):
-        for name, app in apps.items():
+        for name, app in list(apps.items())[:: 1 if run % 2 == 0 else -1]:
             lines = []
             for _ in range(per_run):
                 uid, attempt, answers = next(prepared)

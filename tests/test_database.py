@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -259,3 +260,39 @@ def test_the_signed_in_read_converts_values_as_the_orm_does_every_time(app):
     db.session.remove()
     changed = signed_in(first.id)
     assert changed is not None and changed.email_verified_at is None and changed.role is Role.ADMIN
+
+
+def test_a_prepared_statement_writes_what_execute_would_with_its_values_bound_once(app):
+    """Fixed values of every kind (an expanded list of texts, an enum, a boolean, a number, a
+    moment), processed once by their types as ``execute`` would (SQLite's driver writes a
+    moment without its zero microseconds, the column's type with them); the varying value
+    given at each run."""
+    chosen, other, admin = make_user(), make_user(), make_user(role="admin")
+    moment = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
+    db.session.execute(sa.update(User).values(created_at=moment))
+    db.session.commit()
+    statement = (
+        sa.update(User)
+        .where(
+            User.id == sa.bindparam("learner", 0, type_=sa.Integer),
+            User.email.in_([chosen.email, admin.email]),
+            User.role == Role.LEARNER,
+            User.active.is_(True),
+            User.id > -1,
+            User.created_at == moment,
+        )
+        .values(name="Renamed")
+    )
+    prepared = database.Prepared(statement, "learner")
+    with write_transaction():
+        connection = db.session.connection()
+        changed = [prepared.run(connection, learner=user.id) for user in (chosen, other, admin)]
+    assert changed == [1, 0, 0]  # other: not in the list; admin: not a learner
+    db.session.expire_all()
+    assert [u.name == "Renamed" for u in (chosen, other, admin)] == [True, False, False]
+
+
+def test_a_prepared_statement_refuses_an_expanded_list_its_driver_might_read_otherwise(app):
+    statement = sa.delete(User).where(User.id == sa.bindparam("learner", 0), User.role.in_([Role.ADMIN]))
+    with write_transaction(), pytest.raises(TypeError, match="in an expanded list"):
+        database.Prepared(statement, "learner").run(db.session.connection(), learner=1)

@@ -375,6 +375,57 @@ class DriverRead:
         return _converted(row, processors)
 
 
+class Prepared:
+    """A large Core statement compiled once per database dialect, its fixed values bound
+    once, and run in the caller's transaction with only its varying values.
+
+    ``Connection.execute`` works out a statement's cache key and processes every bound value
+    on each call. For the summary upkeep (:mod:`training.services.summaries`: a course's units,
+    lessons and rules, about 550 values) that cost SQLAlchemy three times the database's own
+    work, inside the write lock (docs/performance.md). Here the statement is compiled with its
+    ``IN`` lists expanded, each fixed value is processed by its column's type once, as
+    ``execute`` would, and each run hands the driver the SQL and the values through
+    ``exec_driver_sql`` (errors come back as SQLAlchemy's, as from ``execute``).
+
+    ``varying`` names the parameters given at each run (bound in the statement with a value
+    to compile with); a value of an expanded list must be text or a number (types that
+    convert nothing).
+    """
+
+    def __init__(self, statement: sa.sql.expression.UpdateBase, *varying: str):
+        self.statement = statement
+        self.varying = frozenset(varying)
+        self._compiled: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+    def _compile(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            form = self.statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+            fixed = {}
+            for name, value in form.params.items():  # an expanded list's values one by one
+                if name in self.varying:
+                    continue
+                bind = form.binds.get(name)
+                if bind is not None:
+                    process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                    fixed[name] = process(value) if process is not None else value
+                elif type(value) in DRIVER_TEXT_AND_NUMBERS:
+                    fixed[name] = value
+                else:
+                    raise TypeError(f"{name}: {type(value).__name__} in an expanded list")
+            names = tuple(form.positiontup or ()) if form.positional else None
+            compiled = self._compiled[key] = (form.string, names, fixed)
+        return compiled
+
+    def run(self, connection: sa.Connection, **varying: Any) -> int:
+        """Run it with these values; how many rows it wrote."""
+        sql, names, fixed = self._compile(connection.dialect)
+        values = {**fixed, **varying}
+        arguments: Any = tuple(values[name] for name in names) if names is not None else values
+        return connection.exec_driver_sql(sql, arguments).rowcount
+
+
 def _fetch_one(connection: Any, sql: str, arguments: Any) -> Any:
     cursor = connection.cursor()
     try:

@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from training.course import get_catalogue
 from training.extensions import db
 from training.models import AttemptState, QuestionResponse, QuizAttempt
+from training.services import summaries
 
 from ..factories import make_user
 from ..helpers import (
@@ -163,6 +164,32 @@ def test_saved_answers_come_back_after_signing_out(app, client, login_as, auth):
     page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
     assert checked(page, "q-pick-one") == ["Alpha"]
     assert 'value="stride"' in page
+
+
+def test_a_submission_that_fails_to_record_keeps_the_answers_posted(app, client, login_as, monkeypatch):
+    """A submit is graded and recorded in one write: when recording fails, none of it is
+    stored, the attempt stays open, and the answers posted come back as its draft."""
+    login_as("learner")
+    page = start_quiz(client)
+    saved = submit_quiz(client, page, page_form(page, QUIZ, {"word": {"text": "stride"}}), action="save")
+    page = saved.get_data(as_text=True)
+
+    def unwritable(*_args: object) -> None:
+        raise RuntimeError("the tallies could not be written")
+
+    monkeypatch.setattr(summaries, "answers_recorded", unwritable)
+    assert submit_quiz(client, page, wrong_form(page)).status_code == 500
+    monkeypatch.undo()
+    attempt = db.session.scalar(sa.select(QuizAttempt))
+    assert attempt.state == AttemptState.IN_PROGRESS and attempt.score is None
+    assert attempt.draft["word"] == {"text": "walk"}  # posted with the submit, after "stride" was saved
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuestionResponse)) == 0
+    page = client.get("/quizzes/alpha-quiz").get_data(as_text=True)
+    assert 'value="walk"' in page
+    done = submit_quiz(client, page, correct_form(page))  # and it can still be submitted
+    assert done.status_code == 303 and done.headers["Location"].endswith("/quizzes/alpha-quiz/attempts/1"), done.headers
+    db.session.rollback()
+    assert attempt.state == AttemptState.SUBMITTED and attempt.score == 1.0
 
 
 def test_autosave_rejects_stale_saves(app, client, login_as):

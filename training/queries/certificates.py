@@ -11,10 +11,17 @@ from ..models import Certificate, CertificatePdf, Membership
 from ..permissions import Actor, GroupRole, NotFound, Role
 from .groups import trainer_group_ids
 
+_ISSUED = sa.select(Certificate.id).where(Certificate.user_id == sa.bindparam("user_id")).limit(1)
+
 
 def has_certificate(user_id: int) -> bool:
-    """Whether the learner was ever issued a certificate (valid or revoked)."""
-    return db.session.scalar(sa.select(Certificate.id).where(Certificate.user_id == user_id).limit(1)) is not None
+    """Whether the learner was ever issued a certificate (valid or revoked). Asked inside
+    every passing submission's write transaction: a statement built once, run on the
+    session's connection after the flush ``Session.execute`` would make."""
+    session = db.session()
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(_ISSUED, {"user_id": user_id}).first() is not None
 
 
 def own_certificate(user_id: int) -> Certificate | None:

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.sql import ColumnElement, Select
-from sqlalchemy.sql.elements import BindParameter
 
 from ..content.model import Catalogue, Unit
 from ..models import LearnerUnit, as_moment, later_of, no_moment
@@ -61,9 +60,9 @@ class CourseShape:
         )
 
 
-Learners = Select | BindParameter[int] | Sequence[int] | None
-"""Whose rows a statement covers: a select of their ids, a bound parameter given at each run
-(a statement built once), a list, or everyone (None)."""
+Learners = Select | Sequence[int] | None
+"""Whose rows a statement covers: a select of their ids (for a statement built once, one id
+given at each run), a list, or everyone (None)."""
 
 
 def unit_facts(shape: CourseShape, learners: Learners) -> sa.Subquery:

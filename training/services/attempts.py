@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import datetime
 from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..content.model import Catalogue, Quiz
 from ..database import changed_rows, transactional
@@ -149,12 +150,42 @@ def submit_attempt(
     now = now or utcnow()
     if attempt.deadline_at is not None and now > attempt.deadline_at + SUBMIT_GRACE:
         answers = dict(attempt.draft or {})
-    result = grade(quiz, answers, pass_mark=attempt.pass_mark, paper=paper_of(attempt))
-    submission = _record_submission(
-        user_id, attempt_id, quiz, answers, result, now, attempt.attempt_no, attempt.started_at, catalogue
-    )
+    try:
+        result = grade(quiz, answers, pass_mark=attempt.pass_mark, paper=paper_of(attempt))
+        submission = _record_submission(
+            user_id, attempt_id, quiz, answers, result, now, attempt.attempt_no, attempt.started_at, catalogue
+        )
+    except Exception:
+        # Whatever failed while grading or recording, the answers posted are kept as the
+        # attempt's draft (newer than any background save) and the error goes on; if the
+        # database is what failed, saving fails too, and the first error is the one to report.
+        with contextlib.suppress(SQLAlchemyError):
+            save_draft(user_id, attempt_id, answers, attempt.draft_seq + 1, now)
+        raise
     db.session.expire(attempt)  # the row changed underneath this object
     return submission
+
+
+_ATTEMPTS = cast(sa.Table, QuizAttempt.__table__)
+_SUBMIT = (
+    sa.update(_ATTEMPTS)
+    .where(
+        _ATTEMPTS.c.id == sa.bindparam("attempt"),
+        _ATTEMPTS.c.user_id == sa.bindparam("learner"),
+        _ATTEMPTS.c.state == AttemptState.IN_PROGRESS,
+    )
+    .values(
+        state=AttemptState.SUBMITTED,
+        score=sa.bindparam("new_score", type_=_ATTEMPTS.c.score.type),
+        passed=sa.bindparam("new_passed", type_=_ATTEMPTS.c.passed.type),
+        submitted_at=sa.bindparam("at", type_=_ATTEMPTS.c.submitted_at.type),
+        draft=sa.bindparam("answers", type_=_ATTEMPTS.c.draft.type),
+        content_version=sa.bindparam("version", type_=_ATTEMPTS.c.content_version.type),
+    )
+)
+"""The attempt closed with its grade, only while still in progress (a second submit changes
+nothing): built once, as it runs in every submission's write transaction."""
+_RESPONSES = sa.insert(cast(sa.Table, QuestionResponse.__table__))
 
 
 @transactional
@@ -172,20 +203,17 @@ def _record_submission(
     # Plain SQL statements on the session's connection: the write lock is held only as long
     # as they take (the attempt object is expired by the caller).
     connection = db.session.connection()
-    attempts, responses = cast(sa.Table, QuizAttempt.__table__), cast(sa.Table, QuestionResponse.__table__)
     won = connection.execute(
-        sa.update(attempts)
-        .where(
-            QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id, QuizAttempt.state == AttemptState.IN_PROGRESS
-        )
-        .values(
-            state=AttemptState.SUBMITTED,
-            score=result.score,
-            passed=result.passed,
-            submitted_at=now,
-            draft=answers,
-            content_version=quiz.version,
-        )
+        _SUBMIT,
+        {
+            "attempt": attempt_id,
+            "learner": user_id,
+            "new_score": result.score,
+            "new_passed": result.passed,
+            "at": now,
+            "answers": answers,
+            "version": quiz.version,
+        },
     ).rowcount
     if won != 1:
         return Submission(attempt_id, None)
@@ -201,7 +229,7 @@ def _record_submission(
         }
         for index, r in enumerate(result.questions)
     ]
-    connection.execute(sa.insert(responses), rows)
+    connection.execute(_RESPONSES, rows)
     summaries.answers_recorded(user_id, quiz.id, rows)
     submitted = events.AttemptSubmitted(
         user_id, quiz.unit_id, quiz.id, attempt_no, result.score, result.passed, started_at, now

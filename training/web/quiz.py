@@ -182,17 +182,18 @@ def submit(quiz_id: str):
         metrics.quiz_submitted(None)
         return redirect(url_for("quiz.result", quiz_id=quiz.id, attempt_no=attempt.attempt_no), code=303)
     action = request.form.get("action")
+    # A submit posted straight from the form grades (its answers recorded with the grade, in
+    # one write) when every question has an answer or the learner confirmed leaving some out.
+    if action == "submit" and _may_grade(quiz, attempt, answers):
+        return _grade(quiz, attempt, answers)
     # A button the learner pressed carries the whole form, newer than any background save.
     saved = attempts.save_draft(current_user.id, attempt.id, answers, max(seq, attempt.draft_seq + 1))
     if action == "save":
         attempt = _own_attempt(quiz.id, attempt.id)  # as saved: the next sequence number
         unit, _, quiz_progress, _ = _unit_progress(quiz)
         return _render_form(quiz, unit, attempt, _form_values(quiz, attempt, answers), quiz_progress, saved=saved)
-    # "Review my answers" goes to the review; a submit posted straight from the form grades
-    # only when every question has an answer or the learner confirmed leaving some out.
-    if action != "submit" or not _may_grade(quiz, attempt, answers):
-        return redirect(url_for("quiz.review", quiz_id=quiz.id), code=303)
-    return _grade(quiz, attempt, answers)
+    # "Review my answers", or a submit that leaves questions out unconfirmed, goes to the review.
+    return redirect(url_for("quiz.review", quiz_id=quiz.id), code=303)
 
 
 def _may_grade(quiz: Quiz, attempt: QuizAttempt, answers: dict[str, Answer]) -> bool:
