@@ -5,6 +5,7 @@ group. Forged, replayed, expired and misaddressed launches are refused and sign 
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -199,6 +200,23 @@ def test_a_french_trainer_places_the_units_under_their_french_titles(app, platfo
     assert [(i["title"], i["lineItem"]["label"]) for i in items] == [
         ("Unité alpha", "Unité alpha"),
         ("Cours d'essai", "Cours d'essai"),
+    ]
+
+
+@pytest.mark.parametrize("app_overrides", [{"CONTENT_DIR": str(TRANSLATED)}])
+def test_titles_the_trainers_language_lacks_are_marked_with_their_own(app, platform):
+    """A Spanish page whose units stand in English (not translated yet): each such title is
+    marked as English inside the Spanish label, so a screen reader reads it as English."""
+    teacher = app.test_client()
+    teacher.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    launch(teacher, platform, NextLaunch(TEACHER, "LtiDeepLinkingRequest", f"{TOOL}/lti/launch"))
+    page = teacher.get("/lti/deep-link").get_data(as_text=True)
+    assert '<html lang="es"' in page
+    labels = [" ".join(label.split()) for label in re.findall(r"<span>(.*?)</span></label>", page, re.S)]
+    assert labels == [
+        'El curso completo: <span lang="en" dir="ltr">Fixture Course</span>',
+        'Unidad 1: <span lang="en" dir="ltr">Alpha unit</span>',
+        'Unidad 2: <span lang="en" dir="ltr">Beta unit</span>',
     ]
 
 

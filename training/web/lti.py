@@ -31,7 +31,7 @@ from ..queries import lti as queries
 from ..security import CONTENT_SECURITY_POLICY, start_session
 from ..services import lti as service
 from .access import PUBLIC, STAFF, access
-from .lti_forms import DeepLinkForm
+from .lti_forms import COURSE, DeepLinkForm
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def content_items(catalogue: Catalogue, chosen: list[str]) -> list[lti.ContentIt
     """The links to place: the course map, or units' pages, each with a gradebook column."""
     items = []
     for choice in chosen:
-        if choice == "course":
+        if choice == COURSE:
             url, title, text = (
                 url_for("learn.course_map", _external=True),
                 catalogue.guide.title,

@@ -7,8 +7,7 @@ from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..content.model import Catalogue
-from ..i18n import gettext
+from ..content.model import Catalogue, GuideParts, Unit
 from ..i18n import lazy_gettext as _l
 
 URL_HINT = _l("From the platform’s tool settings, e.g. https://moodle.example.org/mod/lti/...")
@@ -45,6 +44,10 @@ class PlatformForm(FlaskForm):
         return tuple(line.strip() for line in (self.deployment_ids.data or "").splitlines() if line.strip())
 
 
+COURSE = "course"
+"""The whole course's choice (the others are unit ids)."""
+
+
 class DeepLinkForm(FlaskForm):
     """The whole course or units: checkboxes when the LMS accepts several links, else one choice."""
 
@@ -56,16 +59,15 @@ class DeepLinkForm(FlaskForm):
     )
     item = RadioField(_l("What to add to your course"), validators=[DataRequired(_l("Choose one."))])
     multiple: bool = True
+    course_choice = COURSE
+    sources: dict[str, GuideParts | Unit]
+    """What each choice adds: the page labels it, each title in the course's own language."""
 
     @classmethod
     def for_catalogue(cls, catalogue: Catalogue, multiple: bool) -> DeepLinkForm:
         form = cls()
-        choices = [("course", gettext("The whole course: %(title)s", title=catalogue.guide.title))] + [
-            (unit.id, gettext("Unit %(number)s: %(title)s", number=unit.order, title=unit.title))
-            for unit in catalogue.units
-        ]
-        form.items.choices = choices
-        form.item.choices = choices
+        form.sources = {COURSE: catalogue.guide, **{unit.id: unit for unit in catalogue.units}}
+        form.items.choices = form.item.choices = list(form.sources)
         form.multiple = multiple
         if multiple:
             del form.item
